@@ -1,0 +1,159 @@
+import Foundation
+
+/// A validated keyrotd configuration.
+public struct Configuration: Sendable {
+    /// The file it was read from.
+    public var sourcePath: String
+    /// Daemon-wide settings.
+    public var daemon: DaemonSettings
+    /// Named Azure identities, by name.
+    public var credentials: [String: CredentialConfiguration]
+    /// The resources to rotate, in file order.
+    public var resources: [ResourceConfiguration]
+
+    /// Creates a configuration.
+    public init(
+        sourcePath: String,
+        daemon: DaemonSettings,
+        credentials: [String: CredentialConfiguration],
+        resources: [ResourceConfiguration]
+    ) {
+        self.sourcePath = sourcePath
+        self.daemon = daemon
+        self.credentials = credentials
+        self.resources = resources
+    }
+}
+
+/// The `[daemon]` table.
+public struct DaemonSettings: Sendable, Equatable {
+    /// Where secret files are published.
+    public var secretsDirectory: String
+    /// Where per-resource state and the instance lock live.
+    public var stateDirectory: String
+    /// How many resources may be rotating at the same instant.
+    public var concurrency: Int
+    /// A PEM file of extra trust roots (for a private CA or the emulator), added to the system store.
+    public var tlsCAFile: String?
+    /// The first delay after a failed rotation; it doubles per failure up to ``retryMax``.
+    public var retryInitial: Duration
+    /// The longest delay between retries of a failing rotation.
+    public var retryMax: Duration
+    /// The lowest log level written (`trace` … `critical`).
+    public var logLevel: String
+
+    /// Creates daemon settings.
+    public init(
+        secretsDirectory: String,
+        stateDirectory: String,
+        concurrency: Int = 4,
+        tlsCAFile: String? = nil,
+        retryInitial: Duration = .seconds(30),
+        retryMax: Duration = .seconds(3600),
+        logLevel: String = "info"
+    ) {
+        self.secretsDirectory = secretsDirectory
+        self.stateDirectory = stateDirectory
+        self.concurrency = concurrency
+        self.tlsCAFile = tlsCAFile
+        self.retryInitial = retryInitial
+        self.retryMax = retryMax
+        self.logLevel = logLevel
+    }
+}
+
+/// A `[credential.NAME]` table: how keyrotd authenticates to ARM.
+public struct CredentialConfiguration: Sendable, Equatable {
+    /// The kinds of identity keyrotd can use.
+    public enum Kind: Sendable, Equatable {
+        /// An Entra ID app registration with a client secret read from a file.
+        case servicePrincipalSecret(clientSecretFile: String)
+    }
+
+    /// The table name.
+    public var name: String
+    /// The Entra ID tenant (directory) id.
+    public var tenant: String
+    /// The application (client) id.
+    public var clientID: String
+    /// The identity kind and its material.
+    public var kind: Kind
+    /// The Entra ID authority host, e.g. `https://login.microsoftonline.com`.
+    public var authorityHost: URL
+    /// The ARM endpoint, e.g. `https://management.azure.com`.
+    public var armEndpoint: URL
+    /// The OAuth scope requested for ARM, e.g. `https://management.azure.com/.default`.
+    public var scope: String
+
+    /// Creates a credential configuration.
+    public init(name: String, tenant: String, clientID: String, kind: Kind, authorityHost: URL, armEndpoint: URL, scope: String) {
+        self.name = name
+        self.tenant = tenant
+        self.clientID = clientID
+        self.kind = kind
+        self.authorityHost = authorityHost
+        self.armEndpoint = armEndpoint
+        self.scope = scope
+    }
+}
+
+/// One `[[resource]]` entry.
+public struct ResourceConfiguration: Sendable, Equatable {
+    /// The name used in logs, state and the CLI; defaults to the ARM resource name.
+    public var name: String
+    /// The ARM resource id.
+    public var id: ResourceID
+    /// The credential (by name) used for this resource.
+    public var credential: String
+    /// The ARM api-version.
+    public var apiVersion: String
+    /// How keys are rotated.
+    public var strategy: RotationStrategy
+    /// The rotation period.
+    public var every: Duration
+    /// How long consumers get to move to a newly published key before the old one is regenerated.
+    public var grace: Duration
+    /// A random delay in `[0, jitter]` added to each scheduled rotation so resources do not fire at once.
+    public var jitter: Duration
+    /// The secret file name, inside the secrets directory.
+    public var output: String
+    /// The secret file layout.
+    public var format: SecretFormat
+    /// The variable name of the `env` format.
+    public var envName: String
+    /// The secret file's permission bits.
+    public var mode: UInt32
+    /// The secret file's group, or `nil` for the daemon's own group.
+    public var group: String?
+
+    /// Creates a resource configuration.
+    public init(
+        name: String,
+        id: ResourceID,
+        credential: String,
+        apiVersion: String = "2026-03-18",
+        strategy: RotationStrategy = .full,
+        every: Duration = .seconds(30 * 86_400),
+        grace: Duration = .seconds(3600),
+        jitter: Duration = .zero,
+        output: String,
+        format: SecretFormat = .connectionString,
+        envName: String = "ACS_CONNECTION_STRING",
+        mode: UInt32 = 0o640,
+        group: String? = nil
+    ) {
+        self.name = name
+        self.id = id
+        self.credential = credential
+        self.apiVersion = apiVersion
+        self.strategy = strategy
+        self.every = every
+        self.grace = grace
+        self.jitter = jitter
+        self.output = output
+        self.format = format
+        self.envName = envName
+        self.mode = mode
+        self.group = group
+    }
+}

@@ -1,0 +1,492 @@
+import Foundation
+import TOMLKit
+
+/// The defaults a `[[resource]]` inherits from `[defaults]`.
+private struct ResourceDefaults {
+    var credential: String?
+    var apiVersion = "2026-03-18"
+    var strategy = RotationStrategy.full
+    var every: Duration = .seconds(30 * 86_400)
+    var grace: Duration = .seconds(3600)
+    var jitter: Duration = .zero
+    var format = SecretFormat.connectionString
+    var envName = "ACS_CONNECTION_STRING"
+    var mode: UInt32 = 0o640
+    var group: String?
+}
+
+/// Walks the parsed document, converting values and recording issues with their lines.
+struct ValidationContext {
+    let path: String
+    let index: TOMLLineIndex
+    let environment: [String: String]
+    private(set) var issues: [ConfigurationIssue] = []
+
+    init(path: String, index: TOMLLineIndex, environment: [String: String]) {
+        self.path = path
+        self.index = index
+        self.environment = environment
+    }
+
+    private var baseDirectory: String {
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? FileManager.default.currentDirectoryPath : directory
+    }
+
+    mutating func error(_ key: String, _ message: String) {
+        issues.append(ConfigurationIssue(file: path, line: index.line(of: key), key: key, message: message))
+    }
+
+    mutating func warning(_ key: String, _ message: String) {
+        issues.append(ConfigurationIssue(file: path, line: index.line(of: key), key: key, message: message, severity: .warning))
+    }
+
+    // MARK: - Document
+
+    mutating func build(root: TOMLTable) -> Configuration? {
+        rejectUnknownKeys(root, prefix: "", allowed: ["daemon", "credential", "defaults", "resource"])
+        let daemon = readDaemon(table(root, "daemon"))
+        var credentials: [String: CredentialConfiguration] = [:]
+        if let credentialTables = table(root, "credential") {
+            for name in credentialTables.keys.sorted() {
+                guard let t = credentialTables[name]?.table else {
+                    error("credential.\(name)", "must be a table ([credential.\(name)])")
+                    continue
+                }
+                if let credential = readCredential(t, name: name) { credentials[name] = credential }
+            }
+        }
+        let defaults = readDefaults(table(root, "defaults"), credentials: credentials)
+        var resources: [(key: String, resource: ResourceConfiguration)] = []
+        if let value = root["resource"] {
+            if let array = value.array {
+                for i in 0..<array.count {
+                    guard let t = array[i].table else {
+                        error("resource[\(i)]", "must be a table; write [[resource]]")
+                        continue
+                    }
+                    if let resource = readResource(t, key: "resource[\(i)]", defaults: defaults, credentials: credentials) {
+                        resources.append((key: "resource[\(i)]", resource: resource))
+                    }
+                }
+            } else {
+                error("resource", "must be an array of tables; write each as [[resource]]")
+            }
+        }
+        if root["resource"] == nil {
+            warning("", "no [[resource]] entries: keyrotd will run but rotate nothing")
+        }
+        checkUniqueness(resources)
+        guard let daemon else { return nil }
+        return Configuration(sourcePath: path, daemon: daemon, credentials: credentials, resources: resources.map(\.resource))
+    }
+
+    private mutating func checkUniqueness(_ resources: [(key: String, resource: ResourceConfiguration)]) {
+        var names: [String: Int] = [:]
+        var outputs: [String: Int] = [:]
+        var ids: [String: Int] = [:]
+        for (key, resource) in resources {
+            if let first = names[resource.name.lowercased()] {
+                error("\(key).name", "duplicate resource name '\(resource.name)' (also used at line \(first))")
+            } else {
+                names[resource.name.lowercased()] = index.line(of: "\(key).name")
+            }
+            if let first = outputs[resource.output] {
+                error("\(key).output", "output '\(resource.output)' is already written by the resource at line \(first)")
+            } else {
+                outputs[resource.output] = index.line(of: key)
+            }
+            let id = resource.id.path.lowercased()
+            if let first = ids[id] {
+                error("\(key).id", "resource id is already configured at line \(first): two rotations of one resource would regenerate each other's published key")
+            } else {
+                ids[id] = index.line(of: key)
+            }
+        }
+    }
+
+    // MARK: - Tables
+
+    private mutating func readDaemon(_ t: TOMLTable?) -> DaemonSettings? {
+        let key = "daemon"
+        if let t {
+            rejectUnknownKeys(
+                t, prefix: key,
+                allowed: ["secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level"])
+        }
+        let secrets = path(t, key, "secrets_dir") ?? "/var/lib/keyrotd/secrets"
+        let state = path(t, key, "state_dir") ?? "/var/lib/keyrotd/state"
+        var settings = DaemonSettings(secretsDirectory: secrets, stateDirectory: state)
+        if let concurrency = int(t, key, "concurrency") {
+            if (1...1024).contains(concurrency) {
+                settings.concurrency = concurrency
+            } else {
+                error("\(key).concurrency", "must be between 1 and 1024 (got \(concurrency))")
+            }
+        }
+        if let ca = path(t, key, "tls_ca_file") {
+            settings.tlsCAFile = ca
+            if !FileManager.default.isReadableFile(atPath: ca) {
+                error("\(key).tls_ca_file", "cannot read '\(ca)': give a readable PEM file of CA certificates")
+            }
+        }
+        if let d = duration(t, key, "retry_initial") { settings.retryInitial = d }
+        if let d = duration(t, key, "retry_max") { settings.retryMax = d }
+        if settings.retryMax < settings.retryInitial {
+            error("\(key).retry_max", "must not be shorter than retry_initial")
+        }
+        if let level = string(t, key, "log_level") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            if levels.contains(level) {
+                settings.logLevel = level
+            } else {
+                error("\(key).log_level", "unknown level '\(level)'; use one of \(levels.joined(separator: ", "))")
+            }
+        }
+        return settings
+    }
+
+    private mutating func readCredential(_ t: TOMLTable, name: String) -> CredentialConfiguration? {
+        let key = "credential.\(name)"
+        rejectUnknownKeys(
+            t, prefix: key,
+            allowed: ["kind", "tenant", "client_id", "client_secret_file", "authority", "arm_endpoint", "scope"])
+        if t["client_secret"] != nil {
+            // Reported by rejectUnknownKeys too; this says why.
+            error("\(key).client_secret", "secrets never go in the configuration file; put it in a file and name it with client_secret_file")
+        }
+        let kind = string(t, key, "kind") ?? "service-principal"
+        guard kind == "service-principal" else {
+            error("\(key).kind", "unknown credential kind '\(kind)'; supported: service-principal")
+            return nil
+        }
+        let tenant = required(string(t, key, "tenant"), t, key, "tenant")
+        let clientID = required(string(t, key, "client_id"), t, key, "client_id")
+        let secretFile = required(path(t, key, "client_secret_file"), t, key, "client_secret_file")
+        if let secretFile { checkSecretFile(secretFile, key: "\(key).client_secret_file") }
+        let authority = url(t, key, "authority") ?? URL(string: "https://login.microsoftonline.com")!
+        let arm = url(t, key, "arm_endpoint") ?? URL(string: "https://management.azure.com")!
+        var scope = string(t, key, "scope") ?? ""
+        if scope.isEmpty {
+            var base = arm.absoluteString
+            while base.hasSuffix("/") { base.removeLast() }
+            scope = base + "/.default"
+        }
+        if let tenant, tenant.isEmpty || tenant.contains("/") {
+            error("\(key).tenant", "must be a tenant id or domain without '/'")
+        }
+        guard let tenant, let clientID, let secretFile else { return nil }
+        return CredentialConfiguration(
+            name: name, tenant: tenant, clientID: clientID,
+            kind: .servicePrincipalSecret(clientSecretFile: secretFile),
+            authorityHost: authority, armEndpoint: arm, scope: scope)
+    }
+
+    private mutating func checkSecretFile(_ file: String, key: String) {
+        if file.contains("${") {
+            warning(key, "cannot check '\(file)': an environment variable in it is not set here (systemd sets CREDENTIALS_DIRECTORY for LoadCredential=)")
+            return
+        }
+        var info = stat()
+        guard lstat(file, &info) == 0 else {
+            error(key, "'\(file)' does not exist: create it with the client secret, mode 0600")
+            return
+        }
+        if (info.st_mode & S_IFMT) == S_IFLNK, stat(file, &info) != 0 {
+            error(key, "'\(file)' is a dangling symbolic link")
+            return
+        }
+        if (info.st_mode & S_IFMT) != S_IFREG {
+            error(key, "'\(file)' is not a regular file")
+        } else if info.st_mode & 0o004 != 0 {
+            error(key, "'\(file)' is readable by others (mode \(Self.octal(UInt32(info.st_mode) & 0o7777))): run chmod 0600")
+        } else if access(file, R_OK) != 0 {
+            error(key, "'\(file)' is not readable by this user")
+        }
+    }
+
+    private mutating func readDefaults(_ t: TOMLTable?, credentials: [String: CredentialConfiguration]) -> ResourceDefaults {
+        var defaults = ResourceDefaults()
+        if credentials.count == 1 { defaults.credential = credentials.keys.first }
+        guard let t else { return defaults }
+        let key = "defaults"
+        rejectUnknownKeys(
+            t, prefix: key,
+            allowed: ["credential", "api_version", "strategy", "every", "grace", "jitter", "format", "env_name", "mode", "group"])
+        if let c = credentialName(t, key, credentials) { defaults.credential = c }
+        if let v = apiVersion(t, key) { defaults.apiVersion = v }
+        if let s = strategy(t, key) { defaults.strategy = s }
+        if let d = duration(t, key, "every") { defaults.every = d }
+        if let d = duration(t, key, "grace") { defaults.grace = d }
+        if let d = duration(t, key, "jitter") { defaults.jitter = d }
+        if let f = format(t, key) { defaults.format = f }
+        if let e = envName(t, key) { defaults.envName = e }
+        if let m = mode(t, key) { defaults.mode = m }
+        if let g = group(t, key) { defaults.group = g }
+        return defaults
+    }
+
+    private mutating func readResource(
+        _ t: TOMLTable, key: String, defaults: ResourceDefaults, credentials: [String: CredentialConfiguration]
+    ) -> ResourceConfiguration? {
+        rejectUnknownKeys(
+            t, prefix: key,
+            allowed: [
+                "name", "id", "credential", "api_version", "strategy", "every", "grace", "jitter", "output", "format",
+                "env_name", "mode", "group",
+            ])
+        var id: ResourceID?
+        if let text = required(string(t, key, "id"), t, key, "id") {
+            if let problem = ResourceID.parseProblem(text) {
+                error("\(key).id", problem)
+            } else {
+                id = ResourceID(parsing: text)
+            }
+        }
+        var name = string(t, key, "name") ?? id?.name
+        if let n = name, !ResourceID.isValidName(n) {
+            error("\(key).name", "'\(n)' must be 1-63 letters, digits, '-' or '_' (it names files and log fields)")
+            name = nil
+        }
+        let credential = credentialName(t, key, credentials) ?? defaults.credential
+        if credential == nil, t["credential"] == nil {
+            error("\(key).credential", credentials.isEmpty
+                ? "no credential: add a [credential.NAME] table"
+                : "several credentials exist; name one here or in [defaults]")
+        }
+        let strategy = strategy(t, key) ?? defaults.strategy
+        let every = duration(t, key, "every") ?? defaults.every
+        let grace = duration(t, key, "grace") ?? defaults.grace
+        let jitter = duration(t, key, "jitter") ?? defaults.jitter
+        let format = format(t, key) ?? defaults.format
+        let envName = envName(t, key) ?? defaults.envName
+        let mode = mode(t, key) ?? defaults.mode
+        let group = group(t, key) ?? defaults.group
+        let apiVersion = apiVersion(t, key) ?? defaults.apiVersion
+        if every <= .zero {
+            error("\(key).every", "must be longer than zero")
+        }
+        if grace >= every {
+            let where_ = t["grace"] != nil ? "\(key).grace" : (t["every"] != nil ? "\(key).every" : "\(key).grace")
+            error(where_, "grace (\(DurationFormat.format(grace))) must be shorter than every (\(DurationFormat.format(every))): consumers need time on the new key before the next rotation")
+        }
+        if jitter >= every, every > .zero {
+            error(t["jitter"] != nil ? "\(key).jitter" : "\(key)", "jitter (\(DurationFormat.format(jitter))) must be shorter than every (\(DurationFormat.format(every)))")
+        }
+        var output = string(t, key, "output") ?? (name.map { $0 + format.defaultExtension })
+        if let o = output, let problem = Self.outputProblem(o) {
+            error("\(key).output", problem)
+            output = nil
+        }
+        guard let id, let name, let credential, let output else { return nil }
+        return ResourceConfiguration(
+            name: name, id: id, credential: credential, apiVersion: apiVersion, strategy: strategy, every: every,
+            grace: grace, jitter: jitter, output: output, format: format, envName: envName, mode: mode, group: group)
+    }
+
+    static func outputProblem(_ output: String) -> String? {
+        if output.isEmpty { return "must not be empty" }
+        if output.hasPrefix("/") || output.contains("/") || output == "." || output == ".." {
+            return "'\(output)' escapes the secrets directory: give a plain file name, it is written inside secrets_dir"
+        }
+        if output.hasPrefix(".") { return "'\(output)' must not start with '.' (temporary files do)" }
+        if output.utf8.count > 200 { return "file name is too long" }
+        if output.contains("\0") { return "must not contain NUL" }
+        return nil
+    }
+
+    // MARK: - Values
+
+    private mutating func rejectUnknownKeys(_ t: TOMLTable, prefix: String, allowed: Set<String>) {
+        for key in t.keys.sorted() where !allowed.contains(key) {
+            let full = prefix.isEmpty ? key : "\(prefix).\(key)"
+            let close = allowed.sorted().first { Self.editDistance($0, key) <= 2 }
+            error(full, "unknown key '\(key)'" + (close.map { "; did you mean '\($0)'?" } ?? "; allowed here: \(allowed.sorted().joined(separator: ", "))"))
+        }
+    }
+
+    private func table(_ t: TOMLTable, _ name: String) -> TOMLTable? { t[name]?.table }
+
+    private mutating func required<T>(_ value: T?, _ t: TOMLTable, _ prefix: String, _ name: String) -> T? {
+        if value == nil, t[name] == nil { error("\(prefix).\(name)", "is required") }
+        return value
+    }
+
+    private mutating func string(_ t: TOMLTable?, _ prefix: String, _ name: String) -> String? {
+        guard let t, let value = t[name] else { return nil }
+        guard let s = value.string else {
+            error("\(prefix).\(name)", "must be a string, not \(value.type)")
+            return nil
+        }
+        return s
+    }
+
+    private mutating func int(_ t: TOMLTable?, _ prefix: String, _ name: String) -> Int? {
+        guard let t, let value = t[name] else { return nil }
+        guard let i = value.int else {
+            error("\(prefix).\(name)", "must be an integer, not \(value.type)")
+            return nil
+        }
+        return i
+    }
+
+    private mutating func path(_ t: TOMLTable?, _ prefix: String, _ name: String) -> String? {
+        guard let raw = string(t, prefix, name) else { return nil }
+        if raw.isEmpty {
+            error("\(prefix).\(name)", "must not be empty")
+            return nil
+        }
+        var expanded = ""
+        var rest = Substring(raw)
+        while let start = rest.range(of: "${") {
+            expanded += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                error("\(prefix).\(name)", "unterminated ${ in '\(raw)'")
+                return nil
+            }
+            let variable = String(rest[start.upperBound..<end])
+            if let value = environment[variable], !value.isEmpty {
+                expanded += value
+            } else {
+                expanded += "${\(variable)}"
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        expanded += rest
+        if !expanded.hasPrefix("/") && !expanded.hasPrefix("${") {
+            expanded = (baseDirectory as NSString).appendingPathComponent(expanded)
+        }
+        return (expanded as NSString).standardizingPath
+    }
+
+    private mutating func duration(_ t: TOMLTable?, _ prefix: String, _ name: String) -> Duration? {
+        guard let text = string(t, prefix, name) else { return nil }
+        guard let d = DurationFormat.parse(text) else {
+            error("\(prefix).\(name)", "'\(text)' is not a duration; write a number and a unit: 30d, 12h, 15m, 90s or 500ms")
+            return nil
+        }
+        return d
+    }
+
+    private mutating func url(_ t: TOMLTable?, _ prefix: String, _ name: String) -> URL? {
+        guard let text = string(t, prefix, name) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            error("\(prefix).\(name)", "'\(text)' is not an absolute URL")
+            return nil
+        }
+        if scheme == "http" {
+            if !EndpointPolicy.isLoopback(host: host) {
+                error("\(prefix).\(name)", "plain http is allowed only to a loopback address (an emulator); use https")
+                return nil
+            }
+        } else if scheme != "https" {
+            error("\(prefix).\(name)", "scheme must be https")
+            return nil
+        }
+        return url
+    }
+
+    private mutating func credentialName(_ t: TOMLTable, _ prefix: String, _ credentials: [String: CredentialConfiguration]) -> String? {
+        guard let name = string(t, prefix, "credential") else { return nil }
+        guard credentials[name] != nil else {
+            error("\(prefix).credential", "no [credential.\(name)] table" + (credentials.isEmpty ? "" : "; defined: \(credentials.keys.sorted().joined(separator: ", "))"))
+            return nil
+        }
+        return name
+    }
+
+    private mutating func apiVersion(_ t: TOMLTable, _ prefix: String) -> String? {
+        guard let v = string(t, prefix, "api_version") else { return nil }
+        let parts = v.split(separator: "-", maxSplits: 3)
+        let ok = parts.count >= 3 && parts[0].count == 4 && parts[1].count == 2
+            && parts[2].prefix(2).allSatisfy(\.isNumber) && (parts.count == 3 || parts[3] == "preview")
+        guard ok else {
+            error("\(prefix).api_version", "'\(v)' is not an api-version (YYYY-MM-DD or YYYY-MM-DD-preview)")
+            return nil
+        }
+        return v
+    }
+
+    private mutating func strategy(_ t: TOMLTable, _ prefix: String) -> RotationStrategy? {
+        guard let s = string(t, prefix, "strategy") else { return nil }
+        guard let strategy = RotationStrategy(rawValue: s) else {
+            error("\(prefix).strategy", "unknown strategy '\(s)'; use full or alternate")
+            return nil
+        }
+        return strategy
+    }
+
+    private mutating func format(_ t: TOMLTable, _ prefix: String) -> SecretFormat? {
+        guard let s = string(t, prefix, "format") else { return nil }
+        guard let format = SecretFormat(rawValue: s) else {
+            error("\(prefix).format", "unknown format '\(s)'; use \(SecretFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return format
+    }
+
+    private mutating func envName(_ t: TOMLTable, _ prefix: String) -> String? {
+        guard let s = string(t, prefix, "env_name") else { return nil }
+        let valid = !s.isEmpty && !(s.first!.isNumber)
+            && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+        guard valid else {
+            error("\(prefix).env_name", "'\(s)' is not a valid environment variable name")
+            return nil
+        }
+        return s
+    }
+
+    private mutating func mode(_ t: TOMLTable, _ prefix: String) -> UInt32? {
+        guard let value = t["mode"] else { return nil }
+        var mode: UInt32?
+        if let s = value.string {
+            mode = UInt32(s.hasPrefix("0o") ? String(s.dropFirst(2)) : s, radix: 8)
+        } else if let i = value.int, i >= 0 {
+            mode = UInt32(i)
+        }
+        guard let m = mode, m <= 0o777 else {
+            error("\(prefix).mode", "must be octal permission bits such as \"0640\" or 0o640")
+            return nil
+        }
+        if m & 0o007 != 0 {
+            error("\(prefix).mode", "\(Self.octal(m)) lets every user read the key; use 0600 or 0640 with a readers group")
+            return nil
+        }
+        if m & 0o400 == 0 {
+            error("\(prefix).mode", "\(Self.octal(m)) does not let the owner read the file; use 0600 or 0640")
+            return nil
+        }
+        if m & 0o111 != 0 {
+            error("\(prefix).mode", "\(Self.octal(m)) makes a secret executable; use 0600 or 0640")
+            return nil
+        }
+        return m
+    }
+
+    private mutating func group(_ t: TOMLTable, _ prefix: String) -> String? {
+        guard let g = string(t, prefix, "group") else { return nil }
+        if getgrnam(g) == nil {
+            error("\(prefix).group", "group '\(g)' does not exist on this machine")
+            return nil
+        }
+        return g
+    }
+
+    static func octal(_ value: UInt32) -> String {
+        let s = String(value, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

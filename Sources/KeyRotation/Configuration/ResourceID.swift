@@ -1,0 +1,58 @@
+/// The ARM id of an ACS resource:
+/// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Communication/communicationServices/{name}`.
+public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
+    /// The subscription id.
+    public var subscription: String
+    /// The resource group name.
+    public var resourceGroup: String
+    /// The resource name (1–63 characters of letters, digits, `-` and `_`).
+    public var name: String
+
+    /// Creates an id from its parts.
+    public init(subscription: String, resourceGroup: String, name: String) {
+        self.subscription = subscription
+        self.resourceGroup = resourceGroup
+        self.name = name
+    }
+
+    /// Parses an ARM id; segment names are matched case-insensitively as ARM does.
+    /// Returns `nil` with nothing else said; ``parseProblem(_:)`` explains why.
+    public init?(parsing text: String) {
+        guard Self.parseProblem(text) == nil else { return nil }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        self.init(subscription: parts[1], resourceGroup: parts[3], name: parts[7])
+    }
+
+    /// Why `text` is not an ACS resource id, or `nil` when it is one.
+    public static func parseProblem(_ text: String) -> String? {
+        let expected = "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Communication/communicationServices/{name}"
+        let parts = text.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard text.hasPrefix("/"), parts.count == 8,
+            parts[0].lowercased() == "subscriptions",
+            parts[2].lowercased() == "resourcegroups",
+            parts[4].lowercased() == "providers",
+            parts[5].lowercased() == "microsoft.communication",
+            parts[6].lowercased() == "communicationservices"
+        else { return "expected an ACS resource id of the form \(expected)" }
+        if !isValidName(parts[7]) {
+            return "resource name '\(parts[7])' must be 1-63 letters, digits, '-' or '_'"
+        }
+        if parts[3].isEmpty || parts[3].count > 90 {
+            return "resource group name must be 1-90 characters"
+        }
+        return nil
+    }
+
+    /// Whether `name` matches ARM's `^[-\w]+$`, 1–63 characters.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 63
+            && name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" }
+    }
+
+    /// The id as ARM prints it.
+    public var path: String {
+        "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/Microsoft.Communication/communicationServices/\(name)"
+    }
+
+    public var description: String { path }
+}

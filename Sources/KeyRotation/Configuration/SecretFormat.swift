@@ -1,0 +1,63 @@
+/// How a published key is laid out in its secret file.
+public enum SecretFormat: String, Sendable, CaseIterable, Codable {
+    /// The connection string alone (`endpoint=…;accesskey=…`), the default.
+    case connectionString = "connection-string"
+    /// The access key alone.
+    case key
+    /// One `NAME=<connection string>` line, for `EnvironmentFile=` and dotenv readers.
+    case env
+    /// A JSON object with `endpoint`, `key`, `connectionString` and `keyType`.
+    case json
+
+    /// The file name extension used when a resource names no output.
+    public var defaultExtension: String {
+        switch self {
+        case .connectionString: return ".conn"
+        case .key: return ".key"
+        case .env: return ".env"
+        case .json: return ".json"
+        }
+    }
+
+    /// The file's bytes for `material`. `envName` is the variable name of the `env` format.
+    public func render(_ material: KeyMaterial, envName: String) -> [UInt8] {
+        switch self {
+        case .connectionString:
+            return Array((material.connectionString.exposedValue + "\n").utf8)
+        case .key:
+            return Array((material.key.exposedValue + "\n").utf8)
+        case .env:
+            return Array("\(envName)=\(material.connectionString.exposedValue)\n".utf8)
+        case .json:
+            let fields = [
+                ("endpoint", material.endpoint),
+                ("key", material.key.exposedValue),
+                ("connectionString", material.connectionString.exposedValue),
+                ("keyType", material.slot.rawValue),
+            ]
+            let body = fields.map { "  \"\($0.0)\": \"\(Self.jsonEscaped($0.1))\"" }.joined(separator: ",\n")
+            return Array("{\n\(body)\n}\n".utf8)
+        }
+    }
+
+    private static func jsonEscaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,19 @@
+/// Something that happened in a rotation, for the log (and later the journal's `MESSAGE_ID`s).
+public enum RotationEvent: Sendable, Equatable {
+    /// A scheduled or requested rotation began by regenerating the standby key.
+    case rotationStarted(standby: KeySlot)
+    /// ARM regenerated `slot`; `fingerprint` identifies the new key.
+    case keyRegenerated(KeySlot, fingerprint: KeyFingerprint)
+    /// The secret file now holds `slot`.
+    case published(KeySlot, fingerprint: KeyFingerprint)
+    /// The rotation finished; both requested regenerations are done.
+    case rotationCompleted(published: KeySlot)
+    /// The published key no longer matches Azure (regenerated out of band); the file is being repaired.
+    case driftDetected(KeySlot, expected: KeyFingerprint?, actual: KeyFingerprint)
+    /// The secret file was missing or changed on disk and is being rewritten from the live keys.
+    case fileRepairNeeded
+    /// Resumed after a restart from an interrupted step.
+    case resumed(step: String)
+    /// A step failed; it is retried at the time given.
+    case failed(message: String, failures: Int)
+}

@@ -1,0 +1,217 @@
+import Foundation
+
+/// The rotation state machine of one resource.
+///
+/// It owns the durable ``ResourceState`` and returns the next ``Action`` to take. The caller must
+/// persist ``record`` whenever it changed *before* performing the action: that is what makes every
+/// step recoverable. The invariant it keeps: a key is regenerated only when it is not the published
+/// key and has not been published for at least `grace`.
+public struct RotationMachine: Sendable {
+    /// What the caller must do next.
+    public enum Action: Sendable, Equatable {
+        /// Read both live keys (`listKeys`) and call ``RotationMachine/listed(_:now:)``.
+        case listKeys
+        /// Regenerate `slot` and call ``RotationMachine/regenerated(_:keys:now:)``.
+        case regenerate(KeySlot)
+        /// Write the secret file and call ``RotationMachine/published(_:fileDigest:now:)``.
+        case publish(KeyMaterial)
+        /// Nothing to do before `until`.
+        case sleep(until: Date)
+    }
+
+    /// Errors the machine detects in responses or records.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// What went wrong, for the operator.
+        public var description: String
+    }
+
+    private enum State: Sendable {
+        /// Waiting for the caller to resume.
+        case resting
+        /// Holding the keys of the last ARM answer (memory only), for publishing without another `listKeys`.
+        case holding(AccessKeys)
+    }
+
+    /// The durable record; persist it whenever it changes, before acting.
+    public private(set) var record: ResourceState
+    /// The resource's policy; may be replaced on reload.
+    public var policy: RotationPolicy
+    /// Events since the caller last drained them.
+    public private(set) var events: [RotationEvent] = []
+    private var state: State = .resting
+    private var random: SplitMix64
+
+    /// Creates the machine from a stored record, or for a new resource when `record` is `nil`.
+    public init(record: ResourceState?, resourceID: String, policy: RotationPolicy, now: Date, random: SplitMix64 = SplitMix64()) {
+        self.record = record ?? ResourceState(resourceID: resourceID, adoptedAt: now)
+        self.policy = policy
+        self.random = random
+    }
+
+    /// Returns and clears the pending events.
+    public mutating func drainEvents() -> [RotationEvent] {
+        defer { events.removeAll() }
+        return events
+    }
+
+    /// Decides what to do when the resource is woken.
+    ///
+    /// - Parameters:
+    ///   - fileIntact: whether the secret file still holds exactly what was last written.
+    ///   - rotateNow: an on-demand rotation was requested (starts one if idle; the invariant still holds).
+    public mutating func resume(now: Date, fileIntact: Bool, rotateNow: Bool = false) -> Action {
+        if let retryAt = record.retryAt, now < retryAt, !rotateNow { return .sleep(until: retryAt) }
+        switch record.step {
+        case .adopting:
+            return .listKeys
+        case .idle:
+            if !fileIntact { return repair() }
+            if rotateNow || now >= record.nextDue { return beginRotation(now: now) }
+            return .sleep(until: record.nextDue)
+        case .regenerating(let slot, _):
+            return regenerate(slot, now: now)
+        case .publishing(let slot, _):
+            if case .holding(let keys) = state, let material = keys.material(slot) { return .publish(material) }
+            return .listKeys
+        case .grace(let until, let slot):
+            if !fileIntact { return repair() }
+            if now < until { return .sleep(until: until) }
+            record.step = .regenerating(slot: slot, final: true)
+            return regenerate(slot, now: now)
+        }
+    }
+
+    /// Feeds the answer of `listKeys`.
+    public mutating func listed(_ keys: AccessKeys, now: Date) -> Action {
+        state = .holding(keys)
+        let slot: KeySlot
+        switch record.step {
+        case .adopting:
+            slot = policy.strategy == .full ? .primary : record.published
+        case .publishing(let s, _):
+            slot = s
+        case .idle, .grace:
+            slot = record.published
+            if let live = keys.key(slot)?.fingerprint, let expected = record.publishedKey, live != expected {
+                events.append(.driftDetected(slot, expected: expected, actual: live))
+            }
+        case .regenerating(let s, _):
+            return regenerate(s, now: now)
+        }
+        guard let material = keys.material(slot) else {
+            return failed(Failure(description: "listKeys answered without the \(slot) key and connection string"), now: now)
+        }
+        return .publish(material)
+    }
+
+    /// Feeds the answer of `regenerateKey(slot)`.
+    public mutating func regenerated(_ slot: KeySlot, keys: AccessKeys, now: Date) -> Action {
+        guard case .regenerating(let expected, let final) = record.step, expected == slot else {
+            return failed(Failure(description: "internal: regenerate answer for \(slot) in step \(record.step)"), now: now)
+        }
+        state = .holding(keys)
+        record.regenerations += 1
+        let published = record.published
+        if let live = keys.key(published)?.fingerprint, let known = record.publishedKey, live != known {
+            events.append(.driftDetected(published, expected: known, actual: live))
+        }
+        guard let material = keys.material(slot) else {
+            // A half answer without the regenerated half: the new value must come from listKeys.
+            record.step = .publishing(slot: slot, final: final)
+            return .listKeys
+        }
+        events.append(.keyRegenerated(slot, fingerprint: material.fingerprint))
+        record.step = .publishing(slot: slot, final: final)
+        return .publish(material)
+    }
+
+    /// Reports that the secret file durably holds `material`; `fileDigest` is the digest of its bytes.
+    public mutating func published(_ material: KeyMaterial, fileDigest: KeyFingerprint, now: Date) -> Action {
+        let slot = material.slot
+        events.append(.published(slot, fingerprint: material.fingerprint))
+        switch record.step {
+        case .adopting:
+            record.published = slot
+            record.setUnpublished(slot, at: nil)
+            record.setUnpublished(slot.other, at: now)
+            record.publishedKey = material.fingerprint
+            record.publishedFile = fileDigest
+            record.step = .idle
+            record.nextDue = Schedule.nextDue(after: now, every: policy.every, jitter: policy.jitter, sample: random.next())
+            succeeded()
+            return .sleep(until: record.nextDue)
+        case .idle, .grace, .regenerating:
+            // A repair of the published file.
+            record.publishedKey = material.fingerprint
+            record.publishedFile = fileDigest
+            succeeded()
+            return resume(now: now, fileIntact: true)
+        case .publishing(_, let final):
+            let previous = record.published
+            if previous != slot { record.setUnpublished(previous, at: now) }
+            record.setUnpublished(slot, at: nil)
+            record.published = slot
+            record.publishedKey = material.fingerprint
+            record.publishedFile = fileDigest
+            succeeded()
+            if final || previous == slot {
+                record.step = .idle
+                record.lastRotation = now
+                record.rotations += 1
+                record.rotationStartedAt = nil
+                record.nextDue = Schedule.nextDue(after: now, every: policy.every, jitter: policy.jitter, sample: random.next())
+                events.append(.rotationCompleted(published: slot))
+                return .sleep(until: record.nextDue)
+            }
+            let until = now.addingTimeInterval(policy.grace.seconds)
+            record.step = .grace(until: until, regenerate: previous)
+            return resume(now: now, fileIntact: true)
+        }
+    }
+
+    /// Reports that the last action failed. The step stays, so the retry repeats it.
+    public mutating func failed(_ error: any Error, now: Date) -> Action {
+        record.consecutiveFailures += 1
+        let delay = Schedule.retryDelay(
+            failures: record.consecutiveFailures, initial: policy.retryInitial, maximum: policy.retryMax, sample: random.next())
+        record.retryAt = now.addingTimeInterval(delay.seconds)
+        record.lastError = String(describing: error)
+        record.lastErrorAt = now
+        events.append(.failed(message: String(describing: error), failures: record.consecutiveFailures))
+        return .sleep(until: record.retryAt!)
+    }
+
+    // MARK: - Private
+
+    private mutating func succeeded() {
+        record.consecutiveFailures = 0
+        record.retryAt = nil
+        record.lastError = nil
+        record.lastErrorAt = nil
+    }
+
+    private mutating func repair() -> Action {
+        events.append(.fileRepairNeeded)
+        return .listKeys
+    }
+
+    private mutating func beginRotation(now: Date) -> Action {
+        let standby = record.published.other
+        let final = policy.strategy == .alternate
+        events.append(.rotationStarted(standby: standby))
+        record.rotationStartedAt = now
+        record.step = .regenerating(slot: standby, final: final)
+        return regenerate(standby, now: now)
+    }
+
+    /// The invariant guard every regeneration passes through.
+    private mutating func regenerate(_ slot: KeySlot, now: Date) -> Action {
+        guard let earliest = record.earliestRegeneration(of: slot, grace: policy.grace) else {
+            return failed(
+                Failure(description: "refusing to regenerate the \(slot) key: it is the published key (state record inconsistent; run `keyrotd status`)"),
+                now: now)
+        }
+        if now < earliest { return .sleep(until: earliest) }
+        return .regenerate(slot)
+    }
+}
