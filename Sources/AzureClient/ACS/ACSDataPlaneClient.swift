@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import KeyRotation
+
+/// A minimal ACS data-plane client that authenticates with an access key the way the official ACS
+/// SDKs do (HMAC-SHA256 over verb, path, date, host and content hash). keyrotd's demo uses it to
+/// show a published connection string works; tests use it as a consumer.
+public struct ACSDataPlaneClient: Sendable {
+    private let transport: any HTTPTransport
+
+    /// Creates the client.
+    public init(transport: any HTTPTransport) {
+        self.transport = transport
+    }
+
+    /// The outcome of one authenticated call.
+    public enum Outcome: Sendable, Equatable {
+        /// The key was accepted.
+        case accepted
+        /// The key was refused (HTTP 401/403).
+        case denied(status: Int)
+        /// Something else went wrong (not an authentication verdict).
+        case failed(String)
+    }
+
+    /// Creates an ACS identity (`POST {endpoint}/identities?api-version=2023-10-01`) with the key in
+    /// `connectionString`: a cheap call that succeeds only while the key is valid.
+    public func createIdentity(connectionString: Secret, now: Date = Date()) async -> Outcome {
+        guard let parsed = Self.parse(connectionString) else { return .failed("not a connection string") }
+        var endpoint = parsed.endpoint
+        if !endpoint.hasSuffix("/") { endpoint += "/" }
+        guard let url = URL(string: endpoint + "identities?api-version=2023-10-01") else { return .failed("bad endpoint") }
+        let body = Array("{}".utf8)
+        let headers = Self.sign(method: "POST", url: url, endpoint: parsed.endpoint, body: body, key: parsed.key, now: now)
+            + [("Content-Type", "application/json")]
+        do {
+            let response = try await transport.send(HTTPRequestData(method: "POST", url: url, headers: headers, body: body), timeout: .seconds(10))
+            switch response.status {
+            case 200..<300: return .accepted
+            case 401, 403: return .denied(status: response.status)
+            default: return .failed("HTTP \(response.status)")
+            }
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    /// The `x-ms-date`, `x-ms-content-sha256` and `Authorization` headers for a request.
+    public static func sign(method: String, url: URL, endpoint: String, body: [UInt8], key: Secret, now: Date) -> [(String, String)] {
+        let date = httpDate(now)
+        let contentHash = Data(SHA256.hash(data: body)).base64EncodedString()
+        var host = endpoint
+        for scheme in ["https://", "http://"] where host.lowercased().hasPrefix(scheme) { host = String(host.dropFirst(scheme.count)) }
+        while host.hasSuffix("/") { host.removeLast() }
+        var pathAndQuery = url.path(percentEncoded: true)
+        if let query = url.query(percentEncoded: true) { pathAndQuery += "?" + query }
+        let stringToSign = "\(method.uppercased())\n\(pathAndQuery)\n\(date);\(host);\(contentHash)"
+        let keyBytes = Data(base64Encoded: key.exposedValue) ?? Data()
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: keyBytes))
+        let signature = Data(mac).base64EncodedString()
+        return [
+            ("x-ms-date", date), ("x-ms-content-sha256", contentHash),
+            ("Authorization", "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=\(signature)"),
+        ]
+    }
+
+    /// Splits `endpoint=…;accesskey=…`.
+    public static func parse(_ connectionString: Secret) -> (endpoint: String, key: Secret)? {
+        var endpoint: String?
+        var key: String?
+        for part in connectionString.exposedValue.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";") {
+            let pieces = part.split(separator: "=", maxSplits: 1)
+            guard pieces.count == 2 else { continue }
+            switch pieces[0].lowercased() {
+            case "endpoint": endpoint = String(pieces[1])
+            case "accesskey": key = String(pieces[1])
+            default: break
+            }
+        }
+        guard let endpoint, let key else { return nil }
+        return (endpoint, Secret(key))
+    }
+
+    /// RFC 1123 date in GMT, as `x-ms-date` wants it.
+    public static func httpDate(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import KeyRotation
+import Logging
+
+/// Calls ARM for `Microsoft.Communication/communicationServices`: `get`, `listKeys`, `regenerateKey`.
+///
+/// Every request carries a fresh `x-ms-client-request-id`; answers' `x-ms-request-id`s go to the
+/// log. Retryable failures (408, 429, 5xx, connection errors, unreadable bodies) are retried with
+/// exponential backoff and full jitter, honouring `Retry-After`. A 401 `ExpiredAuthenticationToken`
+/// gets one token refresh.
+public struct ARMClient: Sendable {
+    private let endpoint: URL
+    private let scope: String
+    private let credential: any TokenCredential
+    private let transport: any HTTPTransport
+    private let retry: RetryPolicy
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let logger: Logger
+    private let timeout: Duration
+
+    /// Creates a client.
+    public init(
+        endpoint: URL, scope: String, credential: any TokenCredential, transport: any HTTPTransport,
+        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(60),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        logger: Logger
+    ) {
+        self.endpoint = endpoint
+        self.scope = scope
+        self.credential = credential
+        self.transport = transport
+        self.retry = retry
+        self.timeout = timeout
+        self.sleep = sleep
+        self.logger = logger
+    }
+
+    /// The resource's properties (`provisioningState`, `hostName`, `disableLocalAuth` …).
+    public func get(_ id: ResourceID, apiVersion: String) async throws -> CommunicationServiceResource {
+        let body = try await call("get", method: "GET", id: id, suffix: "", apiVersion: apiVersion, body: [])
+        guard let resource = try? JSONDecoder().decode(CommunicationServiceResource.self, from: Data(body.bytes)) else {
+            throw malformed("get", id, body)
+        }
+        return resource
+    }
+
+    /// Both keys and connection strings (a POST: counts against the write budget).
+    public func listKeys(_ id: ResourceID, apiVersion: String) async throws -> AccessKeys {
+        let body = try await call("listKeys", method: "POST", id: id, suffix: "/listKeys", apiVersion: apiVersion, body: [])
+        return try decodeKeys("listKeys", id, body)
+    }
+
+    /// Regenerates `slot`; the answer may hold only the regenerated half.
+    public func regenerateKey(_ id: ResourceID, slot: KeySlot, apiVersion: String) async throws -> AccessKeys {
+        let json = Array("{\"keyType\":\"\(slot.armKeyType)\"}".utf8)
+        let body = try await call("regenerateKey", method: "POST", id: id, suffix: "/regenerateKey", apiVersion: apiVersion, body: json)
+        return try decodeKeys("regenerateKey", id, body)
+    }
+
+    // MARK: - Private
+
+    struct ReceivedBody {
+        var bytes: [UInt8]
+        var requestID: String?
+        var clientRequestID: String
+        var attempts: Int
+    }
+
+    private struct KeysBody: Decodable {
+        var primaryKey: String?
+        var secondaryKey: String?
+        var primaryConnectionString: String?
+        var secondaryConnectionString: String?
+    }
+
+    private struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: String?
+            var message: String?
+        }
+        var error: Detail?
+    }
+
+    private func decodeKeys(_ operation: String, _ id: ResourceID, _ body: ReceivedBody) throws -> AccessKeys {
+        guard let keys = try? JSONDecoder().decode(KeysBody.self, from: Data(body.bytes)) else {
+            throw malformed(operation, id, body)
+        }
+        return AccessKeys(
+            primaryKey: keys.primaryKey.map(Secret.init), secondaryKey: keys.secondaryKey.map(Secret.init),
+            primaryConnectionString: keys.primaryConnectionString.map(Secret.init),
+            secondaryConnectionString: keys.secondaryConnectionString.map(Secret.init))
+    }
+
+    private func malformed(_ operation: String, _ id: ResourceID, _ body: ReceivedBody) -> ARMError {
+        // Never quote the body: it may hold keys.
+        ARMError(
+            operation: operation, resource: id.name, status: 200, code: "MalformedResponse",
+            message: "the response body (\(body.bytes.count) bytes) is not the expected JSON", requestID: body.requestID,
+            clientRequestID: body.clientRequestID, attempts: body.attempts)
+    }
+
+    private func url(_ id: ResourceID, suffix: String, apiVersion: String) -> URL {
+        var base = endpoint.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        return URL(string: base + id.path + suffix + "?api-version=" + apiVersion)!
+    }
+
+    private func call(
+        _ operation: String, method: String, id: ResourceID, suffix: String, apiVersion: String, body: [UInt8]
+    ) async throws -> ReceivedBody {
+        let clientRequestID = UUID().uuidString.lowercased()
+        let target = url(id, suffix: suffix, apiVersion: apiVersion)
+        var attempt = 0
+        var refreshedToken = false
+        var log = logger
+        log[metadataKey: "keyrotd_resource"] = .string(id.name)
+        log[metadataKey: "arm_operation"] = .string(operation)
+        log[metadataKey: "arm_client_request_id"] = .string(clientRequestID)
+        while true {
+            attempt += 1
+            let token = try await credential.token(scope: scope)
+            var headers = [
+                ("Authorization", "Bearer " + token.token.exposedValue), ("Accept", "application/json"),
+                ("x-ms-client-request-id", clientRequestID), ("x-ms-return-client-request-id", "true"),
+                ("User-Agent", "keyrotd/0.1"),
+            ]
+            if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+            let request = HTTPRequestData(method: method, url: target, headers: headers, body: body)
+            let response: HTTPResponseData
+            do {
+                response = try await transport.send(request, timeout: timeout)
+            } catch let error as TransportError where error.isRetryable && attempt < retry.maxAttempts {
+                let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+                log.notice("ARM request failed, retrying", metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"])
+                try await sleep(delay)
+                continue
+            }
+            let requestID = response.header("x-ms-request-id")
+            if let requestID { log[metadataKey: "arm_request_id"] = .string(requestID) }
+            if (200...299).contains(response.status) {
+                if response.status == 200 || method == "GET" {
+                    // A 200 whose body does not decode is retried like a lost answer; the step repeats safely.
+                    if Self.isJSON(response.body) || attempt >= retry.maxAttempts {
+                        log.debug("ARM request succeeded", metadata: ["http_status": "\(response.status)"])
+                        return ReceivedBody(bytes: response.body, requestID: requestID, clientRequestID: clientRequestID, attempts: attempt)
+                    }
+                    let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+                    log.warning("ARM answered with an unreadable body, retrying", metadata: ["keyrotd_retry_in_ms": "\(delay.milliseconds)"])
+                    try await sleep(delay)
+                    continue
+                }
+                // 201/202: an asynchronous operation (older api-versions). The keys come from listKeys.
+                throw ARMError(
+                    operation: operation, resource: id.name, status: response.status, code: "AsyncOperationUnsupported",
+                    message: "ARM started an asynchronous operation; use api_version 2026-03-18, which answers synchronously",
+                    requestID: requestID, clientRequestID: clientRequestID, attempts: attempt)
+            }
+            let error = decodeError(operation, id, response, requestID: requestID, clientRequestID: clientRequestID, attempts: attempt)
+            if response.status == 401, error.code == "ExpiredAuthenticationToken", !refreshedToken {
+                refreshedToken = true
+                await credential.invalidate()
+                log.notice("ARM token expired; refreshing once")
+                attempt -= 1
+                continue
+            }
+            if RetryPolicy.isRetryable(status: response.status) && attempt < retry.maxAttempts {
+                var delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+                if let server = RetryPolicy.serverDelay(response) {
+                    guard server <= retry.retryAfterCap else { throw error }
+                    delay = server
+                }
+                log.notice(
+                    response.status == 429 ? "ARM throttled the request; waiting as asked" : "ARM answered with a retryable error; retrying",
+                    metadata: ["http_status": "\(response.status)", "arm_error_code": .string(error.code), "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"])
+                try await sleep(delay)
+                continue
+            }
+            throw error
+        }
+    }
+
+    private func decodeError(_ operation: String, _ id: ResourceID, _ response: HTTPResponseData, requestID: String?, clientRequestID: String, attempts: Int) -> ARMError {
+        let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body))
+        let message = (body?.error?.message ?? "").split(separator: "\n").first.map(String.init) ?? ""
+        return ARMError(
+            operation: operation, resource: id.name, status: response.status,
+            code: body?.error?.code ?? (response.status == 429 ? "TooManyRequests" : "HTTP\(response.status)"),
+            message: String(message.prefix(400)), requestID: requestID, clientRequestID: clientRequestID, attempts: attempts)
+    }
+
+    private static func isJSON(_ body: [UInt8]) -> Bool {
+        (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any]
+    }
+}

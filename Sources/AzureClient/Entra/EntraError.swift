@@ -1,0 +1,28 @@
+/// Entra ID refused or failed a token request.
+public struct EntraError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP status (0 when the response could not be read).
+    public var status: Int
+    /// The OAuth `error` (`invalid_client`, `unauthorized_client` …).
+    public var error: String
+    /// The first line of `error_description` (it starts with the `AADSTS…` code).
+    public var errorDescription: String
+    /// Entra's `trace_id`, for a support request.
+    public var traceID: String?
+    /// The tenant asked.
+    public var tenant: String
+    /// The client id that asked.
+    public var clientID: String
+
+    public var description: String {
+        var text = "Entra ID token request for client \(clientID) in tenant \(tenant) failed: HTTP \(status) \(error)"
+        if !errorDescription.isEmpty { text += ": \(errorDescription)" }
+        if let traceID { text += " (trace id \(traceID))" }
+        switch error {
+        case "invalid_client": text += "; check the client secret file and the client id"
+        case "unauthorized_client": text += "; the application is not known in this tenant"
+        case "invalid_request" where errorDescription.contains("AADSTS90002"): text += "; check the tenant id"
+        default: break
+        }
+        return text
+    }
+}

@@ -1,0 +1,55 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// A request that got no HTTP answer: refused, reset, timed out, or a TLS failure.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure.
+    public enum Kind: String, Sendable {
+        /// The connection failed, was reset or closed early: worth retrying.
+        case connection
+        /// No answer in time: worth retrying.
+        case timeout
+        /// TLS verification failed: a configuration problem, not retried.
+        case tls
+        /// keyrotd refused to send (policy): not retried.
+        case refused
+    }
+
+    /// The kind of failure.
+    public var kind: Kind
+    /// The URL (no secrets are ever in URLs keyrotd builds).
+    public var url: URL
+    /// A short description of the cause.
+    public var detail: String
+
+    /// Whether retrying may help.
+    public var isRetryable: Bool { kind == .connection || kind == .timeout }
+
+    public var description: String {
+        let hint: String
+        switch kind {
+        case .tls: hint = " (check the server certificate, the system trust store and tls_ca_file)"
+        case .refused: hint = ""
+        case .connection, .timeout: hint = ""
+        }
+        return "\(kind.rawValue) error talking to \(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? ""): \(detail)\(hint)"
+    }
+
+    static func classify(_ error: any Error, url: URL) -> TransportError {
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .readTimeout, .writeTimeout, .connectTimeout, .deadlineExceeded, .tlsHandshakeTimeout,
+                .getConnectionFromPoolTimeout:
+                return TransportError(kind: .timeout, url: url, detail: "\(e)")
+            default:
+                return TransportError(kind: .connection, url: url, detail: "\(e)")
+            }
+        }
+        if error is NIOSSLError || String(describing: type(of: error)).contains("BoringSSL") {
+            return TransportError(kind: .tls, url: url, detail: "\(error)")
+        }
+        return TransportError(kind: .connection, url: url, detail: "\(error)")
+    }
+}

@@ -1,0 +1,7 @@
+/// Durable storage of per-resource state records.
+public protocol StateStore: Sendable {
+    /// The stored record of `resource`, or `nil` when there is none.
+    func load(_ resource: String) throws -> ResourceState?
+    /// Durably stores `state` for `resource` (it must survive a crash right after returning).
+    func save(_ state: ResourceState, for resource: String) throws
+}

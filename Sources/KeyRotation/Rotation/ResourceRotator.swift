@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+
+/// Drives one resource's ``RotationMachine`` against the real world: ARM through a ``KeyProvider``,
+/// the secret file through a ``SecretPublisher``, and the durable record through a ``StateStore``.
+///
+/// An actor, so one resource never runs two steps at once.
+public actor ResourceRotator {
+    /// The configured resource name.
+    public nonisolated let name: String
+    private var machine: RotationMachine
+    private var saved: ResourceState?
+    private let provider: any KeyProvider
+    private let publisher: any SecretPublisher
+    private let store: any StateStore
+    private let clock: any WallClock
+    private let logger: Logger
+
+    /// Loads the resource's stored record (or prepares adoption) and wires the dependencies.
+    public init(
+        name: String,
+        resourceID: ResourceID,
+        policy: RotationPolicy,
+        provider: any KeyProvider,
+        publisher: any SecretPublisher,
+        store: any StateStore,
+        clock: any WallClock,
+        logger: Logger,
+        random: SplitMix64 = SplitMix64()
+    ) throws {
+        var logger = logger
+        logger[metadataKey: "keyrotd_resource"] = .string(name)
+        var record = try store.load(name)
+        if let stored = record, stored.resourceID.lowercased() != resourceID.path.lowercased() {
+            logger.warning(
+                "stored state belongs to another resource id; adopting this resource afresh (no key is regenerated)",
+                metadata: ["stored_id": .string(stored.resourceID)])
+            record = nil
+        }
+        self.name = name
+        self.saved = record
+        self.machine = RotationMachine(record: record, resourceID: resourceID.path, policy: policy, now: clock.now(), random: random)
+        self.provider = provider
+        self.publisher = publisher
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        if let step = record?.step, step != .idle {
+            logger.notice("resuming interrupted step", metadata: ["keyrotd_step": .string(step.name)])
+        }
+    }
+
+    /// The current durable record.
+    public var record: ResourceState { machine.record }
+
+    /// Replaces the policy (after a configuration reload); in-flight steps go on under the new one.
+    public func update(policy: RotationPolicy) { machine.policy = policy }
+
+    /// Runs steps until the machine has to wait, and returns when to wake it next.
+    ///
+    /// - Parameter rotateNow: start a rotation even if it is not due (the invariant still holds).
+    public func run(rotateNow: Bool = false) async -> Date {
+        let intact = await publisher.currentDigest() == machine.record.publishedFile && machine.record.publishedFile != nil
+        var action = machine.resume(now: clock.now(), fileIntact: intact, rotateNow: rotateNow)
+        while true {
+            flushEvents()
+            if machine.record != saved {
+                do {
+                    try store.save(machine.record, for: name)
+                    saved = machine.record
+                } catch {
+                    // Acting without a durable record could break the invariant after a crash: stop here.
+                    action = machine.failed(error, now: clock.now())
+                    flushEvents()
+                    return sleepTarget(action)
+                }
+            }
+            do {
+                switch action {
+                case .sleep(let until):
+                    return until
+                case .listKeys:
+                    let keys = try await provider.listKeys()
+                    action = machine.listed(keys, now: clock.now())
+                case .regenerate(let slot):
+                    let keys = try await provider.regenerateKey(slot)
+                    action = machine.regenerated(slot, keys: keys, now: clock.now())
+                case .publish(let material):
+                    let digest = try await publisher.publish(material)
+                    action = machine.published(material, fileDigest: digest, now: clock.now())
+                }
+            } catch is CancellationError {
+                // Shutting down: the recorded step is resumed by the next run.
+                return clock.now()
+            } catch {
+                action = machine.failed(error, now: clock.now())
+            }
+        }
+    }
+
+    private func sleepTarget(_ action: RotationMachine.Action) -> Date {
+        if case .sleep(let until) = action { return until }
+        return clock.now()
+    }
+
+    private func flushEvents() {
+        let step = machine.record.step.name
+        for event in machine.drainEvents() {
+            var metadata: Logger.Metadata = ["keyrotd_step": .string(step), "keyrotd_event": .string(Self.eventName(event))]
+            switch event {
+            case .rotationStarted(let standby):
+                metadata["keyrotd_key"] = .string(standby.rawValue)
+                logger.info("rotation started: regenerating the \(standby) key", metadata: metadata)
+            case .keyRegenerated(let slot, let fingerprint):
+                metadata["keyrotd_key"] = .string(slot.rawValue)
+                metadata["keyrotd_fingerprint"] = .string(fingerprint.value)
+                logger.info("\(slot) key regenerated", metadata: metadata)
+            case .published(let slot, let fingerprint):
+                metadata["keyrotd_key"] = .string(slot.rawValue)
+                metadata["keyrotd_fingerprint"] = .string(fingerprint.value)
+                logger.info("\(slot) key published", metadata: metadata)
+            case .rotationCompleted(let slot):
+                metadata["keyrotd_key"] = .string(slot.rawValue)
+                metadata["keyrotd_next_due"] = .string(ISO8601DateFormatter().string(from: machine.record.nextDue))
+                logger.notice("rotation completed; \(slot) key published", metadata: metadata)
+            case .driftDetected(let slot, let expected, let actual):
+                metadata["keyrotd_key"] = .string(slot.rawValue)
+                metadata["keyrotd_fingerprint"] = .string(actual.value)
+                metadata["keyrotd_expected_fingerprint"] = .string(expected?.value ?? "none")
+                logger.error(
+                    "the published \(slot) key was regenerated outside keyrotd (portal, CLI or another tool); consumers holding it fail until the file is repaired, which keyrotd does now",
+                    metadata: metadata)
+            case .fileRepairNeeded:
+                logger.warning("secret file is missing or was changed on disk; rewriting it from the live keys", metadata: metadata)
+            case .resumed(let step):
+                logger.notice("resuming interrupted step \(step)", metadata: metadata)
+            case .failed(let message, let failures):
+                metadata["keyrotd_failures"] = .stringConvertible(failures)
+                if let retry = machine.record.retryAt {
+                    metadata["keyrotd_retry_at"] = .string(ISO8601DateFormatter().string(from: retry))
+                }
+                logger.error("rotation step failed, will retry: \(message)", metadata: metadata)
+            }
+        }
+    }
+
+    /// The stable event name used in structured log fields.
+    static func eventName(_ event: RotationEvent) -> String {
+        switch event {
+        case .rotationStarted: return "rotation-started"
+        case .keyRegenerated: return "key-regenerated"
+        case .published: return "secret-published"
+        case .rotationCompleted: return "rotation-completed"
+        case .driftDetected: return "drift-detected"
+        case .fileRepairNeeded: return "file-repair"
+        case .resumed: return "resumed"
+        case .failed: return "rotation-failed"
+        }
+    }
+}

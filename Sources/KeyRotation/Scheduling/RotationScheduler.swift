@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Wakes each resource when it is due (or its retry or grace ends), with at most `concurrency`
+/// resources working at once. A `Service`: graceful shutdown lets running steps finish and starts
+/// no new ones.
+public actor RotationScheduler: Service {
+    private struct Entry {
+        var rotator: ResourceRotator
+        var wakeAt: Date
+        var running = false
+        var rotateNow = false
+        var removed = false
+    }
+
+    private var entries: [String: Entry] = [:]
+    private let clock: any WallClock
+    private var concurrency: Int
+    private let notifier: any DaemonNotifier
+    private let logger: Logger
+    private let maximumSleep: Duration?
+    private var stopping = false
+    private var sleeper: Task<Void, Never>?
+    private var wakePending = false
+    private var runningCount = 0
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Creates a scheduler over `rotators`; each is first woken at once so interrupted steps resume.
+    ///
+    /// - Parameter maximumSleep: wake at least this often (to feed a watchdog), or `nil` to sleep
+    ///   until the next due time.
+    public init(
+        rotators: [ResourceRotator], clock: any WallClock, concurrency: Int, notifier: any DaemonNotifier,
+        logger: Logger, maximumSleep: Duration? = nil
+    ) {
+        let now = clock.now()
+        for rotator in rotators { entries[rotator.name] = Entry(rotator: rotator, wakeAt: now) }
+        self.clock = clock
+        self.concurrency = max(1, concurrency)
+        self.notifier = notifier
+        self.logger = logger
+        self.maximumSleep = maximumSleep
+    }
+
+    /// Runs until graceful shutdown (or cancellation).
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.loop()
+        } onGracefulShutdown: {
+            Task { await self.stop() }
+        }
+    }
+
+    /// Stops starting new steps; ``run()`` returns when the running ones finish.
+    public func stop() {
+        stopping = true
+        wake()
+    }
+
+    /// Asks for an on-demand rotation of `names`; returns the names that are not configured.
+    @discardableResult
+    public func requestRotation(of names: [String]) -> [String] {
+        var unknown: [String] = []
+        let now = clock.now()
+        for name in names {
+            guard entries[name] != nil else {
+                unknown.append(name)
+                continue
+            }
+            entries[name]!.rotateNow = true
+            entries[name]!.wakeAt = now
+        }
+        wake()
+        return unknown
+    }
+
+    /// Replaces the set of resources (after a reload): new ones start, removed ones stop after their current step.
+    public func replace(rotators: [ResourceRotator], concurrency: Int) {
+        self.concurrency = max(1, concurrency)
+        let now = clock.now()
+        let names = Set(rotators.map(\.name))
+        for name in entries.keys where !names.contains(name) {
+            if entries[name]!.running { entries[name]!.removed = true } else { entries[name] = nil }
+        }
+        for rotator in rotators where entries[rotator.name] == nil || entries[rotator.name]!.removed {
+            entries[rotator.name] = Entry(rotator: rotator, wakeAt: now)
+        }
+        wake()
+    }
+
+    /// The rotators, in name order.
+    public var rotators: [ResourceRotator] { entries.keys.sorted().map { entries[$0]!.rotator } }
+
+    /// The instant each resource is next woken.
+    public var wakeTimes: [String: Date] { entries.mapValues(\.wakeAt) }
+
+    /// Suspends until no resource is working and none is due (for tests and for `rotate --wait`).
+    public func waitUntilQuiet() async {
+        if runningCount == 0 && !entries.values.contains(where: { $0.wakeAt <= clock.now() }) { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    // MARK: - Loop
+
+    private func loop() async {
+        await withDiscardingTaskGroup { group in
+            while !stopping {
+                let now = clock.now()
+                let due = entries.filter { !$0.value.running && $0.value.wakeAt <= now }
+                    .sorted { ($0.value.wakeAt, $0.key) < ($1.value.wakeAt, $1.key) }
+                for (name, entry) in due where runningCount < concurrency {
+                    entries[name]!.running = true
+                    let rotateNow = entry.rotateNow
+                    entries[name]!.rotateNow = false
+                    runningCount += 1
+                    let rotator = entry.rotator
+                    group.addTask {
+                        let next = await rotator.run(rotateNow: rotateNow)
+                        await self.finished(name, next: next)
+                    }
+                }
+                notifier.heartbeat()
+                notifyIfQuiet()
+                await sleep(until: nextWake())
+            }
+        }
+        notifier.stopping()
+    }
+
+    private func finished(_ name: String, next: Date) {
+        runningCount -= 1
+        guard var entry = entries[name] else { return }
+        if entry.removed {
+            entries[name] = nil
+        } else {
+            entry.running = false
+            // An on-demand request that arrived while running wakes it again at once.
+            entry.wakeAt = entry.rotateNow ? clock.now() : next
+            entries[name] = entry
+        }
+        wake()
+    }
+
+    private func nextWake() -> Date {
+        var next = entries.values.filter { !$0.running }.map(\.wakeAt).min() ?? .distantFuture
+        if let maximumSleep { next = min(next, clock.now().addingTimeInterval(maximumSleep.seconds)) }
+        return next
+    }
+
+    private func notifyIfQuiet() {
+        guard !idleWaiters.isEmpty, runningCount == 0 else { return }
+        let now = clock.now()
+        guard !entries.values.contains(where: { $0.wakeAt <= now }) else { return }
+        let waiters = idleWaiters
+        idleWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func sleep(until deadline: Date) async {
+        if wakePending || stopping {
+            wakePending = false
+            return
+        }
+        let clock = self.clock
+        let task = Task { _ = try? await clock.sleep(until: deadline) }
+        sleeper = task
+        await task.value
+        sleeper = nil
+        wakePending = false
+    }
+
+    private func wake() {
+        if let sleeper {
+            sleeper.cancel()
+        } else {
+            wakePending = true
+        }
+    }
+}
