@@ -1,0 +1,69 @@
+import Foundation
+
+/// How the emulator is set up and which faults it injects.
+public struct EmulatorConfiguration: Sendable {
+    /// The loopback address to listen on.
+    public var host = "127.0.0.1"
+    /// The port; 0 picks a free one.
+    public var port = 0
+    /// Serve HTTPS with a generated CA (the default: official ACS clients refuse plain http).
+    public var tls = true
+    /// Where the generated CA certificate is written (PEM); a temporary file when `nil`.
+    public var caFile: String?
+    /// How many ACS resources to create.
+    public var resources = 3
+    /// The subscription id.
+    public var subscription = "00000000-0000-4000-8000-000000000001"
+    /// The resource group.
+    public var resourceGroup = "keyrotd-rg"
+    /// The Entra tenant id.
+    public var tenant = "00000000-0000-4000-8000-0000000000aa"
+    /// Lifetime of issued tokens.
+    public var tokenLifetime: Duration = .seconds(3599)
+    /// Whether `regenerateKey` answers with both keys instead of the regenerated half.
+    public var fullRegenerateResponse = false
+    /// ARM's per-subscription write bucket; `nil` turns throttling off.
+    public var writeBucket: TokenBucketSettings? = TokenBucketSettings(capacity: 200, refillPerSecond: 10)
+    /// Fault injection.
+    public var faults = Faults()
+    /// Seed of the fault and key random generator (fixed for repeatable runs).
+    public var seed: UInt64 = UInt64.random(in: .min ... .max)
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// Parameters of a token bucket.
+    public struct TokenBucketSettings: Sendable {
+        /// Burst size.
+        public var capacity: Double
+        /// Tokens added per second.
+        public var refillPerSecond: Double
+
+        /// Creates settings.
+        public init(capacity: Double, refillPerSecond: Double) {
+            self.capacity = capacity
+            self.refillPerSecond = refillPerSecond
+        }
+    }
+
+    /// Faults injected into ARM calls.
+    public struct Faults: Sendable {
+        /// Added latency, uniform in this range.
+        public var latency: ClosedRange<Duration> = .zero ... .zero
+        /// Probability of answering with each status code (500, 503, 429, 403 …) instead of serving.
+        public var errorRates: [Int: Double] = [:]
+        /// Probability of resetting the connection (before or after acting, at random).
+        public var resetRate = 0.0
+        /// Probability of never answering (before or after acting, at random).
+        public var timeoutRate = 0.0
+        /// Probability of serving but answering with a truncated JSON body.
+        public var malformedRate = 0.0
+        /// Regenerate a random key of a random resource this often, as someone in the portal would.
+        public var outOfBandRegenerationEvery: Duration?
+        /// How long a newly generated key is refused by the data plane (propagation delay).
+        public var keyValidityDelay: Duration = .zero
+
+        /// No faults.
+        public init() {}
+    }
+}

@@ -1,0 +1,74 @@
+import Crypto
+import Foundation
+
+extension EmulatorRoutes {
+    /// `POST /acs/{name}/identities?api-version=…`, authenticated with the ACS HMAC-SHA256 scheme.
+    /// Accepts the request only while it is signed with one of the resource's current keys.
+    func dataPlane(_ request: EmulatorRequest, _ segments: [String]) async -> EmulatorResponse {
+        let denied = Self.json(401, ["error": ["code": "Denied", "message": "Denied by the resource provider."]])
+        guard segments.count == 3, let resource = await state.resource(named: segments[1]) else {
+            return Self.json(404, ["error": ["code": "NotFound", "message": "Resource not found"]])
+        }
+        guard segments[2] == "identities", request.method == "POST" else {
+            return Self.json(404, ["error": ["code": "NotFound", "message": "Only POST identities is emulated"]])
+        }
+        guard request.query["api-version"] != nil else {
+            return Self.json(400, ["error": ["code": "MissingApiVersion", "message": "The api-version query parameter is required."]])
+        }
+        guard let date = request.headers["x-ms-date"], let contentHash = request.headers["x-ms-content-sha256"],
+            let authorization = request.headers["authorization"], let host = request.headers["host"],
+            let signature = Self.signature(from: authorization)
+        else {
+            await state.count { $0.dataPlaneDenied += 1 }
+            return denied
+        }
+        guard Data(SHA256.hash(data: request.body)).base64EncodedString() == contentHash, Self.isFresh(date) else {
+            await state.count { $0.dataPlaneDenied += 1 }
+            return denied
+        }
+        let pathAndQuery = request.path + (request.rawQuery.map { "?" + $0 } ?? "")
+        // The official clients sign the endpoint's host *with* its path when the endpoint has one.
+        let hosts = [host, "\(host)/acs/\(resource.name)"]
+        let now = await state.now
+        var keys: [String] = []
+        if now >= resource.primaryValidFrom { keys.append(resource.primaryKey) }
+        if now >= resource.secondaryValidFrom { keys.append(resource.secondaryKey) }
+        for key in keys {
+            guard let keyBytes = Data(base64Encoded: key) else { continue }
+            for signedHost in hosts {
+                let toSign = "\(request.method)\n\(pathAndQuery)\n\(date);\(signedHost);\(contentHash)"
+                let mac = HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: SymmetricKey(data: keyBytes))
+                if Data(mac).base64EncodedString() == signature {
+                    await state.count { $0.dataPlaneAccepted += 1 }
+                    return Self.jsonObject(201, ["identity": ["id": "8:acs:\(resource.immutableID)_\(UUID().uuidString.lowercased())"]])
+                }
+            }
+        }
+        await state.count { $0.dataPlaneDenied += 1 }
+        return denied
+    }
+
+    private static func signature(from authorization: String) -> String? {
+        guard authorization.hasPrefix("HMAC-SHA256 ") else { return nil }
+        for part in authorization.dropFirst(12).split(separator: "&") where part.hasPrefix("Signature=") {
+            return String(part.dropFirst("Signature=".count))
+        }
+        return nil
+    }
+
+    /// ACS refuses requests whose `x-ms-date` is more than 15 minutes off.
+    private static func isFresh(_ date: String) -> Bool {
+        let parts = date.split(separator: " ")
+        guard parts.count == 6, let day = Int(parts[1]), let year = Int(parts[3]),
+            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2]))
+        else { return false }
+        let time = parts[4].split(separator: ":").compactMap { Int($0) }
+        guard time.count == 3 else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let when = calendar.date(from: DateComponents(year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time[2])) else {
+            return false
+        }
+        return abs(when.timeIntervalSinceNow) <= 15 * 60
+    }
+}

@@ -1,0 +1,181 @@
+import Crypto
+import Foundation
+
+/// The emulated cloud: tenant, principals, resources and their keys, the write bucket, counters.
+actor EmulatorState {
+    struct Principal: Sendable {
+        var clientID: String
+        var secret: String
+        var canWrite: Bool
+    }
+
+    /// Counters exposed at `/_emulator/stats` (no secrets).
+    struct Stats: Sendable, Codable {
+        var requests = 0
+        var tokenRequests = 0
+        var armReads = 0
+        var armWrites = 0
+        var listKeys = 0
+        var regenerations = 0
+        var throttled = 0
+        var injectedErrors = 0
+        var injectedResets = 0
+        var injectedTimeouts = 0
+        var injectedMalformed = 0
+        var outOfBandRegenerations = 0
+        var dataPlaneAccepted = 0
+        var dataPlaneDenied = 0
+    }
+
+    let configuration: EmulatorConfiguration
+    let tenant: String
+    let writer: Principal
+    let reader: Principal
+    private(set) var resources: [String: EmulatedResource] = [:]
+    private(set) var stats = Stats()
+    private var buckets: [String: TokenBucket] = [:]
+    private var random: FaultRandom
+    private let signingKey = SymmetricKey(size: .bits256)
+    private let started = ContinuousClock.now
+
+    init(configuration: EmulatorConfiguration) {
+        self.configuration = configuration
+        self.tenant = configuration.tenant
+        self.writer = Principal(clientID: UUID().uuidString.lowercased(), secret: EmulatedResource.newKey(), canWrite: true)
+        self.reader = Principal(clientID: UUID().uuidString.lowercased(), secret: EmulatedResource.newKey(), canWrite: false)
+        self.random = FaultRandom(seed: configuration.seed)
+        for i in 1...max(configuration.resources, 0) where configuration.resources > 0 {
+            let name = String(format: "acs-%03d", i)
+            let resource = EmulatedResource(
+                subscription: configuration.subscription, resourceGroup: configuration.resourceGroup, name: name,
+                immutableID: UUID().uuidString.lowercased(), primaryKey: EmulatedResource.newKey(), secondaryKey: EmulatedResource.newKey())
+            resources[Self.key(configuration.subscription, configuration.resourceGroup, name)] = resource
+        }
+    }
+
+    static func key(_ subscription: String, _ group: String, _ name: String) -> String {
+        "\(subscription)/\(group)/\(name)".lowercased()
+    }
+
+    var now: Double {
+        let d = ContinuousClock.now - started
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    func count(_ update: (inout Stats) -> Void) { update(&stats) }
+
+    func hasSubscription(_ s: String) -> Bool { s.lowercased() == configuration.subscription.lowercased() }
+
+    func hasResourceGroup(_ s: String, _ g: String) -> Bool {
+        hasSubscription(s) && g.lowercased() == configuration.resourceGroup.lowercased()
+    }
+
+    func resource(_ s: String, _ g: String, _ n: String) -> EmulatedResource? { resources[Self.key(s, g, n)] }
+
+    func resource(named name: String) -> EmulatedResource? {
+        resources.values.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// Regenerates one key and returns the updated resource.
+    @discardableResult
+    func regenerate(_ key: String, primary: Bool) -> EmulatedResource? {
+        guard var r = resources[key] else { return nil }
+        let validFrom = now + configuration.faults.keyValidityDelay.seconds
+        if primary {
+            r.primaryKey = EmulatedResource.newKey()
+            r.primaryValidFrom = validFrom
+        } else {
+            r.secondaryKey = EmulatedResource.newKey()
+            r.secondaryValidFrom = validFrom
+        }
+        resources[key] = r
+        stats.regenerations += 1
+        return r
+    }
+
+    /// Regenerates a random key of a random resource (out-of-band fault).
+    func regenerateRandomKey() {
+        guard !resources.isEmpty else { return }
+        let keys = resources.keys.sorted()
+        let key = keys[Int(random.next() % UInt64(keys.count))]
+        regenerate(key, primary: random.next() % 2 == 0)
+        stats.outOfBandRegenerations += 1
+    }
+
+    /// Takes a write token for `subscription`; returns the seconds to wait when throttled, and the tokens left.
+    func takeWrite(subscription: String) -> (retryAfter: Double?, remaining: Int) {
+        guard let settings = configuration.writeBucket else { return (nil, 1_000_000) }
+        let key = subscription.lowercased()
+        var bucket = buckets[key] ?? TokenBucket(capacity: settings.capacity, refillPerSecond: settings.refillPerSecond, now: now)
+        let wait = bucket.take(now: now)
+        buckets[key] = bucket
+        return (wait, Int(bucket.tokens))
+    }
+
+    func roll() -> Double { random.unit() }
+
+    // MARK: - Tokens
+
+    /// Issues a bearer token for `principal`: `payload.signature`, HMAC-signed so forgeries are caught.
+    func issueToken(for principal: Principal, audience: String) -> (token: String, expiresIn: Int) {
+        let lifetime = Int(configuration.tokenLifetime.seconds)
+        let expiry = Date().timeIntervalSince1970 + Double(lifetime)
+        let payload = "\(principal.clientID)|\(tenant)|\(Int(expiry))|\(audience)|\(UUID().uuidString)"
+        let encoded = Self.base64URL(Array(payload.utf8))
+        let signature = Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Data(encoded.utf8), using: signingKey)))
+        return (encoded + "." + signature, lifetime)
+    }
+
+    enum TokenVerdict: Sendable {
+        case valid(Principal)
+        case invalid
+        case expired(Date)
+    }
+
+    func verify(token: String) -> TokenVerdict {
+        let parts = token.split(separator: ".")
+        guard parts.count == 2 else { return .invalid }
+        let expected = Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Data(parts[0].utf8), using: signingKey)))
+        guard expected == parts[1], let payloadBytes = Self.base64URLDecode(String(parts[0])) else { return .invalid }
+        let fields = String(decoding: payloadBytes, as: UTF8.self).split(separator: "|").map(String.init)
+        guard fields.count == 5, let expiry = Double(fields[2]) else { return .invalid }
+        if Date().timeIntervalSince1970 >= expiry { return .expired(Date(timeIntervalSince1970: expiry)) }
+        if fields[0] == writer.clientID { return .valid(writer) }
+        if fields[0] == reader.clientID { return .valid(reader) }
+        return .invalid
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func base64URLDecode(_ text: String) -> [UInt8]? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s).map(Array.init)
+    }
+}
+
+/// The seeded generator behind fault decisions.
+struct FaultRandom: Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

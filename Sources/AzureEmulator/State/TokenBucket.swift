@@ -1,0 +1,27 @@
+import Foundation
+
+/// ARM's token bucket: `capacity` burst, `refillPerSecond` refill.
+struct TokenBucket: Sendable {
+    let capacity: Double
+    let refillPerSecond: Double
+    private(set) var tokens: Double
+    private var updated: Double
+
+    init(capacity: Double, refillPerSecond: Double, now: Double) {
+        self.capacity = capacity
+        self.refillPerSecond = refillPerSecond
+        self.tokens = capacity
+        self.updated = now
+    }
+
+    /// Takes one token, or returns the seconds until one is available.
+    mutating func take(now: Double) -> Double? {
+        tokens = min(capacity, tokens + (now - updated) * refillPerSecond)
+        updated = now
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        return (1 - tokens) / refillPerSecond
+    }
+}
