@@ -105,7 +105,7 @@ public actor RotationScheduler: Service {
 
     private func loop() async {
         await withDiscardingTaskGroup { group in
-            while !stopping {
+            while !stopping && !Task.isCancelled {
                 let now = clock.now()
                 let due = entries.filter { !$0.value.running && $0.value.wakeAt <= now }
                     .sorted { ($0.value.wakeAt, $0.key) < ($1.value.wakeAt, $1.key) }
@@ -158,7 +158,7 @@ public actor RotationScheduler: Service {
     }
 
     private func sleep(until deadline: Date) async {
-        if wakePending || stopping {
+        if wakePending || stopping || Task.isCancelled {
             wakePending = false
             return
         }

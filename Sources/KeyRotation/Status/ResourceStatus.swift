@@ -1,0 +1,63 @@
+import Foundation
+
+/// What `keyrotd status` shows for one resource; built from its durable record, never holding a secret.
+public struct ResourceStatus: Sendable, Codable, Equatable {
+    /// The configured name.
+    public var name: String
+    /// The current step (`idle`, `grace (then regenerating primary)` …).
+    public var step: String
+    /// The published key (`primary` / `secondary`), or nil before adoption.
+    public var published: String?
+    /// The fingerprint of the published key.
+    public var publishedFingerprint: String?
+    /// When the last rotation completed.
+    public var lastRotation: Date?
+    /// When the next rotation is due (or the current wait ends).
+    public var nextDue: Date?
+    /// Completed rotations.
+    public var rotations: Int
+    /// Failures since the last success.
+    public var consecutiveFailures: Int
+    /// The last error, if the resource is failing.
+    public var lastError: String?
+    /// When the failing step is retried.
+    public var retryAt: Date?
+
+    /// The status of `name` from its record (`nil`: never run).
+    public init(name: String, record: ResourceState?) {
+        self.name = name
+        self.step = record?.step.description ?? "not yet adopted"
+        let adopted = record.map { $0.step != .adopting } ?? false
+        self.published = adopted ? record?.published.rawValue : nil
+        self.publishedFingerprint = adopted ? record?.publishedKey?.value : nil
+        self.lastRotation = record?.lastRotation
+        if case .grace(let until, _) = record?.step {
+            self.nextDue = until
+        } else {
+            self.nextDue = record?.nextDue
+        }
+        self.rotations = record?.rotations ?? 0
+        self.consecutiveFailures = record?.consecutiveFailures ?? 0
+        self.lastError = record?.lastError
+        self.retryAt = record?.retryAt
+    }
+
+    /// A one-line summary of many resources, for `STATUS=` and the status header.
+    public static func summary(_ statuses: [ResourceStatus], now: Date) -> String {
+        let failing = statuses.filter { $0.consecutiveFailures > 0 }.count
+        var text = "\(statuses.count) resource\(statuses.count == 1 ? "" : "s")"
+        if let next = statuses.compactMap({ s in s.nextDue.map { (s.name, $0) } }).min(by: { $0.1 < $1.1 }) {
+            text += "; next: \(next.0) \(relative(next.1, now: now))"
+        }
+        text += failing == 0 ? "; no failures" : "; \(failing) failing"
+        return text
+    }
+
+    /// `in 3d4h`, `5m ago`.
+    public static func relative(_ date: Date, now: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince(now).rounded())
+        if abs(seconds) < 1 { return "now" }
+        let text = DurationFormat.format(.seconds(abs(seconds))).prefix(6)
+        return seconds > 0 ? "in \(text)" : "\(text) ago"
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import AzureEmulator
+import Dispatch
+import Foundation
+
+/// `keyrotd-emulator`: starts the Azure stand-in, prints one JSON line describing it, serves until SIGTERM.
+@main
+struct EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyrotd-emulator",
+        abstract: "An Azure Resource Manager, Entra ID and ACS data-plane emulator for keyrotd's tests, demo and benchmarks.")
+
+    @Option(help: "Loopback address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0 picks a free one).") var port = 0
+    @Option(help: "Number of ACS resources to create.") var resources = 3
+    @Flag(help: "Serve plain HTTP instead of HTTPS.") var plainHttp = false
+    @Option(help: "Where to write the generated CA certificate (PEM).") var caFile: String?
+    @Option(help: "Also write a keyrotd configuration pointing at the emulator to this path (and the client secret beside it).")
+    var writeConfig: String?
+    @Option(help: "For --write-config: rotation period.") var every = "1m"
+    @Option(help: "For --write-config: grace.") var grace = "10s"
+    @Option(help: "For --write-config: strategy.") var strategy = "full"
+    @Option(help: "Lifetime of issued tokens, e.g. 1h or 30s.") var tokenLifetime = "1h"
+    @Flag(help: "Turn ARM write throttling off.") var noThrottle = false
+    @Option(help: "ARM write bucket size per subscription.") var writeBurst: Double = 200
+    @Option(help: "ARM write bucket refill per second.") var writeRefill: Double = 10
+    @Flag(help: "Answer regenerateKey with both keys instead of the regenerated half.") var fullRegenerateResponse = false
+    @Option(help: "Added ARM latency: 50ms or a range 10ms-200ms.") var latency: String?
+    @Option(help: "Fault: answer STATUS with probability P, as STATUS=P (repeatable), e.g. 503=0.1.") var errorRate: [String] = []
+    @Option(help: "Fault: probability of a connection reset.") var resetRate = 0.0
+    @Option(help: "Fault: probability of never answering.") var timeoutRate = 0.0
+    @Option(help: "Fault: probability of a truncated JSON body.") var malformedRate = 0.0
+    @Option(help: "Fault: regenerate a random key out of band this often, e.g. 30s.") var oobRegenerateEvery: String?
+    @Option(help: "Fault: a new key is refused by the data plane for this long.") var keyValidityDelay: String?
+    @Option(help: "Seed of the fault generator.") var seed: UInt64?
+
+    func run() async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.resources = resources
+        configuration.tls = !plainHttp
+        configuration.caFile = caFile.map { Self.absolute($0) }
+        configuration.tokenLifetime = try Self.duration(tokenLifetime, "--token-lifetime")
+        configuration.writeBucket = noThrottle ? nil : .init(capacity: writeBurst, refillPerSecond: writeRefill)
+        configuration.fullRegenerateResponse = fullRegenerateResponse
+        if let latency {
+            let parts = latency.split(separator: "-").map(String.init)
+            let low = try Self.duration(parts[0], "--latency")
+            configuration.faults.latency = low ... (parts.count > 1 ? try Self.duration(parts[1], "--latency") : low)
+        }
+        for entry in errorRate {
+            let kv = entry.split(separator: "=")
+            guard kv.count == 2, let status = Int(kv[0]), let rate = Double(kv[1]) else {
+                throw ValidationError("--error-rate takes STATUS=PROBABILITY, e.g. 503=0.1")
+            }
+            configuration.faults.errorRates[status] = rate
+        }
+        configuration.faults.resetRate = resetRate
+        configuration.faults.timeoutRate = timeoutRate
+        configuration.faults.malformedRate = malformedRate
+        if let oob = oobRegenerateEvery { configuration.faults.outOfBandRegenerationEvery = try Self.duration(oob, "--oob-regenerate-every") }
+        if let delay = keyValidityDelay { configuration.faults.keyValidityDelay = try Self.duration(delay, "--key-validity-delay") }
+        if let seed { configuration.seed = seed }
+
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let emulator = try await Emulator.start(configuration)
+        if let writeConfig {
+            let path = Self.absolute(writeConfig)
+            let directory = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let secretFile = directory + "/emulator-client-secret"
+            _ = FileManager.default.createFile(atPath: secretFile, contents: Data((emulator.info.clientSecret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            let text = emulator.info.keyrotdConfiguration(secretFile: secretFile, directory: directory, every: every, grace: grace, strategy: strategy)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        FileHandle.standardOutput.write(try encoder.encode(emulator.info) + Data("\n".utf8))
+
+        let signals = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
+        let (stopRequests, stop) = AsyncStream<Void>.makeStream()
+        for source in signals {
+            source.setEventHandler { stop.yield() }
+            source.resume()
+        }
+        for await _ in stopRequests { break }
+        try await emulator.shutdown()
+        if configuration.caFile == nil, let ca = emulator.info.caFile { try? FileManager.default.removeItem(atPath: ca) }
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    static func duration(_ text: String, _ option: String) throws -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let n = Double(text.dropLast(suffix.count)), n >= 0 { return .milliseconds(Int64(n * factor * 1000)) }
+        }
+        throw ValidationError("\(option): '\(text)' is not a duration such as 500ms, 30s, 5m or 1h")
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import KeyRotation
+import Logging
+import SecretFiles
+
+/// `keyrotd rotate`: rotate now. Without a running daemon it rotates in place under the lock; when a
+/// daemon holds the lock it says so and changes nothing.
+struct RotateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rotate", abstract: "Rotate resources now.")
+
+    @OptionGroup var options: ConfigOption
+    @Argument(help: "Resource names.") var names: [String] = []
+    @Flag(help: "Rotate every configured resource.") var all = false
+    @Flag(help: "Print the plan and change nothing.") var dryRun = false
+    @Flag(help: "Stay until the rotation completes, waiting out grace (full strategy).") var wait = false
+
+    func validate() throws {
+        if names.isEmpty && !all { throw ValidationError("name at least one resource, or give --all") }
+        if !names.isEmpty && all { throw ValidationError("give resource names or --all, not both") }
+    }
+
+    func run() async throws {
+        let configuration = try loadConfiguration(options.config)
+        let configured = Set(configuration.resources.map(\.name))
+        let unknown = names.filter { !configured.contains($0) }
+        if !unknown.isEmpty {
+            Terminal.error("not configured: \(unknown.joined(separator: ", ")) (configured: \(configured.sorted().joined(separator: ", ")))")
+            throw ExitCode(1)
+        }
+        let selected = all ? configuration.resources : configuration.resources.filter { names.contains($0.name) }
+        if dryRun {
+            try printPlan(selected, configuration: configuration)
+            return
+        }
+        LogSetup.bootstrap(level: configuration.daemon.logLevel)
+        let logger = Logger(label: "keyrotd")
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(stateDirectory: configuration.daemon.stateDirectory)
+        } catch let held as InstanceLock.Held {
+            Terminal.error("\(held). Stop it first, or let it rotate on schedule.")
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let clock = SystemWallClock()
+        let runtime = try DaemonRuntime(configuration: configuration, clock: clock, logger: logger, only: Set(selected.map(\.name)))
+        var failed = false
+        for rotator in runtime.rotators {
+            let before = await rotator.record.rotations
+            var wake = await rotator.run(rotateNow: true)
+            while wait, await rotator.record.rotations == before, await rotator.record.consecutiveFailures == 0 {
+                try await clock.sleep(until: wake)
+                wake = await rotator.run()
+            }
+            let record = await rotator.record
+            let status = ResourceStatus(name: rotator.name, record: record)
+            if record.consecutiveFailures > 0 {
+                failed = true
+                Terminal.out("\(rotator.name): FAILED at step \(record.step): \(record.lastError ?? "unknown error")")
+            } else if record.rotations > before {
+                Terminal.out("\(rotator.name): rotated; \(status.published ?? "-") key published (\(status.publishedFingerprint ?? "-"))")
+            } else {
+                Terminal.out("\(rotator.name): \(record.step); continues at \(Terminal.date(status.nextDue)) (the daemon, or `keyrotd rotate --wait`, finishes it)")
+            }
+        }
+        await runtime.shutdown()
+        if failed { throw ExitCode(1) }
+    }
+
+    private func printPlan(_ resources: [ResourceConfiguration], configuration: Configuration) throws {
+        let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
+        let now = Date()
+        for resource in resources {
+            let record = try store.load(resource.name)
+            Terminal.out("\(resource.name) (\(resource.strategy.rawValue), grace \(DurationFormat.format(resource.grace))):")
+            guard let record, record.step != .adopting else {
+                Terminal.out("  adopt: read the live keys (listKeys) and publish the primary to \(resource.output); nothing is regenerated")
+                continue
+            }
+            guard record.step == .idle else {
+                Terminal.out("  a rotation is in progress (\(record.step)); it is resumed, not restarted")
+                continue
+            }
+            let standby = record.published.other
+            if let earliest = record.earliestRegeneration(of: standby, grace: resource.grace), earliest > now {
+                Terminal.out("  wait until \(Terminal.date(earliest)): the \(standby) key was published less than grace ago")
+            }
+            Terminal.out("  regenerate the \(standby) key (not published) and publish it to \(resource.output)")
+            if resource.strategy == .full {
+                Terminal.out("  wait \(DurationFormat.format(resource.grace)) for consumers to move to it")
+                Terminal.out("  regenerate the \(record.published) key and publish it")
+            }
+        }
+    }
+}

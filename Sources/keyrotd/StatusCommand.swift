@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import KeyRotation
+import SecretFiles
+
+/// `keyrotd status`: per resource, the published key, last rotation, next due and last error, read
+/// from the durable state (so it works while the daemon runs).
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the rotation state of every resource.")
+
+    @OptionGroup var options: ConfigOption
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let configuration = try loadConfiguration(options.config)
+        let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
+        var statuses: [ResourceStatus] = []
+        var unreadable: [String] = []
+        for resource in configuration.resources {
+            do {
+                statuses.append(ResourceStatus(name: resource.name, record: try store.load(resource.name)))
+            } catch {
+                unreadable.append("\(resource.name): \(error)")
+                statuses.append(ResourceStatus(name: resource.name, record: nil))
+            }
+        }
+        let daemon = DaemonProbe.runningPID(stateDirectory: configuration.daemon.stateDirectory)
+        if json {
+            struct Report: Encodable {
+                var daemonPID: Int32?
+                var resources: [ResourceStatus]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            Terminal.out(String(decoding: try encoder.encode(Report(daemonPID: daemon, resources: statuses)), as: UTF8.self))
+            return
+        }
+        Terminal.out("keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"); \(ResourceStatus.summary(statuses, now: Date()))")
+        let header = ["RESOURCE", "STEP", "PUBLISHED", "FINGERPRINT", "ROTATIONS", "LAST ROTATION", "NEXT", "FAILURES", "LAST ERROR"]
+        let rows = statuses.map { s in
+            [s.name, s.step, s.published ?? "-", s.publishedFingerprint ?? "-", String(s.rotations), Terminal.date(s.lastRotation),
+             Terminal.date(s.nextDue), String(s.consecutiveFailures), s.lastError.map { String($0.prefix(120)) } ?? "-"]
+        }
+        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
+        for row in [header] + rows {
+            Terminal.out(row.indices.map { i in i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        for line in unreadable { Terminal.error("unreadable state: \(line)") }
+    }
+}
+
+/// Tells whether a keyrotd daemon runs, without touching its lock.
+enum DaemonProbe {
+    /// The pid recorded in the lock file, if that process is alive and is keyrotd.
+    static func runningPID(stateDirectory: String) -> Int32? {
+        guard let bytes = AtomicFileWriter.read("keyrotd.lock", in: stateDirectory),
+            let pid = Int32(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+            let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+            comm.hasPrefix("keyrotd")
+        else { return nil }
+        return pid
+    }
+}
