@@ -1,0 +1,205 @@
+import Foundation
+import KeyRotation
+import PropertyBased
+import Testing
+
+/// A simulated world around one ``RotationMachine``: Azure's two keys, the secret file, and crashes.
+private struct World {
+    var keys: [KeySlot: String] = [.primary: "p0", .secondary: "s0"]
+    var file: (slot: KeySlot, key: String)?
+    /// When the file last stopped holding each slot's key.
+    var stoppedHolding: [KeySlot: Date] = [:]
+    var now = Date(timeIntervalSince1970: 1_800_000_000)
+    var violations: [String] = []
+    var generation = 0
+
+    func accessKeys(primary: Bool, secondary: Bool) -> AccessKeys {
+        func cs(_ k: String) -> Secret { Secret("endpoint=https://x/;accesskey=\(k)") }
+        return AccessKeys(
+            primaryKey: primary ? Secret(keys[.primary]!) : nil, secondaryKey: secondary ? Secret(keys[.secondary]!) : nil,
+            primaryConnectionString: primary ? cs(keys[.primary]!) : nil, secondaryConnectionString: secondary ? cs(keys[.secondary]!) : nil)
+    }
+
+    mutating func regenerate(_ slot: KeySlot, grace: Duration) {
+        if let file, file.slot == slot, file.key == keys[slot] {
+            violations.append("regenerated the published \(slot) key at \(now)")
+        }
+        if let stopped = stoppedHolding[slot], now.timeIntervalSince(stopped) < grace.seconds - 0.000_5 {
+            violations.append("regenerated \(slot) \(now.timeIntervalSince(stopped))s after it stopped being published (grace \(grace))")
+        }
+        generation += 1
+        keys[slot] = "\(slot.rawValue.prefix(1))\(generation)"
+    }
+
+    mutating func publish(_ material: KeyMaterial) {
+        if let old = file, old.slot != material.slot { stoppedHolding[old.slot] = now }
+        file = (material.slot, material.key.exposedValue)
+    }
+
+    var fileIsValid: Bool { file.map { keys[$0.slot] == $0.key } ?? false }
+}
+
+struct RotationMachineTests {
+    private func policy(_ strategy: RotationStrategy) -> RotationPolicy {
+        RotationPolicy(strategy: strategy, every: .seconds(3600), grace: .seconds(300), jitter: .seconds(60), retryInitial: .seconds(5), retryMax: .seconds(60))
+    }
+
+    @Test func fullRotationRegeneratesSecondaryThenPrimaryAfterGrace() {
+        var world = World()
+        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.full), now: world.now, random: SplitMix64(seed: 1))
+        #expect(machine.resume(now: world.now, fileIntact: false) == .listKeys)
+        guard case .publish(let first) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else {
+            Issue.record("adoption must publish")
+            return
+        }
+        #expect(first.slot == .primary)
+        world.publish(first)
+        guard case .sleep(let due) = machine.published(first, fileDigest: KeyFingerprint(of: "f"), now: world.now) else { return }
+        world.now = due
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
+        world.regenerate(.secondary, grace: .seconds(300))
+        guard case .publish(let second) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now) else {
+            Issue.record("a regenerated key is published from the response, without listKeys")
+            return
+        }
+        world.publish(second)
+        guard case .sleep(let graceEnd) = machine.published(second, fileDigest: KeyFingerprint(of: "g"), now: world.now) else { return }
+        #expect(graceEnd.timeIntervalSince(world.now) == 300)
+        world.now = graceEnd
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.primary))
+        world.regenerate(.primary, grace: .seconds(300))
+        guard case .publish(let third) = machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now) else { return }
+        world.publish(third)
+        _ = machine.published(third, fileDigest: KeyFingerprint(of: "h"), now: world.now)
+        #expect(machine.record.step == .idle)
+        #expect(machine.record.published == .primary)
+        #expect(machine.record.rotations == 1)
+        #expect(world.violations.isEmpty)
+        #expect(world.fileIsValid)
+    }
+
+    @Test func alternateRegeneratesOnlyTheStandby() {
+        var world = World()
+        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.alternate), now: world.now)
+        _ = machine.resume(now: world.now, fileIntact: false)
+        guard case .publish(let m) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
+        world.publish(m)
+        guard case .sleep(let due) = machine.published(m, fileDigest: KeyFingerprint(of: "a"), now: world.now) else { return }
+        world.now = due
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
+        world.regenerate(.secondary, grace: .seconds(300))
+        guard case .publish(let n) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now) else { return }
+        world.publish(n)
+        _ = machine.published(n, fileDigest: KeyFingerprint(of: "b"), now: world.now)
+        #expect(machine.record.step == .idle)
+        #expect(machine.record.published == .secondary)
+        #expect(world.keys[.primary] == "p0")
+    }
+
+    @Test func onDemandRotationRightAfterOneStillWaitsGrace() {
+        var world = World()
+        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.alternate), now: world.now)
+        _ = machine.resume(now: world.now, fileIntact: false)
+        guard case .publish(let m) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
+        world.publish(m)
+        _ = machine.published(m, fileDigest: KeyFingerprint(of: "a"), now: world.now)
+        // Adoption counts the secondary as unpublished from now: asking at once must wait grace.
+        let action = machine.resume(now: world.now.addingTimeInterval(10), fileIntact: true, rotateNow: true)
+        #expect(action == .sleep(until: world.now.addingTimeInterval(300)))
+    }
+
+    @Test func outOfBandRegenerationOfThePublishedKeyIsDetectedAndRepaired() {
+        var world = World()
+        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.full), now: world.now)
+        _ = machine.resume(now: world.now, fileIntact: false)
+        guard case .publish(let m) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
+        world.publish(m)
+        _ = machine.published(m, fileDigest: KeyFingerprint(of: "a"), now: world.now)
+        _ = machine.drainEvents()
+        world.keys[.primary] = "portal"  // someone regenerated the published key
+        world.now = world.now.addingTimeInterval(10)
+        // The file was rewritten by nobody, but the repair path is taken when the file is not intact
+        // or when a response carries the published key: here the operator deleted the file too.
+        #expect(machine.resume(now: world.now, fileIntact: false) == .listKeys)
+        guard case .publish(let repaired) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
+        #expect(repaired.key.exposedValue == "portal")
+        #expect(machine.drainEvents().contains { if case .driftDetected(.primary, _, _) = $0 { true } else { false } })
+    }
+
+    /// Random crashes (before or after each action takes effect), random failures and random
+    /// wake-ups: the invariant must hold at every regeneration, and the file must end valid.
+    @Test func invariantHoldsUnderCrashesAndFailures() async {
+        await propertyCheck(count: 300, input: Gen.uint64(in: 0...UInt64.max), Gen.int(in: 0...1)) { seed, strategyIndex in
+            let strategy: RotationStrategy = strategyIndex == 0 ? .full : .alternate
+            var random = SplitMix64(seed: seed)
+            func chance(_ p: Double) -> Bool { Double(random.next() % 10_000) / 10_000 < p }
+            var world = World()
+            let policy = policy(strategy)
+            var persisted: ResourceState? = nil
+            var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: seed))
+            var action = machine.resume(now: world.now, fileIntact: false)
+            var lastDigest: KeyFingerprint?
+            var steps = 0
+            while machine.record.rotations < 4 && steps < 2000 {
+                steps += 1
+                persisted = machine.record  // recorded before acting
+                let crashBefore = chance(0.08)
+                let crashAfter = !crashBefore && chance(0.08)
+                let fail = !crashBefore && !crashAfter && chance(0.08)
+                if crashBefore {
+                    machine = RotationMachine(record: persisted, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: random.next()))
+                    let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
+                    action = machine.resume(now: world.now, fileIntact: intact)
+                    continue
+                }
+                switch action {
+                case .sleep(let until):
+                    if chance(0.3) {
+                        // An early wake-up (another resource, an on-demand request, a reload).
+                        let span = max(0, until.timeIntervalSince(world.now))
+                        world.now = world.now.addingTimeInterval(span * Double(random.next() % 1000) / 1000)
+                    } else {
+                        world.now = max(world.now, until).addingTimeInterval(chance(0.5) ? Double(random.next() % 100) : 0)
+                    }
+                    let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
+                    action = machine.resume(now: world.now, fileIntact: intact, rotateNow: chance(0.1))
+                    continue
+                case .listKeys:
+                    if fail {
+                        action = machine.failed(FakeError.injected, now: world.now)
+                        continue
+                    }
+                    if crashAfter { break }
+                    action = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now)
+                case .regenerate(let slot):
+                    if fail {
+                        action = machine.failed(FakeError.injected, now: world.now)
+                        continue
+                    }
+                    world.regenerate(slot, grace: policy.grace)
+                    if crashAfter { break }
+                    let full = chance(0.3)
+                    action = machine.regenerated(slot, keys: world.accessKeys(primary: slot == .primary || full, secondary: slot == .secondary || full), now: world.now)
+                case .publish(let material):
+                    if fail {
+                        action = machine.failed(FakeError.injected, now: world.now)
+                        continue
+                    }
+                    world.publish(material)
+                    lastDigest = KeyFingerprint(of: material.key.exposedValue)
+                    if crashAfter { break }
+                    action = machine.published(material, fileDigest: lastDigest!, now: world.now)
+                }
+                if crashAfter {
+                    machine = RotationMachine(record: persisted, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: random.next()))
+                    let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
+                    action = machine.resume(now: world.now, fileIntact: intact)
+                }
+            }
+            #expect(world.violations.isEmpty, "\(world.violations)")
+            #expect(machine.record.rotations >= 4, "stalled at \(machine.record.step) after \(steps) steps")
+            #expect(world.fileIsValid)
+            if strategy == .full { #expect(machine.record.published == .primary) }
+        }
+    }
+}

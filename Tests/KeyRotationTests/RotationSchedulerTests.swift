@@ -1,0 +1,120 @@
+import Foundation
+import KeyRotation
+import Logging
+import Testing
+
+struct RotationSchedulerTests {
+    private struct Fixture {
+        let clock = ManualClock()
+        let store = MemoryStore()
+        let probe = ConcurrencyProbe()
+        var azures: [FakeAzure] = []
+        var files: [FakeFile] = []
+        var rotators: [ResourceRotator] = []
+        let policy = RotationPolicy(strategy: .full, every: .seconds(3600), grace: .seconds(300), jitter: .seconds(60), retryInitial: .seconds(10), retryMax: .seconds(60))
+
+        init(resources: Int, seedRecords: ((Int) -> ResourceState?)? = nil) throws {
+            for i in 0..<resources {
+                let azure = FakeAzure(probe: probe)
+                let file = FakeFile()
+                let id = ResourceID(subscription: "s", resourceGroup: "g", name: "r\(i)")
+                if let record = seedRecords?(i) { try store.save(record, for: "r\(i)") }
+                rotators.append(
+                    try ResourceRotator(
+                        name: "r\(i)", resourceID: id, policy: policy, provider: azure, publisher: file, store: store, clock: clock,
+                        logger: Logger(label: "test"), random: SplitMix64(seed: UInt64(i))))
+                azures.append(azure)
+                files.append(file)
+            }
+        }
+
+        func scheduler(concurrency: Int) -> RotationScheduler {
+            RotationScheduler(rotators: rotators, clock: clock, concurrency: concurrency, notifier: SilentNotifier(), logger: Logger(label: "test"))
+        }
+    }
+
+    @Test func adoptsThenRotatesEveryResourceOnScheduleWithBoundedConcurrency() async throws {
+        let fixture = try Fixture(resources: 6)
+        let scheduler = fixture.scheduler(concurrency: 2)
+        let run = Task { try await scheduler.run() }
+        await scheduler.waitUntilQuiet()
+        for (file, azure) in zip(fixture.files, fixture.azures) {
+            #expect(await file.material?.key.exposedValue == azure.primary)
+        }
+        await fixture.clock.advance(by: .seconds(3600 + 60))
+        await scheduler.waitUntilQuiet()
+        for (file, azure) in zip(fixture.files, fixture.azures) {
+            #expect(await file.material?.slot == .secondary)
+            #expect(await azure.regenerations == [.secondary])
+        }
+        await fixture.clock.advance(by: .seconds(300))
+        await scheduler.waitUntilQuiet()
+        for (file, azure) in zip(fixture.files, fixture.azures) {
+            #expect(await file.material?.key.exposedValue == azure.primary)
+            #expect(await azure.regenerations == [.secondary, .primary])
+        }
+        #expect(await fixture.probe.maximum <= 2)
+        await scheduler.stop()
+        try await run.value
+    }
+
+    @Test func catchesUpAfterDowntime() async throws {
+        // The records say every resource was due a week ago: the machine was off.
+        let start = ManualClock().now()
+        let fixture = try Fixture(resources: 3) { i in
+            var record = ResourceState(
+                resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r\(i)").path, adoptedAt: start.addingTimeInterval(-30 * 86_400))
+            record.step = .idle
+            record.setUnpublished(.primary, at: nil)
+            record.nextDue = start.addingTimeInterval(-7 * 86_400)
+            return record
+        }
+        let scheduler = fixture.scheduler(concurrency: 4)
+        let run = Task { try await scheduler.run() }
+        await scheduler.waitUntilQuiet()
+        for azure in fixture.azures {
+            // The fake file starts empty, so it is first repaired from listKeys; then the overdue rotation begins at once.
+            #expect(await azure.listCalls == 1)
+            #expect(await azure.regenerations == [.secondary])
+        }
+        await scheduler.stop()
+        try await run.value
+    }
+
+    @Test func failuresAreRetriedWithBackoffNotDropped() async throws {
+        let fixture = try Fixture(resources: 1)
+        let scheduler = fixture.scheduler(concurrency: 1)
+        let run = Task { try await scheduler.run() }
+        await scheduler.waitUntilQuiet()
+        await fixture.azures[0].setFailNext(3)
+        await fixture.clock.advance(by: .seconds(3660))
+        await scheduler.waitUntilQuiet()
+        var record = await fixture.rotators[0].record
+        #expect(record.consecutiveFailures == 1)
+        #expect(record.lastError == "injected failure")
+        for _ in 0..<6 {
+            await fixture.clock.advance(by: .seconds(400))
+            await scheduler.waitUntilQuiet()
+        }
+        record = await fixture.rotators[0].record
+        #expect(record.consecutiveFailures == 0)
+        #expect(record.rotations == 1)
+        #expect(await fixture.azures[0].regenerations == [.secondary, .primary])
+        await scheduler.stop()
+        try await run.value
+    }
+
+    @Test func onDemandRotationStartsAtOnce() async throws {
+        let fixture = try Fixture(resources: 2)
+        let scheduler = fixture.scheduler(concurrency: 2)
+        let run = Task { try await scheduler.run() }
+        await scheduler.waitUntilQuiet()
+        await fixture.clock.advance(by: .seconds(600))  // past the adoption grace
+        #expect(await scheduler.requestRotation(of: ["r1", "nope"]) == ["nope"])
+        await scheduler.waitUntilQuiet()
+        #expect(await fixture.azures[1].regenerations == [.secondary])
+        #expect(await fixture.azures[0].regenerations == [])
+        await scheduler.stop()
+        try await run.value
+    }
+}
