@@ -24,6 +24,13 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     /// A short description of the cause.
     public var detail: String
 
+    /// Creates an error.
+    public init(kind: Kind, url: URL, detail: String) {
+        self.kind = kind
+        self.url = url
+        self.detail = detail
+    }
+
     /// Whether retrying may help.
     public var isRetryable: Bool { kind == .connection || kind == .timeout }
 

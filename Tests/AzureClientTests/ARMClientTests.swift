@@ -1,0 +1,158 @@
+import AzureClient
+import Foundation
+import KeyRotation
+import Logging
+import Testing
+
+/// Answers requests from a script and records what was sent and slept.
+actor ScriptedTransport: HTTPTransport {
+    enum Step {
+        case respond(Int, [(String, String)], String)
+        case fail(TransportError.Kind)
+    }
+
+    private var script: [Step]
+    private(set) var requests: [HTTPRequestData] = []
+
+    init(_ script: [Step]) { self.script = script }
+
+    func send(_ request: HTTPRequestData, timeout: Duration) async throws -> HTTPResponseData {
+        requests.append(request)
+        guard !script.isEmpty else { return HTTPResponseData(status: 599) }
+        switch script.removeFirst() {
+        case .respond(let status, let headers, let body):
+            return HTTPResponseData(status: status, headers: headers, body: Array(body.utf8))
+        case .fail(let kind):
+            throw TransportError(kind: kind, url: request.url, detail: "scripted")
+        }
+    }
+}
+
+/// A fixed token, counting invalidations.
+actor StaticCredential: TokenCredential {
+    private(set) var invalidations = 0
+    private(set) var issued = 0
+
+    func token(scope: String) async throws -> AccessToken {
+        issued += 1
+        return AccessToken(token: Secret("token-\(issued)"), expiresOn: Date().addingTimeInterval(3600), obtainedAt: Date())
+    }
+
+    func invalidate() async { invalidations += 1 }
+}
+
+actor SleepRecorder {
+    private(set) var sleeps: [Duration] = []
+    func record(_ d: Duration) { sleeps.append(d) }
+}
+
+struct ARMClientTests {
+    let id = ResourceID(subscription: "sub", resourceGroup: "rg", name: "res")
+
+    func client(_ transport: ScriptedTransport, _ credential: StaticCredential = StaticCredential(), _ sleeps: SleepRecorder = SleepRecorder()) -> ARMClient {
+        ARMClient(
+            endpoint: URL(string: "https://arm.example")!, scope: "https://arm.example/.default", credential: credential, transport: transport,
+            retry: RetryPolicy(maxAttempts: 4, base: .milliseconds(100), cap: .seconds(1), retryAfterCap: .seconds(30)),
+            sleep: { await sleeps.record($0) }, logger: Logger(label: "test"))
+    }
+
+    @Test func retriesRetryableStatusesHonouringRetryAfterAndKeepsTheClientRequestID() async throws {
+        let transport = ScriptedTransport([
+            .respond(429, [("Retry-After", "2")], #"{"error":{"code":"SubscriptionRequestsThrottled","message":"slow down"}}"#),
+            .respond(503, [("retry-after-ms", "150")], ""),
+            .fail(.connection),
+            .respond(200, [("x-ms-request-id", "rid-1")], #"{"secondaryKey":"k2","secondaryConnectionString":"endpoint=https://e/;accesskey=k2"}"#),
+        ])
+        let sleeps = SleepRecorder()
+        let keys = try await client(transport, StaticCredential(), sleeps).regenerateKey(id, slot: .secondary, apiVersion: "2026-03-18")
+        #expect(keys.secondaryKey?.exposedValue == "k2")
+        #expect(keys.primaryKey == nil)
+        let recorded = await sleeps.sleeps
+        #expect(recorded.count == 3)
+        #expect(recorded[0] == .seconds(2))
+        #expect(recorded[1] == .milliseconds(150))
+        #expect(recorded[2] <= .milliseconds(400))
+        let requests = await transport.requests
+        let ids = Set(requests.map { r in r.headers.first { $0.0 == "x-ms-client-request-id" }!.1 })
+        #expect(ids.count == 1)
+        #expect(requests[0].url.absoluteString == "https://arm.example/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Communication/communicationServices/res/regenerateKey?api-version=2026-03-18")
+        #expect(String(decoding: requests[0].body, as: UTF8.self) == #"{"keyType":"Secondary"}"#)
+    }
+
+    @Test func doesNotRetryOtherClientErrorsAndReportsCodeAndRequestID() async throws {
+        let transport = ScriptedTransport([
+            .respond(404, [("x-ms-request-id", "rid-404")], #"{"error":{"code":"ResourceNotFound","message":"The Resource 'Microsoft.Communication/CommunicationServices/res' under resource group 'rg' was not found."}}"#)
+        ])
+        let error = await #expect(throws: ARMError.self) { try await client(transport).listKeys(id, apiVersion: "2026-03-18") }
+        #expect(error?.code == "ResourceNotFound")
+        #expect(error?.requestID == "rid-404")
+        #expect(error?.description.contains("rid-404") == true)
+        #expect(error?.description.contains("check the resource id") == true)
+        #expect(await transport.requests.count == 1)
+    }
+
+    @Test func refreshesAnExpiredTokenOnceOnly() async throws {
+        let expired = #"{"error":{"code":"ExpiredAuthenticationToken","message":"expired"}}"#
+        let transport = ScriptedTransport([.respond(401, [], expired), .respond(401, [], expired)])
+        let credential = StaticCredential()
+        let error = await #expect(throws: ARMError.self) { try await client(transport, credential).listKeys(id, apiVersion: "2026-03-18") }
+        #expect(error?.code == "ExpiredAuthenticationToken")
+        #expect(await credential.invalidations == 1)
+        #expect(await transport.requests.count == 2)
+    }
+
+    @Test func givesUpAfterBoundedAttemptsAndNeverQuotesAMalformedBody() async throws {
+        let body = #"{"primaryKey":"SECRET-VALUE-"#
+        let transport = ScriptedTransport(Array(repeating: .respond(200, [], body), count: 4))
+        let error = await #expect(throws: ARMError.self) { try await client(transport).listKeys(id, apiVersion: "2026-03-18") }
+        #expect(error?.code == "MalformedResponse")
+        #expect(error?.attempts == 4)
+        #expect(error?.description.contains("SECRET") == false)
+        #expect(await transport.requests.count == 4)
+    }
+
+    @Test func aRetryAfterBeyondTheCapEndsTheOperation() async throws {
+        let transport = ScriptedTransport([.respond(429, [("Retry-After", "3600")], #"{"error":{"code":"TooManyRequests","message":"x"}}"#)])
+        let error = await #expect(throws: ARMError.self) { try await client(transport).regenerateKey(id, slot: .primary, apiVersion: "2026-03-18") }
+        #expect(error?.status == 429)
+        #expect(await transport.requests.count == 1)
+    }
+
+    @Test func tlsFailuresAreNotRetried() async throws {
+        let transport = ScriptedTransport([.fail(.tls)])
+        await #expect(throws: TransportError.self) { try await client(transport).listKeys(id, apiVersion: "2026-03-18") }
+        #expect(await transport.requests.count == 1)
+    }
+}
+
+struct RetryPolicyTests {
+    @Test func readsEveryRetryAfterForm() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(RetryPolicy.serverDelay(HTTPResponseData(status: 429, headers: [("Retry-After", "7")])) == .seconds(7))
+        #expect(RetryPolicy.serverDelay(HTTPResponseData(status: 429, headers: [("x-ms-retry-after-ms", "250")])) == .milliseconds(250))
+        // 1_800_000_000 is Fri, 15 Jan 2027 08:00:00 GMT.
+        let date = HTTPResponseData(status: 503, headers: [("Retry-After", "Fri, 15 Jan 2027 08:00:10 GMT")])
+        #expect(RetryPolicy.serverDelay(date, now: now) == .seconds(10))
+        #expect(RetryPolicy.serverDelay(HTTPResponseData(status: 503, headers: [("Retry-After", "soon")]), now: now) == nil)
+    }
+
+    @Test func backoffIsBoundedByTheCap() {
+        let policy = RetryPolicy(maxAttempts: 10, base: .milliseconds(500), cap: .seconds(30))
+        for attempt in 1...20 {
+            #expect(policy.backoff(afterAttempt: attempt, fraction: 0.999) <= .seconds(30))
+        }
+        #expect(policy.backoff(afterAttempt: 1, fraction: 1) == .milliseconds(500))
+        #expect(policy.backoff(afterAttempt: 3, fraction: 1) == .milliseconds(2000))
+    }
+}
+
+struct AsyncHTTPClientTransportTests {
+    @Test func refusesPlainHTTPOffLoopback() async throws {
+        let transport = AsyncHTTPClientTransport()
+        let error = await #expect(throws: TransportError.self) {
+            try await transport.send(HTTPRequestData(method: "GET", url: URL(string: "http://management.azure.com/")!), timeout: .seconds(1))
+        }
+        #expect(error?.kind == .refused)
+        try await transport.shutdown()
+    }
+}
