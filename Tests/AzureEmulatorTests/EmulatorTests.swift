@@ -1,0 +1,190 @@
+import AzureClient
+import AzureEmulator
+import Foundation
+import KeyRotation
+import Logging
+import Testing
+
+/// A started emulator with a client that trusts its CA, for one test.
+struct EmulatorHarness {
+    let emulator: Emulator
+    let transport: AsyncHTTPClientTransport
+    let secretFile: String
+
+    init(_ configure: (inout EmulatorConfiguration) -> Void = { _ in }) async throws {
+        var configuration = EmulatorConfiguration()
+        configuration.resources = 2
+        configuration.seed = 42
+        configure(&configuration)
+        emulator = try await Emulator.start(configuration)
+        transport = AsyncHTTPClientTransport(extraCAFile: emulator.info.caFile)
+        secretFile = NSTemporaryDirectory() + "emu-secret-\(UUID().uuidString.prefix(8))"
+        try emulator.info.clientSecret.write(toFile: secretFile, atomically: true, encoding: .utf8)
+    }
+
+    var base: URL { URL(string: emulator.info.baseURL)! }
+
+    func credential(clientID: String? = nil, tenant: String? = nil) -> ClientSecretCredential {
+        ClientSecretCredential(
+            tenant: tenant ?? emulator.info.tenant, clientID: clientID ?? emulator.info.clientID, secretFile: secretFile,
+            authorityHost: base, transport: transport, retry: RetryPolicy(maxAttempts: 2, base: .milliseconds(10)))
+    }
+
+    func arm(_ credential: (any TokenCredential)? = nil, scope: String? = nil) -> ARMClient {
+        ARMClient(
+            endpoint: base, scope: scope ?? emulator.info.baseURL + "/.default", credential: credential ?? self.credential(),
+            transport: transport, retry: RetryPolicy(maxAttempts: 3, base: .milliseconds(10), cap: .milliseconds(50)),
+            logger: Logger(label: "test"))
+    }
+
+    func resource(_ index: Int = 0) -> ResourceID { ResourceID(parsing: emulator.info.resources[index])! }
+
+    func raw(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") async throws -> HTTPResponseData {
+        try await transport.send(HTTPRequestData(method: method, url: URL(string: emulator.info.baseURL + path)!, headers: headers, body: Array(body.utf8)), timeout: .seconds(5))
+    }
+
+    func bearer() async throws -> String {
+        "Bearer " + (try await credential().token(scope: emulator.info.baseURL + "/.default")).token.exposedValue
+    }
+
+    func shutdown() async throws {
+        try await transport.shutdown()
+        try await emulator.shutdown()
+    }
+}
+
+struct EmulatorTests {
+    @Test func listsRegeneratesWithHalfAnswersAndTheDataPlaneFollowsTheKeys() async throws {
+        let h = try await EmulatorHarness()
+        let arm = h.arm()
+        let before = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
+        let consumer = ACSDataPlaneClient(transport: h.transport)
+        #expect(await consumer.createIdentity(connectionString: before.primaryConnectionString!) == .accepted)
+        #expect(await consumer.createIdentity(connectionString: before.secondaryConnectionString!) == .accepted)
+        let regenerated = try await arm.regenerateKey(h.resource(), slot: .primary, apiVersion: "2026-03-18")
+        #expect(regenerated.secondaryKey == nil)
+        #expect(regenerated.primaryKey != before.primaryKey)
+        #expect(await consumer.createIdentity(connectionString: before.primaryConnectionString!) == .denied(status: 401))
+        #expect(await consumer.createIdentity(connectionString: regenerated.primaryConnectionString!) == .accepted)
+        #expect(await consumer.createIdentity(connectionString: before.secondaryConnectionString!) == .accepted)
+        let resource = try await arm.get(h.resource(), apiVersion: "2026-03-18")
+        #expect(resource.properties?.provisioningState == "Succeeded")
+        try await h.shutdown()
+    }
+
+    @Test func matchesPathSegmentsAndKeyTypesCaseInsensitively() async throws {
+        let h = try await EmulatorHarness()
+        let id = h.resource()
+        let path = "/SUBSCRIPTIONS/\(id.subscription)/resourcegroups/\(id.resourceGroup.uppercased())/providers/microsoft.communication/COMMUNICATIONSERVICES/\(id.name.uppercased())/REGENERATEKEY?api-version=2026-03-18"
+        let response = try await h.raw("POST", path, headers: [("Authorization", try await h.bearer()), ("Content-Type", "application/json")], body: #"{"keyType":"sEcOnDaRy"}"#)
+        #expect(response.status == 200)
+        #expect(response.header("x-ms-request-id") != nil)
+        #expect(response.header("x-ms-ratelimit-remaining-subscription-writes") != nil)
+        let body = String(decoding: response.body, as: UTF8.self)
+        #expect(body.contains("secondaryKey") && !body.contains("primaryKey"))
+        try await h.shutdown()
+    }
+
+    @Test func answersWithARMErrorCodes() async throws {
+        let h = try await EmulatorHarness()
+        let id = h.resource()
+        let auth = [("Authorization", try await h.bearer())]
+        func code(_ r: HTTPResponseData) -> String {
+            (((try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any])?["error"] as? [String: Any])?["code"] as? String ?? "?"
+        }
+        let resourcePath = id.path
+        var r = try await h.raw("GET", resourcePath)
+        #expect(r.status == 401 && code(r) == "AuthenticationFailed")
+        r = try await h.raw("GET", resourcePath, headers: auth)
+        #expect(r.status == 400 && code(r) == "MissingApiVersionParameter")
+        r = try await h.raw("GET", resourcePath + "?api-version=2099-01-01", headers: auth)
+        #expect(r.status == 400 && code(r) == "InvalidApiVersionParameter")
+        r = try await h.raw("GET", resourcePath.replacingOccurrences(of: id.resourceGroup, with: "nope") + "?api-version=2026-03-18", headers: auth)
+        #expect(r.status == 404 && code(r) == "ResourceGroupNotFound")
+        r = try await h.raw("GET", resourcePath.replacingOccurrences(of: id.name, with: "missing") + "?api-version=2026-03-18", headers: auth)
+        #expect(r.status == 404 && code(r) == "ResourceNotFound")
+        r = try await h.raw("GET", resourcePath + "?api-version=2026-03-18", headers: [("Authorization", "Bearer forged.token")])
+        #expect(r.status == 401 && code(r) == "InvalidAuthenticationToken")
+        r = try await h.raw("POST", resourcePath + "/regenerateKey?api-version=2026-03-18", headers: auth, body: #"{"keyType":"Tertiary"}"#)
+        #expect(r.status == 400)
+        try await h.shutdown()
+    }
+
+    @Test func aReaderPrincipalGetsAuthorizationFailedAsATypedError() async throws {
+        let h = try await EmulatorHarness()
+        try h.emulator.info.readerClientSecret.write(toFile: h.secretFile, atomically: true, encoding: .utf8)
+        let arm = h.arm(h.credential(clientID: h.emulator.info.readerClientID))
+        let error = await #expect(throws: ARMError.self) { try await arm.listKeys(h.resource(), apiVersion: "2026-03-18") }
+        #expect(error?.status == 403)
+        #expect(error?.code == "AuthorizationFailed")
+        #expect(error?.advice != nil)
+        try await h.shutdown()
+    }
+
+    @Test func expiredTokensAreRefusedAndTheClientRefreshesOnce() async throws {
+        let h = try await EmulatorHarness { $0.tokenLifetime = .seconds(1) }
+        let credential = h.credential()
+        let arm = h.arm(credential)
+        _ = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
+        try await Task.sleep(for: .milliseconds(1500))  // the emulator's token lifetime is real time
+        _ = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
+        #expect(await credential.requestsSent == 2)
+        try await h.shutdown()
+    }
+
+    @Test func entraErrorsNameTheProblem() async throws {
+        let h = try await EmulatorHarness()
+        try "wrong".write(toFile: h.secretFile, atomically: true, encoding: .utf8)
+        var error = await #expect(throws: EntraError.self) { try await h.credential().token(scope: h.emulator.info.baseURL + "/.default") }
+        #expect(error?.error == "invalid_client")
+        #expect(error?.errorDescription.hasPrefix("AADSTS7000215") == true)
+        #expect(error?.description.contains("wrong") == false)
+        error = await #expect(throws: EntraError.self) { try await h.credential(tenant: "other-tenant").token(scope: h.emulator.info.baseURL + "/.default") }
+        #expect(error?.errorDescription.hasPrefix("AADSTS90002") == true)
+        try await h.shutdown()
+    }
+
+    @Test func throttlesWritesWithRetryAfterOncTheBucketIsEmpty() async throws {
+        let h = try await EmulatorHarness { $0.writeBucket = .init(capacity: 3, refillPerSecond: 0.5) }
+        let id = h.resource()
+        let auth = [("Authorization", try await h.bearer())]
+        var remaining: [String] = []
+        for _ in 0..<3 {
+            let r = try await h.raw("POST", id.path + "/listKeys?api-version=2026-03-18", headers: auth)
+            #expect(r.status == 200)
+            remaining.append(r.header("x-ms-ratelimit-remaining-subscription-writes") ?? "?")
+        }
+        #expect(remaining == ["2", "1", "0"])
+        let throttled = try await h.raw("POST", id.path + "/listKeys?api-version=2026-03-18", headers: auth)
+        #expect(throttled.status == 429)
+        #expect(Int(throttled.header("Retry-After") ?? "") ?? 0 >= 1)
+        // Reads are not writes.
+        #expect(try await h.raw("GET", id.path + "?api-version=2026-03-18", headers: auth).status == 200)
+        try await h.shutdown()
+    }
+
+    @Test func aClientWithoutTheCAFailsTLSVerification() async throws {
+        let h = try await EmulatorHarness()
+        let plain = AsyncHTTPClientTransport()
+        let error = await #expect(throws: TransportError.self) {
+            try await plain.send(HTTPRequestData(method: "GET", url: h.base), timeout: .seconds(5))
+        }
+        #expect(error?.kind == .tls)
+        try await plain.shutdown()
+        try await h.shutdown()
+    }
+}
+
+struct ClientSecretCredentialTests {
+    @Test func aThousandConcurrentCallersCauseOneTokenRequest() async throws {
+        let h = try await EmulatorHarness()
+        let credential = h.credential()
+        let scope = h.emulator.info.baseURL + "/.default"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<1000 { group.addTask { _ = try await credential.token(scope: scope) } }
+            try await group.waitForAll()
+        }
+        #expect(await credential.requestsSent == 1)
+        try await h.shutdown()
+    }
+}
