@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(name: "AzureClientTests", dependencies: ["AzureClient", "AzureEmulator"], swiftSettings: swiftSettings),
         .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
         .testTarget(name: "AzureEmulatorTests", dependencies: ["AzureEmulator", "AzureClient"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["AzureClient", "KeyRotation"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["AzureClient", "AzureEmulator", "KeyRotation", "SecretFiles"], swiftSettings: swiftSettings),
     ]
 )

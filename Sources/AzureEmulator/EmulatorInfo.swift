@@ -30,7 +30,8 @@ public struct EmulatorInfo: Sendable, Codable {
     ///   - directory: base for the `secrets` and `state` directories.
     public func keyrotdConfiguration(
         secretFile: String, directory: String, every: String, grace: String, jitter: String = "0s",
-        strategy: String = "full", retryInitial: String = "2s", retryMax: String = "30s", resourceLimit: Int? = nil
+        strategy: String = "full", retryInitial: String = "2s", retryMax: String = "30s", requestTimeout: String = "30s",
+        resourceLimit: Int? = nil
     ) -> String {
         var text = """
             # keyrotd configuration generated for the keyrotd emulator at \(baseURL).
@@ -40,6 +41,7 @@ public struct EmulatorInfo: Sendable, Codable {
             concurrency = 8
             retry_initial = "\(retryInitial)"
             retry_max = "\(retryMax)"
+            request_timeout = "\(requestTimeout)"
 
             """
         if let caFile { text += "tls_ca_file = \"\(caFile)\"\n" }

@@ -23,9 +23,10 @@ struct DaemonRuntime {
             guard case .servicePrincipalSecret(let file) = credential.kind else { continue }
             let tokens = ClientSecretCredential(
                 tenant: credential.tenant, clientID: credential.clientID, secretFile: file,
-                authorityHost: credential.authorityHost, transport: transport)
+                authorityHost: credential.authorityHost, transport: transport, timeout: daemon.requestTimeout)
             clients[name] = ARMClient(
-                endpoint: credential.armEndpoint, scope: credential.scope, credential: tokens, transport: transport, logger: logger)
+                endpoint: credential.armEndpoint, scope: credential.scope, credential: tokens, transport: transport,
+                timeout: daemon.requestTimeout, logger: logger)
         }
         var rotators: [ResourceRotator] = []
         for resource in configuration.resources where names?.contains(resource.name) ?? true {

@@ -14,6 +14,7 @@ public actor ClientSecretCredential: TokenCredential {
     private let retry: RetryPolicy
     private let sleep: @Sendable (Duration) async throws -> Void
     private let now: @Sendable () -> Date
+    private let timeout: Duration
     private var cached: [String: AccessToken] = [:]
     private var inflight: [String: Task<AccessToken, any Error>] = [:]
     /// Token requests actually sent (for tests and benchmarks).
@@ -22,7 +23,7 @@ public actor ClientSecretCredential: TokenCredential {
     /// Creates the credential.
     public init(
         tenant: String, clientID: String, secretFile: String, authorityHost: URL, transport: any HTTPTransport,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -32,6 +33,7 @@ public actor ClientSecretCredential: TokenCredential {
         self.authorityHost = authorityHost
         self.transport = transport
         self.retry = retry
+        self.timeout = timeout
         self.sleep = sleep
         self.now = now
     }
@@ -73,7 +75,7 @@ public actor ClientSecretCredential: TokenCredential {
             let response: HTTPResponseData
             do {
                 requestsSent += 1
-                response = try await transport.send(request, timeout: .seconds(30))
+                response = try await transport.send(request, timeout: timeout)
             } catch let error as TransportError where error.isRetryable && attempt < retry.maxAttempts {
                 try await sleep(retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1)))
                 continue

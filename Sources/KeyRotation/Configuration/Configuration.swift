@@ -41,6 +41,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var retryMax: Duration
     /// The lowest log level written (`trace` … `critical`).
     public var logLevel: String
+    /// How long one HTTP request to ARM or Entra ID may take before it is abandoned (and retried).
+    public var requestTimeout: Duration
 
     /// Creates daemon settings.
     public init(
@@ -50,7 +52,8 @@ public struct DaemonSettings: Sendable, Equatable {
         tlsCAFile: String? = nil,
         retryInitial: Duration = .seconds(30),
         retryMax: Duration = .seconds(3600),
-        logLevel: String = "info"
+        logLevel: String = "info",
+        requestTimeout: Duration = .seconds(60)
     ) {
         self.secretsDirectory = secretsDirectory
         self.stateDirectory = stateDirectory
@@ -59,6 +62,7 @@ public struct DaemonSettings: Sendable, Equatable {
         self.retryInitial = retryInitial
         self.retryMax = retryMax
         self.logLevel = logLevel
+        self.requestTimeout = requestTimeout
     }
 }
 

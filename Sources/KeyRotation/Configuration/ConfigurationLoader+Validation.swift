@@ -112,7 +112,9 @@ struct ValidationContext {
         if let t {
             rejectUnknownKeys(
                 t, prefix: key,
-                allowed: ["secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level"])
+                allowed: [
+                    "secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level", "request_timeout",
+                ])
         }
         let secrets = path(t, key, "secrets_dir") ?? "/var/lib/keyrotd/secrets"
         let state = path(t, key, "state_dir") ?? "/var/lib/keyrotd/state"
@@ -132,6 +134,13 @@ struct ValidationContext {
         }
         if let d = duration(t, key, "retry_initial") { settings.retryInitial = d }
         if let d = duration(t, key, "retry_max") { settings.retryMax = d }
+        if let d = duration(t, key, "request_timeout") {
+            if d < .milliseconds(100) {
+                error("\(key).request_timeout", "must be at least 100ms")
+            } else {
+                settings.requestTimeout = d
+            }
+        }
         if settings.retryMax < settings.retryInitial {
             error("\(key).retry_max", "must not be shorter than retry_initial")
         }
@@ -150,9 +159,8 @@ struct ValidationContext {
         let key = "credential.\(name)"
         rejectUnknownKeys(
             t, prefix: key,
-            allowed: ["kind", "tenant", "client_id", "client_secret_file", "authority", "arm_endpoint", "scope"])
+            allowed: ["kind", "tenant", "client_id", "client_secret", "client_secret_file", "authority", "arm_endpoint", "scope"])
         if t["client_secret"] != nil {
-            // Reported by rejectUnknownKeys too; this says why.
             error("\(key).client_secret", "secrets never go in the configuration file; put it in a file and name it with client_secret_file")
         }
         let kind = string(t, key, "kind") ?? "service-principal"

@@ -1,0 +1,112 @@
+import AzureClient
+import Foundation
+import KeyRotation
+import SecretFiles
+
+/// An application that re-reads its secret files every few milliseconds and authenticates with each
+/// against the emulator's data plane, the way a real ACS client would.
+///
+/// A denial is an invariant violation when the file still holds the denied key, or when the key was
+/// read less than `grace` before the denial (keyrotd may only regenerate a key `grace` after it stopped
+/// publishing it, and the consumer read it while it was published).
+actor Consumer {
+    private let files: [String]
+    private let client: ACSDataPlaneClient
+    private let transport: AsyncHTTPClientTransport
+    private let grace: Double
+    private(set) var accepted = 0
+    private(set) var denied = 0
+    private(set) var violations: [String] = []
+    private(set) var malformed: [String] = []
+    /// Every key value seen, for the leak scan.
+    private(set) var seenSecrets: Set<String> = []
+    private var stopped = false
+
+    init(files: [String], caFile: String?, grace: Duration) {
+        self.files = files
+        self.transport = AsyncHTTPClientTransport(extraCAFile: caFile)
+        self.client = ACSDataPlaneClient(transport: transport)
+        self.grace = grace.seconds
+    }
+
+    func run(pause: Duration = .milliseconds(5)) async {
+        while !stopped && !Task.isCancelled {
+            await withTaskGroup(of: Void.self) { group in
+                for file in files { group.addTask { await self.check(file) } }
+            }
+            try? await Task.sleep(for: pause)
+        }
+    }
+
+    func stop() async {
+        stopped = true
+        try? await transport.shutdown()
+    }
+
+    private func check(_ path: String) async {
+        guard let bytes = FileManager.default.contents(atPath: path) else { return }  // not yet published
+        let readAt = Date()
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let parsed = ACSDataPlaneClient.parse(Secret(text)), text.hasSuffix("\n") else {
+            malformed.append("\((path as NSString).lastPathComponent): \(bytes.count) bytes")
+            return
+        }
+        seenSecrets.insert(parsed.key.exposedValue)
+        seenSecrets.insert(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        switch await client.createIdentity(connectionString: Secret(text)) {
+        case .accepted:
+            accepted += 1
+        case .denied:
+            denied += 1
+            let now = Date()
+            let current = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+            if current == text {
+                violations.append("\((path as NSString).lastPathComponent): the published key \(parsed.key.fingerprint) was refused")
+            } else if now.timeIntervalSince(readAt) < grace {
+                violations.append("\((path as NSString).lastPathComponent): key \(parsed.key.fingerprint) refused \(now.timeIntervalSince(readAt))s after it was read (grace \(grace)s)")
+            }
+        case .failed:
+            break  // transport trouble is not an authentication verdict
+        }
+    }
+
+    /// Checks every file once more now and returns the files whose key is refused.
+    func finalCheck() async -> [String] {
+        var refused: [String] = []
+        for path in files {
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                refused.append("\(path): missing")
+                continue
+            }
+            if await client.createIdentity(connectionString: Secret(String(decoding: bytes, as: UTF8.self))) != .accepted {
+                refused.append(path)
+            }
+        }
+        return refused
+    }
+}
+
+/// Scans everything a test's processes wrote for secret values.
+enum LeakScan {
+    /// The files under `directory` (outputs, logs, state) except the secret files and the emulator's
+    /// own stdout line (which carries its test identity by design), with any secret they contain.
+    static func leaks(in directory: String, secrets: Set<String>, excluding: Set<String>) -> [String] {
+        let needles = secrets.filter { $0.count >= 16 }
+        var found: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: directory)
+        while let relative = enumerator?.nextObject() as? String {
+            let path = directory + "/" + relative
+            if excluding.contains(where: { path.hasPrefix($0) }) { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                let data = FileManager.default.contents(atPath: path)
+            else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            for needle in needles where text.contains(needle) {
+                found.append("\(relative) contains a secret value (\(KeyFingerprint(of: needle)))")
+            }
+            if text.contains("Bearer ") || text.lowercased().contains("accesskey=") { found.append("\(relative) contains a credential pattern") }
+        }
+        return found
+    }
+}

@@ -1,0 +1,56 @@
+import AzureClient
+import AzureEmulator
+import Foundation
+import Glibc
+
+/// A running `keyrotd-emulator` and what it printed about itself.
+struct EmulatorProcess {
+    let child: ChildProcess
+    let info: EmulatorInfo
+    let directory: String
+
+    static func start(_ arguments: [String], directory: String) async throws -> EmulatorProcess {
+        let child = try ChildProcess(
+            Binaries.emulator, ["--port", "0", "--ca-file", directory + "/emulator-ca.pem"] + arguments, directory: directory, label: "emulator")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let line = child.stdout.split(separator: "\n").first, child.stdout.contains("\n") {
+                let info = try JSONDecoder().decode(EmulatorInfo.self, from: Data(line.utf8))
+                return EmulatorProcess(child: child, info: info, directory: directory)
+            }
+            if !child.process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("emulator did not start: \(child.stderr)")
+    }
+
+    /// Writes the client secret (0600) and a keyrotd configuration; returns the configuration path.
+    func writeConfiguration(every: String, grace: String, resources: Int? = nil, requestTimeout: String = "30s", retryInitial: String = "1s", retryMax: String = "5s") throws -> String {
+        let secret = directory + "/client-secret"
+        FileManager.default.createFile(atPath: secret, contents: Data(info.clientSecret.utf8), attributes: [.posixPermissions: 0o600])
+        let text = info.keyrotdConfiguration(
+            secretFile: secret, directory: directory, every: every, grace: grace, retryInitial: retryInitial, retryMax: retryMax,
+            requestTimeout: requestTimeout, resourceLimit: resources)
+        let path = directory + "/keyrotd.toml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The emulator's counters.
+    func stats() async throws -> [String: Int] {
+        let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)
+        defer { Task { try? await transport.shutdown() } }
+        let response = try await transport.send(.init(method: "GET", url: URL(string: info.baseURL + "/_emulator/stats")!), timeout: .seconds(5))
+        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int]) ?? [:]
+    }
+
+    func stop() async {
+        child.signal(SIGTERM)
+        await child.wait(timeout: .seconds(10))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
