@@ -38,7 +38,13 @@ actor Consumer {
         }
     }
 
-    func stop() async {
+    /// Stops the checking loop (the client stays usable for ``finalCheck()``).
+    func stop() {
+        stopped = true
+    }
+
+    /// Closes the HTTP client.
+    func close() async {
         stopped = true
         try? await transport.shutdown()
     }

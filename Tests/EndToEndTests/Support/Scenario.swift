@@ -1,0 +1,72 @@
+import AzureEmulator
+import Foundation
+import Glibc
+import KeyRotation
+import SecretFiles
+import Testing
+
+/// One end-to-end scenario: an emulator process, a configuration for it, daemons started on it, a
+/// consumer, and the leak scan at the end.
+final class Scenario: Sendable {
+    let directory: String
+    let emulator: EmulatorProcess
+    let configPath: String
+    let configuration: Configuration
+    let consumer: Consumer
+
+    init(_ name: String, emulatorArguments: [String], resources: Int, every: String, grace: String, requestTimeout: String = "30s") async throws {
+        directory = try testDirectory(name)
+        emulator = try await EmulatorProcess.start(["--resources", String(resources)] + emulatorArguments, directory: directory)
+        configPath = try emulator.writeConfiguration(every: every, grace: grace, requestTimeout: requestTimeout)
+        let configuration = try ConfigurationLoader().load(path: configPath).0
+        let files = configuration.resources.map { configuration.daemon.secretsDirectory + "/" + $0.output }
+        self.configuration = configuration
+        consumer = Consumer(files: files, caFile: emulator.info.caFile, grace: configuration.resources[0].grace)
+    }
+
+    /// Starts `keyrotd run` on the scenario's configuration.
+    func startDaemon(label: String = "daemon") throws -> ChildProcess {
+        try ChildProcess(Binaries.keyrotd, ["run", "--config", configPath], directory: directory, label: label)
+    }
+
+    /// Runs a keyrotd subcommand to completion.
+    func keyrotd(_ arguments: [String], label: String) async throws -> (Int32, String, String) {
+        try await ChildProcess.run(Binaries.keyrotd, arguments + ["--config", configPath], directory: directory, label: label)
+    }
+
+    /// Every resource's state record.
+    func records() throws -> [String: ResourceState] {
+        let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
+        var out: [String: ResourceState] = [:]
+        for resource in configuration.resources { out[resource.name] = try store.load(resource.name) }
+        return out
+    }
+
+    func totalRotations() -> Int {
+        ((try? records()) ?? [:]).values.map(\.rotations).reduce(0, +)
+    }
+
+    /// Polls until `condition` holds or `timeout` passes.
+    func wait(for timeout: Duration, _ what: String, _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("timed out after \(timeout) waiting for \(what)")
+    }
+
+    /// Stops the emulator and asserts that no secret the scenario knows appears in any output, log or
+    /// state file (the secret files themselves and the emulator's own info line excepted).
+    func finish() async throws {
+        await consumer.close()
+        await emulator.stop()
+        var secrets = await consumer.seenSecrets
+        secrets.insert(emulator.info.clientSecret)
+        secrets.insert(emulator.info.readerClientSecret)
+        let leaks = LeakScan.leaks(
+            in: directory, secrets: secrets,
+            excluding: [configuration.daemon.secretsDirectory, emulator.child.stdoutPath, directory + "/client-secret"])
+        #expect(leaks.isEmpty, "\(leaks)")
+    }
+}
