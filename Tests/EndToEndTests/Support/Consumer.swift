@@ -43,6 +43,11 @@ actor Consumer {
         stopped = true
     }
 
+    /// Stops the checking loop from outside the actor.
+    nonisolated func stopNow() {
+        Task { await self.stop() }
+    }
+
     /// Closes the HTTP client.
     func close() async {
         stopped = true
