@@ -103,6 +103,9 @@ let package = Package(
         .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
         .testTarget(name: "AzureEmulatorTests", dependencies: ["AzureEmulator", "AzureClient"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["AzureClient", "AzureEmulator", "KeyRotation", "SecretFiles"], swiftSettings: swiftSettings),
+            name: "EndToEndTests",
+            dependencies: ["AzureClient", "AzureEmulator", "KeyRotation", "SecretFiles"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -26,7 +26,9 @@ public final class Emulator: Sendable {
             caFile = path
             let certificate = try NIOSSLCertificate(bytes: Array(authority.serverCertificatePEM.utf8), format: .pem)
             let key = try NIOSSLPrivateKey(bytes: Array(authority.serverKeyPEM.utf8), format: .pem)
-            sslContext = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
+            sslContext = try NIOSSLContext(
+                configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+            )
         }
         let routes = EmulatorRoutes(state: state, configuration: configuration)
         let context = sslContext
@@ -46,9 +48,16 @@ public final class Emulator: Sendable {
         let baseURL = "\(configuration.tls ? "https" : "http")://\(host):\(port)"
         let resources = await state.resources.values.map(\.id).sorted()
         let info = EmulatorInfo(
-            baseURL: baseURL, caFile: caFile, tenant: state.tenant, clientID: state.writer.clientID,
-            clientSecret: state.writer.secret, readerClientID: state.reader.clientID, readerClientSecret: state.reader.secret,
-            subscription: configuration.subscription, resources: resources)
+            baseURL: baseURL,
+            caFile: caFile,
+            tenant: state.tenant,
+            clientID: state.writer.clientID,
+            clientSecret: state.writer.secret,
+            readerClientID: state.reader.clientID,
+            readerClientSecret: state.reader.secret,
+            subscription: configuration.subscription,
+            resources: resources
+        )
         var oob: Task<Void, Never>?
         if let every = configuration.faults.outOfBandRegenerationEvery, every > .zero {
             oob = Task {

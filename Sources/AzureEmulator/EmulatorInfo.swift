@@ -29,8 +29,15 @@ public struct EmulatorInfo: Sendable, Codable {
     ///   - secretFile: where the client secret is (the caller writes it there, mode 0600).
     ///   - directory: base for the `secrets` and `state` directories.
     public func keyrotdConfiguration(
-        secretFile: String, directory: String, every: String, grace: String, jitter: String = "0s",
-        strategy: String = "full", retryInitial: String = "2s", retryMax: String = "30s", requestTimeout: String = "30s",
+        secretFile: String,
+        directory: String,
+        every: String,
+        grace: String,
+        jitter: String = "0s",
+        strategy: String = "full",
+        retryInitial: String = "2s",
+        retryMax: String = "30s",
+        requestTimeout: String = "30s",
         resourceLimit: Int? = nil
     ) -> String {
         var text = """

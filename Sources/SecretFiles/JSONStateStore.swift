@@ -30,8 +30,11 @@ public struct JSONStateStore: StateStore {
             return try Self.decoder.decode(ResourceState.self, from: Data(bytes))
         } catch {
             throw FileSystemError(
-                "parse state", path: "\(directory)/\(name)", errno: 0,
-                reason: "not a valid keyrotd state record; move it aside to have the resource adopted afresh")
+                "parse state",
+                path: "\(directory)/\(name)",
+                errno: 0,
+                reason: "not a valid keyrotd state record; move it aside to have the resource adopted afresh"
+            )
         }
     }
 

@@ -8,7 +8,8 @@ import Foundation
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyrotd-emulator",
-        abstract: "An Azure Resource Manager, Entra ID and ACS data-plane emulator for keyrotd's tests, demo and benchmarks.")
+        abstract: "An Azure Resource Manager, Entra ID and ACS data-plane emulator for keyrotd's tests, demo and benchmarks."
+    )
 
     @Option(help: "Loopback address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one).") var port = 0
@@ -47,7 +48,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         if let latency {
             let parts = latency.split(separator: "-").map(String.init)
             let low = try Self.duration(parts[0], "--latency")
-            configuration.faults.latency = low ... (parts.count > 1 ? try Self.duration(parts[1], "--latency") : low)
+            configuration.faults.latency = low...(parts.count > 1 ? try Self.duration(parts[1], "--latency") : low)
         }
         for entry in errorRate {
             let kv = entry.split(separator: "=")
@@ -71,8 +72,18 @@ struct EmulatorCommand: AsyncParsableCommand {
             let directory = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let secretFile = directory + "/emulator-client-secret"
-            _ = FileManager.default.createFile(atPath: secretFile, contents: Data((emulator.info.clientSecret + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            let text = emulator.info.keyrotdConfiguration(secretFile: secretFile, directory: directory, every: every, grace: grace, strategy: strategy)
+            _ = FileManager.default.createFile(
+                atPath: secretFile,
+                contents: Data((emulator.info.clientSecret + "\n").utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+            let text = emulator.info.keyrotdConfiguration(
+                secretFile: secretFile,
+                directory: directory,
+                every: every,
+                grace: grace,
+                strategy: strategy
+            )
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
         let encoder = JSONEncoder()

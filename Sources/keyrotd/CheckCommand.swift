@@ -12,7 +12,9 @@ struct CheckCommand: ParsableCommand {
         do {
             let (configuration, warnings) = try ConfigurationLoader().load(path: options.config)
             for warning in warnings { Terminal.error(warning.description) }
-            Terminal.out("\(options.config): OK, \(configuration.resources.count) resource\(configuration.resources.count == 1 ? "" : "s"), \(configuration.credentials.count) credential\(configuration.credentials.count == 1 ? "" : "s")")
+            Terminal.out(
+                "\(options.config): OK, \(configuration.resources.count) resource\(configuration.resources.count == 1 ? "" : "s"), \(configuration.credentials.count) credential\(configuration.credentials.count == 1 ? "" : "s")"
+            )
         } catch {
             for issue in error.issues { Terminal.error(issue.description) }
             let count = error.issues.filter { $0.severity == .error }.count

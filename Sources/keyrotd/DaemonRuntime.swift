@@ -22,21 +22,37 @@ struct DaemonRuntime {
         for (name, credential) in configuration.credentials {
             guard case .servicePrincipalSecret(let file) = credential.kind else { continue }
             let tokens = ClientSecretCredential(
-                tenant: credential.tenant, clientID: credential.clientID, secretFile: file,
-                authorityHost: credential.authorityHost, transport: transport, timeout: daemon.requestTimeout)
+                tenant: credential.tenant,
+                clientID: credential.clientID,
+                secretFile: file,
+                authorityHost: credential.authorityHost,
+                transport: transport,
+                timeout: daemon.requestTimeout
+            )
             clients[name] = ARMClient(
-                endpoint: credential.armEndpoint, scope: credential.scope, credential: tokens, transport: transport,
-                timeout: daemon.requestTimeout, logger: logger)
+                endpoint: credential.armEndpoint,
+                scope: credential.scope,
+                credential: tokens,
+                transport: transport,
+                timeout: daemon.requestTimeout,
+                logger: logger
+            )
         }
         var rotators: [ResourceRotator] = []
         for resource in configuration.resources where names?.contains(resource.name) ?? true {
             guard let client = clients[resource.credential] else { continue }
             rotators.append(
                 try ResourceRotator(
-                    name: resource.name, resourceID: resource.id, policy: RotationPolicy(resource, daemon: daemon),
+                    name: resource.name,
+                    resourceID: resource.id,
+                    policy: RotationPolicy(resource, daemon: daemon),
                     provider: ACSKeyProvider(client: client, id: resource.id, apiVersion: resource.apiVersion),
                     publisher: try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory),
-                    store: store, clock: clock, logger: logger))
+                    store: store,
+                    clock: clock,
+                    logger: logger
+                )
+            )
         }
         self.transport = transport
         self.store = store

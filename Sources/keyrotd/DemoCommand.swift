@@ -27,13 +27,18 @@ struct DemoCommand: AsyncParsableCommand {
         emulatorConfiguration.caFile = directory + "/emulator-ca.pem"
         let emulator = try await Emulator.start(emulatorConfiguration)
         let secretFile = directory + "/emulator-client-secret"
-        _ = FileManager.default.createFile(atPath: secretFile, contents: Data((emulator.info.clientSecret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: secretFile,
+            contents: Data((emulator.info.clientSecret + "\n").utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
         let configPath = directory + "/keyrotd.toml"
         try emulator.info.keyrotdConfiguration(secretFile: secretFile, directory: directory, every: every, grace: grace)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         let configuration = try loadConfiguration(configPath)
 
-        Terminal.out("""
+        Terminal.out(
+            """
             keyrotd demo
               emulator:      \(emulator.info.baseURL) (Azure Resource Manager, Entra ID and the ACS data plane)
               configuration: \(configPath)
@@ -41,7 +46,8 @@ struct DemoCommand: AsyncParsableCommand {
               every \(every), grace \(grace), strategy full: watch each file move primary -> secondary -> primary.
               Each change is checked by a consumer that authenticates with the file's key. Ctrl-C stops.
 
-            """)
+            """
+        )
         LogSetup.bootstrap(level: "warning")
         let logger = Logger(label: "keyrotd")
         let lock = try InstanceLock(stateDirectory: configuration.daemon.stateDirectory)
@@ -94,11 +100,12 @@ actor SecretWatcher {
                 changes += 1
                 let slot = (try? store?.load(resource.name))?.map(\.published.rawValue) ?? "?"
                 let outcome = await consumer.createIdentity(connectionString: Secret(text))
-                let verdict: String = switch outcome {
-                case .accepted: "consumer check: accepted"
-                case .denied(let status): "consumer check: DENIED (HTTP \(status))"
-                case .failed(let reason): "consumer check: error (\(reason))"
-                }
+                let verdict: String =
+                    switch outcome {
+                    case .accepted: "consumer check: accepted"
+                    case .denied(let status): "consumer check: DENIED (HTTP \(status))"
+                    case .failed(let reason): "consumer check: error (\(reason))"
+                    }
                 Terminal.out("\(Terminal.date(Date()))  \(resource.output): \(slot) key \(fingerprint)  \(verdict)")
             }
             try? await Task.sleep(for: .milliseconds(250))

@@ -6,7 +6,8 @@ struct Keyrotd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyrotd",
         abstract: "Rotates Azure Communication Services access keys so that consumers never see a dead key.",
-        subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, RotateCommand.self, DemoCommand.self])
+        subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, RotateCommand.self, DemoCommand.self]
+    )
 }
 
 /// The `--config` option every subcommand shares.

@@ -61,7 +61,9 @@ struct RotateCommand: AsyncParsableCommand {
             } else if record.rotations > before {
                 Terminal.out("\(rotator.name): rotated; \(status.published ?? "-") key published (\(status.publishedFingerprint ?? "-"))")
             } else {
-                Terminal.out("\(rotator.name): \(record.step); continues at \(Terminal.date(status.nextDue)) (the daemon, or `keyrotd rotate --wait`, finishes it)")
+                Terminal.out(
+                    "\(rotator.name): \(record.step); continues at \(Terminal.date(status.nextDue)) (the daemon, or `keyrotd rotate --wait`, finishes it)"
+                )
             }
         }
         await runtime.shutdown()

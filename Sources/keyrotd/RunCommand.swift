@@ -38,13 +38,23 @@ enum Daemon {
             throw ExitCode(1)
         }
         let scheduler = RotationScheduler(
-            rotators: runtime.rotators, clock: clock, concurrency: configuration.daemon.concurrency, notifier: notifier, logger: logger)
+            rotators: runtime.rotators,
+            clock: clock,
+            concurrency: configuration.daemon.concurrency,
+            notifier: notifier,
+            logger: logger
+        )
         logger.notice(
             "keyrotd started",
-            metadata: ["keyrotd_resources": "\(runtime.rotators.count)", "keyrotd_config": .string(configuration.sourcePath)])
+            metadata: ["keyrotd_resources": "\(runtime.rotators.count)", "keyrotd_config": .string(configuration.sourcePath)]
+        )
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: scheduler)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [.init(service: scheduler)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         notifier.ready(status: "\(runtime.rotators.count) resources")
         try await group.run()
         await runtime.shutdown()

@@ -39,12 +39,18 @@ struct StatusCommand: ParsableCommand {
         Terminal.out("keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"); \(ResourceStatus.summary(statuses, now: Date()))")
         let header = ["RESOURCE", "STEP", "PUBLISHED", "FINGERPRINT", "ROTATIONS", "LAST ROTATION", "NEXT", "FAILURES", "LAST ERROR"]
         let rows = statuses.map { s in
-            [s.name, s.step, s.published ?? "-", s.publishedFingerprint ?? "-", String(s.rotations), Terminal.date(s.lastRotation),
-             Terminal.date(s.nextDue), String(s.consecutiveFailures), s.lastError.map { String($0.prefix(120)) } ?? "-"]
+            [
+                s.name, s.step, s.published ?? "-", s.publishedFingerprint ?? "-", String(s.rotations), Terminal.date(s.lastRotation),
+                Terminal.date(s.nextDue), String(s.consecutiveFailures), s.lastError.map { String($0.prefix(120)) } ?? "-",
+            ]
         }
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         for row in [header] + rows {
-            Terminal.out(row.indices.map { i in i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            Terminal.out(
+                row.indices.map { i in i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(
+                    separator: "  "
+                )
+            )
         }
         for line in unreadable { Terminal.error("unreadable state: \(line)") }
     }

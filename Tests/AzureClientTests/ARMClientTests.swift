@@ -49,11 +49,18 @@ actor SleepRecorder {
 struct ARMClientTests {
     let id = ResourceID(subscription: "sub", resourceGroup: "rg", name: "res")
 
-    func client(_ transport: ScriptedTransport, _ credential: StaticCredential = StaticCredential(), _ sleeps: SleepRecorder = SleepRecorder()) -> ARMClient {
+    func client(_ transport: ScriptedTransport, _ credential: StaticCredential = StaticCredential(), _ sleeps: SleepRecorder = SleepRecorder())
+        -> ARMClient
+    {
         ARMClient(
-            endpoint: URL(string: "https://arm.example")!, scope: "https://arm.example/.default", credential: credential, transport: transport,
+            endpoint: URL(string: "https://arm.example")!,
+            scope: "https://arm.example/.default",
+            credential: credential,
+            transport: transport,
             retry: RetryPolicy(maxAttempts: 4, base: .milliseconds(100), cap: .seconds(1), retryAfterCap: .seconds(30)),
-            sleep: { await sleeps.record($0) }, logger: Logger(label: "test"))
+            sleep: { await sleeps.record($0) },
+            logger: Logger(label: "test")
+        )
     }
 
     @Test func retriesRetryableStatusesHonouringRetryAfterAndKeepsTheClientRequestID() async throws {
@@ -75,13 +82,20 @@ struct ARMClientTests {
         let requests = await transport.requests
         let ids = Set(requests.map { r in r.headers.first { $0.0 == "x-ms-client-request-id" }!.1 })
         #expect(ids.count == 1)
-        #expect(requests[0].url.absoluteString == "https://arm.example/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Communication/communicationServices/res/regenerateKey?api-version=2026-03-18")
+        #expect(
+            requests[0].url.absoluteString
+                == "https://arm.example/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Communication/communicationServices/res/regenerateKey?api-version=2026-03-18"
+        )
         #expect(String(decoding: requests[0].body, as: UTF8.self) == #"{"keyType":"Secondary"}"#)
     }
 
     @Test func doesNotRetryOtherClientErrorsAndReportsCodeAndRequestID() async throws {
         let transport = ScriptedTransport([
-            .respond(404, [("x-ms-request-id", "rid-404")], #"{"error":{"code":"ResourceNotFound","message":"The Resource 'Microsoft.Communication/CommunicationServices/res' under resource group 'rg' was not found."}}"#)
+            .respond(
+                404,
+                [("x-ms-request-id", "rid-404")],
+                #"{"error":{"code":"ResourceNotFound","message":"The Resource 'Microsoft.Communication/CommunicationServices/res' under resource group 'rg' was not found."}}"#
+            )
         ])
         let error = await #expect(throws: ARMError.self) { try await client(transport).listKeys(id, apiVersion: "2026-03-18") }
         #expect(error?.code == "ResourceNotFound")

@@ -26,21 +26,33 @@ struct EmulatorHarness {
 
     func credential(clientID: String? = nil, tenant: String? = nil) -> ClientSecretCredential {
         ClientSecretCredential(
-            tenant: tenant ?? emulator.info.tenant, clientID: clientID ?? emulator.info.clientID, secretFile: secretFile,
-            authorityHost: base, transport: transport, retry: RetryPolicy(maxAttempts: 2, base: .milliseconds(10)))
+            tenant: tenant ?? emulator.info.tenant,
+            clientID: clientID ?? emulator.info.clientID,
+            secretFile: secretFile,
+            authorityHost: base,
+            transport: transport,
+            retry: RetryPolicy(maxAttempts: 2, base: .milliseconds(10))
+        )
     }
 
     func arm(_ credential: (any TokenCredential)? = nil, scope: String? = nil) -> ARMClient {
         ARMClient(
-            endpoint: base, scope: scope ?? emulator.info.baseURL + "/.default", credential: credential ?? self.credential(),
-            transport: transport, retry: RetryPolicy(maxAttempts: 3, base: .milliseconds(10), cap: .milliseconds(50)),
-            logger: Logger(label: "test"))
+            endpoint: base,
+            scope: scope ?? emulator.info.baseURL + "/.default",
+            credential: credential ?? self.credential(),
+            transport: transport,
+            retry: RetryPolicy(maxAttempts: 3, base: .milliseconds(10), cap: .milliseconds(50)),
+            logger: Logger(label: "test")
+        )
     }
 
     func resource(_ index: Int = 0) -> ResourceID { ResourceID(parsing: emulator.info.resources[index])! }
 
     func raw(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") async throws -> HTTPResponseData {
-        try await transport.send(HTTPRequestData(method: method, url: URL(string: emulator.info.baseURL + path)!, headers: headers, body: Array(body.utf8)), timeout: .seconds(5))
+        try await transport.send(
+            HTTPRequestData(method: method, url: URL(string: emulator.info.baseURL + path)!, headers: headers, body: Array(body.utf8)),
+            timeout: .seconds(5)
+        )
     }
 
     func bearer() async throws -> String {
@@ -75,8 +87,14 @@ struct EmulatorTests {
     @Test func matchesPathSegmentsAndKeyTypesCaseInsensitively() async throws {
         let h = try await EmulatorHarness()
         let id = h.resource()
-        let path = "/SUBSCRIPTIONS/\(id.subscription)/resourcegroups/\(id.resourceGroup.uppercased())/providers/microsoft.communication/COMMUNICATIONSERVICES/\(id.name.uppercased())/REGENERATEKEY?api-version=2026-03-18"
-        let response = try await h.raw("POST", path, headers: [("Authorization", try await h.bearer()), ("Content-Type", "application/json")], body: #"{"keyType":"sEcOnDaRy"}"#)
+        let path =
+            "/SUBSCRIPTIONS/\(id.subscription)/resourcegroups/\(id.resourceGroup.uppercased())/providers/microsoft.communication/COMMUNICATIONSERVICES/\(id.name.uppercased())/REGENERATEKEY?api-version=2026-03-18"
+        let response = try await h.raw(
+            "POST",
+            path,
+            headers: [("Authorization", try await h.bearer()), ("Content-Type", "application/json")],
+            body: #"{"keyType":"sEcOnDaRy"}"#
+        )
         #expect(response.status == 200)
         #expect(response.header("x-ms-request-id") != nil)
         #expect(response.header("x-ms-ratelimit-remaining-subscription-writes") != nil)
@@ -139,7 +157,9 @@ struct EmulatorTests {
         #expect(error?.error == "invalid_client")
         #expect(error?.errorDescription.hasPrefix("AADSTS7000215") == true)
         #expect(error?.description.contains("wrong") == false)
-        error = await #expect(throws: EntraError.self) { try await h.credential(tenant: "other-tenant").token(scope: h.emulator.info.baseURL + "/.default") }
+        error = await #expect(throws: EntraError.self) {
+            try await h.credential(tenant: "other-tenant").token(scope: h.emulator.info.baseURL + "/.default")
+        }
         #expect(error?.errorDescription.hasPrefix("AADSTS90002") == true)
         try await h.shutdown()
     }

@@ -4,65 +4,67 @@ import KeyRotation
 import Testing
 
 /// The real daemon against the real emulator, with a consumer authenticating all along.
-@Suite(.serialized)
-struct RotationEndToEndTests {
-    @Test func fiveHundredFullRotationsWithoutAConsumerFailure() async throws {
-        let scenario = try await Scenario("load", emulatorArguments: ["--no-throttle"], resources: 20, every: "1s", grace: "400ms")
-        let consumerTask = Task { await scenario.consumer.run() }
-        let daemon = try scenario.startDaemon()
-        try await scenario.wait(for: .seconds(240), "500 rotations") { scenario.totalRotations() >= 500 }
-        daemon.signal(SIGTERM)
-        #expect(await daemon.wait(timeout: .seconds(20)) == 0, "\(daemon.stderr.suffix(2000))")
-        await scenario.consumer.stop()
-        consumerTask.cancel()
-        #expect(await scenario.consumer.violations == [])
-        #expect(await scenario.consumer.malformed == [])
-        #expect(await scenario.consumer.accepted > 1000)
-        #expect(await scenario.consumer.finalCheck().isEmpty)
-        let records = try scenario.records()
-        #expect(records.values.allSatisfy { $0.published == .primary || $0.step != .idle })
-        let stats = try await scenario.emulator.stats()
-        // One write per regenerated key plus one listKeys per resource at adoption: no wasted budget.
-        #expect(stats["listKeys"] == 20)
-        #expect(stats["armWrites"] == (stats["regenerations"] ?? 0) + 20)
-        try await scenario.finish()
-    }
+extension EndToEnd {
+    @Suite(.serialized)
+    struct RotationEndToEndTests {
+        @Test func fiveHundredFullRotationsWithoutAConsumerFailure() async throws {
+            let scenario = try await Scenario("load", emulatorArguments: ["--no-throttle"], resources: 20, every: "1s", grace: "400ms")
+            let consumerTask = Task { await scenario.consumer.run() }
+            let daemon = try scenario.startDaemon()
+            try await scenario.wait(for: .seconds(240), "500 rotations") { scenario.totalRotations() >= 500 }
+            daemon.signal(SIGTERM)
+            #expect(await daemon.wait(timeout: .seconds(20)) == 0, "\(daemon.stderr.suffix(2000))")
+            await scenario.consumer.stop()
+            consumerTask.cancel()
+            #expect(await scenario.consumer.violations == [])
+            #expect(await scenario.consumer.malformed == [])
+            #expect(await scenario.consumer.accepted > 1000)
+            #expect(await scenario.consumer.finalCheck().isEmpty)
+            let records = try scenario.records()
+            #expect(records.values.allSatisfy { $0.published == .primary || $0.step != .idle })
+            let stats = try await scenario.emulator.stats()
+            // One write per regenerated key plus one listKeys per resource at adoption: no wasted budget.
+            #expect(stats["listKeys"] == 20)
+            #expect(stats["armWrites"] == (stats["regenerations"] ?? 0) + 20)
+            try await scenario.finish()
+        }
 
-    @Test func survivesAHundredSIGKILLsWithTheInvariantIntact() async throws {
-        let scenario = try await Scenario("sigkill", emulatorArguments: ["--no-throttle"], resources: 5, every: "1s", grace: "500ms")
-        let consumerTask = Task { await scenario.consumer.run() }
-        var generator = SystemRandomNumberGenerator()
-        var kills = 0
-        for i in 0..<100 {
-            let daemon = try scenario.startDaemon(label: "daemon-\(i)")
-            try await Task.sleep(for: .milliseconds(Int.random(in: 30...900, using: &generator)))
-            daemon.signal(SIGKILL)
-            await daemon.wait()
-            kills += 1
+        @Test func survivesAHundredSIGKILLsWithTheInvariantIntact() async throws {
+            let scenario = try await Scenario("sigkill", emulatorArguments: ["--no-throttle"], resources: 5, every: "1s", grace: "500ms")
+            let consumerTask = Task { await scenario.consumer.run() }
+            var generator = SystemRandomNumberGenerator()
+            var kills = 0
+            for i in 0..<100 {
+                let daemon = try scenario.startDaemon(label: "daemon-\(i)")
+                try await Task.sleep(for: .milliseconds(Int.random(in: 30...900, using: &generator)))
+                daemon.signal(SIGKILL)
+                await daemon.wait()
+                kills += 1
+            }
+            let before = scenario.totalRotations()
+            let last = try scenario.startDaemon(label: "daemon-final")
+            try await scenario.wait(for: .seconds(60), "rotations to go on after the last restart") {
+                let idle = try scenario.records().values.allSatisfy { $0.step == .idle }
+                return scenario.totalRotations() >= before + 10 && idle
+            }
+            last.signal(SIGTERM)
+            #expect(await last.wait(timeout: .seconds(20)) == 0)
+            await scenario.consumer.stop()
+            consumerTask.cancel()
+            #expect(await scenario.consumer.violations == [])
+            #expect(await scenario.consumer.malformed == [])
+            #expect(await scenario.consumer.finalCheck().isEmpty)
+            let records = try scenario.records()
+            let stats = try await scenario.emulator.stats()
+            let recorded = records.values.map(\.regenerations).reduce(0, +)
+            let rotations = records.values.map(\.rotations).reduce(0, +)
+            // Every completed rotation regenerated exactly two keys; a regeneration is repeated only when a
+            // kill fell between ARM's answer and the durable record of it: at most one per kill.
+            #expect(rotations > 0)
+            #expect((stats["regenerations"] ?? 0) >= recorded)
+            #expect((stats["regenerations"] ?? 0) <= 2 * rotations + kills)
+            #expect(recorded >= 2 * rotations)
+            try await scenario.finish()
         }
-        let before = scenario.totalRotations()
-        let last = try scenario.startDaemon(label: "daemon-final")
-        try await scenario.wait(for: .seconds(60), "rotations to go on after the last restart") {
-            let idle = try scenario.records().values.allSatisfy { $0.step == .idle }
-            return scenario.totalRotations() >= before + 10 && idle
-        }
-        last.signal(SIGTERM)
-        #expect(await last.wait(timeout: .seconds(20)) == 0)
-        await scenario.consumer.stop()
-        consumerTask.cancel()
-        #expect(await scenario.consumer.violations == [])
-        #expect(await scenario.consumer.malformed == [])
-        #expect(await scenario.consumer.finalCheck().isEmpty)
-        let records = try scenario.records()
-        let stats = try await scenario.emulator.stats()
-        let recorded = records.values.map(\.regenerations).reduce(0, +)
-        let rotations = records.values.map(\.rotations).reduce(0, +)
-        // Every completed rotation regenerated exactly two keys; a regeneration is repeated only when a
-        // kill fell between ARM's answer and the durable record of it: at most one per kill.
-        #expect(rotations > 0)
-        #expect((stats["regenerations"] ?? 0) >= recorded)
-        #expect((stats["regenerations"] ?? 0) <= 2 * rotations + kills)
-        #expect(recorded >= 2 * rotations)
-        try await scenario.finish()
     }
 }

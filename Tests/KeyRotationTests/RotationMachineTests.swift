@@ -16,8 +16,11 @@ private struct World {
     func accessKeys(primary: Bool, secondary: Bool) -> AccessKeys {
         func cs(_ k: String) -> Secret { Secret("endpoint=https://x/;accesskey=\(k)") }
         return AccessKeys(
-            primaryKey: primary ? Secret(keys[.primary]!) : nil, secondaryKey: secondary ? Secret(keys[.secondary]!) : nil,
-            primaryConnectionString: primary ? cs(keys[.primary]!) : nil, secondaryConnectionString: secondary ? cs(keys[.secondary]!) : nil)
+            primaryKey: primary ? Secret(keys[.primary]!) : nil,
+            secondaryKey: secondary ? Secret(keys[.secondary]!) : nil,
+            primaryConnectionString: primary ? cs(keys[.primary]!) : nil,
+            secondaryConnectionString: secondary ? cs(keys[.secondary]!) : nil
+        )
     }
 
     mutating func regenerate(_ slot: KeySlot, grace: Duration) {
@@ -41,7 +44,14 @@ private struct World {
 
 struct RotationMachineTests {
     private func policy(_ strategy: RotationStrategy) -> RotationPolicy {
-        RotationPolicy(strategy: strategy, every: .seconds(3600), grace: .seconds(300), jitter: .seconds(60), retryInitial: .seconds(5), retryMax: .seconds(60))
+        RotationPolicy(
+            strategy: strategy,
+            every: .seconds(3600),
+            grace: .seconds(300),
+            jitter: .seconds(60),
+            retryInitial: .seconds(5),
+            retryMax: .seconds(60)
+        )
     }
 
     @Test func fullRotationRegeneratesSecondaryThenPrimaryAfterGrace() {
@@ -58,7 +68,8 @@ struct RotationMachineTests {
         world.now = due
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
-        guard case .publish(let second) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now) else {
+        guard case .publish(let second) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now)
+        else {
             Issue.record("a regenerated key is published from the response, without listKeys")
             return
         }
@@ -68,7 +79,9 @@ struct RotationMachineTests {
         world.now = graceEnd
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.primary))
         world.regenerate(.primary, grace: .seconds(300))
-        guard case .publish(let third) = machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now) else { return }
+        guard case .publish(let third) = machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now) else {
+            return
+        }
         world.publish(third)
         _ = machine.published(third, fileDigest: KeyFingerprint(of: "h"), now: world.now)
         #expect(machine.record.step == .idle)
@@ -88,7 +101,9 @@ struct RotationMachineTests {
         world.now = due
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
-        guard case .publish(let n) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now) else { return }
+        guard case .publish(let n) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now) else {
+            return
+        }
         world.publish(n)
         _ = machine.published(n, fileDigest: KeyFingerprint(of: "b"), now: world.now)
         #expect(machine.record.step == .idle)
@@ -147,7 +162,13 @@ struct RotationMachineTests {
                 let crashAfter = !crashBefore && chance(0.08)
                 let fail = !crashBefore && !crashAfter && chance(0.08)
                 if crashBefore {
-                    machine = RotationMachine(record: persisted, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: random.next()))
+                    machine = RotationMachine(
+                        record: persisted,
+                        resourceID: "/x",
+                        policy: policy,
+                        now: world.now,
+                        random: SplitMix64(seed: random.next())
+                    )
                     let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
                     action = machine.resume(now: world.now, fileIntact: intact)
                     continue
@@ -179,7 +200,11 @@ struct RotationMachineTests {
                     world.regenerate(slot, grace: policy.grace)
                     if crashAfter { break }
                     let full = chance(0.3)
-                    action = machine.regenerated(slot, keys: world.accessKeys(primary: slot == .primary || full, secondary: slot == .secondary || full), now: world.now)
+                    action = machine.regenerated(
+                        slot,
+                        keys: world.accessKeys(primary: slot == .primary || full, secondary: slot == .secondary || full),
+                        now: world.now
+                    )
                 case .publish(let material):
                     if fail {
                         action = machine.failed(FakeError.injected, now: world.now)
@@ -191,7 +216,13 @@ struct RotationMachineTests {
                     action = machine.published(material, fileDigest: lastDigest!, now: world.now)
                 }
                 if crashAfter {
-                    machine = RotationMachine(record: persisted, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: random.next()))
+                    machine = RotationMachine(
+                        record: persisted,
+                        resourceID: "/x",
+                        policy: policy,
+                        now: world.now,
+                        random: SplitMix64(seed: random.next())
+                    )
                     let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
                     action = machine.resume(now: world.now, fileIntact: intact)
                 }

@@ -11,7 +11,14 @@ struct RotationSchedulerTests {
         var azures: [FakeAzure] = []
         var files: [FakeFile] = []
         var rotators: [ResourceRotator] = []
-        let policy = RotationPolicy(strategy: .full, every: .seconds(3600), grace: .seconds(300), jitter: .seconds(60), retryInitial: .seconds(10), retryMax: .seconds(60))
+        let policy = RotationPolicy(
+            strategy: .full,
+            every: .seconds(3600),
+            grace: .seconds(300),
+            jitter: .seconds(60),
+            retryInitial: .seconds(10),
+            retryMax: .seconds(60)
+        )
 
         init(resources: Int, seedRecords: ((Int) -> ResourceState?)? = nil) throws {
             for i in 0..<resources {
@@ -21,8 +28,17 @@ struct RotationSchedulerTests {
                 if let record = seedRecords?(i) { try store.save(record, for: "r\(i)") }
                 rotators.append(
                     try ResourceRotator(
-                        name: "r\(i)", resourceID: id, policy: policy, provider: azure, publisher: file, store: store, clock: clock,
-                        logger: Logger(label: "test"), random: SplitMix64(seed: UInt64(i))))
+                        name: "r\(i)",
+                        resourceID: id,
+                        policy: policy,
+                        provider: azure,
+                        publisher: file,
+                        store: store,
+                        clock: clock,
+                        logger: Logger(label: "test"),
+                        random: SplitMix64(seed: UInt64(i))
+                    )
+                )
                 azures.append(azure)
                 files.append(file)
             }
@@ -63,7 +79,9 @@ struct RotationSchedulerTests {
         let start = ManualClock().now()
         let fixture = try Fixture(resources: 3) { i in
             var record = ResourceState(
-                resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r\(i)").path, adoptedAt: start.addingTimeInterval(-30 * 86_400))
+                resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r\(i)").path,
+                adoptedAt: start.addingTimeInterval(-30 * 86_400)
+            )
             record.step = .idle
             record.setUnpublished(.primary, at: nil)
             record.nextDue = start.addingTimeInterval(-7 * 86_400)

@@ -5,7 +5,10 @@ import Testing
 
 struct ScheduleTests {
     @Test func nextDueIsWithinEveryPlusJitter() async {
-        await propertyCheck(count: 500, input: Gen.int(in: 1...10_000_000), Gen.int(in: 0...1_000_000), Gen.uint64(in: 0...UInt64.max)) { every, jitter, sample in
+        await propertyCheck(count: 500, input: Gen.int(in: 1...10_000_000), Gen.int(in: 0...1_000_000), Gen.uint64(in: 0...UInt64.max)) {
+            every,
+            jitter,
+            sample in
             let completed = Date(timeIntervalSince1970: 1_800_000_000)
             let due = Schedule.nextDue(after: completed, every: .milliseconds(Int64(every)), jitter: .milliseconds(Int64(jitter)), sample: sample)
             let offset = due.timeIntervalSince(completed) * 1000

@@ -91,7 +91,10 @@ struct JSONStateStoreTests {
     @Test func roundTripsARecordAndRejectsACorruptOne() throws {
         let dir = try temporaryDirectory()
         let store = try JSONStateStore(stateDirectory: dir)
-        var record = ResourceState(resourceID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/r", adoptedAt: Date(timeIntervalSince1970: 1_800_000_000))
+        var record = ResourceState(
+            resourceID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/r",
+            adoptedAt: Date(timeIntervalSince1970: 1_800_000_000)
+        )
         record.step = .grace(until: Date(timeIntervalSince1970: 1_800_000_300), regenerate: .primary)
         record.publishedKey = KeyFingerprint(of: "k")
         try store.save(record, for: "r")

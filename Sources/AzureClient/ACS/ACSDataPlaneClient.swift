@@ -31,7 +31,8 @@ public struct ACSDataPlaneClient: Sendable {
         if !endpoint.hasSuffix("/") { endpoint += "/" }
         guard let url = URL(string: endpoint + "identities?api-version=2023-10-01") else { return .failed("bad endpoint") }
         let body = Array("{}".utf8)
-        let headers = Self.sign(method: "POST", url: url, endpoint: parsed.endpoint, body: body, key: parsed.key, now: now)
+        let headers =
+            Self.sign(method: "POST", url: url, endpoint: parsed.endpoint, body: body, key: parsed.key, now: now)
             + [("Content-Type", "application/json")]
         do {
             let response = try await transport.send(HTTPRequestData(method: "POST", url: url, headers: headers, body: body), timeout: .seconds(10))
@@ -89,6 +90,7 @@ public struct ACSDataPlaneClient: Sendable {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
-        return "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
+        return
+            "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
     }
 }

@@ -20,8 +20,12 @@ public struct ARMClient: Sendable {
 
     /// Creates a client.
     public init(
-        endpoint: URL, scope: String, credential: any TokenCredential, transport: any HTTPTransport,
-        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(60),
+        endpoint: URL,
+        scope: String,
+        credential: any TokenCredential,
+        transport: any HTTPTransport,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: Duration = .seconds(60),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         logger: Logger
     ) {
@@ -86,17 +90,25 @@ public struct ARMClient: Sendable {
             throw malformed(operation, id, body)
         }
         return AccessKeys(
-            primaryKey: keys.primaryKey.map(Secret.init), secondaryKey: keys.secondaryKey.map(Secret.init),
+            primaryKey: keys.primaryKey.map(Secret.init),
+            secondaryKey: keys.secondaryKey.map(Secret.init),
             primaryConnectionString: keys.primaryConnectionString.map(Secret.init),
-            secondaryConnectionString: keys.secondaryConnectionString.map(Secret.init))
+            secondaryConnectionString: keys.secondaryConnectionString.map(Secret.init)
+        )
     }
 
     private func malformed(_ operation: String, _ id: ResourceID, _ body: ReceivedBody) -> ARMError {
         // Never quote the body: it may hold keys.
         ARMError(
-            operation: operation, resource: id.name, status: 200, code: "MalformedResponse",
-            message: "the response body (\(body.bytes.count) bytes) is not the expected JSON", requestID: body.requestID,
-            clientRequestID: body.clientRequestID, attempts: body.attempts)
+            operation: operation,
+            resource: id.name,
+            status: 200,
+            code: "MalformedResponse",
+            message: "the response body (\(body.bytes.count) bytes) is not the expected JSON",
+            requestID: body.requestID,
+            clientRequestID: body.clientRequestID,
+            attempts: body.attempts
+        )
     }
 
     private func url(_ id: ResourceID, suffix: String, apiVersion: String) -> URL {
@@ -106,7 +118,12 @@ public struct ARMClient: Sendable {
     }
 
     private func call(
-        _ operation: String, method: String, id: ResourceID, suffix: String, apiVersion: String, body: [UInt8]
+        _ operation: String,
+        method: String,
+        id: ResourceID,
+        suffix: String,
+        apiVersion: String,
+        body: [UInt8]
     ) async throws -> ReceivedBody {
         let clientRequestID = UUID().uuidString.lowercased()
         let target = url(id, suffix: suffix, apiVersion: apiVersion)
@@ -131,7 +148,10 @@ public struct ARMClient: Sendable {
                 response = try await transport.send(request, timeout: timeout)
             } catch let error as TransportError where error.isRetryable && attempt < retry.maxAttempts {
                 let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
-                log.notice("ARM request failed, retrying", metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"])
+                log.notice(
+                    "ARM request failed, retrying",
+                    metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"]
+                )
                 try await sleep(delay)
                 continue
             }
@@ -151,9 +171,15 @@ public struct ARMClient: Sendable {
                 }
                 // 201/202: an asynchronous operation (older api-versions). The keys come from listKeys.
                 throw ARMError(
-                    operation: operation, resource: id.name, status: response.status, code: "AsyncOperationUnsupported",
+                    operation: operation,
+                    resource: id.name,
+                    status: response.status,
+                    code: "AsyncOperationUnsupported",
                     message: "ARM started an asynchronous operation; use api_version 2026-03-18, which answers synchronously",
-                    requestID: requestID, clientRequestID: clientRequestID, attempts: attempt)
+                    requestID: requestID,
+                    clientRequestID: clientRequestID,
+                    attempts: attempt
+                )
             }
             let error = decodeError(operation, id, response, requestID: requestID, clientRequestID: clientRequestID, attempts: attempt)
             if response.status == 401, error.code == "ExpiredAuthenticationToken", !refreshedToken {
@@ -171,7 +197,11 @@ public struct ARMClient: Sendable {
                 }
                 log.notice(
                     response.status == 429 ? "ARM throttled the request; waiting as asked" : "ARM answered with a retryable error; retrying",
-                    metadata: ["http_status": "\(response.status)", "arm_error_code": .string(error.code), "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"])
+                    metadata: [
+                        "http_status": "\(response.status)", "arm_error_code": .string(error.code), "keyrotd_retry_in_ms": "\(delay.milliseconds)",
+                        "attempt": "\(attempt)",
+                    ]
+                )
                 try await sleep(delay)
                 continue
             }
@@ -179,13 +209,26 @@ public struct ARMClient: Sendable {
         }
     }
 
-    private func decodeError(_ operation: String, _ id: ResourceID, _ response: HTTPResponseData, requestID: String?, clientRequestID: String, attempts: Int) -> ARMError {
+    private func decodeError(
+        _ operation: String,
+        _ id: ResourceID,
+        _ response: HTTPResponseData,
+        requestID: String?,
+        clientRequestID: String,
+        attempts: Int
+    ) -> ARMError {
         let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body))
         let message = (body?.error?.message ?? "").split(separator: "\n").first.map(String.init) ?? ""
         return ARMError(
-            operation: operation, resource: id.name, status: response.status,
+            operation: operation,
+            resource: id.name,
+            status: response.status,
             code: body?.error?.code ?? (response.status == 429 ? "TooManyRequests" : "HTTP\(response.status)"),
-            message: String(message.prefix(400)), requestID: requestID, clientRequestID: clientRequestID, attempts: attempts)
+            message: String(message.prefix(400)),
+            requestID: requestID,
+            clientRequestID: clientRequestID,
+            attempts: attempts
+        )
     }
 
     private static func isJSON(_ body: [UInt8]) -> Bool {

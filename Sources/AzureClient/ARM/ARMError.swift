@@ -22,7 +22,16 @@ public struct ARMError: Error, Sendable, CustomStringConvertible {
     public var attempts: Int
 
     /// Creates an error.
-    public init(operation: String, resource: String, status: Int, code: String, message: String, requestID: String?, clientRequestID: String, attempts: Int) {
+    public init(
+        operation: String,
+        resource: String,
+        status: Int,
+        code: String,
+        message: String,
+        requestID: String?,
+        clientRequestID: String,
+        attempts: Int
+    ) {
         self.operation = operation
         self.resource = resource
         self.status = status

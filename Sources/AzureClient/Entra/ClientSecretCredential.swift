@@ -22,8 +22,13 @@ public actor ClientSecretCredential: TokenCredential {
 
     /// Creates the credential.
     public init(
-        tenant: String, clientID: String, secretFile: String, authorityHost: URL, transport: any HTTPTransport,
-        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30),
+        tenant: String,
+        clientID: String,
+        secretFile: String,
+        authorityHost: URL,
+        transport: any HTTPTransport,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: Duration = .seconds(30),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -58,16 +63,26 @@ public actor ClientSecretCredential: TokenCredential {
         var host = authorityHost.absoluteString
         while host.hasSuffix("/") { host.removeLast() }
         guard let url = URL(string: "\(host)/\(tenant)/oauth2/v2.0/token") else {
-            throw EntraError(status: 0, error: "invalid_authority", errorDescription: "cannot build the token URL", tenant: tenant, clientID: clientID)
+            throw EntraError(
+                status: 0,
+                error: "invalid_authority",
+                errorDescription: "cannot build the token URL",
+                tenant: tenant,
+                clientID: clientID
+            )
         }
         let form = [
             ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", secret.exposedValue), ("scope", scope),
         ].map { "\($0.0)=\(Self.formEncode($0.1))" }.joined(separator: "&")
         let request = HTTPRequestData(
-            method: "POST", url: url,
-            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"),
-                      ("client-request-id", UUID().uuidString.lowercased())],
-            body: Array(form.utf8))
+            method: "POST",
+            url: url,
+            headers: [
+                ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"),
+                ("client-request-id", UUID().uuidString.lowercased()),
+            ],
+            body: Array(form.utf8)
+        )
         var attempt = 0
         while true {
             attempt += 1
@@ -84,7 +99,8 @@ public actor ClientSecretCredential: TokenCredential {
                 return try decodeToken(response, obtainedAt: started)
             }
             if RetryPolicy.isRetryable(status: response.status) && attempt < retry.maxAttempts {
-                let delay = RetryPolicy.serverDelay(response).map { min($0, retry.retryAfterCap) }
+                let delay =
+                    RetryPolicy.serverDelay(response).map { min($0, retry.retryAfterCap) }
                     ?? retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
                 try await sleep(delay)
                 continue
@@ -96,14 +112,23 @@ public actor ClientSecretCredential: TokenCredential {
     private func readSecret() throws -> Secret {
         guard let data = FileManager.default.contents(atPath: secretFile) else {
             throw EntraError(
-                status: 0, error: "secret_unreadable",
+                status: 0,
+                error: "secret_unreadable",
                 errorDescription: "cannot read the client secret file \(secretFile) (with systemd, check LoadCredential=)",
-                tenant: tenant, clientID: clientID)
+                tenant: tenant,
+                clientID: clientID
+            )
         }
         var text = String(decoding: data, as: UTF8.self)
         while let last = text.last, last.isNewline || last == " " { text.removeLast() }
         guard !text.isEmpty else {
-            throw EntraError(status: 0, error: "secret_empty", errorDescription: "the client secret file \(secretFile) is empty", tenant: tenant, clientID: clientID)
+            throw EntraError(
+                status: 0,
+                error: "secret_empty",
+                errorDescription: "the client secret file \(secretFile) is empty",
+                tenant: tenant,
+                clientID: clientID
+            )
         }
         return Secret(text)
     }
@@ -122,7 +147,13 @@ public actor ClientSecretCredential: TokenCredential {
 
     private func decodeToken(_ response: HTTPResponseData, obtainedAt: Date) throws -> AccessToken {
         guard let body = try? JSONDecoder().decode(TokenResponse.self, from: Data(response.body)), !body.access_token.isEmpty else {
-            throw EntraError(status: 200, error: "malformed_response", errorDescription: "the token response is not the expected JSON", tenant: tenant, clientID: clientID)
+            throw EntraError(
+                status: 200,
+                error: "malformed_response",
+                errorDescription: "the token response is not the expected JSON",
+                tenant: tenant,
+                clientID: clientID
+            )
         }
         let expiresOn: Date
         if let on = body.expires_on?.value {
@@ -137,8 +168,13 @@ public actor ClientSecretCredential: TokenCredential {
         let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body))
         let description = body?.error_description?.split(separator: "\n").first.map(String.init) ?? ""
         return EntraError(
-            status: response.status, error: body?.error ?? "http_\(response.status)",
-            errorDescription: String(description.prefix(300)), traceID: body?.trace_id, tenant: tenant, clientID: clientID)
+            status: response.status,
+            error: body?.error ?? "http_\(response.status)",
+            errorDescription: String(description.prefix(300)),
+            traceID: body?.trace_id,
+            tenant: tenant,
+            clientID: clientID
+        )
     }
 
     static func formEncode(_ text: String) -> String {

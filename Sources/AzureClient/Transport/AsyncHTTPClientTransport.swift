@@ -22,7 +22,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10), read: .seconds(60)),
-            decompression: .disabled)
+            decompression: .disabled
+        )
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.maximumBodySize = maximumBodySize
     }
@@ -37,8 +38,10 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             EndpointPolicy.allows(scheme: scheme, host: host)
         else {
             throw TransportError(
-                kind: .refused, url: request.url,
-                detail: "only https is allowed, and plain http only to a loopback address")
+                kind: .refused,
+                url: request.url,
+                detail: "only https is allowed, and plain http only to a loopback address"
+            )
         }
         var outgoing = HTTPClientRequest(url: request.url.absoluteString)
         outgoing.method = HTTPMethod(rawValue: request.method)
@@ -52,7 +55,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             return HTTPResponseData(
                 status: Int(response.status.code),
                 headers: response.headers.map { ($0.name, $0.value) },
-                body: Array(buffer: body))
+                body: Array(buffer: body)
+            )
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as HTTPClientError where error == .cancelled {

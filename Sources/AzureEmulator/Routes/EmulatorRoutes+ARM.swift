@@ -31,7 +31,11 @@ extension EmulatorRoutes {
         case .invalid:
             return error(401, "InvalidAuthenticationToken", "The access token is invalid.")
         case .expired(let expiry):
-            return error(401, "ExpiredAuthenticationToken", "The access token expiry UTC time '\(ISO8601DateFormatter().string(from: expiry))' is earlier than current UTC time '\(ISO8601DateFormatter().string(from: Date()))'.")
+            return error(
+                401,
+                "ExpiredAuthenticationToken",
+                "The access token expiry UTC time '\(ISO8601DateFormatter().string(from: expiry))' is earlier than current UTC time '\(ISO8601DateFormatter().string(from: Date()))'."
+            )
         case .valid(let p):
             principal = p
         }
@@ -54,7 +58,11 @@ extension EmulatorRoutes {
             return error(404, "NoRegisteredProviderFound", "No registered resource provider found for the path.")
         }
         guard Self.supportedAPIVersions.contains(apiVersion.lowercased()) else {
-            return error(400, "InvalidApiVersionParameter", "The api-version '\(apiVersion)' is invalid. The supported versions are '\(Self.supportedAPIVersions.joined(separator: ","))'.")
+            return error(
+                400,
+                "InvalidApiVersionParameter",
+                "The api-version '\(apiVersion)' is invalid. The supported versions are '\(Self.supportedAPIVersions.joined(separator: ","))'."
+            )
         }
         let name = segments[7]
         let action = segments.count == 9 ? lower[8] : (segments.count == 8 ? "" : "?")
@@ -66,16 +74,23 @@ extension EmulatorRoutes {
         }
         if isWrite && !principal.canWrite {
             let verb = action == "listkeys" ? "listKeys" : "regenerateKey"
-            return error(403, "AuthorizationFailed", "The client '\(principal.clientID)' with object id '\(principal.clientID)' does not have authorization to perform action 'Microsoft.Communication/communicationServices/\(verb)/action' over scope '\(request.path.components(separatedBy: "/\(segments[8])").first ?? request.path)' or the scope is invalid. If access was recently granted, please refresh your credentials.")
+            return error(
+                403,
+                "AuthorizationFailed",
+                "The client '\(principal.clientID)' with object id '\(principal.clientID)' does not have authorization to perform action 'Microsoft.Communication/communicationServices/\(verb)/action' over scope '\(request.path.components(separatedBy: "/\(segments[8])").first ?? request.path)' or the scope is invalid. If access was recently granted, please refresh your credentials."
+            )
         }
         if isWrite {
             let (retryAfter, remaining) = await state.takeWrite(subscription: subscription)
             if let retryAfter {
                 await state.count { $0.throttled += 1 }
                 let seconds = max(1, Int(retryAfter.rounded(.up)))
-                return error(429, "SubscriptionRequestsThrottled",
+                return error(
+                    429,
+                    "SubscriptionRequestsThrottled",
                     "Number of 'write' requests for subscription '\(subscription)' actor '\(principal.clientID)' exceeded. Please try again after '\(seconds)' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling",
-                    [("Retry-After", String(seconds)), ("x-ms-ratelimit-remaining-subscription-writes", "0")])
+                    [("Retry-After", String(seconds)), ("x-ms-ratelimit-remaining-subscription-writes", "0")]
+                )
             }
             headers.append(("x-ms-ratelimit-remaining-subscription-writes", String(remaining)))
             await state.count { $0.armWrites += 1 }
@@ -104,7 +119,11 @@ extension EmulatorRoutes {
         }
 
         guard let resource = await state.resource(subscription, group, name) else {
-            return error(404, "ResourceNotFound", "The Resource 'Microsoft.Communication/CommunicationServices/\(name)' under resource group '\(group)' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")
+            return error(
+                404,
+                "ResourceNotFound",
+                "The Resource 'Microsoft.Communication/CommunicationServices/\(name)' under resource group '\(group)' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+            )
         }
         let response: EmulatorResponse
         switch action {
@@ -120,7 +139,11 @@ extension EmulatorRoutes {
             }
             let updated = await state.regenerate(EmulatorState.key(subscription, group, name), primary: keyType == "primary")!
             let full = configuration.fullRegenerateResponse
-            response = Self.jsonObject(200, keysBody(updated, baseURL: baseURL(request), primary: full || keyType == "primary", secondary: full || keyType == "secondary"), headers: headers)
+            response = Self.jsonObject(
+                200,
+                keysBody(updated, baseURL: baseURL(request), primary: full || keyType == "primary", secondary: full || keyType == "secondary"),
+                headers: headers
+            )
         }
         // Faults after the work is done: the client does not learn what happened.
         if resetNow || timeoutNow {
@@ -135,17 +158,22 @@ extension EmulatorRoutes {
     }
 
     private func injectedError(_ status: Int, headers: [(String, String)]) -> EmulatorResponse {
-        let (code, message): (String, String) = switch status {
-        case 429: ("TooManyRequests", "The request was throttled. Please retry after the time given in Retry-After.")
-        case 500: ("InternalServerError", "Encountered internal server error. Diagnostic information: timestamp '\(ISO8601DateFormatter().string(from: Date()))'.")
-        case 502: ("BadGateway", "The gateway did not receive a response from 'Microsoft.Communication' within the specified time period.")
-        case 503: ("ServiceUnavailable", "The server (leader) is currently unable to handle the request due to a temporary overload.")
-        case 504: ("GatewayTimeout", "The gateway did not receive a response from 'Microsoft.Communication' within the specified time period.")
-        case 403: ("AuthorizationFailed", "The client does not have authorization to perform this action.")
-        case 404: ("ResourceNotFound", "The requested resource was not found.")
-        case 409: ("Conflict", "The operation conflicts with another operation in progress.")
-        default: ("Injected\(status)", "An injected fault.")
-        }
+        let (code, message): (String, String) =
+            switch status {
+            case 429: ("TooManyRequests", "The request was throttled. Please retry after the time given in Retry-After.")
+            case 500:
+                (
+                    "InternalServerError",
+                    "Encountered internal server error. Diagnostic information: timestamp '\(ISO8601DateFormatter().string(from: Date()))'."
+                )
+            case 502: ("BadGateway", "The gateway did not receive a response from 'Microsoft.Communication' within the specified time period.")
+            case 503: ("ServiceUnavailable", "The server (leader) is currently unable to handle the request due to a temporary overload.")
+            case 504: ("GatewayTimeout", "The gateway did not receive a response from 'Microsoft.Communication' within the specified time period.")
+            case 403: ("AuthorizationFailed", "The client does not have authorization to perform this action.")
+            case 404: ("ResourceNotFound", "The requested resource was not found.")
+            case 409: ("Conflict", "The operation conflicts with another operation in progress.")
+            default: ("Injected\(status)", "An injected fault.")
+            }
         let extra: [(String, String)] = status == 429 || status == 503 ? [("Retry-After", "1")] : []
         return Self.json(status, ["error": ["code": code, "message": message]], headers: headers + extra)
     }

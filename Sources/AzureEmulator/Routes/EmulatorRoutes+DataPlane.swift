@@ -66,7 +66,8 @@ extension EmulatorRoutes {
         guard time.count == 3 else { return false }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let when = calendar.date(from: DateComponents(year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time[2])) else {
+        guard let when = calendar.date(from: DateComponents(year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time[2]))
+        else {
             return false
         }
         return abs(when.timeIntervalSinceNow) <= 15 * 60

@@ -34,7 +34,10 @@ struct EmulatorRoutes: Sendable {
         if segments.count == 4, segments[1] == "regenerate", request.method == "POST",
             let resource = await state.resource(named: segments[2])
         {
-            await state.regenerate(EmulatorState.key(resource.subscription, resource.resourceGroup, resource.name), primary: segments[3].lowercased() == "primary")
+            await state.regenerate(
+                EmulatorState.key(resource.subscription, resource.resourceGroup, resource.name),
+                primary: segments[3].lowercased() == "primary"
+            )
             await state.count { $0.outOfBandRegenerations += 1 }
             return .respond(status: 204, headers: [], body: [])
         }
@@ -45,10 +48,16 @@ struct EmulatorRoutes: Sendable {
 
     private func token(_ request: EmulatorRequest, tenant: String) async -> EmulatorResponse {
         await state.count { $0.tokenRequests += 1 }
-        guard request.method == "POST" else { return Self.entraError(405, "invalid_request", "AADSTS900561: The endpoint only accepts POST requests.") }
+        guard request.method == "POST" else {
+            return Self.entraError(405, "invalid_request", "AADSTS900561: The endpoint only accepts POST requests.")
+        }
         let form = EmulatorRequest(method: "POST", uri: "/?" + String(decoding: request.body, as: UTF8.self), headers: [], body: []).query
         guard tenant.lowercased() == state.tenant.lowercased() else {
-            return Self.entraError(400, "invalid_request", "AADSTS90002: Tenant '\(tenant)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")
+            return Self.entraError(
+                400,
+                "invalid_request",
+                "AADSTS90002: Tenant '\(tenant)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            )
         }
         guard form["grant_type"] == "client_credentials" else {
             return Self.entraError(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
@@ -62,18 +71,33 @@ struct EmulatorRoutes: Sendable {
         } else if clientID == state.reader.clientID {
             principal = state.reader
         } else {
-            return Self.entraError(400, "unauthorized_client", "AADSTS700016: Application with identifier '\(clientID)' was not found in the directory '\(tenant)'.")
+            return Self.entraError(
+                400,
+                "unauthorized_client",
+                "AADSTS700016: Application with identifier '\(clientID)' was not found in the directory '\(tenant)'."
+            )
         }
         guard let secret = form["client_secret"], secret == principal.secret else {
-            return Self.entraError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(clientID)'.")
+            return Self.entraError(
+                401,
+                "invalid_client",
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(clientID)'."
+            )
         }
         let scope = form["scope"] ?? ""
         let accepted = ["https://management.azure.com/.default", "https://management.core.windows.net/.default", baseURL(request) + "/.default"]
         guard accepted.contains(scope) else {
-            return Self.entraError(400, "invalid_scope", "AADSTS1002012: The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
+            return Self.entraError(
+                400,
+                "invalid_scope",
+                "AADSTS1002012: The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            )
         }
         let issued = await state.issueToken(for: principal, audience: String(scope.dropLast(".default".count)))
-        return Self.jsonObject(200, ["token_type": "Bearer", "expires_in": issued.expiresIn, "ext_expires_in": issued.expiresIn, "access_token": issued.token])
+        return Self.jsonObject(
+            200,
+            ["token_type": "Bearer", "expires_in": issued.expiresIn, "ext_expires_in": issued.expiresIn, "access_token": issued.token]
+        )
     }
 
     // MARK: - Helpers
@@ -89,11 +113,15 @@ struct EmulatorRoutes: Sendable {
 
     static func entraError(_ status: Int, _ error: String, _ description: String) -> EmulatorResponse {
         let trace = UUID().uuidString.lowercased()
-        return jsonObject(status, [
-            "error": error,
-            "error_description": "\(description)\r\nTrace ID: \(trace)\r\nCorrelation ID: \(UUID().uuidString.lowercased())\r\nTimestamp: \(ISO8601DateFormatter().string(from: Date()))",
-            "error_codes": [Int(description.dropFirst(6).prefix(while: \.isNumber)) ?? 0],
-            "trace_id": trace, "correlation_id": UUID().uuidString.lowercased(),
-        ])
+        return jsonObject(
+            status,
+            [
+                "error": error,
+                "error_description":
+                    "\(description)\r\nTrace ID: \(trace)\r\nCorrelation ID: \(UUID().uuidString.lowercased())\r\nTimestamp: \(ISO8601DateFormatter().string(from: Date()))",
+                "error_codes": [Int(description.dropFirst(6).prefix(while: \.isNumber)) ?? 0],
+                "trace_id": trace, "correlation_id": UUID().uuidString.lowercased(),
+            ]
+        )
     }
 }

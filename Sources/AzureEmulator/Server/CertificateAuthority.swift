@@ -18,15 +18,20 @@ struct CertificateAuthority {
             CommonName("keyrotd emulator CA")
         }
         let ca = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(caKey.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400 * 30),
-            issuer: caName, subject: caName,
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(caKey.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(86_400 * 30),
+            issuer: caName,
+            subject: caName,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                 SubjectKeyIdentifier(hash: .init(caKey.publicKey))
             },
-            issuerPrivateKey: .init(caKey))
+            issuerPrivateKey: .init(caKey)
+        )
         let serverKey = P256.Signing.PrivateKey()
         var names: [GeneralName] = []
         for host in hosts {
@@ -39,9 +44,13 @@ struct CertificateAuthority {
             }
         }
         let server = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(serverKey.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(86_400 * 30),
-            issuer: caName, subject: try DistinguishedName { CommonName(hosts.first ?? "localhost") },
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(serverKey.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(86_400 * 30),
+            issuer: caName,
+            subject: try DistinguishedName { CommonName(hosts.first ?? "localhost") },
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
@@ -49,7 +58,8 @@ struct CertificateAuthority {
                 SubjectAlternativeNames(names)
                 AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: .init(caKey.publicKey)).keyIdentifier)
             },
-            issuerPrivateKey: .init(caKey))
+            issuerPrivateKey: .init(caKey)
+        )
         self.caPEM = try ca.serializeAsPEM().pemString + "\n"
         self.serverCertificatePEM = try server.serializeAsPEM().pemString + "\n"
         self.serverKeyPEM = serverKey.pemRepresentation + "\n"

@@ -27,7 +27,11 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             guard let head else { return }
             self.head = nil
             let request = EmulatorRequest(
-                method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+                method: head.method.rawValue,
+                uri: head.uri,
+                headers: head.headers.map { ($0.name, $0.value) },
+                body: body
+            )
             let keepAlive = head.isKeepAlive
             let version = head.version
             let handle = self.handle

@@ -47,8 +47,13 @@ actor EmulatorState {
         for i in 1...max(configuration.resources, 0) where configuration.resources > 0 {
             let name = String(format: "acs-%03d", i)
             let resource = EmulatedResource(
-                subscription: configuration.subscription, resourceGroup: configuration.resourceGroup, name: name,
-                immutableID: UUID().uuidString.lowercased(), primaryKey: EmulatedResource.newKey(), secondaryKey: EmulatedResource.newKey())
+                subscription: configuration.subscription,
+                resourceGroup: configuration.resourceGroup,
+                name: name,
+                immutableID: UUID().uuidString.lowercased(),
+                primaryKey: EmulatedResource.newKey(),
+                secondaryKey: EmulatedResource.newKey()
+            )
             resources[Self.key(configuration.subscription, configuration.resourceGroup, name)] = resource
         }
     }

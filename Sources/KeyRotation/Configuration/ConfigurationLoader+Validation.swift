@@ -98,7 +98,10 @@ struct ValidationContext {
             }
             let id = resource.id.path.lowercased()
             if let first = ids[id] {
-                error("\(key).id", "resource id is already configured at line \(first): two rotations of one resource would regenerate each other's published key")
+                error(
+                    "\(key).id",
+                    "resource id is already configured at line \(first): two rotations of one resource would regenerate each other's published key"
+                )
             } else {
                 ids[id] = index.line(of: key)
             }
@@ -111,10 +114,12 @@ struct ValidationContext {
         let key = "daemon"
         if let t {
             rejectUnknownKeys(
-                t, prefix: key,
+                t,
+                prefix: key,
                 allowed: [
                     "secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level", "request_timeout",
-                ])
+                ]
+            )
         }
         let secrets = path(t, key, "secrets_dir") ?? "/var/lib/keyrotd/secrets"
         let state = path(t, key, "state_dir") ?? "/var/lib/keyrotd/state"
@@ -158,8 +163,10 @@ struct ValidationContext {
     private mutating func readCredential(_ t: TOMLTable, name: String) -> CredentialConfiguration? {
         let key = "credential.\(name)"
         rejectUnknownKeys(
-            t, prefix: key,
-            allowed: ["kind", "tenant", "client_id", "client_secret", "client_secret_file", "authority", "arm_endpoint", "scope"])
+            t,
+            prefix: key,
+            allowed: ["kind", "tenant", "client_id", "client_secret", "client_secret_file", "authority", "arm_endpoint", "scope"]
+        )
         if t["client_secret"] != nil {
             error("\(key).client_secret", "secrets never go in the configuration file; put it in a file and name it with client_secret_file")
         }
@@ -185,14 +192,22 @@ struct ValidationContext {
         }
         guard let tenant, let clientID, let secretFile else { return nil }
         return CredentialConfiguration(
-            name: name, tenant: tenant, clientID: clientID,
+            name: name,
+            tenant: tenant,
+            clientID: clientID,
             kind: .servicePrincipalSecret(clientSecretFile: secretFile),
-            authorityHost: authority, armEndpoint: arm, scope: scope)
+            authorityHost: authority,
+            armEndpoint: arm,
+            scope: scope
+        )
     }
 
     private mutating func checkSecretFile(_ file: String, key: String) {
         if file.contains("${") {
-            warning(key, "cannot check '\(file)': an environment variable in it is not set here (systemd sets CREDENTIALS_DIRECTORY for LoadCredential=)")
+            warning(
+                key,
+                "cannot check '\(file)': an environment variable in it is not set here (systemd sets CREDENTIALS_DIRECTORY for LoadCredential=)"
+            )
             return
         }
         var info = stat()
@@ -219,8 +234,10 @@ struct ValidationContext {
         guard let t else { return defaults }
         let key = "defaults"
         rejectUnknownKeys(
-            t, prefix: key,
-            allowed: ["credential", "api_version", "strategy", "every", "grace", "jitter", "format", "env_name", "mode", "group"])
+            t,
+            prefix: key,
+            allowed: ["credential", "api_version", "strategy", "every", "grace", "jitter", "format", "env_name", "mode", "group"]
+        )
         if let c = credentialName(t, key, credentials) { defaults.credential = c }
         if let v = apiVersion(t, key) { defaults.apiVersion = v }
         if let s = strategy(t, key) { defaults.strategy = s }
@@ -235,14 +252,19 @@ struct ValidationContext {
     }
 
     private mutating func readResource(
-        _ t: TOMLTable, key: String, defaults: ResourceDefaults, credentials: [String: CredentialConfiguration]
+        _ t: TOMLTable,
+        key: String,
+        defaults: ResourceDefaults,
+        credentials: [String: CredentialConfiguration]
     ) -> ResourceConfiguration? {
         rejectUnknownKeys(
-            t, prefix: key,
+            t,
+            prefix: key,
             allowed: [
                 "name", "id", "credential", "api_version", "strategy", "every", "grace", "jitter", "output", "format",
                 "env_name", "mode", "group",
-            ])
+            ]
+        )
         var id: ResourceID?
         if let text = required(string(t, key, "id"), t, key, "id") {
             if let problem = ResourceID.parseProblem(text) {
@@ -258,9 +280,12 @@ struct ValidationContext {
         }
         let credential = credentialName(t, key, credentials) ?? defaults.credential
         if credential == nil, t["credential"] == nil {
-            error("\(key).credential", credentials.isEmpty
-                ? "no credential: add a [credential.NAME] table"
-                : "several credentials exist; name one here or in [defaults]")
+            error(
+                "\(key).credential",
+                credentials.isEmpty
+                    ? "no credential: add a [credential.NAME] table"
+                    : "several credentials exist; name one here or in [defaults]"
+            )
         }
         let strategy = strategy(t, key) ?? defaults.strategy
         let every = duration(t, key, "every") ?? defaults.every
@@ -276,10 +301,16 @@ struct ValidationContext {
         }
         if grace >= every {
             let where_ = t["grace"] != nil ? "\(key).grace" : (t["every"] != nil ? "\(key).every" : "\(key).grace")
-            error(where_, "grace (\(DurationFormat.format(grace))) must be shorter than every (\(DurationFormat.format(every))): consumers need time on the new key before the next rotation")
+            error(
+                where_,
+                "grace (\(DurationFormat.format(grace))) must be shorter than every (\(DurationFormat.format(every))): consumers need time on the new key before the next rotation"
+            )
         }
         if jitter >= every, every > .zero {
-            error(t["jitter"] != nil ? "\(key).jitter" : "\(key)", "jitter (\(DurationFormat.format(jitter))) must be shorter than every (\(DurationFormat.format(every)))")
+            error(
+                t["jitter"] != nil ? "\(key).jitter" : "\(key)",
+                "jitter (\(DurationFormat.format(jitter))) must be shorter than every (\(DurationFormat.format(every)))"
+            )
         }
         var output = string(t, key, "output") ?? (name.map { $0 + format.defaultExtension })
         if let o = output, let problem = Self.outputProblem(o) {
@@ -288,8 +319,20 @@ struct ValidationContext {
         }
         guard let id, let name, let credential, let output else { return nil }
         return ResourceConfiguration(
-            name: name, id: id, credential: credential, apiVersion: apiVersion, strategy: strategy, every: every,
-            grace: grace, jitter: jitter, output: output, format: format, envName: envName, mode: mode, group: group)
+            name: name,
+            id: id,
+            credential: credential,
+            apiVersion: apiVersion,
+            strategy: strategy,
+            every: every,
+            grace: grace,
+            jitter: jitter,
+            output: output,
+            format: format,
+            envName: envName,
+            mode: mode,
+            group: group
+        )
     }
 
     static func outputProblem(_ output: String) -> String? {
@@ -309,7 +352,10 @@ struct ValidationContext {
         for key in t.keys.sorted() where !allowed.contains(key) {
             let full = prefix.isEmpty ? key : "\(prefix).\(key)"
             let close = allowed.sorted().first { Self.editDistance($0, key) <= 2 }
-            error(full, "unknown key '\(key)'" + (close.map { "; did you mean '\($0)'?" } ?? "; allowed here: \(allowed.sorted().joined(separator: ", "))"))
+            error(
+                full,
+                "unknown key '\(key)'" + (close.map { "; did you mean '\($0)'?" } ?? "; allowed here: \(allowed.sorted().joined(separator: ", "))")
+            )
         }
     }
 
@@ -397,7 +443,10 @@ struct ValidationContext {
     private mutating func credentialName(_ t: TOMLTable, _ prefix: String, _ credentials: [String: CredentialConfiguration]) -> String? {
         guard let name = string(t, prefix, "credential") else { return nil }
         guard credentials[name] != nil else {
-            error("\(prefix).credential", "no [credential.\(name)] table" + (credentials.isEmpty ? "" : "; defined: \(credentials.keys.sorted().joined(separator: ", "))"))
+            error(
+                "\(prefix).credential",
+                "no [credential.\(name)] table" + (credentials.isEmpty ? "" : "; defined: \(credentials.keys.sorted().joined(separator: ", "))")
+            )
             return nil
         }
         return name
@@ -406,7 +455,8 @@ struct ValidationContext {
     private mutating func apiVersion(_ t: TOMLTable, _ prefix: String) -> String? {
         guard let v = string(t, prefix, "api_version") else { return nil }
         let parts = v.split(separator: "-", maxSplits: 3)
-        let ok = parts.count >= 3 && parts[0].count == 4 && parts[1].count == 2
+        let ok =
+            parts.count >= 3 && parts[0].count == 4 && parts[1].count == 2
             && parts[2].prefix(2).allSatisfy(\.isNumber) && (parts.count == 3 || parts[3] == "preview")
         guard ok else {
             error("\(prefix).api_version", "'\(v)' is not an api-version (YYYY-MM-DD or YYYY-MM-DD-preview)")
@@ -435,7 +485,8 @@ struct ValidationContext {
 
     private mutating func envName(_ t: TOMLTable, _ prefix: String) -> String? {
         guard let s = string(t, prefix, "env_name") else { return nil }
-        let valid = !s.isEmpty && !(s.first!.isNumber)
+        let valid =
+            !s.isEmpty && !(s.first!.isNumber)
             && s.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
         guard valid else {
             error("\(prefix).env_name", "'\(s)' is not a valid environment variable name")

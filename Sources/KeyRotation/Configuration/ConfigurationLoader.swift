@@ -38,8 +38,11 @@ public struct ConfigurationLoader: Sendable {
         } catch let error as TOMLParseError {
             throw ConfigurationError(issues: [
                 ConfigurationIssue(
-                    file: path, line: error.source.begin.line, key: "",
-                    message: "TOML syntax error at column \(error.source.begin.column): \(error.description)")
+                    file: path,
+                    line: error.source.begin.line,
+                    key: "",
+                    message: "TOML syntax error at column \(error.source.begin.column): \(error.description)"
+                )
             ])
         } catch {
             throw ConfigurationError(issues: [ConfigurationIssue(file: path, line: 0, key: "", message: "TOML syntax error")])

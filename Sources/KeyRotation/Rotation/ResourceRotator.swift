@@ -34,7 +34,8 @@ public actor ResourceRotator {
         if let stored = record, stored.resourceID.lowercased() != resourceID.path.lowercased() {
             logger.warning(
                 "stored state belongs to another resource id; adopting this resource afresh (no key is regenerated)",
-                metadata: ["stored_id": .string(stored.resourceID)])
+                metadata: ["stored_id": .string(stored.resourceID)]
+            )
             record = nil
         }
         self.name = name
@@ -129,7 +130,8 @@ public actor ResourceRotator {
                 metadata["keyrotd_expected_fingerprint"] = .string(expected?.value ?? "none")
                 logger.error(
                     "the published \(slot) key was regenerated outside keyrotd (portal, CLI or another tool); consumers holding it fail until the file is repaired, which keyrotd does now",
-                    metadata: metadata)
+                    metadata: metadata
+                )
             case .fileRepairNeeded:
                 logger.warning("secret file is missing or was changed on disk; rewriting it from the live keys", metadata: metadata)
             case .resumed(let step):

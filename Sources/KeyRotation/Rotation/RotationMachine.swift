@@ -173,7 +173,11 @@ public struct RotationMachine: Sendable {
     public mutating func failed(_ error: any Error, now: Date) -> Action {
         record.consecutiveFailures += 1
         let delay = Schedule.retryDelay(
-            failures: record.consecutiveFailures, initial: policy.retryInitial, maximum: policy.retryMax, sample: random.next())
+            failures: record.consecutiveFailures,
+            initial: policy.retryInitial,
+            maximum: policy.retryMax,
+            sample: random.next()
+        )
         record.retryAt = now.addingTimeInterval(delay.seconds)
         record.lastError = String(describing: error)
         record.lastErrorAt = now
@@ -208,8 +212,11 @@ public struct RotationMachine: Sendable {
     private mutating func regenerate(_ slot: KeySlot, now: Date) -> Action {
         guard let earliest = record.earliestRegeneration(of: slot, grace: policy.grace) else {
             return failed(
-                Failure(description: "refusing to regenerate the \(slot) key: it is the published key (state record inconsistent; run `keyrotd status`)"),
-                now: now)
+                Failure(
+                    description: "refusing to regenerate the \(slot) key: it is the published key (state record inconsistent; run `keyrotd status`)"
+                ),
+                now: now
+            )
         }
         if now < earliest { return .sleep(until: earliest) }
         return .regenerate(slot)

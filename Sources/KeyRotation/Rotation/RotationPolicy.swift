@@ -15,8 +15,12 @@ public struct RotationPolicy: Sendable, Equatable {
 
     /// Creates a policy.
     public init(
-        strategy: RotationStrategy, every: Duration, grace: Duration, jitter: Duration = .zero,
-        retryInitial: Duration = .seconds(30), retryMax: Duration = .seconds(3600)
+        strategy: RotationStrategy,
+        every: Duration,
+        grace: Duration,
+        jitter: Duration = .zero,
+        retryInitial: Duration = .seconds(30),
+        retryMax: Duration = .seconds(3600)
     ) {
         self.strategy = strategy
         self.every = every
@@ -29,7 +33,12 @@ public struct RotationPolicy: Sendable, Equatable {
     /// The policy of a configured resource.
     public init(_ resource: ResourceConfiguration, daemon: DaemonSettings) {
         self.init(
-            strategy: resource.strategy, every: resource.every, grace: resource.grace, jitter: resource.jitter,
-            retryInitial: daemon.retryInitial, retryMax: daemon.retryMax)
+            strategy: resource.strategy,
+            every: resource.every,
+            grace: resource.grace,
+            jitter: resource.jitter,
+            retryInitial: daemon.retryInitial,
+            retryMax: daemon.retryMax
+        )
     }
 }

@@ -31,8 +31,12 @@ public actor RotationScheduler: Service {
     /// - Parameter maximumSleep: wake at least this often (to feed a watchdog), or `nil` to sleep
     ///   until the next due time.
     public init(
-        rotators: [ResourceRotator], clock: any WallClock, concurrency: Int, notifier: any DaemonNotifier,
-        logger: Logger, maximumSleep: Duration? = nil
+        rotators: [ResourceRotator],
+        clock: any WallClock,
+        concurrency: Int,
+        notifier: any DaemonNotifier,
+        logger: Logger,
+        maximumSleep: Duration? = nil
     ) {
         let now = clock.now()
         for rotator in rotators { entries[rotator.name] = Entry(rotator: rotator, wakeAt: now) }

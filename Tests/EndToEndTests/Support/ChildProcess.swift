@@ -61,7 +61,9 @@ final class ChildProcess: Sendable {
     }
 
     /// Runs a command to completion and returns (status, stdout, stderr).
-    static func run(_ executable: String, _ arguments: [String], directory: String, label: String, timeout: Duration = .seconds(60)) async throws -> (Int32, String, String) {
+    static func run(_ executable: String, _ arguments: [String], directory: String, label: String, timeout: Duration = .seconds(60)) async throws -> (
+        Int32, String, String
+    ) {
         let child = try ChildProcess(executable, arguments, directory: directory, label: label)
         let status = await child.wait(timeout: timeout)
         return (status, child.stdout, child.stderr)

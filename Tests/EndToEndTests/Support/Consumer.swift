@@ -74,7 +74,9 @@ actor Consumer {
             if current == text {
                 violations.append("\((path as NSString).lastPathComponent): the published key \(parsed.key.fingerprint) was refused")
             } else if now.timeIntervalSince(readAt) < grace {
-                violations.append("\((path as NSString).lastPathComponent): key \(parsed.key.fingerprint) refused \(now.timeIntervalSince(readAt))s after it was read (grace \(grace)s)")
+                violations.append(
+                    "\((path as NSString).lastPathComponent): key \(parsed.key.fingerprint) refused \(now.timeIntervalSince(readAt))s after it was read (grace \(grace)s)"
+                )
             }
         case .failed:
             break  // transport trouble is not an authentication verdict

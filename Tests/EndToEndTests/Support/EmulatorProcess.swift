@@ -11,7 +11,11 @@ struct EmulatorProcess {
 
     static func start(_ arguments: [String], directory: String) async throws -> EmulatorProcess {
         let child = try ChildProcess(
-            Binaries.emulator, ["--port", "0", "--ca-file", directory + "/emulator-ca.pem"] + arguments, directory: directory, label: "emulator")
+            Binaries.emulator,
+            ["--port", "0", "--ca-file", directory + "/emulator-ca.pem"] + arguments,
+            directory: directory,
+            label: "emulator"
+        )
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if let line = child.stdout.split(separator: "\n").first, child.stdout.contains("\n") {
@@ -25,12 +29,26 @@ struct EmulatorProcess {
     }
 
     /// Writes the client secret (0600) and a keyrotd configuration; returns the configuration path.
-    func writeConfiguration(every: String, grace: String, resources: Int? = nil, requestTimeout: String = "30s", retryInitial: String = "1s", retryMax: String = "5s") throws -> String {
+    func writeConfiguration(
+        every: String,
+        grace: String,
+        resources: Int? = nil,
+        requestTimeout: String = "30s",
+        retryInitial: String = "1s",
+        retryMax: String = "5s"
+    ) throws -> String {
         let secret = directory + "/client-secret"
         FileManager.default.createFile(atPath: secret, contents: Data(info.clientSecret.utf8), attributes: [.posixPermissions: 0o600])
         let text = info.keyrotdConfiguration(
-            secretFile: secret, directory: directory, every: every, grace: grace, retryInitial: retryInitial, retryMax: retryMax,
-            requestTimeout: requestTimeout, resourceLimit: resources)
+            secretFile: secret,
+            directory: directory,
+            every: every,
+            grace: grace,
+            retryInitial: retryInitial,
+            retryMax: retryMax,
+            requestTimeout: requestTimeout,
+            resourceLimit: resources
+        )
         let path = directory + "/keyrotd.toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

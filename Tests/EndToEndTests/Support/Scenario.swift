@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import KeyRotation
 import SecretFiles
+import Synchronization
 import Testing
 
 /// One end-to-end scenario: an emulator process, a configuration for it, daemons started on it, a
@@ -13,6 +14,7 @@ final class Scenario: Sendable {
     let configPath: String
     let configuration: Configuration
     let consumer: Consumer
+    private let children = Mutex<[ChildProcess]>([])
 
     init(_ name: String, emulatorArguments: [String], resources: Int, every: String, grace: String, requestTimeout: String = "30s") async throws {
         directory = try testDirectory(name)
@@ -26,7 +28,16 @@ final class Scenario: Sendable {
 
     /// Starts `keyrotd run` on the scenario's configuration.
     func startDaemon(label: String = "daemon") throws -> ChildProcess {
-        try ChildProcess(Binaries.keyrotd, ["run", "--config", configPath], directory: directory, label: label)
+        let child = try ChildProcess(Binaries.keyrotd, ["run", "--config", configPath], directory: directory, label: label)
+        children.withLock { $0.append(child) }
+        return child
+    }
+
+    /// A failed test leaves nothing running: every process the scenario started is killed with it.
+    deinit {
+        for child in children.withLock({ $0 }) + [emulator.child] where child.process.isRunning {
+            kill(child.pid, SIGKILL)
+        }
     }
 
     /// Runs a keyrotd subcommand to completion.
@@ -65,8 +76,10 @@ final class Scenario: Sendable {
         secrets.insert(emulator.info.clientSecret)
         secrets.insert(emulator.info.readerClientSecret)
         let leaks = LeakScan.leaks(
-            in: directory, secrets: secrets,
-            excluding: [configuration.daemon.secretsDirectory, emulator.child.stdoutPath, directory + "/client-secret"])
+            in: directory,
+            secrets: secrets,
+            excluding: [configuration.daemon.secretsDirectory, emulator.child.stdoutPath, directory + "/client-secret"]
+        )
         #expect(leaks.isEmpty, "\(leaks)")
     }
 }

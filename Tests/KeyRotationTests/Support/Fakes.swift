@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import KeyRotation
+import Synchronization
 
 /// A fake ACS resource: two keys, regenerations counted, optional scripted failures.
 actor FakeAzure: KeyProvider {
@@ -20,9 +20,11 @@ actor FakeAzure: KeyProvider {
 
     func keys(primary p: Bool, secondary s: Bool) -> AccessKeys {
         AccessKeys(
-            primaryKey: p ? Secret(primary) : nil, secondaryKey: s ? Secret(secondary) : nil,
+            primaryKey: p ? Secret(primary) : nil,
+            secondaryKey: s ? Secret(secondary) : nil,
             primaryConnectionString: p ? Secret("endpoint=https://fake/;accesskey=\(primary)") : nil,
-            secondaryConnectionString: s ? Secret("endpoint=https://fake/;accesskey=\(secondary)") : nil)
+            secondaryConnectionString: s ? Secret("endpoint=https://fake/;accesskey=\(secondary)") : nil
+        )
     }
 
     func listKeys() async throws -> AccessKeys {

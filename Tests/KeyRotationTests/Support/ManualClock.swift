@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import KeyRotation
+import Synchronization
 
 /// A wall clock that only moves when the test says so. Sleepers wake when time passes their deadline.
 actor ManualClockState {
