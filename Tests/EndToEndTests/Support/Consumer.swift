@@ -63,7 +63,6 @@ actor Consumer {
             return
         }
         seenSecrets.insert(parsed.key.exposedValue)
-        seenSecrets.insert(text.trimmingCharacters(in: .whitespacesAndNewlines))
         switch await client.createIdentity(connectionString: Secret(text)) {
         case .accepted:
             accepted += 1
@@ -103,8 +102,12 @@ actor Consumer {
 enum LeakScan {
     /// The files under `directory` (outputs, logs, state) except the secret files and the emulator's
     /// own stdout line (which carries its test identity by design), with any secret they contain.
+    ///
+    /// Keys and client secrets are base64, so every run of base64 characters in a file is looked up
+    /// (each window of a needle's length): linear in the output size, however many keys a run produced.
     static func leaks(in directory: String, secrets: Set<String>, excluding: Set<String>) -> [String] {
-        let needles = secrets.filter { $0.count >= 16 }
+        let needles = Set(secrets.filter { $0.count >= 16 }.map { Array($0.utf8) })
+        let lengths = Set(needles.map(\.count))
         var found: [String] = []
         let enumerator = FileManager.default.enumerator(atPath: directory)
         while let relative = enumerator?.nextObject() as? String {
@@ -114,12 +117,37 @@ enum LeakScan {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
                 let data = FileManager.default.contents(atPath: path)
             else { continue }
-            let text = String(decoding: data, as: UTF8.self)
-            for needle in needles where text.contains(needle) {
-                found.append("\(relative) contains a secret value (\(KeyFingerprint(of: needle)))")
-            }
+            let bytes = Array(data)
+            if contains(bytes, needles: needles, lengths: lengths) { found.append("\(relative) contains a secret value") }
+            let text = String(decoding: bytes, as: UTF8.self)
             if text.contains("Bearer ") || text.lowercased().contains("accesskey=") { found.append("\(relative) contains a credential pattern") }
         }
         return found
+    }
+
+    private static func isBase64(_ byte: UInt8) -> Bool {
+        (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 43 || byte == 47 || byte == 61
+    }
+
+    private static func contains(_ bytes: [UInt8], needles: Set<[UInt8]>, lengths: Set<Int>) -> Bool {
+        guard let shortest = lengths.min() else { return false }
+        var start = 0
+        while start < bytes.count {
+            guard isBase64(bytes[start]) else {
+                start += 1
+                continue
+            }
+            var end = start
+            while end < bytes.count && isBase64(bytes[end]) { end += 1 }
+            if end - start >= shortest {
+                for length in lengths where end - start >= length {
+                    for offset in start...(end - length) where needles.contains(Array(bytes[offset..<offset + length])) {
+                        return true
+                    }
+                }
+            }
+            start = end
+        }
+        return false
     }
 }
