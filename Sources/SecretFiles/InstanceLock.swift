@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// The single-instance lock: an exclusive `flock` on `<state_dir>/keyrotd.lock`, held for the life of
@@ -27,7 +28,7 @@ public final class InstanceLock: Sendable {
         guard fd >= 0 else { throw FileSystemError("open lock", path: path, errno: errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = AtomicFileWriter.read("keyrotd.lock", in: stateDirectory)
-                .flatMap { Int32(String(decoding: $0, as: UTF8.self).trimmingWhitespace) }
+                .flatMap { Int32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
             close(fd)
             throw Held(path: path, holderPID: holder)
         }
@@ -38,13 +39,4 @@ public final class InstanceLock: Sendable {
     }
 
     deinit { close(fd) }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -300,9 +300,9 @@ extension EndToEnd {
         func reportsFileLineAndKey(_ c: Case) async throws {
             let dir = try testDirectory("check")
             let secret = dir + "/secret"
-            FileManager.default.createFile(atPath: secret, contents: Data("s3cr3t".utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: secret, contents: Data("s3cr3t".utf8), attributes: [.posixPermissions: 0o600])
             let open = dir + "/open-secret"
-            FileManager.default.createFile(atPath: open, contents: Data("s3cr3t".utf8), attributes: [.posixPermissions: 0o644])
+            _ = FileManager.default.createFile(atPath: open, contents: Data("s3cr3t".utf8), attributes: [.posixPermissions: 0o644])
             let path = dir + "/keyrotd.toml"
             try c.toml.replacingOccurrences(of: "OPENSECRET", with: open).replacingOccurrences(of: "SECRET", with: secret)
                 .write(toFile: path, atomically: true, encoding: .utf8)
@@ -316,7 +316,7 @@ extension EndToEnd {
         @Test func aValidConfigurationPassesAndTheExampleIsValidToo() async throws {
             let dir = try testDirectory("check-ok")
             let secret = dir + "/secret"
-            FileManager.default.createFile(atPath: secret, contents: Data("s3cr3t".utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: secret, contents: Data("s3cr3t".utf8), attributes: [.posixPermissions: 0o600])
             let path = dir + "/keyrotd.toml"
             try Self.valid().replacingOccurrences(of: "SECRET", with: secret).write(toFile: path, atomically: true, encoding: .utf8)
             let (status, stdout, stderr) = try await ChildProcess.run(Binaries.keyrotd, ["check", "--config", path], directory: dir, label: "check")

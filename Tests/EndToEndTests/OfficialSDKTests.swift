@@ -27,9 +27,14 @@ extension EndToEnd {
             var (status, _, errors) = try await ChildProcess.run("/usr/bin/env", ["python3", "-m", "venv", venv], directory: dir, label: "venv")
             guard status == 0 else { throw TestFailure("python3 -m venv failed: \(errors)") }
             (status, _, errors) = try await ChildProcess.run(
-                venv + "/bin/pip", ["install", "--quiet", "azure-communication-identity==1.5.0"], directory: dir, label: "pip", timeout: .seconds(300))
+                venv + "/bin/pip",
+                ["install", "--quiet", "azure-communication-identity==1.5.0"],
+                directory: dir,
+                label: "pip",
+                timeout: .seconds(300)
+            )
             guard status == 0 else { throw TestFailure("pip install azure-communication-identity failed: \(errors)") }
-            FileManager.default.createFile(atPath: venv + "/.installed", contents: nil)
+            _ = FileManager.default.createFile(atPath: venv + "/.installed", contents: nil)
             return venv
         }
 
@@ -37,8 +42,12 @@ extension EndToEnd {
             let script = scenario.directory + "/acs_check.py"
             try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
             let child = try ChildProcess(
-                venv + "/bin/python", [script, file], directory: scenario.directory, label: "acs-sdk",
-                environment: ["REQUESTS_CA_BUNDLE": scenario.emulator.info.caFile ?? ""])
+                venv + "/bin/python",
+                [script, file],
+                directory: scenario.directory,
+                label: "acs-sdk",
+                environment: ["REQUESTS_CA_BUNDLE": scenario.emulator.info.caFile ?? ""]
+            )
             await child.wait(timeout: .seconds(60))
             return child.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }

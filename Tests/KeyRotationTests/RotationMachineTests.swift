@@ -54,18 +54,24 @@ struct RotationMachineTests {
         )
     }
 
+    /// A machine that has adopted the world's resource: the primary is published.
+    private func adopted(_ strategy: RotationStrategy, _ world: inout World) -> RotationMachine {
+        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(strategy), now: world.now, random: SplitMix64(seed: 1))
+        #expect(machine.resume(now: world.now, fileIntact: false) == .listKeys)
+        guard case .publish(let material) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else {
+            Issue.record("adoption must publish")
+            return machine
+        }
+        #expect(material.slot == .primary)
+        world.publish(material)
+        _ = machine.published(material, fileDigest: KeyFingerprint(of: material.key.exposedValue), now: world.now)
+        return machine
+    }
+
     @Test func fullRotationRegeneratesSecondaryThenPrimaryAfterGrace() {
         var world = World()
-        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.full), now: world.now, random: SplitMix64(seed: 1))
-        #expect(machine.resume(now: world.now, fileIntact: false) == .listKeys)
-        guard case .publish(let first) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else {
-            Issue.record("adoption must publish")
-            return
-        }
-        #expect(first.slot == .primary)
-        world.publish(first)
-        guard case .sleep(let due) = machine.published(first, fileDigest: KeyFingerprint(of: "f"), now: world.now) else { return }
-        world.now = due
+        var machine = adopted(.full, &world)
+        world.now = machine.record.nextDue
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
         guard case .publish(let second) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now)
@@ -93,12 +99,8 @@ struct RotationMachineTests {
 
     @Test func alternateRegeneratesOnlyTheStandby() {
         var world = World()
-        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.alternate), now: world.now)
-        _ = machine.resume(now: world.now, fileIntact: false)
-        guard case .publish(let m) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
-        world.publish(m)
-        guard case .sleep(let due) = machine.published(m, fileDigest: KeyFingerprint(of: "a"), now: world.now) else { return }
-        world.now = due
+        var machine = adopted(.alternate, &world)
+        world.now = machine.record.nextDue
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
         guard case .publish(let n) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now) else {
@@ -113,11 +115,7 @@ struct RotationMachineTests {
 
     @Test func onDemandRotationRightAfterOneStillWaitsGrace() {
         var world = World()
-        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.alternate), now: world.now)
-        _ = machine.resume(now: world.now, fileIntact: false)
-        guard case .publish(let m) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
-        world.publish(m)
-        _ = machine.published(m, fileDigest: KeyFingerprint(of: "a"), now: world.now)
+        var machine = adopted(.alternate, &world)
         // Adoption counts the secondary as unpublished from now: asking at once must wait grace.
         let action = machine.resume(now: world.now.addingTimeInterval(10), fileIntact: true, rotateNow: true)
         #expect(action == .sleep(until: world.now.addingTimeInterval(300)))
@@ -125,11 +123,7 @@ struct RotationMachineTests {
 
     @Test func outOfBandRegenerationOfThePublishedKeyIsDetectedAndRepaired() {
         var world = World()
-        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(.full), now: world.now)
-        _ = machine.resume(now: world.now, fileIntact: false)
-        guard case .publish(let m) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
-        world.publish(m)
-        _ = machine.published(m, fileDigest: KeyFingerprint(of: "a"), now: world.now)
+        var machine = adopted(.full, &world)
         _ = machine.drainEvents()
         world.keys[.primary] = "portal"  // someone regenerated the published key
         world.now = world.now.addingTimeInterval(10)

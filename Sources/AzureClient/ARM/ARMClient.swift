@@ -146,8 +146,8 @@ public struct ARMClient: Sendable {
             let response: HTTPResponseData
             do {
                 response = try await transport.send(request, timeout: timeout)
-            } catch let error as TransportError where error.isRetryable && attempt < retry.maxAttempts {
-                let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+            } catch let error as TransportError {
+                guard let delay = retry.delay(after: error, attempt: attempt) else { throw error }
                 log.notice(
                     "ARM request failed, retrying",
                     metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"]
@@ -189,12 +189,7 @@ public struct ARMClient: Sendable {
                 attempt -= 1
                 continue
             }
-            if RetryPolicy.isRetryable(status: response.status) && attempt < retry.maxAttempts {
-                var delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
-                if let server = RetryPolicy.serverDelay(response) {
-                    guard server <= retry.retryAfterCap else { throw error }
-                    delay = server
-                }
+            if let delay = retry.delay(after: response, attempt: attempt) {
                 log.notice(
                     response.status == 429 ? "ARM throttled the request; waiting as asked" : "ARM answered with a retryable error; retrying",
                     metadata: [

@@ -91,17 +91,15 @@ public actor ClientSecretCredential: TokenCredential {
             do {
                 requestsSent += 1
                 response = try await transport.send(request, timeout: timeout)
-            } catch let error as TransportError where error.isRetryable && attempt < retry.maxAttempts {
-                try await sleep(retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1)))
+            } catch let error as TransportError {
+                guard let delay = retry.delay(after: error, attempt: attempt) else { throw error }
+                try await sleep(delay)
                 continue
             }
             if response.status == 200 {
                 return try decodeToken(response, obtainedAt: started)
             }
-            if RetryPolicy.isRetryable(status: response.status) && attempt < retry.maxAttempts {
-                let delay =
-                    RetryPolicy.serverDelay(response).map { min($0, retry.retryAfterCap) }
-                    ?? retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+            if let delay = retry.delay(after: response, attempt: attempt) {
                 try await sleep(delay)
                 continue
             }

@@ -43,6 +43,22 @@ public struct RetryPolicy: Sendable {
         return nil
     }
 
+    /// How long to wait before retrying a request whose attempt number `attempt` got `response`, or
+    /// `nil` when it must not be retried: the status is final, the attempts are used up, or the
+    /// server asks for a longer wait than ``retryAfterCap``.
+    public func delay(after response: HTTPResponseData, attempt: Int) -> Duration? {
+        guard Self.isRetryable(status: response.status), attempt < maxAttempts else { return nil }
+        if let server = Self.serverDelay(response) { return server <= retryAfterCap ? server : nil }
+        return backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+    }
+
+    /// How long to wait before retrying a request whose attempt number `attempt` failed with
+    /// `error`, or `nil` when it must not be retried.
+    public func delay(after error: TransportError, attempt: Int) -> Duration? {
+        guard error.isRetryable, attempt < maxAttempts else { return nil }
+        return backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+    }
+
     /// The backoff before attempt `attempt + 1`, for a uniform random `fraction` in [0, 1).
     public func backoff(afterAttempt attempt: Int, fraction: Double) -> Duration {
         let exponent = min(max(attempt - 1, 0), 20)

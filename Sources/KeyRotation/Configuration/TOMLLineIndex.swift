@@ -33,7 +33,7 @@ struct TOMLLineIndex {
             } else if line.hasPrefix("[") && line.hasSuffix("]") {
                 table = Self.normalizeKey(String(line.dropFirst().dropLast()))
                 lines[table] = lineNumber
-            } else if let equals = Self.assignmentIndex(line) {
+            } else if let equals = Self.firstUnquoted("=", in: line) {
                 let key = Self.normalizeKey(String(line[..<equals]))
                 let path = table.isEmpty ? key : "\(table).\(key)"
                 if lines[path] == nil { lines[path] = lineNumber }
@@ -56,7 +56,8 @@ struct TOMLLineIndex {
         }
     }
 
-    private static func assignmentIndex(_ line: String) -> String.Index? {
+    /// The index of the first `character` outside a quoted string.
+    private static func firstUnquoted(_ character: Character, in line: String) -> String.Index? {
         var quote: Character? = nil
         for index in line.indices {
             let c = line[index]
@@ -64,7 +65,7 @@ struct TOMLLineIndex {
                 if c == q { quote = nil }
             } else if c == "\"" || c == "'" {
                 quote = c
-            } else if c == "=" {
+            } else if c == character {
                 return index
             }
         }
@@ -82,18 +83,7 @@ struct TOMLLineIndex {
     }
 
     private static func stripComment(_ line: String) -> String {
-        var quote: Character? = nil
-        for index in line.indices {
-            let c = line[index]
-            if let q = quote {
-                if c == q { quote = nil }
-            } else if c == "\"" || c == "'" {
-                quote = c
-            } else if c == "#" {
-                return String(line[..<index])
-            }
-        }
-        return line
+        firstUnquoted("#", in: line).map { String(line[..<$0]) } ?? line
     }
 
     private static func bracketBalance(_ text: String) -> Int {

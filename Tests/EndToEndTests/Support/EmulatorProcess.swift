@@ -38,7 +38,7 @@ struct EmulatorProcess {
         retryMax: String = "5s"
     ) throws -> String {
         let secret = directory + "/client-secret"
-        FileManager.default.createFile(atPath: secret, contents: Data(info.clientSecret.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: secret, contents: Data(info.clientSecret.utf8), attributes: [.posixPermissions: 0o600])
         let text = info.keyrotdConfiguration(
             secretFile: secret,
             directory: directory,
