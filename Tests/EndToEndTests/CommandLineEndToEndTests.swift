@@ -44,6 +44,22 @@ extension EndToEnd {
             try await scenario.finish()
         }
 
+        @Test func theEmulatorWritesAConfigurationThatKeyrotdAccepts() async throws {
+            let directory = try testDirectory("write-config")
+            let emulator = try await EmulatorProcess.start(["--resources", "4", "--write-config", directory + "/generated/keyrotd.toml"], directory: directory)
+            #expect(emulator.info.resources.count == 4)
+            #expect(emulator.info.baseURL.hasPrefix("https://127.0.0.1:"))
+            let (status, out, errors) = try await ChildProcess.run(
+                Binaries.keyrotd, ["check", "--config", directory + "/generated/keyrotd.toml"], directory: directory, label: "check")
+            #expect(status == 0, "\(errors)")
+            #expect(out.contains("OK, 4 resources"))
+            var info = stat()
+            stat(directory + "/generated/emulator-client-secret", &info)
+            #expect(info.st_mode & 0o077 == 0)
+            await emulator.stop()
+            #expect(emulator.child.process.terminationStatus == 0)
+        }
+
         @Test func theDemoShowsRotationsWithinAMinute() async throws {
             let directory = try testDirectory("demo")
             let started = ContinuousClock.now
