@@ -60,6 +60,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libsystemd, for sd_notify and the journal.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // sd_notify, the watchdog and the journald log handler.
+        .target(
+            name: "Systemd",
+            dependencies: [
+                "CSystemd",
+                "KeyRotation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // A faithful ARM + Entra ID + ACS data-plane stand-in with fault injection.
         .target(
             name: "AzureEmulator",
@@ -78,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotd",
             dependencies: [
-                "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator",
+                "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

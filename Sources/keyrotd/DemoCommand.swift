@@ -54,7 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         let watcher = SecretWatcher(configuration: configuration, caFile: emulator.info.caFile)
         let limit = duration
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await Daemon.run(configuration: configuration, lock: lock, logger: logger) }
+            group.addTask { try await Daemon.run(configuration: configuration, configPath: configPath, lock: lock, logger: logger) }
             group.addTask { await watcher.run() }
             if limit > 0 {
                 group.addTask {

@@ -44,9 +44,9 @@ struct RotateCommand: AsyncParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let clock = SystemWallClock()
-        let runtime = try DaemonRuntime(configuration: configuration, clock: clock, logger: logger, only: Set(selected.map(\.name)))
+        let runtime = try await DaemonRuntime(configuration: configuration, clock: clock, logger: logger, only: Set(selected.map(\.name)))
         var failed = false
-        for rotator in runtime.rotators {
+        for rotator in await runtime.currentRotators {
             let before = await rotator.record.rotations
             var wake = await rotator.run(rotateNow: true)
             while wait, await rotator.record.rotations == before, await rotator.record.consecutiveFailures == 0 {

@@ -194,7 +194,7 @@ public struct ARMClient: Sendable {
                     response.status == 429 ? "ARM throttled the request; waiting as asked" : "ARM answered with a retryable error; retrying",
                     metadata: [
                         "http_status": "\(response.status)", "arm_error_code": .string(error.code), "keyrotd_retry_in_ms": "\(delay.milliseconds)",
-                        "attempt": "\(attempt)",
+                        "attempt": "\(attempt)", "keyrotd_event": .string(response.status == 429 ? "throttled" : "arm-retry"),
                     ]
                 )
                 try await sleep(delay)

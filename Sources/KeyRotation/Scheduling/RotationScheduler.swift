@@ -12,6 +12,8 @@ public actor RotationScheduler: Service {
         var running = false
         var rotateNow = false
         var removed = false
+        /// A rotator built from a changed configuration, swapped in when the running step ends.
+        var replacement: ResourceRotator?
     }
 
     private var entries: [String: Entry] = [:]
@@ -25,18 +27,25 @@ public actor RotationScheduler: Service {
     private var wakePending = false
     private var runningCount = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private var statuses: [String: ResourceStatus] = [:]
+    private var lastSummary = ""
+    private let hangAfter: Date?
 
     /// Creates a scheduler over `rotators`; each is first woken at once so interrupted steps resume.
     ///
-    /// - Parameter maximumSleep: wake at least this often (to feed a watchdog), or `nil` to sleep
-    ///   until the next due time.
+    /// - Parameters:
+    ///   - maximumSleep: wake at least this often (to feed a watchdog), or `nil` to sleep until the
+    ///     next due time.
+    ///   - hangAfter: a fault switch for tests only: at this instant the loop stops making progress,
+    ///     as a deadlocked scheduler would, so the watchdog path can be proven.
     public init(
         rotators: [ResourceRotator],
         clock: any WallClock,
         concurrency: Int,
         notifier: any DaemonNotifier,
         logger: Logger,
-        maximumSleep: Duration? = nil
+        maximumSleep: Duration? = nil,
+        hangAfter: Date? = nil
     ) {
         let now = clock.now()
         for rotator in rotators { entries[rotator.name] = Entry(rotator: rotator, wakeAt: now) }
@@ -45,6 +54,7 @@ public actor RotationScheduler: Service {
         self.notifier = notifier
         self.logger = logger
         self.maximumSleep = maximumSleep
+        self.hangAfter = hangAfter
     }
 
     /// Runs until graceful shutdown (or cancellation).
@@ -79,17 +89,34 @@ public actor RotationScheduler: Service {
         return unknown
     }
 
-    /// Replaces the set of resources (after a reload): new ones start, removed ones stop after their current step.
+    /// Replaces the set of resources (after a reload). New names start at once; removed ones stop after
+    /// their current step; a name whose rotator object changed gets the new one when it is not
+    /// working (in-flight steps are never disturbed). Passing the same rotator object keeps it as is.
     public func replace(rotators: [ResourceRotator], concurrency: Int) {
         self.concurrency = max(1, concurrency)
         let now = clock.now()
         let names = Set(rotators.map(\.name))
         for name in entries.keys where !names.contains(name) {
-            if entries[name]!.running { entries[name]!.removed = true } else { entries[name] = nil }
+            if entries[name]!.running {
+                entries[name]!.removed = true
+            } else {
+                entries[name] = nil
+                statuses[name] = nil
+            }
         }
-        for rotator in rotators where entries[rotator.name] == nil || entries[rotator.name]!.removed {
-            entries[rotator.name] = Entry(rotator: rotator, wakeAt: now)
+        for rotator in rotators {
+            guard let entry = entries[rotator.name], !entry.removed else {
+                entries[rotator.name] = Entry(rotator: rotator, wakeAt: now)
+                continue
+            }
+            if entry.rotator === rotator { continue }
+            if entry.running {
+                entries[rotator.name]!.replacement = rotator
+            } else {
+                entries[rotator.name] = Entry(rotator: rotator, wakeAt: now)
+            }
         }
+        publishStatus()
         wake()
     }
 
@@ -121,8 +148,13 @@ public actor RotationScheduler: Service {
                     let rotator = entry.rotator
                     group.addTask {
                         let next = await rotator.run(rotateNow: rotateNow)
-                        await self.finished(name, next: next)
+                        let record = await rotator.record
+                        await self.finished(name, next: next, record: record)
                     }
+                }
+                if let hangAfter, now >= hangAfter {
+                    logger.critical("test fault switch: the scheduler loop hangs now")
+                    await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
                 }
                 notifier.heartbeat()
                 notifyIfQuiet()
@@ -132,18 +164,40 @@ public actor RotationScheduler: Service {
         notifier.stopping()
     }
 
-    private func finished(_ name: String, next: Date) {
+    private func finished(_ name: String, next: Date, record: ResourceState) {
         runningCount -= 1
         guard var entry = entries[name] else { return }
         if entry.removed {
             entries[name] = nil
+            statuses[name] = nil
+        } else if let replacement = entry.replacement {
+            entries[name] = Entry(rotator: replacement, wakeAt: clock.now(), rotateNow: entry.rotateNow)
+            statuses[name] = ResourceStatus(name: name, record: record)
         } else {
             entry.running = false
             // An on-demand request that arrived while running wakes it again at once.
             entry.wakeAt = entry.rotateNow ? clock.now() : next
             entries[name] = entry
+            statuses[name] = ResourceStatus(name: name, record: record)
         }
+        publishStatus()
         wake()
+    }
+
+    /// Sends the one-line summary to the service manager when it changed.
+    private func publishStatus() {
+        let summary = ResourceStatus.summary(entries.keys.map { statuses[$0] ?? ResourceStatus(name: $0, record: nil) }, now: clock.now())
+        // Relative times change every second; only the parts that matter trigger an update.
+        let key = summary.replacingOccurrences(of: #" (in|ago) [0-9dhms]+"#, with: "", options: .regularExpression)
+            + (statuses.values.compactMap(\.nextDue).min().map { "\($0.timeIntervalSince1970)" } ?? "")
+        guard key != lastSummary else { return }
+        lastSummary = key
+        notifier.status(summary)
+    }
+
+    /// The current one-line summary (what `STATUS=` shows).
+    public var summary: String {
+        ResourceStatus.summary(entries.keys.map { statuses[$0] ?? ResourceStatus(name: $0, record: nil) }, now: clock.now())
     }
 
     private func nextWake() -> Date {

@@ -1,0 +1,40 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Reloads the configuration on SIGHUP (what `ExecReload=` sends), bracketed by `RELOADING=1` and
+/// `READY=1` so `systemctl reload` waits for it. The `reload` closure validates everything before
+/// applying anything; when it throws, the running configuration stays and the reason goes to the
+/// journal and to `STATUS=`.
+public struct ReloadService: Service {
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private let reload: @Sendable () async throws -> String
+    private let signals: UnixSignalsSequence
+
+    /// Creates the service. Create it before announcing readiness: from then on SIGHUP is trapped, so an
+    /// early `systemctl reload` cannot kill the daemon.
+    ///
+    /// - Parameter reload: applies a new configuration and returns the status line to show.
+    public init(notifier: SystemdNotifier, logger: Logger, reload: @escaping @Sendable () async throws -> String) async {
+        self.notifier = notifier
+        self.logger = logger
+        self.reload = reload
+        self.signals = await UnixSignalsSequence(trapping: .sighup)
+    }
+
+    public func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            notifier.reloading()
+            do {
+                let status = try await reload()
+                logger.notice("configuration reloaded", metadata: ["keyrotd_event": "config-reloaded"])
+                notifier.ready(status: status)
+            } catch {
+                logger.error(
+                    "configuration rejected; the running configuration stays in force: \(error)", metadata: ["keyrotd_event": "config-rejected"])
+                notifier.ready(status: "reload rejected, previous configuration kept: \(String(describing: error).prefix(200))")
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import CSystemd
+import Logging
+import ServiceLifecycle
+
+/// Pings systemd's watchdog at half of `WATCHDOG_USEC`, but only while the scheduler's
+/// ``ProgressBeacon`` is fresh: a hung scheduler stops the pings and systemd kills the daemon,
+/// instead of a timer keeping a dead daemon alive.
+public struct Watchdog: Service {
+    /// The watchdog period systemd asked for, or `nil` when the unit has no `WatchdogSec=`.
+    public static var interval: Duration? {
+        var usec: UInt64 = 0
+        guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
+        return .microseconds(Int64(usec))
+    }
+
+    private let notifier: SystemdNotifier
+    private let interval: Duration
+    private let logger: Logger
+
+    /// Creates the watchdog service for `interval`.
+    public init(notifier: SystemdNotifier, interval: Duration, logger: Logger) {
+        self.notifier = notifier
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var warned = false
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if notifier.beacon.age < interval {
+                notifier.watchdogPing()
+                warned = false
+            } else if !warned {
+                warned = true
+                logger.critical(
+                    "the scheduler has made no progress for \(notifier.beacon.age); withholding watchdog pings so systemd restarts keyrotd",
+                    metadata: ["keyrotd_event": "watchdog-stalled"])
+            }
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
+        }
+    }
+}
