@@ -95,6 +95,8 @@ public struct AtomicFileWriter: Sendable {
         if mkdir(directory, mode) != 0 && errno != EEXIST {
             throw FileSystemError("create directory", path: directory, errno: errno)
         }
+        // mkdir applies the umask (systemd units often set UMask=0077); the mode asked for is meant exactly.
+        if chmod(directory, mode) != 0 { throw FileSystemError("chmod", path: directory, errno: errno) }
     }
 
     private func step(_ name: String) throws {
