@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "AzureEmulatorTests", dependencies: ["AzureEmulator", "AzureClient"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AzureClient", "AzureEmulator", "KeyRotation", "SecretFiles"],
+            dependencies: ["AzureClient", "AzureEmulator", "KeyRotation", "SecretFiles", "Systemd"],
             swiftSettings: swiftSettings
         ),
     ]

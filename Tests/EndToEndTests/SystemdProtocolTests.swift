@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeyRotation
+import Systemd
 import Testing
 
 extension EndToEnd {
@@ -69,3 +70,75 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.SystemdProtocolTests {
+    /// A standalone systemd-journald (no PID 1 needed): started by the test when none runs, killed by PID after.
+    struct Journald {
+        let child: ChildProcess?
+
+        static func start(directory: String) async throws -> Journald {
+            if FileManager.default.fileExists(atPath: "/run/systemd/journal/socket"),
+                FileManager.default.fileExists(atPath: "/run/systemd/journal/io.systemd.journal")
+            {
+                return Journald(child: nil)  // the machine's own journald
+            }
+            let child = try ChildProcess("/lib/systemd/systemd-journald", [], directory: directory, label: "journald")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !FileManager.default.fileExists(atPath: "/run/systemd/journal/socket") {
+                guard ContinuousClock.now < deadline, child.process.isRunning else { throw TestFailure("journald did not start: \(child.stderr)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return Journald(child: child)
+        }
+
+        /// Entries of process `pid`, as `journalctl -o json` prints them.
+        func entries(pid: Int32, directory: String, extra: [String] = []) async throws -> [[String: Any]] {
+            let (status, out, errors) = try await ChildProcess.run(
+                "/usr/bin/journalctl", ["--no-pager", "-o", "json", "_PID=\(pid)"] + extra, directory: directory, label: "journalctl")
+            guard status == 0 else { throw TestFailure("journalctl failed: \(errors)") }
+            return out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+
+        func stop() async {
+            guard let child else { return }
+            child.signal(SIGTERM)
+            await child.wait(timeout: .seconds(10))
+            try? FileManager.default.removeItem(atPath: "/run/systemd/journal")
+        }
+    }
+
+    @Test(.enabled(if: getuid() == 0, "journald needs root")) func logsStructuredEntriesWithMessageIDsToJournald() async throws {
+        let scenario = try await Scenario("journal", emulatorArguments: [], resources: 2, every: "1s", grace: "200ms")
+        let journald = try await Journald.start(directory: scenario.directory)
+        let daemon = try ChildProcess(
+            Binaries.keyrotd, ["run", "--config", scenario.configPath, "--log", "journal"], directory: scenario.directory, label: "daemon")
+        try await scenario.wait(for: .seconds(30), "two rotations") { scenario.totalRotations() >= 2 }
+        daemon.signal(SIGTERM)
+        #expect(await daemon.wait(timeout: .seconds(20)) == 0)
+        try await Task.sleep(for: .milliseconds(500))  // journald writes asynchronously
+
+        let completed = try await journald.entries(pid: daemon.pid, directory: scenario.directory, extra: ["MESSAGE_ID=8e1fafb21f46457f894665d36f831258"])
+        #expect(completed.count >= 2)
+        let first = try #require(completed.first)
+        #expect(first["SYSLOG_IDENTIFIER"] as? String == "keyrotd")
+        #expect(first["PRIORITY"] as? String == "5")
+        #expect((first["KEYROTD_RESOURCE"] as? String)?.hasPrefix("acs-00") == true)
+        #expect(first["KEYROTD_KEY"] as? String == "primary")
+        #expect(first["KEYROTD_EVENT"] as? String == "rotation-completed")
+        #expect((first["CODE_FILE"] as? String)?.hasSuffix("ResourceRotator.swift") == true)
+        #expect(first["CODE_LINE"] != nil && first["CODE_FUNC"] != nil)
+
+        let all = try await journald.entries(pid: daemon.pid, directory: scenario.directory)
+        let ids = Set(all.compactMap { $0["MESSAGE_ID"] as? String })
+        for event in ["daemon-started", "rotation-started", "key-regenerated", "secret-published", "daemon-stopping"] {
+            #expect(ids.contains(MessageID.byEvent[event]!), "no \(event) entry")
+        }
+        #expect(all.contains { $0["ARM_REQUEST_ID"] != nil || $0["KEYROTD_FINGERPRINT"] != nil })
+        // Nothing secret in any field of any entry.
+        let dump = try JSONSerialization.data(withJSONObject: all)
+        try dump.write(to: URL(fileURLWithPath: scenario.directory + "/journal.json"))
+        await journald.stop()
+        try await scenario.finish()
+    }
+}
+
