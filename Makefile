@@ -1,13 +1,20 @@
 # keyrotd: `make demo` shows keys rotating against the built-in emulator; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps build demo test clean
+.PHONY: deps build release install demo test clean
 
 deps:
 	@scripts/install-deps.sh
 
 build: deps
 	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product keyrotd
+
+# Honours DESTDIR and PREFIX (default /usr/local).
+install: release
+	scripts/install.sh
 
 demo: deps
 	$(SWIFT) build --product keyrotd

@@ -154,7 +154,7 @@ public actor RotationScheduler: Service {
                 }
                 if let hangAfter, now >= hangAfter {
                     logger.critical("test fault switch: the scheduler loop hangs now")
-                    await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
+                    while true { try? await Task.sleep(for: .seconds(3600)) }
                 }
                 notifier.heartbeat()
                 notifyIfQuiet()

@@ -12,7 +12,7 @@ public struct ResourceStatus: Sendable, Codable, Equatable {
     public var publishedFingerprint: String?
     /// When the last rotation completed.
     public var lastRotation: Date?
-    /// When the next rotation is due (or the current wait ends).
+    /// When the resource is next worked on: the retry of a failed step, the end of grace, or the next rotation.
     public var nextDue: Date?
     /// Completed rotations.
     public var rotations: Int
@@ -31,7 +31,9 @@ public struct ResourceStatus: Sendable, Codable, Equatable {
         self.published = adopted ? record?.published.rawValue : nil
         self.publishedFingerprint = adopted ? record?.publishedKey?.value : nil
         self.lastRotation = record?.lastRotation
-        if case .grace(let until, _) = record?.step {
+        if let retryAt = record?.retryAt {
+            self.nextDue = retryAt
+        } else if case .grace(let until, _) = record?.step {
             self.nextDue = until
         } else {
             self.nextDue = record?.nextDue

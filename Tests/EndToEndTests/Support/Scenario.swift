@@ -69,16 +69,16 @@ final class Scenario: Sendable {
 
     /// Stops the emulator and asserts that no secret the scenario knows appears in any output, log or
     /// state file (the secret files themselves and the emulator's own info line excepted).
-    func finish() async throws {
+    func finish(extraSecrets: Set<String> = [], excluding extraExcluded: Set<String> = []) async throws {
         await consumer.close()
         await emulator.stop()
-        var secrets = await consumer.seenSecrets
+        var secrets = await consumer.seenSecrets.union(extraSecrets)
         secrets.insert(emulator.info.clientSecret)
         secrets.insert(emulator.info.readerClientSecret)
         let leaks = LeakScan.leaks(
             in: directory,
             secrets: secrets,
-            excluding: [configuration.daemon.secretsDirectory, emulator.child.stdoutPath, directory + "/client-secret"]
+            excluding: Set([configuration.daemon.secretsDirectory, emulator.child.stdoutPath, directory + "/client-secret"]).union(extraExcluded)
         )
         #expect(leaks.isEmpty, "\(leaks)")
     }

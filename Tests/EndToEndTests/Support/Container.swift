@@ -1,0 +1,65 @@
+import Foundation
+import Glibc
+
+/// A real systemd as PID 1 in `systemd-nspawn -D / --volatile=yes` (the host's /usr, an empty /etc
+/// and /var), booted for one test and powered off after it. Never started any other way: outside
+/// nspawn, systemd would take over the machine's cgroups.
+struct Container {
+    let nspawn: ChildProcess
+    let pid1: Int32
+    let directory: String
+
+    static func boot(name: String, binds: [String], directory: String) async throws -> Container {
+        let arguments =
+            ["--register=no", "--keep-unit", "--console=passive", "--machine=\(name)", "-D", "/", "--volatile=yes"]
+            + binds.map { "--bind-ro=\($0)" } + ["--boot", "--", "systemd.firstboot=off"]
+        let nspawn = try ChildProcess("/usr/bin/systemd-nspawn", arguments, directory: directory, label: "nspawn")
+        let deadline = ContinuousClock.now + .seconds(30)
+        var pid1: Int32?
+        while ContinuousClock.now < deadline, nspawn.process.isRunning {
+            if pid1 == nil, let children = try? String(contentsOfFile: "/proc/\(nspawn.pid)/task/\(nspawn.pid)/children", encoding: .utf8) {
+                pid1 = children.split(separator: " ").first.flatMap { Int32($0) }
+            }
+            if let pid1 {
+                let container = Container(nspawn: nspawn, pid1: pid1, directory: directory)
+                let (_, state, _) = try await container.run(["systemctl", "is-system-running"])
+                if state.hasPrefix("running") || state.hasPrefix("degraded") { return container }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("the container did not boot: \(nspawn.stdout.suffix(2000))")
+    }
+
+    /// Runs a command inside the container (all its namespaces).
+    @discardableResult
+    func run(_ command: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String, String) {
+        try await ChildProcess.run("/usr/bin/nsenter", ["-t", String(pid1), "-a"] + command, directory: directory, label: "nsenter", timeout: timeout)
+    }
+
+    /// `systemctl show -p PROPERTY --value`.
+    func property(_ name: String, unit: String = "keyrotd.service") async throws -> String {
+        try await run(["systemctl", "show", unit, "-p", name, "--value"]).1.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Powers the container off and removes the cgroups nspawn leaves behind.
+    func powerOff() async {
+        _ = try? await run(["systemctl", "poweroff"], timeout: .seconds(10))
+        if await nspawn.wait(timeout: .seconds(20)) != 0 { kill(pid1, SIGKILL) }
+        for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            for leftover in ["payload", "supervisor"] {
+                Self.removeEmptyCgroup("/sys/fs/cgroup/\(hierarchy)/\(leftover)")
+            }
+        }
+    }
+
+    private static func removeEmptyCgroup(_ path: String) {
+        guard let children = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        for child in children {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path + "/" + child, isDirectory: &isDirectory), isDirectory.boolValue {
+                removeEmptyCgroup(path + "/" + child)
+            }
+        }
+        rmdir(path)
+    }
+}

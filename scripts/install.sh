@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs keyrotd: the binary, the systemd unit, sysusers and tmpfiles snippets, the journal catalog
+# and (if none exists yet) the example configuration. Honours DESTDIR and PREFIX (default /usr/local).
+# KEYROTD_BIN picks the binary (default: the release build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
+BIN=${KEYROTD_BIN:-.build/release/keyrotd}
+[ -x "$BIN" ] || { echo "no keyrotd binary at $BIN; run: swift build -c release" >&2; exit 1; }
+
+install -D -m 0755 "$BIN" "$DESTDIR$PREFIX/bin/keyrotd"
+unit=$(mktemp)
+trap 'rm -f "$unit"' EXIT
+sed "s|/usr/local/bin/keyrotd|$PREFIX/bin/keyrotd|g" systemd/keyrotd.service > "$unit"
+install -D -m 0644 "$unit" "$DESTDIR$PREFIX/lib/systemd/system/keyrotd.service"
+install -D -m 0644 systemd/keyrotd.sysusers "$DESTDIR$PREFIX/lib/sysusers.d/keyrotd.conf"
+install -D -m 0644 systemd/keyrotd.tmpfiles "$DESTDIR$PREFIX/lib/tmpfiles.d/keyrotd.conf"
+install -D -m 0644 systemd/keyrotd.catalog "$DESTDIR$PREFIX/lib/systemd/catalog/keyrotd.catalog"
+install -d -m 0755 "$DESTDIR/etc/keyrotd"
+[ -e "$DESTDIR/etc/keyrotd/keyrotd.toml" ] || install -m 0644 config/keyrotd.toml "$DESTDIR/etc/keyrotd/keyrotd.toml"
+
+# On the live system, create the user and directories and register the catalog and the unit.
+if [ -z "$DESTDIR" ] && [ "$(id -u)" -eq 0 ]; then
+    systemd-sysusers "$PREFIX/lib/sysusers.d/keyrotd.conf"
+    systemd-tmpfiles --create "$PREFIX/lib/tmpfiles.d/keyrotd.conf"
+    journalctl --update-catalog
+    if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+    echo "installed; put the service principal's secret in /etc/keyrotd/client-secret (mode 0600), edit /etc/keyrotd/keyrotd.toml, then: systemctl enable --now keyrotd"
+fi
