@@ -10,7 +10,7 @@ extension EndToEnd {
     @Suite(.serialized)
     struct SystemdProtocolTests {
         @Test func speaksTheNotifyProtocolThroughStartReloadWatchdogAndStop() async throws {
-            let scenario = try await Scenario("notify", emulatorArguments: [], resources: 2, every: "2s", grace: "300ms")
+            let scenario = try await Scenario("notify", emulatorArguments: [], resources: 3, every: "2s", grace: "300ms", configured: 2)
             let listener = try NotifyListener(directory: scenario.directory)
             defer { listener.stop() }
             let daemon = try ChildProcess(
@@ -32,10 +32,18 @@ extension EndToEnd {
             let reloaded = try await listener.waitFor("READY=1", after: reloading)
             #expect(listener.received[reloaded].1.contains("STATUS=configuration reloaded"))
 
+            // A resource added by reload starts at once.
+            let third = scenario.configuration.daemon.secretsDirectory + "/acs-003.conn"
+            #expect(!FileManager.default.fileExists(atPath: third))
+            _ = try scenario.emulator.writeConfiguration(every: "2s", grace: "400ms")
+            daemon.signal(SIGHUP)
+            _ = try await listener.waitFor("STATUS=configuration reloaded; 3 resources", after: reloaded + 1)
+            try await scenario.wait(for: .seconds(20), "the added resource to be published") { FileManager.default.fileExists(atPath: third) }
+
             // A broken file: the old configuration keeps running and STATUS says why.
             try (original + "\n[daemon]\nbroken = true\n").write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)
-            let rejected = try await listener.waitFor("READY=1", after: reloaded + 1)
+            let rejected = try await listener.waitFor("reload rejected", after: reloaded + 1)
             #expect(listener.received[rejected].1.contains("reload rejected, previous configuration kept"))
             let rotationsBefore = scenario.totalRotations()
             try await scenario.wait(for: .seconds(20), "rotations after a rejected reload") { scenario.totalRotations() > rotationsBefore }
@@ -48,6 +56,20 @@ extension EndToEnd {
                 #expect(!message.contains("accesskey="))
             }
             try await scenario.finish()
+        }
+
+        @Test func aFatalStartErrorIsReportedWithERRNO() async throws {
+            let directory = try testDirectory("errno")
+            let listener = try NotifyListener(directory: directory)
+            defer { listener.stop() }
+            try "[daemon]\nconcurrency = 0\n".write(toFile: directory + "/keyrotd.toml", atomically: true, encoding: .utf8)
+            let daemon = try ChildProcess(
+                Binaries.keyrotd, ["run", "--config", directory + "/keyrotd.toml"], directory: directory, label: "daemon",
+                environment: ["NOTIFY_SOCKET": listener.path])
+            #expect(await daemon.wait() == 1)
+            let index = try await listener.waitFor("ERRNO=22")
+            #expect(listener.received[index].1.contains("STATUS=configuration rejected"))
+            #expect(daemon.stderr.contains("keyrotd.toml:2: error: daemon.concurrency"))
         }
 
         @Test func aHungSchedulerStopsTheWatchdogPings() async throws {

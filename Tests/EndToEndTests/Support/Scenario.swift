@@ -16,10 +16,14 @@ final class Scenario: Sendable {
     let consumer: Consumer
     private let children = Mutex<[ChildProcess]>([])
 
-    init(_ name: String, emulatorArguments: [String], resources: Int, every: String, grace: String, requestTimeout: String = "30s") async throws {
+    /// - Parameter configured: how many of the emulator's resources the configuration names (all by default).
+    init(
+        _ name: String, emulatorArguments: [String], resources: Int, every: String, grace: String, requestTimeout: String = "30s",
+        configured: Int? = nil
+    ) async throws {
         directory = try testDirectory(name)
         emulator = try await EmulatorProcess.start(["--resources", String(resources)] + emulatorArguments, directory: directory)
-        configPath = try emulator.writeConfiguration(every: every, grace: grace, requestTimeout: requestTimeout)
+        configPath = try emulator.writeConfiguration(every: every, grace: grace, resources: configured, requestTimeout: requestTimeout)
         let configuration = try ConfigurationLoader().load(path: configPath).0
         let files = configuration.resources.map { configuration.daemon.secretsDirectory + "/" + $0.output }
         self.configuration = configuration
