@@ -32,7 +32,9 @@ public struct ReloadService: Service {
                 notifier.ready(status: status)
             } catch {
                 logger.error(
-                    "configuration rejected; the running configuration stays in force: \(error)", metadata: ["keyrotd_event": "config-rejected"])
+                    "configuration rejected; the running configuration stays in force: \(error)",
+                    metadata: ["keyrotd_event": "config-rejected"]
+                )
                 notifier.ready(status: "reload rejected, previous configuration kept: \(String(describing: error).prefix(200))")
             }
         }

@@ -34,7 +34,8 @@ public struct Watchdog: Service {
                 warned = true
                 logger.critical(
                     "the scheduler has made no progress for \(notifier.beacon.age); withholding watchdog pings so systemd restarts keyrotd",
-                    metadata: ["keyrotd_event": "watchdog-stalled"])
+                    metadata: ["keyrotd_event": "watchdog-stalled"]
+                )
             }
             _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
         }

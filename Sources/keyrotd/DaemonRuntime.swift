@@ -18,7 +18,10 @@ actor DaemonRuntime {
     private var rotators: [String: (ResourceConfiguration, ResourceRotator)] = [:]
 
     init(
-        configuration: Configuration, clock: any WallClock, logger: Logger, only names: Set<String>? = nil,
+        configuration: Configuration,
+        clock: any WallClock,
+        logger: Logger,
+        only names: Set<String>? = nil,
         progress: @Sendable (Int) -> Void = { _ in }
     ) async throws {
         self.configuration = configuration
@@ -31,7 +34,14 @@ actor DaemonRuntime {
         var selected = configuration
         selected.resources = configuration.resources.filter { names?.contains($0.name) ?? true }
         let (clients, rotators) = try await Self.build(
-            selected, previous: ([:], [:]), transport: transport, store: store, clock: clock, logger: logger, progress: progress)
+            selected,
+            previous: ([:], [:]),
+            transport: transport,
+            store: store,
+            clock: clock,
+            logger: logger,
+            progress: progress
+        )
         self.clients = clients
         self.rotators = rotators
     }
@@ -49,7 +59,13 @@ actor DaemonRuntime {
             throw ReloadRefused(reason: "state_dir, secrets_dir and tls_ca_file take effect only after a restart")
         }
         let (clients, rotators) = try await Self.build(
-            next, previous: (self.clients, self.rotators), transport: transport, store: store, clock: clock, logger: logger)
+            next,
+            previous: (self.clients, self.rotators),
+            transport: transport,
+            store: store,
+            clock: clock,
+            logger: logger
+        )
         self.configuration = next
         self.clients = clients
         self.rotators = rotators
@@ -64,7 +80,11 @@ actor DaemonRuntime {
     private static func build(
         _ configuration: Configuration,
         previous: ([String: (CredentialConfiguration, ARMClient)], [String: (ResourceConfiguration, ResourceRotator)]),
-        transport: AsyncHTTPClientTransport, store: JSONStateStore, clock: any WallClock, logger: Logger, progress: @Sendable (Int) -> Void = { _ in }
+        transport: AsyncHTTPClientTransport,
+        store: JSONStateStore,
+        clock: any WallClock,
+        logger: Logger,
+        progress: @Sendable (Int) -> Void = { _ in }
     ) async throws -> ([String: (CredentialConfiguration, ARMClient)], [String: (ResourceConfiguration, ResourceRotator)]) {
         let daemon = configuration.daemon
         var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
@@ -75,11 +95,21 @@ actor DaemonRuntime {
             }
             guard case .servicePrincipalSecret(let file) = credential.kind else { continue }
             let tokens = ClientSecretCredential(
-                tenant: credential.tenant, clientID: credential.clientID, secretFile: file, authorityHost: credential.authorityHost,
-                transport: transport, timeout: daemon.requestTimeout)
+                tenant: credential.tenant,
+                clientID: credential.clientID,
+                secretFile: file,
+                authorityHost: credential.authorityHost,
+                transport: transport,
+                timeout: daemon.requestTimeout
+            )
             let client = ARMClient(
-                endpoint: credential.armEndpoint, scope: credential.scope, credential: tokens, transport: transport,
-                timeout: daemon.requestTimeout, logger: logger)
+                endpoint: credential.armEndpoint,
+                scope: credential.scope,
+                credential: tokens,
+                transport: transport,
+                timeout: daemon.requestTimeout,
+                logger: logger
+            )
             clients[name] = (credential, client)
         }
         var rotators: [String: (ResourceConfiguration, ResourceRotator)] = [:]
@@ -92,44 +122,18 @@ actor DaemonRuntime {
                 continue
             }
             let rotator = try ResourceRotator(
-                name: resource.name, resourceID: resource.id, policy: policy,
+                name: resource.name,
+                resourceID: resource.id,
+                policy: policy,
                 provider: ACSKeyProvider(client: client, id: resource.id, apiVersion: resource.apiVersion),
                 publisher: try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory),
-                store: store, clock: clock, logger: logger)
+                store: store,
+                clock: clock,
+                logger: logger
+            )
             rotators[resource.name] = (resource, rotator)
             if index % 1000 == 999 { progress(index + 1) }
         }
         return (clients, rotators)
-    }
-}
-
-/// A reload that cannot be applied while running.
-struct ReloadRefused: Error, CustomStringConvertible {
-    var reason: String
-    var description: String { "reload refused: \(reason)" }
-}
-
-/// Logging set-up shared by the commands.
-enum LogSetup {
-    /// Where log lines go.
-    enum Target: String, CaseIterable {
-        /// The journal when standard error is connected to it (a systemd service), else standard error.
-        case auto
-        /// Always the journal (falls back to standard error per line if journald refuses).
-        case journal
-        /// Always standard error.
-        case stderr
-    }
-
-    /// Sends swift-log output to `target` at `level`.
-    static func bootstrap(level: String, target: Target = .stderr) {
-        let parsed = Logger.Level(rawValue: level) ?? .info
-        let journal = target == .journal || (target == .auto && JournalLogHandler.stderrIsJournal)
-        LoggingSystem.bootstrap { label in
-            if journal { return JournalLogHandler(identifier: "keyrotd", logLevel: parsed) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = parsed
-            return handler
-        }
     }
 }

@@ -46,11 +46,18 @@ extension EndToEnd {
 
         @Test func theEmulatorWritesAConfigurationThatKeyrotdAccepts() async throws {
             let directory = try testDirectory("write-config")
-            let emulator = try await EmulatorProcess.start(["--resources", "4", "--write-config", directory + "/generated/keyrotd.toml"], directory: directory)
+            let emulator = try await EmulatorProcess.start(
+                ["--resources", "4", "--write-config", directory + "/generated/keyrotd.toml"],
+                directory: directory
+            )
             #expect(emulator.info.resources.count == 4)
             #expect(emulator.info.baseURL.hasPrefix("https://127.0.0.1:"))
             let (status, out, errors) = try await ChildProcess.run(
-                Binaries.keyrotd, ["check", "--config", directory + "/generated/keyrotd.toml"], directory: directory, label: "check")
+                Binaries.keyrotd,
+                ["check", "--config", directory + "/generated/keyrotd.toml"],
+                directory: directory,
+                label: "check"
+            )
             #expect(status == 0, "\(errors)")
             #expect(out.contains("OK, 4 resources"))
             var info = stat()

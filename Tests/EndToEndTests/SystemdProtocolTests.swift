@@ -14,8 +14,12 @@ extension EndToEnd {
             let listener = try NotifyListener(directory: scenario.directory)
             defer { listener.stop() }
             let daemon = try ChildProcess(
-                Binaries.keyrotd, ["run", "--config", scenario.configPath, "--log", "stderr"], directory: scenario.directory, label: "daemon",
-                environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000"])
+                Binaries.keyrotd,
+                ["run", "--config", scenario.configPath, "--log", "stderr"],
+                directory: scenario.directory,
+                label: "daemon",
+                environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000"]
+            )
             let ready = try await listener.waitFor("READY=1")
             #expect(listener.received[ready].1.contains("STATUS=2 resources"))
             _ = try await listener.waitFor("WATCHDOG=1", after: ready)
@@ -24,7 +28,11 @@ extension EndToEnd {
 
             // A valid change: one resource more is not possible (the emulator has 2), so change grace.
             let original = try String(contentsOfFile: scenario.configPath, encoding: .utf8)
-            try original.replacingOccurrences(of: "grace = \"300ms\"", with: "grace = \"400ms\"").write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
+            try original.replacingOccurrences(of: "grace = \"300ms\"", with: "grace = \"400ms\"").write(
+                toFile: scenario.configPath,
+                atomically: true,
+                encoding: .utf8
+            )
             let before = listener.received.count
             daemon.signal(SIGHUP)
             let reloading = try await listener.waitFor("RELOADING=1", after: before)
@@ -64,8 +72,12 @@ extension EndToEnd {
             defer { listener.stop() }
             try "[daemon]\nconcurrency = 0\n".write(toFile: directory + "/keyrotd.toml", atomically: true, encoding: .utf8)
             let daemon = try ChildProcess(
-                Binaries.keyrotd, ["run", "--config", directory + "/keyrotd.toml"], directory: directory, label: "daemon",
-                environment: ["NOTIFY_SOCKET": listener.path])
+                Binaries.keyrotd,
+                ["run", "--config", directory + "/keyrotd.toml"],
+                directory: directory,
+                label: "daemon",
+                environment: ["NOTIFY_SOCKET": listener.path]
+            )
             #expect(await daemon.wait() == 1)
             let index = try await listener.waitFor("ERRNO=22")
             #expect(listener.received[index].1.contains("STATUS=configuration rejected"))
@@ -77,8 +89,12 @@ extension EndToEnd {
             let listener = try NotifyListener(directory: scenario.directory)
             defer { listener.stop() }
             let daemon = try ChildProcess(
-                Binaries.keyrotd, ["run", "--config", scenario.configPath, "--log", "stderr"], directory: scenario.directory, label: "daemon",
-                environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "600000", "KEYROTD_TEST_FAULT_HANG_SCHEDULER_AFTER": "2"])
+                Binaries.keyrotd,
+                ["run", "--config", scenario.configPath, "--log", "stderr"],
+                directory: scenario.directory,
+                label: "daemon",
+                environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "600000", "KEYROTD_TEST_FAULT_HANG_SCHEDULER_AFTER": "2"]
+            )
             _ = try await listener.waitFor("WATCHDOG=1")
             try await Task.sleep(for: .seconds(4))
             let pings = listener.received.filter { $0.1 == "WATCHDOG=1" }.map(\.0)
@@ -116,7 +132,11 @@ extension EndToEnd.SystemdProtocolTests {
         /// Entries of process `pid`, as `journalctl -o json` prints them.
         func entries(pid: Int32, directory: String, extra: [String] = []) async throws -> [[String: Any]] {
             let (status, out, errors) = try await ChildProcess.run(
-                "/usr/bin/journalctl", ["--no-pager", "-o", "json", "_PID=\(pid)"] + extra, directory: directory, label: "journalctl")
+                "/usr/bin/journalctl",
+                ["--no-pager", "-o", "json", "_PID=\(pid)"] + extra,
+                directory: directory,
+                label: "journalctl"
+            )
             guard status == 0 else { throw TestFailure("journalctl failed: \(errors)") }
             return out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         }
@@ -133,13 +153,21 @@ extension EndToEnd.SystemdProtocolTests {
         let scenario = try await Scenario("journal", emulatorArguments: [], resources: 2, every: "1s", grace: "200ms")
         let journald = try await Journald.start(directory: scenario.directory)
         let daemon = try ChildProcess(
-            Binaries.keyrotd, ["run", "--config", scenario.configPath, "--log", "journal"], directory: scenario.directory, label: "daemon")
+            Binaries.keyrotd,
+            ["run", "--config", scenario.configPath, "--log", "journal"],
+            directory: scenario.directory,
+            label: "daemon"
+        )
         try await scenario.wait(for: .seconds(30), "two rotations") { scenario.totalRotations() >= 2 }
         daemon.signal(SIGTERM)
         #expect(await daemon.wait(timeout: .seconds(20)) == 0)
         try await Task.sleep(for: .milliseconds(500))  // journald writes asynchronously
 
-        let completed = try await journald.entries(pid: daemon.pid, directory: scenario.directory, extra: ["MESSAGE_ID=8e1fafb21f46457f894665d36f831258"])
+        let completed = try await journald.entries(
+            pid: daemon.pid,
+            directory: scenario.directory,
+            extra: ["MESSAGE_ID=8e1fafb21f46457f894665d36f831258"]
+        )
         #expect(completed.count >= 2)
         let first = try #require(completed.first)
         #expect(first["SYSLOG_IDENTIFIER"] as? String == "keyrotd")
@@ -163,4 +191,3 @@ extension EndToEnd.SystemdProtocolTests {
         try await scenario.finish()
     }
 }
-

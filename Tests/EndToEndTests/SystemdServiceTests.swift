@@ -51,19 +51,29 @@ extension EndToEnd {
             var root = URL(fileURLWithPath: #filePath)
             for _ in 0..<3 { root.deleteLastPathComponent() }
             let install = try ChildProcess(
-                root.path + "/scripts/install.sh", [], directory: scenario.directory, label: "install",
-                environment: ["DESTDIR": stage, "PREFIX": "/usr/local", "KEYROTD_BIN": Binaries.keyrotd])
+                root.path + "/scripts/install.sh",
+                [],
+                directory: scenario.directory,
+                label: "install",
+                environment: ["DESTDIR": stage, "PREFIX": "/usr/local", "KEYROTD_BIN": Binaries.keyrotd]
+            )
             #expect(await install.wait() == 0, "\(install.stderr)")
             let etc = stage + "/etc/keyrotd"
             let info = scenario.emulator.info
             let view = EmulatorInfoView(tenant: info.tenant, clientID: info.clientID, baseURL: info.baseURL, resources: info.resources)
             try serviceConfiguration(view, every: "3s").write(toFile: etc + "/keyrotd.toml", atomically: true, encoding: .utf8)
-            _ = FileManager.default.createFile(atPath: etc + "/client-secret", contents: Data(info.clientSecret.utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(
+                atPath: etc + "/client-secret",
+                contents: Data(info.clientSecret.utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
             try FileManager.default.copyItem(atPath: info.caFile!, toPath: etc + "/emulator-ca.pem")
 
             let container = try await Container.boot(
-                name: "keyrotd-e2e", binds: ["/opt/swift", "/etc/ssl", "\(stage)/usr/local:/usr/local", "\(etc):/etc/keyrotd"],
-                directory: scenario.directory)
+                name: "keyrotd-e2e",
+                binds: ["/opt/swift", "/etc/ssl", "\(stage)/usr/local:/usr/local", "\(etc):/etc/keyrotd"],
+                directory: scenario.directory
+            )
             var secrets: Set<String> = []
             do {
                 try await exercise(container, etc: etc, view: view, secrets: &secrets)
@@ -105,8 +115,11 @@ extension EndToEnd {
             #expect(stateMode.trimmingCharacters(in: .whitespacesAndNewlines) == "700")
             for name in ["acs-001", "acs-002"] {
                 let (_, text, _) = try await ChildProcess.run(
-                    "/usr/bin/nsenter", ["-t", String(c.pid1), "-a", "cat", "/var/lib/keyrotd/secrets/\(name).conn"], directory: c.directory,
-                    label: "nsenter-secret")
+                    "/usr/bin/nsenter",
+                    ["-t", String(c.pid1), "-a", "cat", "/var/lib/keyrotd/secrets/\(name).conn"],
+                    directory: c.directory,
+                    label: "nsenter-secret"
+                )
                 if let key = text.split(separator: "=").last { secrets.insert(String(key).trimmingCharacters(in: .whitespacesAndNewlines)) }
             }
 

@@ -23,7 +23,11 @@ extension EndToEnd {
         func verifyPrintsNothing() async throws {
             let (directory, path) = try stagedUnit()
             let (status, out, errors) = try await ChildProcess.run(
-                "/usr/bin/systemd-analyze", ["verify", "--man=no", path], directory: directory, label: "verify")
+                "/usr/bin/systemd-analyze",
+                ["verify", "--man=no", path],
+                directory: directory,
+                label: "verify"
+            )
             #expect(status == 0)
             #expect(out.isEmpty && errors.isEmpty, "systemd-analyze verify said: \(out)\(errors)")
         }
@@ -34,7 +38,11 @@ extension EndToEnd {
         func securityExposureStaysAt1Point1OrBelow() async throws {
             let (directory, path) = try stagedUnit()
             let (status, out, errors) = try await ChildProcess.run(
-                "/usr/bin/systemd-analyze", ["security", "--offline=yes", "--threshold=11", path], directory: directory, label: "security")
+                "/usr/bin/systemd-analyze",
+                ["security", "--offline=yes", "--threshold=11", path],
+                directory: directory,
+                label: "security"
+            )
             #expect(status == 0, "\(out)\(errors)")
             let overall = out.split(separator: "\n").first { $0.contains("Overall exposure level") }
             #expect(overall != nil)

@@ -149,6 +149,18 @@ struct RotationMachineTests {
             var action = machine.resume(now: world.now, fileIntact: false)
             var lastDigest: KeyFingerprint?
             var steps = 0
+            func fileIntact() -> Bool { world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil }
+            /// A crash: a new process starts from the last durable record, with nothing in memory.
+            func restartFromRecord() {
+                machine = RotationMachine(
+                    record: persisted,
+                    resourceID: "/x",
+                    policy: policy,
+                    now: world.now,
+                    random: SplitMix64(seed: random.next())
+                )
+                action = machine.resume(now: world.now, fileIntact: fileIntact())
+            }
             while machine.record.rotations < 4 && steps < 2000 {
                 steps += 1
                 persisted = machine.record  // recorded before acting
@@ -156,15 +168,7 @@ struct RotationMachineTests {
                 let crashAfter = !crashBefore && chance(0.08)
                 let fail = !crashBefore && !crashAfter && chance(0.08)
                 if crashBefore {
-                    machine = RotationMachine(
-                        record: persisted,
-                        resourceID: "/x",
-                        policy: policy,
-                        now: world.now,
-                        random: SplitMix64(seed: random.next())
-                    )
-                    let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
-                    action = machine.resume(now: world.now, fileIntact: intact)
+                    restartFromRecord()
                     continue
                 }
                 switch action {
@@ -176,8 +180,7 @@ struct RotationMachineTests {
                     } else {
                         world.now = max(world.now, until).addingTimeInterval(chance(0.5) ? Double(random.next() % 100) : 0)
                     }
-                    let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
-                    action = machine.resume(now: world.now, fileIntact: intact, rotateNow: chance(0.1))
+                    action = machine.resume(now: world.now, fileIntact: fileIntact(), rotateNow: chance(0.1))
                     continue
                 case .listKeys:
                     if fail {
@@ -210,15 +213,7 @@ struct RotationMachineTests {
                     action = machine.published(material, fileDigest: lastDigest!, now: world.now)
                 }
                 if crashAfter {
-                    machine = RotationMachine(
-                        record: persisted,
-                        resourceID: "/x",
-                        policy: policy,
-                        now: world.now,
-                        random: SplitMix64(seed: random.next())
-                    )
-                    let intact = world.file.map { KeyFingerprint(of: $0.key) } == lastDigest && lastDigest != nil
-                    action = machine.resume(now: world.now, fileIntact: intact)
+                    restartFromRecord()
                 }
             }
             #expect(world.violations.isEmpty, "\(world.violations)")

@@ -47,7 +47,7 @@ public actor ResourceRotator {
         self.clock = clock
         self.logger = logger
         if let step = record?.step, step != .idle {
-            logger.notice("resuming interrupted step", metadata: ["keyrotd_step": .string(step.name)])
+            logger.notice("resuming interrupted step", metadata: ["keyrotd_step": .string(step.name), "keyrotd_event": "resumed"])
         }
     }
 
@@ -134,8 +134,6 @@ public actor ResourceRotator {
                 )
             case .fileRepairNeeded:
                 logger.warning("secret file is missing or was changed on disk; rewriting it from the live keys", metadata: metadata)
-            case .resumed(let step):
-                logger.notice("resuming interrupted step \(step)", metadata: metadata)
             case .failed(let message, let failures):
                 metadata["keyrotd_failures"] = .stringConvertible(failures)
                 if let retry = machine.record.retryAt {
@@ -155,7 +153,6 @@ public actor ResourceRotator {
         case .rotationCompleted: return "rotation-completed"
         case .driftDetected: return "drift-detected"
         case .fileRepairNeeded: return "file-repair"
-        case .resumed: return "resumed"
         case .failed: return "rotation-failed"
         }
     }

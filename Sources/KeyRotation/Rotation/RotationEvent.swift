@@ -12,8 +12,6 @@ public enum RotationEvent: Sendable, Equatable {
     case driftDetected(KeySlot, expected: KeyFingerprint?, actual: KeyFingerprint)
     /// The secret file was missing or changed on disk and is being rewritten from the live keys.
     case fileRepairNeeded
-    /// Resumed after a restart from an interrupted step.
-    case resumed(step: String)
     /// A step failed; it is retried at the time given.
     case failed(message: String, failures: Int)
 }

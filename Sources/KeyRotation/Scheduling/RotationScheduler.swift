@@ -188,7 +188,8 @@ public actor RotationScheduler: Service {
     private func publishStatus() {
         let summary = ResourceStatus.summary(entries.keys.map { statuses[$0] ?? ResourceStatus(name: $0, record: nil) }, now: clock.now())
         // Relative times change every second; only the parts that matter trigger an update.
-        let key = summary.replacingOccurrences(of: #" (in|ago) [0-9dhms]+"#, with: "", options: .regularExpression)
+        let key =
+            summary.replacingOccurrences(of: #" (in|ago) [0-9dhms]+"#, with: "", options: .regularExpression)
             + (statuses.values.compactMap(\.nextDue).min().map { "\($0.timeIntervalSince1970)" } ?? "")
         guard key != lastSummary else { return }
         lastSummary = key

@@ -33,7 +33,13 @@ struct Container {
     /// Runs a command inside the container (all its namespaces).
     @discardableResult
     func run(_ command: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String, String) {
-        try await ChildProcess.run("/usr/bin/nsenter", ["-t", String(pid1), "-a"] + command, directory: directory, label: "nsenter", timeout: timeout)
+        try await ChildProcess.run(
+            "/usr/bin/nsenter",
+            ["-t", String(pid1), "-a"] + command,
+            directory: directory,
+            label: "nsenter",
+            timeout: timeout
+        )
     }
 
     /// `systemctl show -p PROPERTY --value`.

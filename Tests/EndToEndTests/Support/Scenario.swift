@@ -18,7 +18,12 @@ final class Scenario: Sendable {
 
     /// - Parameter configured: how many of the emulator's resources the configuration names (all by default).
     init(
-        _ name: String, emulatorArguments: [String], resources: Int, every: String, grace: String, requestTimeout: String = "30s",
+        _ name: String,
+        emulatorArguments: [String],
+        resources: Int,
+        every: String,
+        grace: String,
+        requestTimeout: String = "30s",
         configured: Int? = nil
     ) async throws {
         directory = try testDirectory(name)

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import KeyRotation
+import Logging
+import SecretFiles
+import ServiceLifecycle
+import Systemd
+
+/// The daemon's life: rotators under a scheduler, a reload service and a watchdog, under a service group.
+enum Daemon {
+    static func run(
+        configuration: Configuration,
+        configPath: String,
+        lock: InstanceLock,
+        logger: Logger,
+        notifier: SystemdNotifier = SystemdNotifier()
+    ) async throws {
+        let clock = SystemWallClock()
+        let runtime: DaemonRuntime
+        do {
+            runtime = try await DaemonRuntime(configuration: configuration, clock: clock, logger: logger) { loaded in
+                notifier.extendTimeout(.seconds(10))
+                notifier.status("loading state: \(loaded) of \(configuration.resources.count) resources")
+            }
+        } catch {
+            logger.critical("cannot start: \(error)")
+            notifier.failed(errno: EIO, status: "cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        let watchdogInterval = Watchdog.interval
+        let scheduler = RotationScheduler(
+            rotators: await runtime.currentRotators,
+            clock: clock,
+            concurrency: configuration.daemon.concurrency,
+            notifier: notifier,
+            logger: logger,
+            maximumSleep: watchdogInterval.map { $0 / 4 },
+            hangAfter: TestFaults.schedulerHangAfter
+        )
+        let reload = await ReloadService(notifier: notifier, logger: logger) {
+            let rotators = try await runtime.reload(path: configPath)
+            let next = await runtime.configuration
+            await scheduler.replace(rotators: rotators, concurrency: next.daemon.concurrency)
+            return "configuration reloaded; " + (await scheduler.summary)
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let watchdogInterval {
+            services.append(.init(service: Watchdog(notifier: notifier, interval: watchdogInterval, logger: logger)))
+        }
+        services.append(.init(service: reload))
+        services.append(.init(service: scheduler))
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        logger.notice(
+            "keyrotd started",
+            metadata: [
+                "keyrotd_event": "daemon-started", "keyrotd_resources": "\(configuration.resources.count)",
+                "keyrotd_config": .string(configuration.sourcePath),
+            ]
+        )
+        notifier.ready(status: "\(configuration.resources.count) resources; starting")
+        try await group.run()
+        logger.notice("keyrotd stopped", metadata: ["keyrotd_event": "daemon-stopping"])
+        await runtime.shutdown()
+        withExtendedLifetime(lock) {}
+    }
+}

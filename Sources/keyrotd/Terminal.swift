@@ -1,0 +1,22 @@
+import Foundation
+
+/// Output helpers for the CLI.
+enum Terminal {
+    /// Writes a line to standard output, unbuffered (the demo's output must show as it happens).
+    static func out(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes a line to standard error.
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Formats a date for humans, in UTC.
+    static func date(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
