@@ -68,6 +68,7 @@ public final class ProgressBeacon: Sendable {
     /// Time since the last beat.
     public var age: Duration { .nanoseconds(Self.monotonicNanoseconds() - lastBeat.load(ordering: .relaxed)) }
 
+    /// CLOCK_MONOTONIC in nanoseconds.
     static func monotonicNanoseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

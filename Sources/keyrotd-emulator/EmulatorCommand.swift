@@ -6,11 +6,13 @@ import Foundation
 /// `keyrotd-emulator`: starts the Azure stand-in, prints one JSON line describing it, serves until SIGTERM.
 @main
 struct EmulatorCommand: AsyncParsableCommand {
+    /// The command's name and help.
     static let configuration = CommandConfiguration(
         commandName: "keyrotd-emulator",
         abstract: "An Azure Resource Manager, Entra ID and ACS data-plane emulator for keyrotd's tests, demo and benchmarks."
     )
 
+    /// Where to write a keyrotd configuration for this emulator.
     @Option(help: "Loopback address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one).") var port = 0
     @Option(help: "Number of ACS resources to create.") var resources = 3
@@ -35,6 +37,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Fault: a new key is refused by the data plane for this long.") var keyValidityDelay: String?
     @Option(help: "Seed of the fault generator.") var seed: UInt64?
 
+    /// Starts the emulator, prints its JSON line and serves until SIGTERM or SIGINT.
     func run() async throws {
         var configuration = EmulatorConfiguration()
         configuration.host = host
@@ -101,10 +104,12 @@ struct EmulatorCommand: AsyncParsableCommand {
         if configuration.caFile == nil, let ca = emulator.info.caFile { try? FileManager.default.removeItem(atPath: ca) }
     }
 
+    /// Makes `path` absolute against the working directory.
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
+    /// Parses `500ms`, `30s`, `5m`, `1h` or `1d`.
     static func duration(_ text: String, _ option: String) throws -> Duration {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {

@@ -4,10 +4,12 @@ import KeyRotation
 
 /// `keyrotd check`: validates the configuration, printing every problem as `file:line: error: key: message`.
 struct CheckCommand: ParsableCommand {
+    /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate the configuration file.")
 
     @OptionGroup var options: ConfigOption
 
+    /// Prints every problem, or a one-line summary when there is none.
     func run() throws {
         do {
             let (configuration, warnings) = try ConfigurationLoader().load(path: options.config)

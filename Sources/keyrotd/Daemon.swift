@@ -9,6 +9,7 @@ import Systemd
 
 /// The daemon's life: rotators under a scheduler, a reload service and a watchdog, under a service group.
 enum Daemon {
+    /// Runs the daemon until SIGTERM or SIGINT.
     static func run(
         configuration: Configuration,
         configPath: String,

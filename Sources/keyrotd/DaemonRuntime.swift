@@ -9,14 +9,18 @@ import Systemd
 /// per credential, one provider, publisher and state record per resource. On reload it builds only
 /// what changed and hands unchanged resources their running rotator back.
 actor DaemonRuntime {
+    /// The configuration in force.
     private(set) var configuration: Configuration
+    /// The shared HTTP client.
     let transport: AsyncHTTPClientTransport
+    /// The state records.
     let store: JSONStateStore
     private let clock: any WallClock
     private let logger: Logger
     private var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
     private var rotators: [String: (ResourceConfiguration, ResourceRotator)] = [:]
 
+    /// Builds everything for `configuration` (only the resources in `names`, when given); `progress` is called every 1,000 resources.
     init(
         configuration: Configuration,
         clock: any WallClock,

@@ -10,6 +10,7 @@ import SecretFiles
 /// emulator, writes a configuration with short intervals, runs the daemon, and shows each secret
 /// file change together with a consumer check against the emulator's data plane.
 struct DemoCommand: AsyncParsableCommand {
+    /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "demo", abstract: "Watch keys rotate against the built-in Azure emulator.")
 
     @Option(help: "Working folder for the configuration, secrets and state.") var directory = "keyrotd-demo"
@@ -18,6 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Grace between publishing a key and regenerating the other.") var grace = "5s"
     @Option(help: "Stop after this many seconds (0: run until Ctrl-C).") var duration = 0
 
+    /// Runs the emulator, the daemon and the watcher until the duration ends or Ctrl-C.
     func run() async throws {
         let directory = self.directory.hasPrefix("/") ? self.directory : FileManager.default.currentDirectoryPath + "/" + self.directory
         try? FileManager.default.removeItem(atPath: directory)

@@ -7,6 +7,7 @@ import SecretFiles
 /// `keyrotd rotate`: rotate now. Without a running daemon it rotates in place under the lock; when a
 /// daemon holds the lock it says so and changes nothing.
 struct RotateCommand: AsyncParsableCommand {
+    /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "rotate", abstract: "Rotate resources now.")
 
     @OptionGroup var options: ConfigOption
@@ -15,11 +16,13 @@ struct RotateCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan and change nothing.") var dryRun = false
     @Flag(help: "Stay until the rotation completes, waiting out grace (full strategy).") var wait = false
 
+    /// Requires names or `--all`, not both.
     func validate() throws {
         if names.isEmpty && !all { throw ValidationError("name at least one resource, or give --all") }
         if !names.isEmpty && all { throw ValidationError("give resource names or --all, not both") }
     }
 
+    /// Rotates in place under the lock, or prints the plan.
     func run() async throws {
         let configuration = try loadConfiguration(options.config)
         let configured = Set(configuration.resources.map(\.name))

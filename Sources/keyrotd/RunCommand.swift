@@ -9,16 +9,19 @@ import Systemd
 
 /// `keyrotd run`: the daemon.
 struct RunCommand: AsyncParsableCommand {
+    /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the rotation daemon (what the systemd unit starts).")
 
     @OptionGroup var options: ConfigOption
     @Option(help: "Where logs go: auto (the journal under systemd, else standard error), journal or stderr.")
     var log: String = "auto"
 
+    /// Checks `--log`.
     func validate() throws {
         guard LogSetup.Target(rawValue: log) != nil else { throw ValidationError("--log takes auto, journal or stderr") }
     }
 
+    /// Loads the configuration, takes the lock and runs the daemon.
     func run() async throws {
         let notifier = SystemdNotifier()
         let configuration: Configuration

@@ -10,11 +10,13 @@ actor SecretWatcher {
     /// Secret file changes seen so far.
     private(set) var changes = 0
 
+    /// Watches the files of `configuration`, trusting `caFile` for the consumer check.
     init(configuration: Configuration, caFile: String?) {
         self.configuration = configuration
         self.transport = AsyncHTTPClientTransport(extraCAFile: caFile)
     }
 
+    /// Polls until cancelled.
     func run() async {
         let consumer = ACSDataPlaneClient(transport: transport)
         var seen: [String: KeyFingerprint] = [:]
@@ -42,6 +44,7 @@ actor SecretWatcher {
         }
     }
 
+    /// Closes the consumer's HTTP client.
     func shutdown() async {
         try? await transport.shutdown()
     }

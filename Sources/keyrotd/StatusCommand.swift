@@ -6,11 +6,13 @@ import SecretFiles
 /// `keyrotd status`: per resource, the published key, last rotation, next due and last error, read
 /// from the durable state (so it works while the daemon runs).
 struct StatusCommand: ParsableCommand {
+    /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the rotation state of every resource.")
 
     @OptionGroup var options: ConfigOption
     @Flag(help: "Print JSON.") var json = false
 
+    /// Prints the table (or JSON) from the state records.
     func run() throws {
         let configuration = try loadConfiguration(options.config)
         let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)

@@ -63,6 +63,7 @@ public struct ARMClient: Sendable {
 
     // MARK: - Private
 
+    /// A successful answer's body with the identifiers the errors and logs need.
     struct ReceivedBody {
         var bytes: [UInt8]
         var requestID: String?

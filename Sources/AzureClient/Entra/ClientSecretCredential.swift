@@ -175,6 +175,7 @@ public actor ClientSecretCredential: TokenCredential {
         )
     }
 
+    /// Percent-encodes a form field value (RFC 3986 unreserved characters pass).
     static func formEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
@@ -184,8 +185,10 @@ public actor ClientSecretCredential: TokenCredential {
 
 /// A JSON number that some token endpoints send as a string (`"expires_in": "3599"`).
 struct FlexibleNumber: Decodable {
+    /// The number.
     var value: Double
 
+    /// Decodes a number or a numeric string.
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let d = try? container.decode(Double.self) {

@@ -44,6 +44,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         return "\(kind.rawValue) error talking to \(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? ""): \(detail)\(hint)"
     }
 
+    /// Maps an AsyncHTTPClient or NIOSSL error to a ``TransportError``.
     static func classify(_ error: any Error, url: URL) -> TransportError {
         if let e = error as? HTTPClientError {
             switch e {

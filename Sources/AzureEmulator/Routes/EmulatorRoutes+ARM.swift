@@ -1,11 +1,13 @@
 import Foundation
 
 extension EmulatorRoutes {
+    /// The api-versions ARM accepts for Microsoft.Communication.
     static let supportedAPIVersions = [
         "2020-08-20", "2020-08-20-preview", "2021-10-01-preview", "2023-03-31", "2023-04-01", "2023-04-01-preview",
         "2023-06-01-preview", "2025-05-01", "2025-05-01-preview", "2025-09-01", "2026-03-18",
     ]
 
+    /// Serves get, listKeys and regenerateKey, with authentication, throttling and faults.
     func arm(_ request: EmulatorRequest, _ segments: [String]) async -> EmulatorResponse {
         let requestID = UUID().uuidString.lowercased()
         var headers: [(String, String)] = [

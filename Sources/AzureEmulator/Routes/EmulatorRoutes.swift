@@ -3,7 +3,9 @@ import Foundation
 
 /// Dispatches requests to the Entra, ARM, data-plane and control routes.
 struct EmulatorRoutes: Sendable {
+    /// The emulated cloud.
     let state: EmulatorState
+    /// Setup and faults.
     let configuration: EmulatorConfiguration
 
     /// The emulator's own URL as the client addressed it (connection strings and scopes point back at it).
@@ -11,6 +13,7 @@ struct EmulatorRoutes: Sendable {
         "\(configuration.tls ? "https" : "http")://\(request.headers["host"] ?? configuration.host)"
     }
 
+    /// Answers one request.
     func handle(_ request: EmulatorRequest) async -> EmulatorResponse {
         await state.count { $0.requests += 1 }
         let segments = request.segments
@@ -102,15 +105,18 @@ struct EmulatorRoutes: Sendable {
 
     // MARK: - Helpers
 
+    /// A JSON answer from string maps.
     static func json(_ status: Int, _ object: [String: [String: String]], headers: [(String, String)] = []) -> EmulatorResponse {
         jsonObject(status, object, headers: headers)
     }
 
+    /// A JSON answer from any JSON object.
     static func jsonObject(_ status: Int, _ object: [String: Any], headers: [(String, String)] = []) -> EmulatorResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return .respond(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: Array(data))
     }
 
+    /// An Entra ID error body (`error`, `error_description` with trace and correlation ids, `error_codes`).
     static func entraError(_ status: Int, _ error: String, _ description: String) -> EmulatorResponse {
         let trace = UUID().uuidString.lowercased()
         return jsonObject(

@@ -6,10 +6,14 @@ import X509
 /// A throwaway CA and a server certificate for the loopback addresses, made at start so the
 /// emulator can serve HTTPS that clients verify properly against the CA file.
 struct CertificateAuthority {
+    /// The CA certificate clients trust.
     let caPEM: String
+    /// The server certificate.
     let serverCertificatePEM: String
+    /// The server's private key.
     let serverKeyPEM: String
 
+    /// Makes a CA and a server certificate valid for `hosts` (names or IP addresses).
     init(hosts: [String]) throws {
         let now = Date()
         let caKey = P256.Signing.PrivateKey()

@@ -12,10 +12,12 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var body: [UInt8] = []
     private let maximumBody = 1 << 20
 
+    /// Creates a handler that answers with `handle`.
     init(handle: @escaping @Sendable (EmulatorRequest) async -> EmulatorResponse) {
         self.handle = handle
     }
 
+    /// Collects head, body and end, then answers.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
@@ -74,6 +76,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
+    /// Closes the connection on a protocol or TLS error.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }

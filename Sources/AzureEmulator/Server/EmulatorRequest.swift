@@ -1,5 +1,6 @@
 /// A whole HTTP request as the emulator's routes see it.
 struct EmulatorRequest: Sendable {
+    /// The HTTP method.
     var method: String
     /// The path, percent-decoded segments not applied (ARM paths are plain ASCII).
     var path: String
@@ -9,8 +10,10 @@ struct EmulatorRequest: Sendable {
     var rawQuery: String?
     /// Headers, names lower-cased.
     var headers: [String: String]
+    /// The body bytes.
     var body: [UInt8]
 
+    /// Splits `uri` into path and query and lower-cases header names.
     init(method: String, uri: String, headers: [(String, String)], body: [UInt8]) {
         self.method = method
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)

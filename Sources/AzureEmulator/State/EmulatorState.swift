@@ -3,6 +3,7 @@ import Foundation
 
 /// The emulated cloud: tenant, principals, resources and their keys, the write bucket, counters.
 actor EmulatorState {
+    /// A service principal the emulated tenant knows.
     struct Principal: Sendable {
         var clientID: String
         var secret: String
@@ -27,9 +28,13 @@ actor EmulatorState {
         var dataPlaneDenied = 0
     }
 
+    /// How the emulator was set up.
     let configuration: EmulatorConfiguration
+    /// The tenant id.
     let tenant: String
+    /// The principal allowed to list and regenerate keys.
     let writer: Principal
+    /// A principal with read access only.
     let reader: Principal
     private(set) var resources: [String: EmulatedResource] = [:]
     private(set) var stats = Stats()
@@ -38,6 +43,7 @@ actor EmulatorState {
     private let signingKey = SymmetricKey(size: .bits256)
     private let started = ContinuousClock.now
 
+    /// Creates the principals and resources.
     init(configuration: EmulatorConfiguration) {
         self.configuration = configuration
         self.tenant = configuration.tenant
@@ -58,25 +64,32 @@ actor EmulatorState {
         }
     }
 
+    /// The case-insensitive lookup key of a resource.
     static func key(_ subscription: String, _ group: String, _ name: String) -> String {
         "\(subscription)/\(group)/\(name)".lowercased()
     }
 
+    /// Seconds since start, monotonic.
     var now: Double {
         let d = ContinuousClock.now - started
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
+    /// Updates the counters.
     func count(_ update: (inout Stats) -> Void) { update(&stats) }
 
+    /// Whether `s` is the emulated subscription.
     func hasSubscription(_ s: String) -> Bool { s.lowercased() == configuration.subscription.lowercased() }
 
+    /// Whether `g` is a resource group of subscription `s`.
     func hasResourceGroup(_ s: String, _ g: String) -> Bool {
         hasSubscription(s) && g.lowercased() == configuration.resourceGroup.lowercased()
     }
 
+    /// The resource at subscription `s`, group `g`, name `n`.
     func resource(_ s: String, _ g: String, _ n: String) -> EmulatedResource? { resources[Self.key(s, g, n)] }
 
+    /// The resource called `name` (names are unique in the emulator).
     func resource(named name: String) -> EmulatedResource? {
         resources.values.first { $0.name.lowercased() == name.lowercased() }
     }
@@ -117,6 +130,7 @@ actor EmulatorState {
         return (wait, Int(bucket.tokens))
     }
 
+    /// A uniform random number in [0, 1) from the seeded fault generator.
     func roll() -> Double { random.unit() }
 
     // MARK: - Tokens
@@ -131,12 +145,14 @@ actor EmulatorState {
         return (encoded + "." + signature, lifetime)
     }
 
+    /// What a bearer token turned out to be.
     enum TokenVerdict: Sendable {
         case valid(Principal)
         case invalid
         case expired(Date)
     }
 
+    /// Checks a bearer token's signature and expiry.
     func verify(token: String) -> TokenVerdict {
         let parts = token.split(separator: ".")
         guard parts.count == 2 else { return .invalid }
@@ -150,11 +166,13 @@ actor EmulatorState {
         return .invalid
     }
 
+    /// Base64url without padding.
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Decodes base64url with or without padding.
     static func base64URLDecode(_ text: String) -> [UInt8]? {
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
@@ -166,6 +184,7 @@ actor EmulatorState {
 struct FaultRandom: Sendable {
     private var state: UInt64
 
+    /// Seeds the generator.
     init(seed: UInt64) { state = seed }
 
     mutating func next() -> UInt64 {
@@ -180,6 +199,7 @@ struct FaultRandom: Sendable {
 }
 
 extension Duration {
+    /// The duration in seconds.
     var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }

@@ -2,11 +2,14 @@ import Foundation
 
 /// ARM's token bucket: `capacity` burst, `refillPerSecond` refill.
 struct TokenBucket: Sendable {
+    /// Burst size.
     let capacity: Double
+    /// Tokens added per second.
     let refillPerSecond: Double
     private(set) var tokens: Double
     private var updated: Double
 
+    /// A full bucket at time `now` (seconds).
     init(capacity: Double, refillPerSecond: Double, now: Double) {
         self.capacity = capacity
         self.refillPerSecond = refillPerSecond

@@ -17,11 +17,15 @@ private struct ResourceDefaults {
 
 /// Walks the parsed document, converting values and recording issues with their lines.
 struct ValidationContext {
+    /// The configuration file.
     let path: String
+    /// Key paths to lines.
     let index: TOMLLineIndex
+    /// The environment for `${VAR}` expansion.
     let environment: [String: String]
     private(set) var issues: [ConfigurationIssue] = []
 
+    /// Creates a context for the file at `path`.
     init(path: String, index: TOMLLineIndex, environment: [String: String]) {
         self.path = path
         self.index = index
@@ -335,6 +339,7 @@ struct ValidationContext {
         )
     }
 
+    /// Why `output` is not a safe file name inside the secrets directory, or `nil`.
     static func outputProblem(_ output: String) -> String? {
         if output.isEmpty { return "must not be empty" }
         if output.hasPrefix("/") || output.contains("/") || output == "." || output == ".." {
@@ -531,11 +536,13 @@ struct ValidationContext {
         return g
     }
 
+    /// Four-digit octal, as `chmod` takes it.
     static func octal(_ value: UInt32) -> String {
         let s = String(value, radix: 8)
         return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 
+    /// Levenshtein distance, for "did you mean" suggestions.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         var previous = Array(0...b.count)

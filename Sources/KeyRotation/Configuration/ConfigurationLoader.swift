@@ -55,6 +55,7 @@ public struct ConfigurationLoader: Sendable {
         return (configuration, sorted)
     }
 
+    /// A short reason for a failed read, without Foundation's wording.
     static func describe(_ error: any Error) -> String {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {

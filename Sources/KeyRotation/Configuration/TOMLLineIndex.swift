@@ -7,6 +7,7 @@
 struct TOMLLineIndex {
     private var lines: [String: Int] = [:]
 
+    /// Indexes `source` line by line.
     init(source: String) {
         var table = ""
         var arrayCounts: [String: Int] = [:]
@@ -105,6 +106,7 @@ struct TOMLLineIndex {
 }
 
 extension StringProtocol {
+    /// The text without leading and trailing white space.
     var trimmed: String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }

@@ -31,6 +31,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// Seeds the generator from the system's random source.
     public init() { self.state = UInt64.random(in: .min ... .max) }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
