@@ -135,15 +135,15 @@ public struct ResourceConfiguration: Sendable, Equatable {
         name: String,
         id: ResourceID,
         credential: String,
-        apiVersion: String = "2026-03-18",
-        strategy: RotationStrategy = .full,
-        every: Duration = .seconds(30 * 86_400),
-        grace: Duration = .seconds(3600),
-        jitter: Duration = .zero,
+        apiVersion: String = Defaults.apiVersion,
+        strategy: RotationStrategy = Defaults.strategy,
+        every: Duration = Defaults.every,
+        grace: Duration = Defaults.grace,
+        jitter: Duration = Defaults.jitter,
         output: String,
-        format: SecretFormat = .connectionString,
-        envName: String = "ACS_CONNECTION_STRING",
-        mode: UInt32 = 0o640,
+        format: SecretFormat = Defaults.format,
+        envName: String = Defaults.envName,
+        mode: UInt32 = Defaults.mode,
         group: String? = nil
     ) {
         self.name = name
@@ -159,5 +159,27 @@ public struct ResourceConfiguration: Sendable, Equatable {
         self.envName = envName
         self.mode = mode
         self.group = group
+    }
+}
+
+extension ResourceConfiguration {
+    /// The value of each resource setting that neither the resource nor `[defaults]` sets.
+    public enum Defaults {
+        /// ARM api-version.
+        public static let apiVersion = "2026-03-18"
+        /// Rotation strategy.
+        public static let strategy = RotationStrategy.full
+        /// Rotation period.
+        public static let every: Duration = .seconds(30 * 86_400)
+        /// Grace before the key consumers leave is regenerated.
+        public static let grace: Duration = .seconds(3600)
+        /// Random extra delay of scheduled rotations.
+        public static let jitter: Duration = .zero
+        /// Secret file layout.
+        public static let format = SecretFormat.connectionString
+        /// Variable name of the `env` format.
+        public static let envName = "ACS_CONNECTION_STRING"
+        /// Secret file mode.
+        public static let mode: UInt32 = 0o640
     }
 }

@@ -4,14 +4,14 @@ import TOMLKit
 /// The defaults a `[[resource]]` inherits from `[defaults]`.
 private struct ResourceDefaults {
     var credential: String?
-    var apiVersion = "2026-03-18"
-    var strategy = RotationStrategy.full
-    var every: Duration = .seconds(30 * 86_400)
-    var grace: Duration = .seconds(3600)
-    var jitter: Duration = .zero
-    var format = SecretFormat.connectionString
-    var envName = "ACS_CONNECTION_STRING"
-    var mode: UInt32 = 0o640
+    var apiVersion = ResourceConfiguration.Defaults.apiVersion
+    var strategy = ResourceConfiguration.Defaults.strategy
+    var every = ResourceConfiguration.Defaults.every
+    var grace = ResourceConfiguration.Defaults.grace
+    var jitter = ResourceConfiguration.Defaults.jitter
+    var format = ResourceConfiguration.Defaults.format
+    var envName = ResourceConfiguration.Defaults.envName
+    var mode = ResourceConfiguration.Defaults.mode
     var group: String?
 }
 
