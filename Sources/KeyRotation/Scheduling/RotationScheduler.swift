@@ -28,6 +28,7 @@ public actor RotationScheduler: Service {
     private var runningCount = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var statuses: [String: ResourceStatus] = [:]
+    /// What the last `STATUS=` described (count, failing, next resource and instant).
     private var lastSummary = ""
     private let hangAfter: Date?
 
@@ -186,20 +187,21 @@ public actor RotationScheduler: Service {
 
     /// Sends the one-line summary to the service manager when it changed.
     private func publishStatus() {
-        let summary = ResourceStatus.summary(entries.keys.map { statuses[$0] ?? ResourceStatus(name: $0, record: nil) }, now: clock.now())
-        // Relative times change every second; only the parts that matter trigger an update.
-        let key =
-            summary.replacingOccurrences(of: #" (in|ago) [0-9dhms]+"#, with: "", options: .regularExpression)
-            + (statuses.values.compactMap(\.nextDue).min().map { "\($0.timeIntervalSince1970)" } ?? "")
+        let current = currentStatuses
+        // The summary's relative times change every second; update only when what they describe changes.
+        let next = current.compactMap { s in s.nextDue.map { (s.name, $0) } }.min { $0.1 < $1.1 }
+        let key = "\(current.count) \(current.filter { $0.consecutiveFailures > 0 }.count) \(next?.0 ?? "-") \(next?.1.timeIntervalSince1970 ?? 0)"
         guard key != lastSummary else { return }
         lastSummary = key
-        notifier.status(summary)
+        notifier.status(ResourceStatus.summary(current, now: clock.now()))
+    }
+
+    private var currentStatuses: [ResourceStatus] {
+        entries.keys.map { statuses[$0] ?? ResourceStatus(name: $0, record: nil) }
     }
 
     /// The current one-line summary (what `STATUS=` shows).
-    public var summary: String {
-        ResourceStatus.summary(entries.keys.map { statuses[$0] ?? ResourceStatus(name: $0, record: nil) }, now: clock.now())
-    }
+    public var summary: String { ResourceStatus.summary(currentStatuses, now: clock.now()) }
 
     private func nextWake() -> Date {
         var next = entries.values.filter { !$0.running }.map(\.wakeAt).min() ?? .distantFuture
