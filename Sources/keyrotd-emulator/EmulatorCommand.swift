@@ -67,6 +67,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         if let delay = keyValidityDelay { configuration.faults.keyValidityDelay = try Self.duration(delay, "--key-validity-delay") }
         if let seed { configuration.seed = seed }
 
+        // A client that closes its connection must never kill the emulator through SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         let emulator = try await Emulator.start(configuration)

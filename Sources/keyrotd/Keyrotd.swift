@@ -1,8 +1,25 @@
 import ArgumentParser
+import Glibc
 
 /// `keyrotd`: rotates Azure Communication Services access keys without breaking their consumers.
 @main
 struct Keyrotd: AsyncParsableCommand {
+    /// Ignores SIGPIPE before anything runs: a peer closing a connection must never kill the daemon
+    /// (systemd units ignore it by default, a shell does not).
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     /// The command tree.
     static let configuration = CommandConfiguration(
         commandName: "keyrotd",
