@@ -12,7 +12,7 @@ def start_emulator(bindir, workdir, resources, extra):
     out = open(os.path.join(workdir, "emulator.out"), "w+")
     proc = subprocess.Popen([os.path.join(bindir, "keyrotd-emulator"), "--port", "0", "--resources", str(resources),
                              "--ca-file", os.path.join(workdir, "ca.pem"), "--write-config", os.path.join(workdir, "keyrotd.toml")] + extra,
-                            stdout=out, stderr=subprocess.DEVNULL)
+                            stdout=out, stderr=open(os.path.join(workdir, "emulator.err"), "w"))
     for _ in range(600):
         out.seek(0)
         line = out.readline()
@@ -89,9 +89,19 @@ def row(rows, name, value):
     print(f"{name}: {value}", file=sys.stderr, flush=True)
 
 def wait_ready(sock):
+    """Waits for READY=1, then keeps draining the socket as systemd would (a full socket blocks sd_notify)."""
+    import threading
     while True:
         if b"READY=1" in sock.recv(4096):
-            return
+            break
+    def drain():
+        sock.settimeout(None)
+        try:
+            while sock.recv(4096):
+                pass
+        except OSError:
+            pass
+    threading.Thread(target=drain, daemon=True).start()
 
 def scale(bindir, n, idle_seconds, rows):
     with tempfile.TemporaryDirectory() as w:
@@ -152,9 +162,9 @@ def main():
     p.add_argument("--idle-seconds", type=int, default=60)
     a = p.parse_args()
     rows = []
-    scale(a.bin, a.scale, a.idle_seconds, rows)
-    throughput(a.bin, a.throughput, rows)
-    budget(a.bin, a.budget, a.budget_seconds, rows)
+    if a.scale: scale(a.bin, a.scale, a.idle_seconds, rows)
+    if a.throughput: throughput(a.bin, a.throughput, rows)
+    if a.budget: budget(a.bin, a.budget, a.budget_seconds, rows)
     print("| figure | value |\n| --- | --- |")
     for name, value in rows:
         print(f"| {name} | {value} |")

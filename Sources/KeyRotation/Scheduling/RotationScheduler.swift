@@ -30,6 +30,11 @@ public actor RotationScheduler: Service {
     private var statuses: [String: ResourceStatus] = [:]
     /// What the last `STATUS=` described (count, failing, next resource and instant).
     private var lastSummary = ""
+    /// When the last `STATUS=` went out: at most one a second, so thousands of rotations do not
+    /// flood the service manager (sd_notify blocks when its socket is full).
+    private var lastStatusSentAt: Date?
+    /// A newer summary is waiting for the rate limit.
+    private var statusPending = false
     private let hangAfter: Date?
 
     /// Creates a scheduler over `rotators`; each is first woken at once so interrupted steps resume.
@@ -158,6 +163,7 @@ public actor RotationScheduler: Service {
                     while true { try? await Task.sleep(for: .seconds(3600)) }
                 }
                 notifier.heartbeat()
+                if statusPending { publishStatus() }
                 notifyIfQuiet()
                 await sleep(until: nextWake())
             }
@@ -191,9 +197,19 @@ public actor RotationScheduler: Service {
         // The summary's relative times change every second; update only when what they describe changes.
         let next = current.compactMap { s in s.nextDue.map { (s.name, $0) } }.min { $0.1 < $1.1 }
         let key = "\(current.count) \(current.filter { $0.consecutiveFailures > 0 }.count) \(next?.0 ?? "-") \(next?.1.timeIntervalSince1970 ?? 0)"
-        guard key != lastSummary else { return }
+        guard key != lastSummary else {
+            statusPending = false
+            return
+        }
+        let now = clock.now()
+        if let last = lastStatusSentAt, now.timeIntervalSince(last) < 1 {
+            statusPending = true
+            return
+        }
         lastSummary = key
-        notifier.status(ResourceStatus.summary(current, now: clock.now()))
+        lastStatusSentAt = now
+        statusPending = false
+        notifier.status(ResourceStatus.summary(current, now: now))
     }
 
     private var currentStatuses: [ResourceStatus] {
@@ -206,6 +222,7 @@ public actor RotationScheduler: Service {
     private func nextWake() -> Date {
         var next = entries.values.filter { !$0.running }.map(\.wakeAt).min() ?? .distantFuture
         if let maximumSleep { next = min(next, clock.now().addingTimeInterval(maximumSleep.seconds)) }
+        if statusPending, let last = lastStatusSentAt { next = min(next, last.addingTimeInterval(1)) }
         return next
     }
 
