@@ -85,19 +85,4 @@ public final class Emulator: Sendable {
         try await channel.close()
     }
 
-    /// Waits until the listening channel closes.
-    public func waitUntilClosed() async throws {
-        try await channel.closeFuture.get()
-    }
-
-    /// The current JSON of `/_emulator/stats`.
-    public func statsJSON() async -> String {
-        String(decoding: (try? JSONEncoder().encode(await state.stats)) ?? Data(), as: UTF8.self)
-    }
-
-    /// Regenerates `name`'s key out of band (what someone in the portal would do).
-    public func regenerateOutOfBand(resource name: String, primary: Bool) async {
-        guard let r = await state.resource(named: name) else { return }
-        await state.regenerate(EmulatorState.key(r.subscription, r.resourceGroup, r.name), primary: primary)
-    }
 }

@@ -43,14 +43,6 @@ public struct JSONStateStore: StateStore {
         try writer.write(Array(data) + [10], to: resource + ".json", in: directory, mode: 0o600)
     }
 
-    /// The names of all stored records (for `status` of resources no longer configured).
-    public func storedNames() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-            .map { String($0.dropLast(5)) }
-            .sorted()
-    }
-
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.dateEncodingStrategy = .custom { date, encoder in

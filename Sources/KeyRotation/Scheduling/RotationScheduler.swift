@@ -126,12 +126,6 @@ public actor RotationScheduler: Service {
         wake()
     }
 
-    /// The rotators, in name order.
-    public var rotators: [ResourceRotator] { entries.keys.sorted().map { entries[$0]!.rotator } }
-
-    /// The instant each resource is next woken.
-    public var wakeTimes: [String: Date] { entries.mapValues(\.wakeAt) }
-
     /// Suspends until no resource is working and none is due (for tests and for `rotate --wait`).
     public func waitUntilQuiet() async {
         if runningCount == 0 && !entries.values.contains(where: { $0.wakeAt <= clock.now() }) { return }
