@@ -253,10 +253,45 @@ extension EndToEnd {
             ),
             Case(
                 name: "unknown credential kind",
-                toml: valid(credential: "kind = \"managed-identity\""),
+                toml: valid(credential: "kind = \"magic\""),
                 line: 9,
                 key: "credential.main.kind",
-                message: "unknown credential kind"
+                message: "unknown credential kind 'magic'; supported: auto, managed-identity, service-principal, workload-identity"
+            ),
+            Case(
+                name: "a service principal key on a managed identity",
+                toml: valid(credential: "kind = \"managed-identity\""),
+                line: 8,
+                key: "credential.main.client_secret_file",
+                message: "applies only to kind = 'service-principal', not 'managed-identity'"
+            ),
+            Case(
+                name: "unknown cloud",
+                toml: valid(credential: "cloud = \"AzureGermanCloud\""),
+                line: 9,
+                key: "credential.main.cloud",
+                message: "unknown cloud 'AzureGermanCloud'; supported: AzureCloud, AzureUSGovernment, AzureChinaCloud"
+            ),
+            Case(
+                name: "secret and certificate both",
+                toml: valid(credential: "certificate_file = \"SECRET\""),
+                line: 9,
+                key: "credential.main.certificate_file",
+                message: "either client_secret_file or certificate_file, not both"
+            ),
+            Case(
+                name: "assertion algorithm without a certificate",
+                toml: valid(credential: "assertion_algorithm = \"PS256\""),
+                line: 9,
+                key: "credential.main.assertion_algorithm",
+                message: "applies only with certificate_file"
+            ),
+            Case(
+                name: "unknown assertion algorithm",
+                toml: valid(credential: "assertion_algorithm = \"ES256\"").replacingOccurrences(of: "client_secret_file", with: "certificate_file"),
+                line: 9,
+                key: "credential.main.assertion_algorithm",
+                message: "unknown algorithm 'ES256'; supported: PS256 (the default), RS256"
             ),
             Case(
                 name: "plain http to a remote host",

@@ -70,18 +70,47 @@ public struct DaemonSettings: Sendable, Equatable {
 public struct CredentialConfiguration: Sendable, Equatable {
     /// The kinds of identity keyrotd can use.
     public enum Kind: Sendable, Equatable {
-        /// An Entra ID app registration with a client secret read from a file.
-        case servicePrincipalSecret(clientSecretFile: String)
+        /// An app registration with a client secret read from a file.
+        case clientSecret(file: String)
+        /// An app registration with a certificate: a signed client assertion proves the key.
+        case clientCertificate(certificateFile: String, privateKeyFile: String, algorithm: AssertionAlgorithm)
+        /// The managed identity of the VM, App Service or Arc-connected server (system-assigned when `nil`).
+        case managedIdentity(UserAssignedIdentity?)
+        /// A Kubernetes service account token exchanged through a federated identity credential.
+        /// `nil` fields come from `AZURE_FEDERATED_TOKEN_FILE` at run time.
+        case workloadIdentity(tokenFile: String?)
+        /// The environment decides: service principal from `AZURE_*`, then workload identity, then managed identity.
+        case auto
+    }
+
+    /// How a certificate credential signs its client assertion.
+    public enum AssertionAlgorithm: String, Sendable, Equatable, CaseIterable {
+        /// RSASSA-PSS with SHA-256, the certificate named by `x5t#S256` (what current Azure SDKs send).
+        case ps256 = "PS256"
+        /// RSASSA-PKCS1-v1_5 with SHA-256, the certificate named by its SHA-1 `x5t` (the legacy form, ADFS).
+        case rs256 = "RS256"
+    }
+
+    /// Which user-assigned managed identity to use.
+    public enum UserAssignedIdentity: Sendable, Equatable {
+        /// By its client (application) id.
+        case clientID(String)
+        /// By its object (principal) id.
+        case objectID(String)
+        /// By its ARM resource id.
+        case resourceID(String)
     }
 
     /// The table name.
     public var name: String
-    /// The Entra ID tenant (directory) id.
-    public var tenant: String
-    /// The application (client) id.
-    public var clientID: String
+    /// The Entra ID tenant (directory) id; `nil` where the environment supplies it.
+    public var tenant: String?
+    /// The application (client) id; `nil` where the environment supplies it.
+    public var clientID: String?
     /// The identity kind and its material.
     public var kind: Kind
+    /// The cloud the endpoints below default to.
+    public var cloud: AzureCloud
     /// The Entra ID authority host, e.g. `https://login.microsoftonline.com`.
     public var authorityHost: URL
     /// The ARM endpoint, e.g. `https://management.azure.com`.
@@ -89,15 +118,25 @@ public struct CredentialConfiguration: Sendable, Equatable {
     /// The OAuth scope requested for ARM, e.g. `https://management.azure.com/.default`.
     public var scope: String
 
-    /// Creates a credential configuration.
-    public init(name: String, tenant: String, clientID: String, kind: Kind, authorityHost: URL, armEndpoint: URL, scope: String) {
+    /// Creates a credential configuration; endpoints default to those of `cloud`.
+    public init(
+        name: String,
+        tenant: String?,
+        clientID: String?,
+        kind: Kind,
+        cloud: AzureCloud = .azureCloud,
+        authorityHost: URL? = nil,
+        armEndpoint: URL? = nil,
+        scope: String? = nil
+    ) {
         self.name = name
         self.tenant = tenant
         self.clientID = clientID
         self.kind = kind
-        self.authorityHost = authorityHost
-        self.armEndpoint = armEndpoint
-        self.scope = scope
+        self.cloud = cloud
+        self.authorityHost = authorityHost ?? cloud.authorityHost
+        self.armEndpoint = armEndpoint ?? cloud.armEndpoint
+        self.scope = scope ?? cloud.armScope
     }
 }
 

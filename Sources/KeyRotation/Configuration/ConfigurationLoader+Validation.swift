@@ -166,44 +166,118 @@ struct ValidationContext {
 
     private mutating func readCredential(_ t: TOMLTable, name: String) -> CredentialConfiguration? {
         let key = "credential.\(name)"
-        rejectUnknownKeys(
-            t,
-            prefix: key,
-            allowed: ["kind", "tenant", "client_id", "client_secret", "client_secret_file", "authority", "arm_endpoint", "scope"]
-        )
+        let common: Set = ["kind", "cloud", "authority", "arm_endpoint", "scope"]
+        let perKind: [String: Set<String>] = [
+            "service-principal": ["tenant", "client_id", "client_secret_file", "certificate_file", "private_key_file", "assertion_algorithm"],
+            "managed-identity": ["client_id", "object_id", "resource_id"],
+            "workload-identity": ["tenant", "client_id", "token_file"],
+            "auto": [],
+        ]
         if t["client_secret"] != nil {
             error("\(key).client_secret", "secrets never go in the configuration file; put it in a file and name it with client_secret_file")
         }
-        let kind = string(t, key, "kind") ?? "service-principal"
-        guard kind == "service-principal" else {
-            error("\(key).kind", "unknown credential kind '\(kind)'; supported: service-principal")
+        let kindName = string(t, key, "kind") ?? "service-principal"
+        guard let kindKeys = perKind[kindName] else {
+            error("\(key).kind", "unknown credential kind '\(kindName)'; supported: \(perKind.keys.sorted().joined(separator: ", "))")
             return nil
         }
-        let tenant = required(string(t, key, "tenant"), t, key, "tenant")
-        let clientID = required(string(t, key, "client_id"), t, key, "client_id")
-        let secretFile = required(path(t, key, "client_secret_file"), t, key, "client_secret_file")
-        if let secretFile { checkSecretFile(secretFile, key: "\(key).client_secret_file") }
-        let authority = url(t, key, "authority") ?? URL(string: "https://login.microsoftonline.com")!
-        let arm = url(t, key, "arm_endpoint") ?? URL(string: "https://management.azure.com")!
-        var scope = string(t, key, "scope") ?? ""
-        if scope.isEmpty {
+        let kindSpecific = perKind.values.reduce(Set<String>()) { $0.union($1) }
+        for misplaced in t.keys.sorted() where kindSpecific.contains(misplaced) && !kindKeys.contains(misplaced) {
+            let owners = perKind.filter { $0.value.contains(misplaced) }.keys.sorted().map { "'\($0)'" }.joined(separator: " or ")
+            error("\(key).\(misplaced)", "applies only to kind = \(owners), not '\(kindName)'")
+        }
+        rejectUnknownKeys(t, prefix: key, allowed: common.union(kindSpecific).union(["client_secret"]))
+
+        var cloud = AzureCloud.azureCloud
+        if let cloudName = string(t, key, "cloud") {
+            if let known = AzureCloud(rawValue: cloudName) {
+                cloud = known
+            } else {
+                error("\(key).cloud", "unknown cloud '\(cloudName)'; supported: \(AzureCloud.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        let authority = url(t, key, "authority")
+        let arm = url(t, key, "arm_endpoint")
+        var scope = string(t, key, "scope")
+        if scope?.isEmpty ?? false { scope = nil }
+        if scope == nil, let arm {
             var base = arm.absoluteString
             while base.hasSuffix("/") { base.removeLast() }
             scope = base + "/.default"
         }
-        if let tenant, tenant.isEmpty || tenant.contains("/") {
+        var tenant = string(t, key, "tenant")
+        if let value = tenant, value.isEmpty || value.contains("/") {
             error("\(key).tenant", "must be a tenant id or domain without '/'")
+            tenant = nil
         }
-        guard let tenant, let clientID, let secretFile else { return nil }
+        let clientID = string(t, key, "client_id")
+
+        let kind: CredentialConfiguration.Kind
+        switch kindName {
+        case "service-principal":
+            _ = required(tenant, t, key, "tenant")
+            _ = required(clientID, t, key, "client_id")
+            let secretFile = path(t, key, "client_secret_file")
+            let certificateFile = path(t, key, "certificate_file")
+            let algorithmName = string(t, key, "assertion_algorithm")
+            switch (secretFile, certificateFile) {
+            case (let secretFile?, nil):
+                if algorithmName != nil { error("\(key).assertion_algorithm", "applies only with certificate_file") }
+                if t["private_key_file"] != nil { error("\(key).private_key_file", "applies only with certificate_file") }
+                checkSecretFile(secretFile, key: "\(key).client_secret_file")
+                kind = .clientSecret(file: secretFile)
+            case (nil, let certificateFile?):
+                let keyFile = path(t, key, "private_key_file") ?? certificateFile
+                var algorithm = CredentialConfiguration.AssertionAlgorithm.ps256
+                if let algorithmName {
+                    if let known = CredentialConfiguration.AssertionAlgorithm(rawValue: algorithmName.uppercased()) {
+                        algorithm = known
+                    } else {
+                        error("\(key).assertion_algorithm", "unknown algorithm '\(algorithmName)'; supported: PS256 (the default), RS256")
+                    }
+                }
+                if keyFile != certificateFile { checkReadable(certificateFile, key: "\(key).certificate_file") }
+                checkSecretFile(keyFile, key: "\(key).\(keyFile == certificateFile ? "certificate_file" : "private_key_file")")
+                kind = .clientCertificate(certificateFile: certificateFile, privateKeyFile: keyFile, algorithm: algorithm)
+            case (nil, nil):
+                if t["client_secret_file"] == nil && t["certificate_file"] == nil {
+                    error(key, "a service principal needs client_secret_file or certificate_file")
+                }
+                return nil
+            case (_?, _?):
+                error("\(key).certificate_file", "give either client_secret_file or certificate_file, not both")
+                return nil
+            }
+        case "managed-identity":
+            let chosen: [CredentialConfiguration.UserAssignedIdentity] = [
+                clientID.map { .clientID($0) }, string(t, key, "object_id").map { .objectID($0) },
+                string(t, key, "resource_id").map { .resourceID($0) },
+            ].compactMap { $0 }
+            if chosen.count > 1 { error(key, "name a user-assigned identity by one of client_id, object_id or resource_id, not several") }
+            kind = .managedIdentity(chosen.first)
+        case "workload-identity":
+            let tokenFile = path(t, key, "token_file")
+            if let tokenFile, !tokenFile.contains("${") { checkReadable(tokenFile, key: "\(key).token_file") }
+            kind = .workloadIdentity(tokenFile: tokenFile)
+        default:
+            kind = .auto
+        }
+        guard !issues.contains(where: { $0.severity == .error && ($0.key == key || $0.key.hasPrefix(key + ".")) }) else { return nil }
         return CredentialConfiguration(
             name: name,
             tenant: tenant,
-            clientID: clientID,
-            kind: .servicePrincipalSecret(clientSecretFile: secretFile),
+            clientID: kindName == "managed-identity" ? nil : clientID,
+            kind: kind,
+            cloud: cloud,
             authorityHost: authority,
             armEndpoint: arm,
             scope: scope
         )
+    }
+
+    private mutating func checkReadable(_ file: String, key: String) {
+        if file.contains("${") { return }
+        if access(file, R_OK) != 0 { error(key, "'\(file)' does not exist or is not readable by this user") }
     }
 
     private mutating func checkSecretFile(_ file: String, key: String) {
@@ -216,7 +290,7 @@ struct ValidationContext {
         }
         var info = stat()
         guard lstat(file, &info) == 0 else {
-            error(key, "'\(file)' does not exist: create it with the client secret, mode 0600")
+            error(key, "'\(file)' does not exist: create it, mode 0600")
             return
         }
         if (info.st_mode & S_IFMT) == S_IFLNK, stat(file, &info) != 0 {
