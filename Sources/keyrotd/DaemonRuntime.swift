@@ -11,8 +11,10 @@ import Systemd
 actor DaemonRuntime {
     /// The configuration in force.
     private(set) var configuration: Configuration
-    /// The shared HTTP client.
+    /// The shared HTTP client for Entra ID and ARM (through the proxy, if any).
     let transport: AsyncHTTPClientTransport
+    /// The HTTP client for managed identity endpoints: never proxied.
+    private let metadataTransport: AsyncHTTPClientTransport
     /// The state records.
     let store: JSONStateStore
     private let clock: any WallClock
@@ -34,13 +36,17 @@ actor DaemonRuntime {
         let daemon = configuration.daemon
         try AtomicFileWriter.ensureDirectory(daemon.secretsDirectory, mode: 0o750)
         self.store = try JSONStateStore(stateDirectory: daemon.stateDirectory)
-        self.transport = AsyncHTTPClientTransport(extraCAFile: daemon.tlsCAFile)
+        let environment = ProcessInfo.processInfo.environment
+        let proxy = try ProxyConfiguration(environment: environment)
+        if let proxy { logger.info("Using the HTTPS proxy from HTTPS_PROXY", metadata: ["keyrotd_proxy": .string(proxy.summary)]) }
+        self.transport = AsyncHTTPClientTransport(extraCAFile: daemon.tlsCAFile, proxy: proxy)
+        self.metadataTransport = AsyncHTTPClientTransport(metadata: true)
         var selected = configuration
         selected.resources = configuration.resources.filter { names?.contains($0.name) ?? true }
         let (clients, rotators) = try await Self.build(
             selected,
             previous: ([:], [:]),
-            transport: transport,
+            transports: .init(entra: transport, metadata: metadataTransport),
             store: store,
             clock: clock,
             logger: logger,
@@ -65,7 +71,7 @@ actor DaemonRuntime {
         let (clients, rotators) = try await Self.build(
             next,
             previous: (self.clients, self.rotators),
-            transport: transport,
+            transports: .init(entra: transport, metadata: metadataTransport),
             store: store,
             clock: clock,
             logger: logger
@@ -79,12 +85,13 @@ actor DaemonRuntime {
     /// Closes the HTTP connection pool.
     func shutdown() async {
         try? await transport.shutdown()
+        try? await metadataTransport.shutdown()
     }
 
     private static func build(
         _ configuration: Configuration,
         previous: ([String: (CredentialConfiguration, ARMClient)], [String: (ResourceConfiguration, ResourceRotator)]),
-        transport: AsyncHTTPClientTransport,
+        transports: CachedCredential.Transports,
         store: JSONStateStore,
         clock: any WallClock,
         logger: Logger,
@@ -97,20 +104,19 @@ actor DaemonRuntime {
                 clients[name] = (credential, client)
                 continue
             }
-            guard case .servicePrincipalSecret(let file) = credential.kind else { continue }
-            let tokens = ClientSecretCredential(
-                tenant: credential.tenant,
-                clientID: credential.clientID,
-                secretFile: file,
-                authorityHost: credential.authorityHost,
-                transport: transport,
-                timeout: daemon.requestTimeout
+            let tokens = try CachedCredential(
+                configuration: credential,
+                environment: ProcessInfo.processInfo.environment,
+                transports: transports,
+                requestTimeout: daemon.requestTimeout,
+                arcKeyDirectory: TestFaults.arcKeyDirectory ?? ManagedIdentitySource.arcKeyDirectory
             )
+            logger.debug("Credential ready", metadata: ["keyrotd_credential": .string(name), "keyrotd_identity": .string(tokens.sourceName)])
             let client = ARMClient(
                 endpoint: credential.armEndpoint,
                 scope: credential.scope,
                 credential: tokens,
-                transport: transport,
+                transport: transports.entra,
                 timeout: daemon.requestTimeout,
                 logger: logger
             )

@@ -52,6 +52,10 @@ struct RotateCommand: AsyncParsableCommand {
         for rotator in await runtime.currentRotators {
             let before = await rotator.record.rotations
             var wake = await rotator.run(rotateNow: true)
+            if await rotator.record.step == .idle, await rotator.record.rotations == before, await rotator.record.consecutiveFailures == 0 {
+                // A resource keyrotd had never seen was adopted first; now rotate it as asked.
+                wake = await rotator.run(rotateNow: true)
+            }
             while wait, await rotator.record.rotations == before, await rotator.record.consecutiveFailures == 0 {
                 try await clock.sleep(until: wake)
                 wake = await rotator.run()

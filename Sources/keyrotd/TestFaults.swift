@@ -10,3 +10,11 @@ enum TestFaults {
         return Date().addingTimeInterval(seconds)
     }
 }
+
+extension TestFaults {
+    /// `KEYROTD_TEST_ARC_KEY_DIRECTORY=DIR`: where Arc challenge files may be, instead of
+    /// `/var/opt/azcmagent/tokens`, so the emulator's Arc endpoint can be tested without root.
+    static var arcKeyDirectory: String? {
+        ProcessInfo.processInfo.environment["KEYROTD_TEST_ARC_KEY_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

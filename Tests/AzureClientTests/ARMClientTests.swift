@@ -28,14 +28,20 @@ actor ScriptedTransport: HTTPTransport {
     }
 }
 
-/// A fixed token, counting invalidations.
+/// A fixed token, counting invalidations and the claims asked for.
 actor StaticCredential: TokenCredential {
     private(set) var invalidations = 0
     private(set) var issued = 0
+    private(set) var claims: [String] = []
 
     func token(scope: String) async throws -> AccessToken {
         issued += 1
         return AccessToken(token: Secret("token-\(issued)"), expiresOn: Date().addingTimeInterval(3600), obtainedAt: Date())
+    }
+
+    func token(scope: String, claims: String) async throws -> AccessToken {
+        self.claims.append(claims)
+        return try await token(scope: scope)
     }
 
     func invalidate() async { invalidations += 1 }
@@ -113,6 +119,32 @@ struct ARMClientTests {
         #expect(error?.code == "ExpiredAuthenticationToken")
         #expect(await credential.invalidations == 1)
         #expect(await transport.requests.count == 2)
+    }
+
+    @Test func answersAContinuousAccessEvaluationChallengeWithTheClaimsOnce() async throws {
+        let claims = #"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#
+        let challenge = [
+            (
+                "WWW-Authenticate",
+                #"Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims=""#
+                    + Data(claims.utf8).base64EncodedString() + "\""
+            )
+        ]
+        let refused = #"{"error":{"code":"InvalidAuthenticationToken","message":"challenge"}}"#
+        let keys =
+            #"{"primaryKey":"a","secondaryKey":"b","primaryConnectionString":"endpoint=https://x/;accesskey=a","secondaryConnectionString":"endpoint=https://x/;accesskey=b"}"#
+        let transport = ScriptedTransport([.respond(401, challenge, refused), .respond(200, [], keys)])
+        let credential = StaticCredential()
+        _ = try await client(transport, credential).listKeys(id, apiVersion: "2026-03-18")
+        #expect(await credential.claims == [claims])
+        let sent = await transport.requests.map { $0.headers.first { $0.0 == "Authorization" }?.1 }
+        #expect(sent == ["Bearer token-1", "Bearer token-2"])
+
+        // A second challenge right after the new token is not chased: the error surfaces.
+        let again = ScriptedTransport([.respond(401, challenge, refused), .respond(401, challenge, refused)])
+        let error = await #expect(throws: ARMError.self) { try await client(again, StaticCredential()).listKeys(id, apiVersion: "2026-03-18") }
+        #expect(error?.code == "InvalidAuthenticationToken")
+        #expect(await again.requests.count == 2)
     }
 
     @Test func givesUpAfterBoundedAttemptsAndNeverQuotesAMalformedBody() async throws {

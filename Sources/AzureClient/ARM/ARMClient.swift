@@ -130,13 +130,20 @@ public struct ARMClient: Sendable {
         let target = url(id, suffix: suffix, apiVersion: apiVersion)
         var attempt = 0
         var refreshedToken = false
+        var challengeClaims: String?
         var log = logger
         log[metadataKey: "keyrotd_resource"] = .string(id.name)
         log[metadataKey: "arm_operation"] = .string(operation)
         log[metadataKey: "arm_client_request_id"] = .string(clientRequestID)
         while true {
             attempt += 1
-            let token = try await credential.token(scope: scope)
+            let token: AccessToken
+            if let claims = challengeClaims {
+                token = try await credential.token(scope: scope, claims: claims)
+                challengeClaims = nil
+            } else {
+                token = try await credential.token(scope: scope)
+            }
             var headers = [
                 ("Authorization", "Bearer " + token.token.exposedValue), ("Accept", "application/json"),
                 ("x-ms-client-request-id", clientRequestID), ("x-ms-return-client-request-id", "true"),
@@ -183,6 +190,14 @@ public struct ARMClient: Sendable {
                 )
             }
             let error = decodeError(operation, id, response, requestID: requestID, clientRequestID: clientRequestID, attempts: attempt)
+            if response.status == 401, !refreshedToken, let claims = Self.insufficientClaims(response) {
+                // Continuous access evaluation revoked the token: ask for one carrying the claims, once.
+                refreshedToken = true
+                challengeClaims = claims
+                log.notice("ARM asked for a token with new claims (continuous access evaluation); requesting one")
+                attempt -= 1
+                continue
+            }
             if response.status == 401, error.code == "ExpiredAuthenticationToken", !refreshedToken {
                 refreshedToken = true
                 await credential.invalidate()
@@ -225,6 +240,19 @@ public struct ARMClient: Sendable {
             clientRequestID: clientRequestID,
             attempts: attempts
         )
+    }
+
+    /// The claims of a CAE challenge (`WWW-Authenticate: Bearer …, error="insufficient_claims",
+    /// claims="<base64 JSON>"`), decoded, or `nil` when the 401 is no such challenge.
+    static func insufficientClaims(_ response: HTTPResponseData) -> String? {
+        guard let challenge = response.header("WWW-Authenticate"), challenge.contains("insufficient_claims"),
+            let start = challenge.range(of: "claims=\"")
+        else { return nil }
+        let encoded = challenge[start.upperBound...].prefix { $0 != "\"" }
+        guard let bytes = Base64URL.decode(encoded), let json = String(bytes: bytes, encoding: .utf8),
+            (try? JSONSerialization.jsonObject(with: Data(bytes))) is [String: Any]
+        else { return nil }
+        return json
     }
 
     private static func isJSON(_ body: [UInt8]) -> Bool {

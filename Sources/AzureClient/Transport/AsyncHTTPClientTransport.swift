@@ -6,36 +6,57 @@ import NIOHTTP1
 import NIOSSL
 
 /// The production ``HTTPTransport`` on AsyncHTTPClient: TLS verified against the system trust
-/// store plus an optional extra CA file; plain HTTP refused except to loopback addresses.
+/// store plus an optional extra CA file; plain HTTP refused except to loopback addresses (and, for
+/// the managed identity transport, link-local metadata addresses); an HTTPS proxy used for every
+/// host `NO_PROXY` does not exempt.
 public final class AsyncHTTPClientTransport: HTTPTransport {
-    private let client: HTTPClient
+    private let direct: HTTPClient
+    private let proxied: HTTPClient?
+    private let proxy: ProxyConfiguration?
+    private let metadata: Bool
     private let maximumBodySize: Int
 
     /// Creates the transport.
     ///
-    /// - Parameter extraCAFile: a PEM file of extra trust roots (`tls_ca_file`).
-    public init(extraCAFile: String? = nil, maximumBodySize: Int = 1 << 20) {
+    /// - Parameters:
+    ///   - extraCAFile: a PEM file of extra trust roots (`tls_ca_file`).
+    ///   - proxy: the HTTPS proxy, from ``ProxyConfiguration/init(environment:)``.
+    ///   - metadata: allow plain HTTP to link-local addresses (managed identity endpoints only).
+    public init(extraCAFile: String? = nil, proxy: ProxyConfiguration? = nil, metadata: Bool = false, maximumBodySize: Int = 1 << 20) {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
         if let extraCAFile { tls.additionalTrustRoots = [.file(extraCAFile)] }
-        let configuration = HTTPClient.Configuration(
+        var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10), read: .seconds(60)),
             decompression: .disabled
         )
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        if let proxy {
+            configuration.proxy = .server(
+                host: proxy.host,
+                port: proxy.port,
+                authorization: proxy.credentials.map { .basic(credentials: Data($0.exposedValue.utf8).base64EncodedString()) }
+            )
+            self.proxied = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        } else {
+            self.proxied = nil
+        }
+        self.proxy = proxy
+        self.metadata = metadata
         self.maximumBodySize = maximumBodySize
     }
 
-    /// Closes the connection pool.
+    /// Closes the connection pools.
     public func shutdown() async throws {
-        try await client.shutdown()
+        try await direct.shutdown()
+        try await proxied?.shutdown()
     }
 
     public func send(_ request: HTTPRequestData, timeout: Duration) async throws -> HTTPResponseData {
         guard let scheme = request.url.scheme, let host = request.url.host,
-            EndpointPolicy.allows(scheme: scheme, host: host)
+            EndpointPolicy.allows(scheme: scheme, host: host, metadata: metadata)
         else {
             throw TransportError(
                 kind: .refused,
@@ -43,6 +64,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
                 detail: "only https is allowed, and plain http only to a loopback address"
             )
         }
+        let client = proxied.flatMap { proxy?.proxies(host: host) == true ? $0 : nil } ?? direct
         var outgoing = HTTPClientRequest(url: request.url.absoluteString)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }

@@ -39,6 +39,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .tls: hint = " (check the server certificate, the system trust store and tls_ca_file)"
         case .refused: hint = ""
+        case .connection where detail.contains("Operation not permitted"):
+            hint =
+                " (the connection was blocked locally, e.g. by the unit's IPAddressDeny=: set HTTPS_PROXY or allow egress; README, \"Network egress\")"
         case .connection, .timeout: hint = ""
         }
         return "\(kind.rawValue) error talking to \(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? ""): \(detail)\(hint)"
@@ -48,6 +51,18 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     static func classify(_ error: any Error, url: URL) -> TransportError {
         if let e = error as? HTTPClientError {
             switch e {
+            case .proxyAuthenticationRequired:
+                return TransportError(
+                    kind: .refused,
+                    url: url,
+                    detail: "the HTTPS proxy demands credentials (407): give user:password in HTTPS_PROXY, or check them"
+                )
+            case .invalidProxyResponse, .httpProxyHandshakeTimeout:
+                return TransportError(
+                    kind: .connection,
+                    url: url,
+                    detail: "the HTTPS proxy did not open a tunnel (\(e)); check HTTPS_PROXY and NO_PROXY"
+                )
             case .readTimeout, .writeTimeout, .connectTimeout, .deadlineExceeded, .tlsHandshakeTimeout,
                 .getConnectionFromPoolTimeout:
                 return TransportError(kind: .timeout, url: url, detail: "\(e)")

@@ -1,0 +1,65 @@
+import Foundation
+import KeyRotation
+
+/// A service principal with a client secret, read from a file (normally a systemd credential) for
+/// every token request, so a replaced secret takes effect without a restart.
+public struct ClientSecretSource: TokenSource {
+    private let endpoint: EntraTokenEndpoint
+    private let secretFile: String?
+    private let secret: Secret?
+
+    /// A secret kept in a file.
+    public init(endpoint: EntraTokenEndpoint, secretFile: String) {
+        self.endpoint = endpoint
+        self.secretFile = secretFile
+        self.secret = nil
+    }
+
+    /// A secret handed over in memory (`AZURE_CLIENT_SECRET` for `kind = "auto"`).
+    public init(endpoint: EntraTokenEndpoint, secret: Secret) {
+        self.endpoint = endpoint
+        self.secretFile = nil
+        self.secret = secret
+    }
+
+    public var name: String { "service principal \(endpoint.clientID) (client secret)" }
+
+    public func fetchToken(scope: String, claims: String?) async throws -> AccessToken {
+        let secret = try secret ?? SecretFileReader.read(secretFile ?? "", what: "client secret", source: name)
+        return try await endpoint.requestToken(
+            scope: scope,
+            claims: claims,
+            proof: [("client_secret", secret.exposedValue)],
+            proofKind: "client secret"
+        )
+    }
+}
+
+/// Reads small secret files: whole, trimmed of trailing line breaks, never through a surprise.
+enum SecretFileReader {
+    /// The trimmed contents of `path`, or a ``CredentialError`` naming the file and the fix.
+    static func read(_ path: String, what: String, source: String, limit: Int = 64 * 1024) throws -> Secret {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CredentialError(
+                source: source,
+                problem: "cannot read the \(what) file \(path): \(String(cString: strerror(errno)))",
+                advice: "check the path and its permissions (with systemd, LoadCredential=)"
+            )
+        }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: limit + 1)) ?? Data()
+        guard data.count <= limit else {
+            throw CredentialError(
+                source: source,
+                problem: "the \(what) file \(path) is larger than \(limit) bytes",
+                advice: "point at the right file"
+            )
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        while let last = text.last, last.isNewline || last == " " { text.removeLast() }
+        guard !text.isEmpty else {
+            throw CredentialError(source: source, problem: "the \(what) file \(path) is empty")
+        }
+        return Secret(text)
+    }
+}
