@@ -20,6 +20,19 @@ public struct EmulatorConfiguration: Sendable {
     public var tenant = "00000000-0000-4000-8000-0000000000aa"
     /// Lifetime of issued tokens.
     public var tokenLifetime: Duration = .seconds(3599)
+    /// Lifetime of managed identity tokens (Azure's are 24 hours).
+    public var managedIdentityTokenLifetime: Duration = .seconds(86399)
+    /// The port of the plain-HTTP metadata listener (IMDS, App Service, Arc); 0 picks a free one.
+    public var metadataPort = 0
+    /// Where identity files go (certificate, key, federated token, Arc challenges); a new temporary
+    /// directory when `nil`.
+    public var identityDirectory: String?
+    /// Where Arc challenge files are written (set from ``identityDirectory`` at start).
+    public var arcKeyDirectory = ""
+    /// Start an HTTP CONNECT proxy (only to the emulator itself) on this port; `nil` for none, 0 picks one.
+    public var proxyPort: Int?
+    /// `user:password` the proxy demands in `Proxy-Authorization`, if any.
+    public var proxyCredentials: String?
     /// Whether `regenerateKey` answers with both keys instead of the regenerated half.
     public var fullRegenerateResponse = false
     /// ARM's per-subscription write bucket; `nil` turns throttling off.

@@ -36,6 +36,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Fault: regenerate a random key out of band this often, e.g. 30s.") var oobRegenerateEvery: String?
     @Option(help: "Fault: a new key is refused by the data plane for this long.") var keyValidityDelay: String?
     @Option(help: "Seed of the fault generator.") var seed: UInt64?
+    @Option(help: "Port of the plain-HTTP managed identity listener (IMDS, App Service, Arc); 0 picks one.") var metadataPort = 0
+    @Option(help: "Lifetime of managed identity tokens.") var managedIdentityTokenLifetime = "24h"
+    @Option(help: "Where to write the certificate, key, federated token and Arc challenges (a temporary directory by default).")
+    var identityDir: String?
+    @Option(help: "Start a CONNECT proxy to the emulator on this port (0 picks one), for testing HTTPS_PROXY.") var proxyPort: Int?
+    @Option(help: "USER:PASSWORD the proxy demands.") var proxyCredentials: String?
 
     /// Starts the emulator, prints its JSON line and serves until SIGTERM or SIGINT.
     func run() async throws {
@@ -66,6 +72,11 @@ struct EmulatorCommand: AsyncParsableCommand {
         if let oob = oobRegenerateEvery { configuration.faults.outOfBandRegenerationEvery = try Self.duration(oob, "--oob-regenerate-every") }
         if let delay = keyValidityDelay { configuration.faults.keyValidityDelay = try Self.duration(delay, "--key-validity-delay") }
         if let seed { configuration.seed = seed }
+        configuration.metadataPort = metadataPort
+        configuration.managedIdentityTokenLifetime = try Self.duration(managedIdentityTokenLifetime, "--managed-identity-token-lifetime")
+        configuration.identityDirectory = identityDir.map { Self.absolute($0) }
+        configuration.proxyPort = proxyPort
+        configuration.proxyCredentials = proxyCredentials
 
         // A client that closes its connection must never kill the emulator through SIGPIPE.
         signal(SIGPIPE, SIG_IGN)

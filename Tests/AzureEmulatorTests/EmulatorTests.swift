@@ -24,15 +24,23 @@ struct EmulatorHarness {
 
     var base: URL { URL(string: emulator.info.baseURL)! }
 
-    func credential(clientID: String? = nil, tenant: String? = nil) -> ClientSecretCredential {
-        ClientSecretCredential(
+    func entra(clientID: String? = nil, tenant: String? = nil, transport: (any HTTPTransport)? = nil) -> EntraTokenEndpoint {
+        try! EntraTokenEndpoint(
+            authorityHost: base,
             tenant: tenant ?? emulator.info.tenant,
             clientID: clientID ?? emulator.info.clientID,
-            secretFile: secretFile,
-            authorityHost: base,
-            transport: transport,
+            transport: transport ?? self.transport,
             retry: RetryPolicy(maxAttempts: 2, base: .milliseconds(10))
         )
+    }
+
+    func credential(clientID: String? = nil, tenant: String? = nil) -> CachedCredential {
+        CachedCredential(source: ClientSecretSource(endpoint: entra(clientID: clientID, tenant: tenant), secretFile: secretFile))
+    }
+
+    func stats() async throws -> [String: Any] {
+        let response = try await raw("GET", "/_emulator/stats")
+        return try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
     }
 
     func arm(_ credential: (any TokenCredential)? = nil, scope: String? = nil) -> ARMClient {
@@ -146,7 +154,7 @@ struct EmulatorTests {
         _ = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
         try await Task.sleep(for: .milliseconds(1500))  // the emulator's token lifetime is real time
         _ = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
-        #expect(await credential.requestsSent == 2)
+        #expect(await credential.fetches == 2)
         try await h.shutdown()
     }
 
@@ -196,15 +204,15 @@ struct EmulatorTests {
 }
 
 struct ClientSecretCredentialTests {
-    @Test func aThousandConcurrentCallersCauseOneTokenRequest() async throws {
-        let h = try await EmulatorHarness()
-        let credential = h.credential()
-        let scope = h.emulator.info.baseURL + "/.default"
+    @Test func aThousandConcurrentRotationsCauseOneTokenRequest() async throws {
+        let h = try await EmulatorHarness { $0.writeBucket = nil }
+        let arm = h.arm()
+        let id = h.resource()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<1000 { group.addTask { _ = try await credential.token(scope: scope) } }
+            for _ in 0..<1000 { group.addTask { _ = try await arm.get(id, apiVersion: "2026-03-18") } }
             try await group.waitForAll()
         }
-        #expect(await credential.requestsSent == 1)
+        #expect(try await h.stats()["tokenRequests"] as? Int == 1)
         try await h.shutdown()
     }
 }

@@ -38,6 +38,18 @@ extension EmulatorRoutes {
                 "ExpiredAuthenticationToken",
                 "The access token expiry UTC time '\(ISO8601DateFormatter().string(from: expiry))' is earlier than current UTC time '\(ISO8601DateFormatter().string(from: Date()))'."
             )
+        case .revoked(let notBefore):
+            await state.count { $0.claimsChallenges += 1 }
+            let claims = #"{"access_token":{"nbf":{"essential":true,"value":"\#(Int(notBefore))"}}}"#
+            let challenge =
+                #"Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims=""#
+                + Data(claims.utf8).base64EncodedString() + "\""
+            return error(
+                401,
+                "InvalidAuthenticationToken",
+                "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp",
+                [("WWW-Authenticate", challenge)]
+            )
         case .valid(let p):
             principal = p
         }

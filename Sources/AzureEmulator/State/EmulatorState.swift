@@ -6,6 +6,7 @@ actor EmulatorState {
     /// A service principal the emulated tenant knows.
     struct Principal: Sendable {
         var clientID: String
+        /// Empty for principals that prove themselves otherwise (certificate, federation, managed identity).
         var secret: String
         var canWrite: Bool
     }
@@ -26,6 +27,20 @@ actor EmulatorState {
         var outOfBandRegenerations = 0
         var dataPlaneAccepted = 0
         var dataPlaneDenied = 0
+        /// Tokens issued per way of proving identity: secret, certificate, federated, imds, appService, arc.
+        var tokensIssued: [String: Int] = [:]
+        /// Token requests refused (any reason).
+        var tokenRefusals = 0
+        /// Token requests that carried a `claims` parameter (CAE challenges answered).
+        var claimsRequests = 0
+        /// ARM requests refused with a CAE `insufficient_claims` challenge.
+        var claimsChallenges = 0
+        /// Arc 401 challenges issued.
+        var arcChallenges = 0
+        /// Tunnels opened through the test proxy.
+        var proxyTunnels = 0
+        /// Proxy requests refused (wrong target or credentials).
+        var proxyRefusals = 0
     }
 
     /// How the emulator was set up.
@@ -36,6 +51,16 @@ actor EmulatorState {
     let writer: Principal
     /// A principal with read access only.
     let reader: Principal
+    /// Certificate, federated and managed identities.
+    let identities: EmulatedIdentities
+    /// Every principal by client id.
+    private let principals: [String: Principal]
+    /// Client assertion ids already used (replays are refused).
+    private var usedAssertionIDs: Set<String> = []
+    /// Tokens issued before this instant (Unix time) get a CAE challenge at ARM.
+    private(set) var revokedBefore: Double?
+    /// Arc challenge files handed out and not yet used: path → contents.
+    private var arcChallenges: [String: String] = [:]
     private(set) var resources: [String: EmulatedResource] = [:]
     private(set) var stats = Stats()
     private var buckets: [String: TokenBucket] = [:]
@@ -44,11 +69,19 @@ actor EmulatorState {
     private let started = ContinuousClock.now
 
     /// Creates the principals and resources.
-    init(configuration: EmulatorConfiguration) {
+    init(configuration: EmulatorConfiguration, identities: EmulatedIdentities) {
         self.configuration = configuration
         self.tenant = configuration.tenant
         self.writer = Principal(clientID: UUID().uuidString.lowercased(), secret: EmulatedResource.newKey(), canWrite: true)
         self.reader = Principal(clientID: UUID().uuidString.lowercased(), secret: EmulatedResource.newKey(), canWrite: false)
+        self.identities = identities
+        var principals = [writer.clientID: writer, reader.clientID: reader]
+        for id in [
+            identities.certificateApp.clientID, identities.federatedClientID, identities.systemAssigned.clientID, identities.userAssigned.clientID,
+        ] {
+            principals[id] = Principal(clientID: id, secret: "", canWrite: true)
+        }
+        self.principals = principals
         self.random = FaultRandom(seed: configuration.seed)
         for i in 1...max(configuration.resources, 0) where configuration.resources > 0 {
             let name = String(format: "acs-%03d", i)
@@ -135,11 +168,41 @@ actor EmulatorState {
 
     // MARK: - Tokens
 
+    /// The principal with `clientID`.
+    func principal(clientID: String) -> Principal? { principals[clientID] }
+
+    /// Records an assertion id; `false` when it was used before.
+    func useAssertionID(_ jti: String) -> Bool { usedAssertionIDs.insert(jti).inserted }
+
+    /// Revokes every token issued so far (as a CAE event would, e.g. a disabled account).
+    func revokeTokens() { revokedBefore = Date().timeIntervalSince1970 }
+
+    /// Hands out an Arc challenge: a new `.key` file in `directory`; returns its path.
+    func arcChallenge(directory: String) throws -> String {
+        let path = (directory as NSString).appendingPathComponent(UUID().uuidString.lowercased() + ".key")
+        let contents = EmulatedResource.newKey()
+        guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        arcChallenges[path] = contents
+        stats.arcChallenges += 1
+        return path
+    }
+
+    /// Whether `contents` answers an outstanding Arc challenge (each answers once).
+    func answerArcChallenge(_ contents: String) -> Bool {
+        guard let (path, _) = arcChallenges.first(where: { $0.value == contents }) else { return false }
+        arcChallenges[path] = nil
+        try? FileManager.default.removeItem(atPath: path)
+        return true
+    }
+
     /// Issues a bearer token for `principal`: `payload.signature`, HMAC-signed so forgeries are caught.
-    func issueToken(for principal: Principal, audience: String) -> (token: String, expiresIn: Int) {
-        let lifetime = Int(configuration.tokenLifetime.seconds)
-        let expiry = Date().timeIntervalSince1970 + Double(lifetime)
-        let payload = "\(principal.clientID)|\(tenant)|\(Int(expiry))|\(audience)|\(UUID().uuidString)"
+    func issueToken(for principal: Principal, audience: String, lifetime: Duration? = nil) -> (token: String, expiresIn: Int) {
+        let lifetime = Int((lifetime ?? configuration.tokenLifetime).seconds)
+        let issued = Date().timeIntervalSince1970
+        let expiry = issued + Double(lifetime)
+        let payload = "\(principal.clientID)|\(tenant)|\(Int(expiry))|\(audience)|\(issued)|\(UUID().uuidString)"
         let encoded = Self.base64URL(Array(payload.utf8))
         let signature = Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Data(encoded.utf8), using: signingKey)))
         return (encoded + "." + signature, lifetime)
@@ -150,6 +213,8 @@ actor EmulatorState {
         case valid(Principal)
         case invalid
         case expired(Date)
+        /// Issued before a revocation: answer with a CAE challenge demanding a token issued after it.
+        case revoked(notBefore: Double)
     }
 
     /// Checks a bearer token's signature and expiry.
@@ -159,11 +224,10 @@ actor EmulatorState {
         let expected = Self.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Data(parts[0].utf8), using: signingKey)))
         guard expected == parts[1], let payloadBytes = Self.base64URLDecode(String(parts[0])) else { return .invalid }
         let fields = String(decoding: payloadBytes, as: UTF8.self).split(separator: "|").map(String.init)
-        guard fields.count == 5, let expiry = Double(fields[2]) else { return .invalid }
+        guard fields.count == 6, let expiry = Double(fields[2]), let issued = Double(fields[4]) else { return .invalid }
         if Date().timeIntervalSince1970 >= expiry { return .expired(Date(timeIntervalSince1970: expiry)) }
-        if fields[0] == writer.clientID { return .valid(writer) }
-        if fields[0] == reader.clientID { return .valid(reader) }
-        return .invalid
+        if let revokedBefore, issued < revokedBefore { return .revoked(notBefore: revokedBefore) }
+        return principals[fields[0]].map { .valid($0) } ?? .invalid
     }
 
     /// Base64url without padding.

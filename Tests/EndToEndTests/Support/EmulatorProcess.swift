@@ -56,10 +56,19 @@ struct EmulatorProcess {
 
     /// The emulator's counters.
     func stats() async throws -> [String: Int] {
+        (try await statsObject()).compactMapValues { $0 as? Int }
+    }
+
+    /// A nested counter table of the emulator's stats, e.g. `tokensIssued`.
+    func stats(nested key: String) async throws -> [String: Int] {
+        (try await statsObject())[key] as? [String: Int] ?? [:]
+    }
+
+    private func statsObject() async throws -> [String: Any] {
         let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)
         defer { Task { try? await transport.shutdown() } }
         let response = try await transport.send(.init(method: "GET", url: URL(string: info.baseURL + "/_emulator/stats")!), timeout: .seconds(5))
-        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int]) ?? [:]
+        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }
 
     func stop() async {

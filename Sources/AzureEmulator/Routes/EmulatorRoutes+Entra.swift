@@ -1,0 +1,188 @@
+import Crypto
+import CryptoExtras
+import Foundation
+
+/// The Entra ID v2 token endpoint: the client-credentials grant with a client secret, a
+/// certificate-signed client assertion, or a federated (workload identity) assertion. AADSTS codes
+/// 7000215, 700016, 90002, 700024, 700027, 50013, 50027 and 70021 are Microsoft's; 700211, 700023,
+/// 5002730 and 7000222 (replayed `jti`) are stand-ins where no public code was found.
+extension EmulatorRoutes {
+    /// `POST /{tenant}/oauth2/v2.0/token`.
+    func token(_ request: EmulatorRequest, tenant: String) async -> EmulatorResponse {
+        await state.count { $0.tokenRequests += 1 }
+        let answer = await issue(request, tenant: tenant)
+        if case .respond(let status, _, _) = answer, status != 200 { await state.count { $0.tokenRefusals += 1 } }
+        return answer
+    }
+
+    private func issue(_ request: EmulatorRequest, tenant: String) async -> EmulatorResponse {
+        guard request.method == "POST" else {
+            return Self.entraError(405, "invalid_request", "AADSTS900561: The endpoint only accepts POST requests.")
+        }
+        let form = EmulatorRequest(method: "POST", uri: "/?" + String(decoding: request.body, as: UTF8.self), headers: [], body: []).query
+        guard tenant.lowercased() == state.tenant.lowercased() else {
+            return Self.entraError(
+                400,
+                "invalid_request",
+                "AADSTS90002: Tenant '\(tenant)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            )
+        }
+        guard form["grant_type"] == "client_credentials" else {
+            return Self.entraError(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
+        }
+        guard let clientID = form["client_id"], !clientID.isEmpty else {
+            return Self.entraError(400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'client_id'.")
+        }
+        guard let principal = await state.principal(clientID: clientID) else {
+            return Self.entraError(
+                400,
+                "unauthorized_client",
+                "AADSTS700016: Application with identifier '\(clientID)' was not found in the directory '\(tenant)'."
+            )
+        }
+        let kind: String
+        if let assertion = form["client_assertion"] {
+            guard form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" else {
+                return Self.entraError(
+                    400,
+                    "invalid_request",
+                    "AADSTS50027: The client_assertion_type must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'."
+                )
+            }
+            let tokenURL = baseURL(request) + "/\(tenant)/oauth2/v2.0/token"
+            if let refusal = await checkAssertion(assertion, clientID: clientID, tokenURL: tokenURL) { return refusal }
+            kind = clientID == state.identities.federatedClientID ? "federated" : "certificate"
+        } else {
+            guard let secret = form["client_secret"], !principal.secret.isEmpty, secret == principal.secret else {
+                return Self.entraError(
+                    401,
+                    "invalid_client",
+                    "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(clientID)'."
+                )
+            }
+            kind = "secret"
+        }
+        let scope = form["scope"] ?? ""
+        let accepted = ["https://management.azure.com/.default", "https://management.core.windows.net/.default", baseURL(request) + "/.default"]
+        guard accepted.contains(scope) else {
+            return Self.entraError(
+                400,
+                "invalid_scope",
+                "AADSTS1002012: The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            )
+        }
+        if form["claims"] != nil { await state.count { $0.claimsRequests += 1 } }
+        let issued = await state.issueToken(for: principal, audience: String(scope.dropLast(".default".count)))
+        await state.count { $0.tokensIssued[kind, default: 0] += 1 }
+        return Self.jsonObject(
+            200,
+            ["token_type": "Bearer", "expires_in": issued.expiresIn, "ext_expires_in": issued.expiresIn, "access_token": issued.token]
+        )
+    }
+
+    /// Checks a client assertion: a certificate assertion (iss = sub = client id) against the
+    /// registered certificate, or a federated token against the app's federated identity credential.
+    /// Returns the refusal, or `nil` when it is good.
+    private func checkAssertion(_ assertion: String, clientID: String, tokenURL: String) async -> EmulatorResponse? {
+        let identities = state.identities
+        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = EmulatorState.base64URLDecode(String(parts[0])),
+            let claimBytes = EmulatorState.base64URLDecode(String(parts[1])), let signatureBytes = EmulatorState.base64URLDecode(String(parts[2])),
+            let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any],
+            let claims = try? JSONSerialization.jsonObject(with: Data(claimBytes)) as? [String: Any]
+        else {
+            return Self.entraError(400, "invalid_client", "AADSTS50027: JWT token is invalid or malformed.")
+        }
+        let signedInput = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
+        let digest = SHA256.hash(data: signedInput)
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: signatureBytes)
+        let alg = header["alg"] as? String
+        if clientID == identities.federatedClientID {
+            let audiences = (claims["aud"] as? [String]) ?? [(claims["aud"] as? String) ?? ""]
+            guard alg == "RS256", identities.issuerPublicKey.isValidSignature(signature, for: digest, padding: .insecurePKCS1v1_5) else {
+                return Self.entraError(
+                    400,
+                    "invalid_client",
+                    "AADSTS700211: No matching federated identity record found for presented assertion issuer, or its signature is not valid."
+                )
+            }
+            if let refusal = Self.outsideValidity(claims) { return refusal }
+            guard claims["iss"] as? String == identities.federatedIssuer, claims["sub"] as? String == identities.federatedSubject,
+                audiences.contains(EmulatedIdentities.federatedAudience)
+            else {
+                return Self.entraError(
+                    400,
+                    "invalid_client",
+                    "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '\(claims["iss"] as? String ?? "")'. Assertion Subject: '\(claims["sub"] as? String ?? "")'. Assertion Audience: '\(audiences.joined(separator: ","))'."
+                )
+            }
+            return nil
+        }
+        guard clientID == identities.certificateApp.clientID else {
+            return Self.entraError(
+                401,
+                "invalid_client",
+                "AADSTS700027: Client assertion failed signature validation: no certificate is registered for app '\(clientID)'."
+            )
+        }
+        let app = identities.certificateApp
+        let padding: _RSA.Signing.Padding
+        switch alg {
+        case "PS256":
+            guard header["x5t#S256"] as? String == app.thumbprintSHA256 else {
+                return Self.entraError(
+                    401,
+                    "invalid_client",
+                    "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."
+                )
+            }
+            padding = .PSS
+        case "RS256":
+            guard header["x5t"] as? String == app.thumbprintSHA1 || header["x5t#S256"] as? String == app.thumbprintSHA256 else {
+                return Self.entraError(
+                    401,
+                    "invalid_client",
+                    "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."
+                )
+            }
+            padding = .insecurePKCS1v1_5
+        default:
+            return Self.entraError(400, "invalid_client", "AADSTS5002730: Invalid JWT header type or algorithm '\(alg ?? "none")'.")
+        }
+        guard app.publicKey.isValidSignature(signature, for: digest, padding: padding) else {
+            return Self.entraError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.")
+        }
+        if let refusal = Self.outsideValidity(claims) { return refusal }
+        guard claims["aud"] as? String == tokenURL else {
+            return Self.entraError(
+                401,
+                "invalid_client",
+                "AADSTS50013: Assertion audience claim does not match the required value. The audience in the assertion was '\(claims["aud"] as? String ?? "")' and the expected audience is '\(tokenURL)'."
+            )
+        }
+        guard claims["iss"] as? String == clientID, claims["sub"] as? String == clientID else {
+            return Self.entraError(401, "invalid_client", "AADSTS700023: The client assertion's iss and sub claims must both be the client id.")
+        }
+        guard let jti = claims["jti"] as? String, !jti.isEmpty, await state.useAssertionID(jti) else {
+            return Self.entraError(401, "invalid_client", "AADSTS7000222: The client assertion was already used (its jti is replayed).")
+        }
+        return nil
+    }
+
+    /// AADSTS700024 unless now is within the assertion's nbf…exp (five minutes of skew allowed).
+    private static func outsideValidity(_ claims: [String: Any]) -> EmulatorResponse? {
+        let now = Date().timeIntervalSince1970
+        let skew = 300.0
+        let nbf = (claims["nbf"] as? NSNumber)?.doubleValue ?? (claims["iat"] as? NSNumber)?.doubleValue
+        let exp = (claims["exp"] as? NSNumber)?.doubleValue
+        guard let exp, exp + skew > now, (nbf ?? 0) - skew <= now else {
+            let format = { (t: Double?) in t.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0)) } ?? "-" }
+            return Self.entraError(
+                400,
+                "invalid_client",
+                "AADSTS700024: Client assertion is not within its valid time range. Current time: \(ISO8601DateFormatter().string(from: Date())), assertion valid from \(format(nbf)) to \(format(exp))."
+            )
+        }
+        return nil
+    }
+}
