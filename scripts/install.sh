@@ -17,6 +17,7 @@ install -D -m 0644 "$unit" "$DESTDIR$PREFIX/lib/systemd/system/keyrotd.service"
 install -D -m 0644 systemd/keyrotd.sysusers "$DESTDIR$PREFIX/lib/sysusers.d/keyrotd.conf"
 install -D -m 0644 systemd/keyrotd.tmpfiles "$DESTDIR$PREFIX/lib/tmpfiles.d/keyrotd.conf"
 install -D -m 0644 systemd/keyrotd.catalog "$DESTDIR$PREFIX/lib/systemd/catalog/keyrotd.catalog"
+install -D -m 0644 systemd/direct-egress.conf "$DESTDIR$PREFIX/share/keyrotd/direct-egress.conf"
 install -d -m 0755 "$DESTDIR/etc/keyrotd"
 [ -e "$DESTDIR/etc/keyrotd/keyrotd.toml" ] || install -m 0644 config/keyrotd.toml "$DESTDIR/etc/keyrotd/keyrotd.toml"
 
