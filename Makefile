@@ -1,7 +1,7 @@
 # keyrotd: `make demo` shows keys rotating against the built-in emulator; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps build release install demo test clean
+.PHONY: deps build release install demo test clean benchmark
 
 deps:
 	@scripts/install-deps.sh
@@ -23,6 +23,11 @@ demo: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 Benchmarks/benchmark.py --bin .build/debug --quick
+
+benchmark: deps
+	$(SWIFT) build -c release --static-swift-stdlib
+	python3 Benchmarks/benchmark.py --bin .build/release
 
 clean:
 	rm -rf .build keyrotd-demo

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // The domain: configuration model, rotation state machine, scheduler. Talks to the world through protocols.
@@ -35,6 +36,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -115,7 +117,11 @@ let package = Package(
             dependencies: ["KeyRotation", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AzureClientTests", dependencies: ["AzureClient", "AzureEmulator"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AzureClientTests",
+            dependencies: ["AzureClient", "AzureEmulator", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
         .testTarget(name: "AzureEmulatorTests", dependencies: ["AzureEmulator", "AzureClient"], swiftSettings: swiftSettings),
         .testTarget(

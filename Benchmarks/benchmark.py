@@ -84,6 +84,22 @@ def stop(*procs):
             proc.kill()
             proc.wait()
 
+def log_values(workdir, field):
+    """Every value of `field=` in the daemon's log lines."""
+    values = []
+    for line in open(os.path.join(workdir, "daemon.err"), errors="replace"):
+        for part in line.split():
+            if part.startswith(field + "="):
+                values.append(part.split("=", 1)[1])
+    return values
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else 0
+
+def failures(workdir):
+    return sum(1 for v in log_values(workdir, "keyrotd_event") if v == "rotation-failed")
+
 def row(rows, name, value):
     rows.append((name, value))
     print(f"{name}: {value}", file=sys.stderr, flush=True)
@@ -137,6 +153,9 @@ def throughput(bindir, n, rows):
         row(rows, f"throughput, {n} resources, full, grace 0, throttling off", f"{done / elapsed:.0f} rotations/s ({done} in {elapsed:.1f} s; includes the 5 s `every` wait)")
         row(rows, "CPU per rotation (2 regenerations, 2 durable publishes)", f"{cpu / max(done, 1) * 1000:.2f} ms")
         row(rows, "ARM writes per regenerated key (excluding adoption listKeys)", f"{(s['armWrites'] - s['listKeys']) / max(s['regenerations'], 1):.2f}")
+        latencies = [int(v) / 1000 for v in log_values(w, "keyrotd_publish_latency_us")]
+        row(rows, "publish latency, regenerate answer → file and directory fsynced", f"p50 {percentile(latencies, 0.5):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms ({len(latencies)} publishes)")
+        row(rows, f"token requests for {n} resources under one credential", str(s["tokenRequests"]))
         stop(d, emu)
 
 def budget(bindir, n, seconds, rows):
@@ -149,22 +168,72 @@ def budget(bindir, n, seconds, rows):
         s, elapsed = stats(info), time.monotonic() - t
         budget_tokens = 200 + 10 * elapsed
         served = s["armWrites"]
-        row(rows, f"under ARM's write budget (200 + 10/s), {n} resources, {elapsed:.0f} s", f"{served / budget_tokens * 100:.0f} % of the budget used; {s['throttled']} of {served + s['throttled']} writes answered 429 ({s['throttled'] / max(served + s['throttled'], 1) * 100:.1f} %)")
+        row(rows, f"under ARM's write budget (200 + 10/s), {n} resources, {elapsed:.0f} s", f"{served / budget_tokens * 100:.1f} % of the budget used; {s['throttled']} of {served + s['throttled']} writes answered 429 ({s['throttled'] / max(served + s['throttled'], 1) * 100:.1f} %); {failures(w)} failed rotations")
         stop(d, emu)
+
+def peak_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+def python_venv():
+    """A throwaway venv with Microsoft's SDK, made once under .build/ (pip needs the network or a mirror)."""
+    venv = os.path.join(".build", "python-bench")
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(os.path.join(venv, "installed")):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", "azure-mgmt-communication==3.0.0", "azure-core", "azure-mgmt-core"], check=True)
+        open(os.path.join(venv, "installed"), "w").close()
+    return python
+
+def side_by_side(bindir, n, rows):
+    """The same n full rotations (2 regenerations, 2 durable writes each), keyrotd against the SDK script."""
+    with tempfile.TemporaryDirectory() as w:
+        emu, info = start_emulator(bindir, w, n, ["--no-throttle"])
+        config = set_schedule(w, "1s", "0s")
+        sock, path = notify_socket(w)
+        d = run_daemon(bindir, config, w, path); wait_ready(sock)
+        while stats(info)["regenerations"] == 0:
+            time.sleep(0.05)
+        t, cpu = time.monotonic(), proc_times(d.pid)
+        while stats(info)["regenerations"] < 2 * n and time.monotonic() - t < 600:
+            time.sleep(0.05)
+        ours = {"wall": time.monotonic() - t, "cpu": proc_times(d.pid) - cpu, "peak_rss_mb": peak_mb(d.pid)}
+        stop(d, emu)
+    python = python_venv()
+    with tempfile.TemporaryDirectory() as w:
+        emu, info = start_emulator(bindir, w, n, ["--no-throttle"])
+        json.dump(info, open(os.path.join(w, "info.json"), "w"))
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "python_sdk_rotation.py")
+        result = subprocess.run([python, script, os.path.join(w, "info.json"), os.path.join(w, "out"), "32"], capture_output=True, text=True)
+        stop(emu)
+        if result.returncode != 0:
+            raise SystemExit("the SDK script failed:\n" + result.stderr[-2000:])
+        theirs = json.loads(result.stdout.strip().splitlines()[-1])
+    for key, label, unit in [("wall", "wall time", "s"), ("cpu", "CPU time", "s"), ("peak_rss_mb", "peak memory", "MB")]:
+        row(rows, f"side by side, {n} rotations, {label}: keyrotd / Python SDK (32 threads)",
+            f"{ours[key]:.2f} {unit} / {theirs[key]:.2f} {unit} = {ours[key] / max(theirs[key], 1e-9):.2f}")
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--bin", default=".build/release", help="folder with keyrotd and keyrotd-emulator")
-    p.add_argument("--scale", type=int, default=10000)
+    p.add_argument("--scale", type=int, nargs="*", default=[1000, 10000], help="resource counts for the check/ready/idle figures")
     p.add_argument("--throughput", type=int, default=2000)
     p.add_argument("--budget", type=int, default=500)
     p.add_argument("--budget-seconds", type=int, default=60)
     p.add_argument("--idle-seconds", type=int, default=60)
+    p.add_argument("--side-by-side", type=int, default=1000, help="rotations for the comparison with the Python SDK (0 skips it)")
+    p.add_argument("--quick", action="store_true", help="a small run that finishes in about a minute (CI runs it so the script cannot rot)")
     a = p.parse_args()
+    if a.quick:
+        a.scale, a.throughput, a.budget, a.budget_seconds, a.idle_seconds, a.side_by_side = [50], 50, 30, 10, 3, 0
     rows = []
-    if a.scale: scale(a.bin, a.scale, a.idle_seconds, rows)
+    for n in a.scale or []:
+        scale(a.bin, n, a.idle_seconds, rows)
     if a.throughput: throughput(a.bin, a.throughput, rows)
     if a.budget: budget(a.bin, a.budget, a.budget_seconds, rows)
+    if a.side_by_side: side_by_side(a.bin, a.side_by_side, rows)
     print("| figure | value |\n| --- | --- |")
     for name, value in rows:
         print(f"| {name} | {value} |")

@@ -72,6 +72,7 @@ public struct EmulatorInfo: Sendable, Codable {
     ///   - credential: the body of `[credential.emulator]` without the endpoints, instead of the
     ///     client secret one (see ``credentialTable(kind:)``).
     ///   - directory: base for the `secrets` and `state` directories.
+    ///   - armWritesPerSecond: keyrotd's write pacing, for an emulator whose budget differs from ARM's.
     public func keyrotdConfiguration(
         secretFile: String,
         credential: String? = nil,
@@ -83,7 +84,8 @@ public struct EmulatorInfo: Sendable, Codable {
         retryInitial: String = "2s",
         retryMax: String = "30s",
         requestTimeout: String = "30s",
-        resourceLimit: Int? = nil
+        resourceLimit: Int? = nil,
+        armWritesPerSecond: Double? = nil
     ) -> String {
         var text = """
             # keyrotd configuration generated for the keyrotd emulator at \(baseURL).
@@ -94,6 +96,7 @@ public struct EmulatorInfo: Sendable, Codable {
             retry_initial = "\(retryInitial)"
             retry_max = "\(retryMax)"
             request_timeout = "\(requestTimeout)"
+            \(armWritesPerSecond.map { "arm_writes_per_second = \($0)" } ?? "")
 
             """
         if let caFile { text += "tls_ca_file = \"\(caFile)\"\n" }

@@ -98,7 +98,8 @@ struct EmulatorCommand: AsyncParsableCommand {
                 directory: directory,
                 every: every,
                 grace: grace,
-                strategy: strategy
+                strategy: strategy,
+                armWritesPerSecond: noThrottle ? 10_000 : (writeRefill == 10 ? nil : writeRefill)
             )
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }

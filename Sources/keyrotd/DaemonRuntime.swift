@@ -15,6 +15,8 @@ actor DaemonRuntime {
     let transport: AsyncHTTPClientTransport
     /// The HTTP client for managed identity endpoints: never proxied.
     private let metadataTransport: AsyncHTTPClientTransport
+    /// ARM's per-subscription write budgets, shared by every credential's client.
+    let writeBudgets: WriteBudgets
     /// The state records.
     let store: JSONStateStore
     private let clock: any WallClock
@@ -41,12 +43,14 @@ actor DaemonRuntime {
         if let proxy { logger.info("Using the HTTPS proxy from HTTPS_PROXY", metadata: ["keyrotd_proxy": .string(proxy.summary)]) }
         self.transport = AsyncHTTPClientTransport(extraCAFile: daemon.tlsCAFile, proxy: proxy)
         self.metadataTransport = AsyncHTTPClientTransport(metadata: true)
+        self.writeBudgets = WriteBudgets(capacity: daemon.armWriteBurst, refillPerSecond: daemon.armWritesPerSecond)
         var selected = configuration
         selected.resources = configuration.resources.filter { names?.contains($0.name) ?? true }
         let (clients, rotators) = try await Self.build(
             selected,
             previous: ([:], [:]),
             transports: .init(entra: transport, metadata: metadataTransport),
+            writeBudgets: writeBudgets,
             store: store,
             clock: clock,
             logger: logger,
@@ -64,14 +68,16 @@ actor DaemonRuntime {
         let (next, _) = try ConfigurationLoader().load(path: path)
         let old = configuration.daemon
         guard next.daemon.stateDirectory == old.stateDirectory, next.daemon.secretsDirectory == old.secretsDirectory,
-            next.daemon.tlsCAFile == old.tlsCAFile
+            next.daemon.tlsCAFile == old.tlsCAFile, next.daemon.armWriteBurst == old.armWriteBurst,
+            next.daemon.armWritesPerSecond == old.armWritesPerSecond
         else {
-            throw ReloadRefused(reason: "state_dir, secrets_dir and tls_ca_file take effect only after a restart")
+            throw ReloadRefused(reason: "state_dir, secrets_dir, tls_ca_file and the arm_write_* budget take effect only after a restart")
         }
         let (clients, rotators) = try await Self.build(
             next,
             previous: (self.clients, self.rotators),
             transports: .init(entra: transport, metadata: metadataTransport),
+            writeBudgets: writeBudgets,
             store: store,
             clock: clock,
             logger: logger
@@ -92,6 +98,7 @@ actor DaemonRuntime {
         _ configuration: Configuration,
         previous: ([String: (CredentialConfiguration, ARMClient)], [String: (ResourceConfiguration, ResourceRotator)]),
         transports: CachedCredential.Transports,
+        writeBudgets: WriteBudgets,
         store: JSONStateStore,
         clock: any WallClock,
         logger: Logger,
@@ -118,6 +125,7 @@ actor DaemonRuntime {
                 credential: tokens,
                 transport: transports.entra,
                 timeout: daemon.requestTimeout,
+                writeBudgets: writeBudgets,
                 logger: logger
             )
             clients[name] = (credential, client)

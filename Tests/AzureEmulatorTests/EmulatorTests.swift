@@ -203,6 +203,31 @@ struct EmulatorTests {
     }
 }
 
+struct WriteBudgetEmulatorTests {
+    @Test func pacedWritesAreNeverThrottled() async throws {
+        let h = try await EmulatorHarness { $0.writeBucket = .init(capacity: 20, refillPerSecond: 10) }
+        let budgets = WriteBudgets(capacity: 20, refillPerSecond: 10)
+        let arm = ARMClient(
+            endpoint: h.base,
+            scope: h.emulator.info.baseURL + "/.default",
+            credential: h.credential(),
+            transport: h.transport,
+            writeBudgets: budgets,
+            logger: .init(label: "test")
+        )
+        let id = h.resource()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<60 { group.addTask { _ = try await arm.listKeys(id, apiVersion: "2026-03-18") } }
+            try await group.waitForAll()
+        }
+        let stats = try await h.stats()
+        #expect(stats["listKeys"] as? Int == 60)
+        #expect(stats["throttled"] as? Int == 0, "\(stats)")
+        #expect(await budgets.heldBack > 1, "the writes beyond the burst were held back")
+        try await h.shutdown()
+    }
+}
+
 struct ClientSecretCredentialTests {
     @Test func aThousandConcurrentRotationsCauseOneTokenRequest() async throws {
         let h = try await EmulatorHarness { $0.writeBucket = nil }

@@ -10,9 +10,19 @@ extension EndToEnd {
     @Suite(.serialized)
     struct CredentialEndToEndTests {
         /// One emulator with its proxy; each case gets its own directory, configuration and state.
-        struct Rig {
+        final class Rig: Sendable {
             let emulator: EmulatorProcess
             let root: String
+
+            init(emulator: EmulatorProcess, root: String) {
+                self.emulator = emulator
+                self.root = root
+            }
+
+            /// A failed expectation must not leave the emulator running.
+            deinit {
+                if emulator.child.process.isRunning { kill(emulator.child.pid, SIGKILL) }
+            }
 
             static func start() async throws -> Rig {
                 let root = try testDirectory("credentials")

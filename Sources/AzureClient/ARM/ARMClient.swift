@@ -7,7 +7,8 @@ import Logging
 /// Every request carries a fresh `x-ms-client-request-id`; answers' `x-ms-request-id`s go to the
 /// log. Retryable failures (408, 429, 5xx, connection errors, unreadable bodies) are retried with
 /// exponential backoff and full jitter, honouring `Retry-After`. A 401 `ExpiredAuthenticationToken`
-/// gets one token refresh.
+/// gets one token refresh. Writes (`listKeys`, `regenerateKey`) wait for their subscription's
+/// ``WriteBudgets`` token first.
 public struct ARMClient: Sendable {
     private let endpoint: URL
     private let scope: String
@@ -17,8 +18,9 @@ public struct ARMClient: Sendable {
     private let sleep: @Sendable (Duration) async throws -> Void
     private let logger: Logger
     private let timeout: Duration
+    private let writeBudgets: WriteBudgets?
 
-    /// Creates a client.
+    /// Creates a client; `writeBudgets` (shared by every client of the daemon) paces writes.
     public init(
         endpoint: URL,
         scope: String,
@@ -27,8 +29,10 @@ public struct ARMClient: Sendable {
         retry: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(60),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        writeBudgets: WriteBudgets? = nil,
         logger: Logger
     ) {
+        self.writeBudgets = writeBudgets
         self.endpoint = endpoint
         self.scope = scope
         self.credential = credential
@@ -150,10 +154,22 @@ public struct ARMClient: Sendable {
                 ("User-Agent", "keyrotd/0.1"),
             ]
             if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+            // The write token is taken as late as possible: ARM counts a write when it arrives, so time
+            // spent between taking and sending (a token request, say) would let writes bunch up.
+            let budget = method == "GET" ? nil : writeBudgets
+            if let budget {
+                let wait = await budget.take(id.subscription)
+                if wait > .zero {
+                    try await sleep(wait)
+                    // After a long wait the cached token may be due for refresh.
+                    headers[0].1 = "Bearer " + (try await credential.token(scope: scope)).token.exposedValue
+                }
+            }
             let request = HTTPRequestData(method: method, url: target, headers: headers, body: body)
             let response: HTTPResponseData
             do {
                 response = try await transport.send(request, timeout: timeout)
+                await budget?.observe(id.subscription, response: response)
             } catch let error as TransportError {
                 guard let delay = retry.delay(after: error, attempt: attempt) else { throw error }
                 log.notice(

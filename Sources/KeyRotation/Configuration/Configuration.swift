@@ -43,6 +43,10 @@ public struct DaemonSettings: Sendable, Equatable {
     public var logLevel: String
     /// How long one HTTP request to ARM or Entra ID may take before it is abandoned (and retried).
     public var requestTimeout: Duration
+    /// ARM's per-subscription write burst, which keyrotd paces itself within.
+    public var armWriteBurst: Int = 200
+    /// ARM's per-subscription write refill rate (writes per second).
+    public var armWritesPerSecond: Double = 10
 
     /// Creates daemon settings.
     public init(

@@ -122,6 +122,7 @@ struct ValidationContext {
                 prefix: key,
                 allowed: [
                     "secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level", "request_timeout",
+                    "arm_write_burst", "arm_writes_per_second",
                 ]
             )
         }
@@ -148,6 +149,20 @@ struct ValidationContext {
                 error("\(key).request_timeout", "must be at least 100ms")
             } else {
                 settings.requestTimeout = d
+            }
+        }
+        if let burst = int(t, key, "arm_write_burst") {
+            if (1...100_000).contains(burst) {
+                settings.armWriteBurst = burst
+            } else {
+                error("\(key).arm_write_burst", "must be between 1 and 100000 (ARM's is 200)")
+            }
+        }
+        if let value = t?["arm_writes_per_second"] {
+            if let rate = value.double ?? value.int.map(Double.init), rate > 0, rate <= 10_000 {
+                settings.armWritesPerSecond = rate
+            } else {
+                error("\(key).arm_writes_per_second", "must be a number above 0 and at most 10000 (ARM's is 10)")
             }
         }
         if settings.retryMax < settings.retryInitial {

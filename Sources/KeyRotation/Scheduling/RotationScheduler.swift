@@ -4,11 +4,11 @@ import ServiceLifecycle
 
 /// Wakes each resource when it is due (or its retry or grace ends), with at most `concurrency`
 /// resources working at once. A `Service`: graceful shutdown lets running steps finish and starts
-/// no new ones.
+/// no new ones. Wake-ups, due times and the failing set are kept incrementally, so a finished step
+/// costs O(log n) however many resources are configured.
 public actor RotationScheduler: Service {
     private struct Entry {
         var rotator: ResourceRotator
-        var wakeAt: Date
         var running = false
         var rotateNow = false
         var removed = false
@@ -17,6 +17,12 @@ public actor RotationScheduler: Service {
     }
 
     private var entries: [String: Entry] = [:]
+    /// When each resource that is not running wakes next.
+    private var wakes = WakeQueue()
+    /// Each resource's next due rotation, for `STATUS=`.
+    private var dues = WakeQueue()
+    /// Resources whose last step failed.
+    private var failing: Set<String> = []
     private let clock: any WallClock
     private var concurrency: Int
     private let notifier: any DaemonNotifier
@@ -27,7 +33,6 @@ public actor RotationScheduler: Service {
     private var wakePending = false
     private var runningCount = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    private var statuses: [String: ResourceStatus] = [:]
     /// What the last `STATUS=` described (count, failing, next resource and instant).
     private var lastSummary = ""
     /// When the last `STATUS=` went out: at most one a second, so thousands of rotations do not
@@ -36,6 +41,10 @@ public actor RotationScheduler: Service {
     /// A newer summary is waiting for the rate limit.
     private var statusPending = false
     private let hangAfter: Date?
+    /// Called once each time the scheduler falls idle after work (nothing running, nothing due).
+    private let onIdle: @Sendable () -> Void
+    /// Steps have finished since `onIdle` last ran.
+    private var workSinceIdle = true
 
     /// Creates a scheduler over `rotators`; each is first woken at once so interrupted steps resume.
     ///
@@ -44,6 +53,8 @@ public actor RotationScheduler: Service {
     ///     next due time.
     ///   - hangAfter: a fault switch for tests only: at this instant the loop stops making progress,
     ///     as a deadlocked scheduler would, so the watchdog path can be proven.
+    ///   - onIdle: runs when the scheduler falls idle after work; the daemon hands memory the
+    ///     burst of work no longer needs back to the system there.
     public init(
         rotators: [ResourceRotator],
         clock: any WallClock,
@@ -51,10 +62,15 @@ public actor RotationScheduler: Service {
         notifier: any DaemonNotifier,
         logger: Logger,
         maximumSleep: Duration? = nil,
-        hangAfter: Date? = nil
+        hangAfter: Date? = nil,
+        onIdle: @escaping @Sendable () -> Void = {}
     ) {
+        self.onIdle = onIdle
         let now = clock.now()
-        for rotator in rotators { entries[rotator.name] = Entry(rotator: rotator, wakeAt: now) }
+        for rotator in rotators {
+            entries[rotator.name] = Entry(rotator: rotator)
+            wakes.set(rotator.name, at: now)
+        }
         self.clock = clock
         self.concurrency = max(1, concurrency)
         self.notifier = notifier
@@ -89,7 +105,8 @@ public actor RotationScheduler: Service {
                 continue
             }
             entries[name]!.rotateNow = true
-            entries[name]!.wakeAt = now
+            // A running resource is woken again when its step ends.
+            if !entries[name]!.running { wakes.set(name, at: now) }
         }
         wake()
         return unknown
@@ -106,20 +123,21 @@ public actor RotationScheduler: Service {
             if entries[name]!.running {
                 entries[name]!.removed = true
             } else {
-                entries[name] = nil
-                statuses[name] = nil
+                forget(name)
             }
         }
         for rotator in rotators {
             guard let entry = entries[rotator.name], !entry.removed else {
-                entries[rotator.name] = Entry(rotator: rotator, wakeAt: now)
+                entries[rotator.name] = Entry(rotator: rotator)
+                wakes.set(rotator.name, at: now)
                 continue
             }
             if entry.rotator === rotator { continue }
             if entry.running {
                 entries[rotator.name]!.replacement = rotator
             } else {
-                entries[rotator.name] = Entry(rotator: rotator, wakeAt: now)
+                entries[rotator.name] = Entry(rotator: rotator)
+                wakes.set(rotator.name, at: now)
             }
         }
         publishStatus()
@@ -128,7 +146,7 @@ public actor RotationScheduler: Service {
 
     /// Suspends until no resource is working and none is due (for tests and for `rotate --wait`).
     public func waitUntilQuiet() async {
-        if runningCount == 0 && !entries.values.contains(where: { $0.wakeAt <= clock.now() }) { return }
+        if runningCount == 0 && !anyDue(clock.now()) { return }
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
@@ -138,9 +156,8 @@ public actor RotationScheduler: Service {
         await withDiscardingTaskGroup { group in
             while !stopping && !Task.isCancelled {
                 let now = clock.now()
-                let due = entries.filter { !$0.value.running && $0.value.wakeAt <= now }
-                    .sorted { ($0.value.wakeAt, $0.key) < ($1.value.wakeAt, $1.key) }
-                for (name, entry) in due where runningCount < concurrency {
+                while runningCount < concurrency, let name = wakes.popFirst(dueBy: now) {
+                    guard let entry = entries[name] else { continue }
                     entries[name]!.running = true
                     let rotateNow = entry.rotateNow
                     entries[name]!.rotateNow = false
@@ -159,6 +176,10 @@ public actor RotationScheduler: Service {
                 notifier.heartbeat()
                 if statusPending { publishStatus() }
                 notifyIfQuiet()
+                if runningCount == 0, workSinceIdle, !anyDue(clock.now()) {
+                    workSinceIdle = false
+                    onIdle()
+                }
                 await sleep(until: nextWake())
             }
         }
@@ -167,30 +188,43 @@ public actor RotationScheduler: Service {
 
     private func finished(_ name: String, next: Date, record: ResourceState) {
         runningCount -= 1
-        guard var entry = entries[name] else { return }
+        workSinceIdle = true
+        guard let entry = entries[name] else { return }
         if entry.removed {
-            entries[name] = nil
-            statuses[name] = nil
+            forget(name)
         } else if let replacement = entry.replacement {
-            entries[name] = Entry(rotator: replacement, wakeAt: clock.now(), rotateNow: entry.rotateNow)
-            statuses[name] = ResourceStatus(name: name, record: record)
+            entries[name] = Entry(rotator: replacement, rotateNow: entry.rotateNow)
+            wakes.set(name, at: clock.now())
+            noteStatus(ResourceStatus(name: name, record: record))
         } else {
-            entry.running = false
+            entries[name]!.running = false
             // An on-demand request that arrived while running wakes it again at once.
-            entry.wakeAt = entry.rotateNow ? clock.now() : next
-            entries[name] = entry
-            statuses[name] = ResourceStatus(name: name, record: record)
+            wakes.set(name, at: entry.rotateNow ? clock.now() : next)
+            noteStatus(ResourceStatus(name: name, record: record))
         }
         publishStatus()
         wake()
     }
 
+    /// Notes a resource's latest status.
+    private func noteStatus(_ status: ResourceStatus) {
+        dues.set(status.name, at: status.nextDue)
+        if status.consecutiveFailures > 0 { failing.insert(status.name) } else { failing.remove(status.name) }
+    }
+
+    /// Drops a resource the configuration no longer names.
+    private func forget(_ name: String) {
+        entries[name] = nil
+        wakes.set(name, at: nil)
+        dues.set(name, at: nil)
+        failing.remove(name)
+    }
+
     /// Sends the one-line summary to the service manager when it changed.
     private func publishStatus() {
-        let current = currentStatuses
+        let next = dues.first()
         // The summary's relative times change every second; update only when what they describe changes.
-        let next = current.compactMap { s in s.nextDue.map { (s.name, $0) } }.min { $0.1 < $1.1 }
-        let key = "\(current.count) \(current.filter { $0.consecutiveFailures > 0 }.count) \(next?.0 ?? "-") \(next?.1.timeIntervalSince1970 ?? 0)"
+        let key = "\(entries.count) \(failing.count) \(next?.name ?? "-") \(next?.at.timeIntervalSince1970 ?? 0)"
         guard key != lastSummary else {
             statusPending = false
             return
@@ -203,18 +237,20 @@ public actor RotationScheduler: Service {
         lastSummary = key
         lastStatusSentAt = now
         statusPending = false
-        notifier.status(ResourceStatus.summary(current, now: now))
-    }
-
-    private var currentStatuses: [ResourceStatus] {
-        entries.keys.map { statuses[$0] ?? ResourceStatus(name: $0, record: nil) }
+        notifier.status(ResourceStatus.summary(count: entries.count, failing: failing.count, next: next, now: now))
     }
 
     /// The current one-line summary (what `STATUS=` shows).
-    public var summary: String { ResourceStatus.summary(currentStatuses, now: clock.now()) }
+    public var summary: String {
+        ResourceStatus.summary(count: entries.count, failing: failing.count, next: dues.first(), now: clock.now())
+    }
+
+    private func anyDue(_ now: Date) -> Bool {
+        wakes.first().map { $0.at <= now } ?? false
+    }
 
     private func nextWake() -> Date {
-        var next = entries.values.filter { !$0.running }.map(\.wakeAt).min() ?? .distantFuture
+        var next = wakes.first()?.at ?? .distantFuture
         if let maximumSleep { next = min(next, clock.now().addingTimeInterval(maximumSleep.seconds)) }
         if statusPending, let last = lastStatusSentAt { next = min(next, last.addingTimeInterval(1)) }
         return next
@@ -222,8 +258,7 @@ public actor RotationScheduler: Service {
 
     private func notifyIfQuiet() {
         guard !idleWaiters.isEmpty, runningCount == 0 else { return }
-        let now = clock.now()
-        guard !entries.values.contains(where: { $0.wakeAt <= now }) else { return }
+        guard !anyDue(clock.now()) else { return }
         let waiters = idleWaiters
         idleWaiters.removeAll()
         for waiter in waiters { waiter.resume() }

@@ -46,11 +46,18 @@ public struct ResourceStatus: Sendable, Codable, Equatable {
 
     /// A one-line summary of many resources, for `STATUS=` and the status header.
     public static func summary(_ statuses: [ResourceStatus], now: Date) -> String {
-        let failing = statuses.filter { $0.consecutiveFailures > 0 }.count
-        var text = "\(statuses.count) resource\(statuses.count == 1 ? "" : "s")"
-        if let next = statuses.compactMap({ s in s.nextDue.map { (s.name, $0) } }).min(by: { $0.1 < $1.1 }) {
-            text += "; next: \(next.0) \(relative(next.1, now: now))"
-        }
+        summary(
+            count: statuses.count,
+            failing: statuses.filter { $0.consecutiveFailures > 0 }.count,
+            next: statuses.compactMap { s in s.nextDue.map { (name: s.name, at: $0) } }.min { ($0.at, $0.name) < ($1.at, $1.name) },
+            now: now
+        )
+    }
+
+    /// The same line from counts the scheduler keeps incrementally.
+    public static func summary(count: Int, failing: Int, next: (name: String, at: Date)?, now: Date) -> String {
+        var text = "\(count) resource\(count == 1 ? "" : "s")"
+        if let next { text += "; next: \(next.name) \(relative(next.at, now: now))" }
         text += failing == 0 ? "; no failures" : "; \(failing) failing"
         return text
     }

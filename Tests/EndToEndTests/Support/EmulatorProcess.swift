@@ -35,7 +35,8 @@ struct EmulatorProcess {
         resources: Int? = nil,
         requestTimeout: String = "30s",
         retryInitial: String = "1s",
-        retryMax: String = "5s"
+        retryMax: String = "5s",
+        armWritesPerSecond: Double? = nil
     ) throws -> String {
         let secret = directory + "/client-secret"
         _ = FileManager.default.createFile(atPath: secret, contents: Data(info.clientSecret.utf8), attributes: [.posixPermissions: 0o600])
@@ -47,7 +48,8 @@ struct EmulatorProcess {
             retryInitial: retryInitial,
             retryMax: retryMax,
             requestTimeout: requestTimeout,
-            resourceLimit: resources
+            resourceLimit: resources,
+            armWritesPerSecond: armWritesPerSecond
         )
         let path = directory + "/keyrotd.toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)

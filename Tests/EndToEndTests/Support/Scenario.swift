@@ -28,7 +28,14 @@ final class Scenario: Sendable {
     ) async throws {
         directory = try testDirectory(name)
         emulator = try await EmulatorProcess.start(["--resources", String(resources)] + emulatorArguments, directory: directory)
-        configPath = try emulator.writeConfiguration(every: every, grace: grace, resources: configured, requestTimeout: requestTimeout)
+        // Against an emulator without throttling keyrotd need not pace itself at ARM's rate.
+        configPath = try emulator.writeConfiguration(
+            every: every,
+            grace: grace,
+            resources: configured,
+            requestTimeout: requestTimeout,
+            armWritesPerSecond: emulatorArguments.contains("--no-throttle") ? 1000 : nil
+        )
         let configuration = try ConfigurationLoader().load(path: configPath).0
         let files = configuration.resources.map { configuration.daemon.secretsDirectory + "/" + $0.output }
         self.configuration = configuration
