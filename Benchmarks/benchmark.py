@@ -41,16 +41,20 @@ def notify_socket(workdir):
     s.settimeout(120)
     return s, path
 
-def proc_times(pid):
+def proc_times(pid, split=False):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / tick
+    user, system = int(fields[11]) / tick, int(fields[12]) / tick
+    return (user, system) if split else user + system
 
-def rss_mb(pid):
+def status_mb(pid, field):
     for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0
+
+def rss_mb(pid):
+    return status_mb(pid, "VmRSS")
 
 def switches(pid):
     total = 0
@@ -132,7 +136,7 @@ def scale(bindir, n, idle_seconds, rows):
         while stats(info)["listKeys"] < n and time.monotonic() < deadline:
             time.sleep(0.5)
         time.sleep(5)
-        row(rows, f"RSS idle, {n} resources adopted, none due", f"{rss_mb(d.pid):.1f} MB")
+        row(rows, f"RSS idle, {n} resources adopted, none due", f"{rss_mb(d.pid):.1f} MB: {status_mb(d.pid, 'RssAnon'):.1f} MB heap and stacks (private) + {status_mb(d.pid, 'RssFile'):.1f} MB of the binary's pages (clean, shared)")
         before = switches(d.pid); time.sleep(idle_seconds); after = switches(d.pid)
         row(rows, f"context switches in {idle_seconds} s idle, {n} resources (all threads)", str(after - before))
         stop(d, emu)
@@ -145,13 +149,17 @@ def throughput(bindir, n, rows):
         d = run_daemon(bindir, config, w, path); wait_ready(sock)
         while stats(info)["listKeys"] < n:
             time.sleep(0.2)
-        start_rot, start_cpu, t = rotations(w), proc_times(d.pid), time.monotonic()
+        start_rot, start_cpu, t = rotations(w), proc_times(d.pid, split=True), time.monotonic()
         while rotations(w) < start_rot + n and time.monotonic() - t < 600:
             time.sleep(0.2)
-        done, elapsed, cpu = rotations(w) - start_rot, time.monotonic() - t, proc_times(d.pid) - start_cpu
+        end_cpu = proc_times(d.pid, split=True)
+        done, elapsed = rotations(w) - start_rot, time.monotonic() - t
+        user, system = end_cpu[0] - start_cpu[0], end_cpu[1] - start_cpu[1]
+        cpu = user + system
         s = stats(info)
         row(rows, f"throughput, {n} resources, full, grace 0, throttling off", f"{done / elapsed:.0f} rotations/s ({done} in {elapsed:.1f} s; includes the 5 s `every` wait)")
-        row(rows, "CPU per rotation (2 regenerations, 2 durable publishes)", f"{cpu / max(done, 1) * 1000:.2f} ms")
+        row(rows, "CPU per rotation (2 regenerations, 2 durable publishes, a durable state record per step)",
+            f"{cpu / max(done, 1) * 1000:.2f} ms (user {user / max(done, 1) * 1000:.2f} ms, kernel {system / max(done, 1) * 1000:.2f} ms)")
         row(rows, "ARM writes per regenerated key (excluding adoption listKeys)", f"{(s['armWrites'] - s['listKeys']) / max(s['regenerations'], 1):.2f}")
         latencies = [int(v) / 1000 for v in log_values(w, "keyrotd_publish_latency_us")]
         row(rows, "publish latency, regenerate answer → file and directory fsynced", f"p50 {percentile(latencies, 0.5):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms ({len(latencies)} publishes)")
@@ -172,10 +180,7 @@ def budget(bindir, n, seconds, rows):
         stop(d, emu)
 
 def peak_mb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0
+    return status_mb(pid, "VmHWM")
 
 def python_venv():
     """A throwaway venv with Microsoft's SDK, made once under .build/ (pip needs the network or a mirror)."""

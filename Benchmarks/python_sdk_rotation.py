@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from azure.core.credentials import AccessToken
 from azure.mgmt.communication import CommunicationServiceManagementClient
+from azure.mgmt.communication.models import RegenerateKeyParameters
 
 
 class ClientSecretCredential:
@@ -65,7 +66,7 @@ def main():
         parts = resource_id.split("/")
         group, name = parts[4], parts[-1]
         for key_type in ("Secondary", "Primary"):
-            keys = client.communication_services.regenerate_key(group, name, {"key_type": key_type})
+            keys = client.communication_services.regenerate_key(group, name, RegenerateKeyParameters(key_type=key_type))
             text = keys.secondary_connection_string if key_type == "Secondary" else keys.primary_connection_string
             write_durably(os.path.join(out_dir, name + ".conn"), text + "\n")
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import AzureEmulator
-import Dispatch
 import Foundation
+import UnixSignals
 
 /// `keyrotd-emulator`: starts the Azure stand-in, prints one JSON line describing it, serves until SIGTERM.
 @main
@@ -80,8 +80,7 @@ struct EmulatorCommand: AsyncParsableCommand {
 
         // A client that closes its connection must never kill the emulator through SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
+        let stopSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let emulator = try await Emulator.start(configuration)
         if let writeConfig {
             let path = Self.absolute(writeConfig)
@@ -107,13 +106,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         FileHandle.standardOutput.write(try encoder.encode(emulator.info) + Data("\n".utf8))
 
-        let signals = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
-        let (stopRequests, stop) = AsyncStream<Void>.makeStream()
-        for source in signals {
-            source.setEventHandler { stop.yield() }
-            source.resume()
-        }
-        for await _ in stopRequests { break }
+        // UnixSignals blocks the signals and reads them as a sequence. (A DispatchSource on an
+        // ignored signal never fired on Linux: the kernel drops ignored signals.)
+        for await _ in stopSignals { break }
         try await emulator.shutdown()
         if configuration.caFile == nil, let ca = emulator.info.caFile { try? FileManager.default.removeItem(atPath: ca) }
     }

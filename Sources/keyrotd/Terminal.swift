@@ -15,8 +15,6 @@ enum Terminal {
     /// Formats a date for humans, in UTC.
     static func date(_ date: Date?) -> String {
         guard let date else { return "-" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        return date.formatted(.iso8601)
     }
 }

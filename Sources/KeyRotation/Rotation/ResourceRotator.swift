@@ -135,7 +135,7 @@ public actor ResourceRotator {
                 logger.info("\(slot) key published", metadata: metadata)
             case .rotationCompleted(let slot):
                 metadata["keyrotd_key"] = .string(slot.rawValue)
-                metadata["keyrotd_next_due"] = .string(ISO8601DateFormatter().string(from: machine.record.nextDue))
+                metadata["keyrotd_next_due"] = .string(machine.record.nextDue.formatted(.iso8601))
                 logger.notice("rotation completed; \(slot) key published", metadata: metadata)
             case .driftDetected(let slot, let expected, let actual):
                 metadata["keyrotd_key"] = .string(slot.rawValue)
@@ -150,7 +150,7 @@ public actor ResourceRotator {
             case .failed(let message, let failures):
                 metadata["keyrotd_failures"] = .stringConvertible(failures)
                 if let retry = machine.record.retryAt {
-                    metadata["keyrotd_retry_at"] = .string(ISO8601DateFormatter().string(from: retry))
+                    metadata["keyrotd_retry_at"] = .string(retry.formatted(.iso8601))
                 }
                 logger.error("rotation step failed, will retry: \(message)", metadata: metadata)
             }

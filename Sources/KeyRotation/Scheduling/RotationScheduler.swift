@@ -45,6 +45,8 @@ public actor RotationScheduler: Service {
     private let onIdle: @Sendable () -> Void
     /// Steps have finished since `onIdle` last ran.
     private var workSinceIdle = true
+    /// How long the scheduler must expect to sleep before it counts as idle.
+    static let idleThreshold: TimeInterval = 30
 
     /// Creates a scheduler over `rotators`; each is first woken at once so interrupted steps resume.
     ///
@@ -53,8 +55,8 @@ public actor RotationScheduler: Service {
     ///     next due time.
     ///   - hangAfter: a fault switch for tests only: at this instant the loop stops making progress,
     ///     as a deadlocked scheduler would, so the watchdog path can be proven.
-    ///   - onIdle: runs when the scheduler falls idle after work; the daemon hands memory the
-    ///     burst of work no longer needs back to the system there.
+    ///   - onIdle: runs when the scheduler falls idle after work, with nothing to do for at least
+    ///     30 s; the daemon hands memory the burst of work no longer needs back to the system there.
     public init(
         rotators: [ResourceRotator],
         clock: any WallClock,
@@ -176,11 +178,13 @@ public actor RotationScheduler: Service {
                 notifier.heartbeat()
                 if statusPending { publishStatus() }
                 notifyIfQuiet()
-                if runningCount == 0, workSinceIdle, !anyDue(clock.now()) {
+                let wakeAt = nextWake()
+                // Only before a long quiet spell: trimming between waves of work would just be undone.
+                if runningCount == 0, workSinceIdle, wakeAt.timeIntervalSince(clock.now()) >= Self.idleThreshold {
                     workSinceIdle = false
                     onIdle()
                 }
-                await sleep(until: nextWake())
+                await sleep(until: wakeAt)
             }
         }
         notifier.stopping()
