@@ -1,6 +1,7 @@
 import Foundation
 import KeyRotation
 import Logging
+import Synchronization
 import Testing
 
 struct RotationSchedulerTests {
@@ -47,6 +48,28 @@ struct RotationSchedulerTests {
         func scheduler(concurrency: Int) -> RotationScheduler {
             RotationScheduler(rotators: rotators, clock: clock, concurrency: concurrency, notifier: SilentNotifier(), logger: Logger(label: "test"))
         }
+    }
+
+    @Test func fallsIdleOnceAfterWorkEvenWithWatchdogWakeUps() async throws {
+        let fixture = try Fixture(resources: 3)
+        let idles = Counter()
+        let scheduler = RotationScheduler(
+            rotators: fixture.rotators,
+            clock: fixture.clock,
+            concurrency: 2,
+            notifier: SilentNotifier(),
+            logger: Logger(label: "test"),
+            maximumSleep: .seconds(5),
+            onIdle: { idles.increment() }
+        )
+        let run = Task { try await scheduler.run() }
+        await scheduler.waitUntilQuiet()
+        // Adoption done, the next rotation an hour away: idle once, not at every watchdog wake-up.
+        for _ in 0..<4 { await fixture.clock.advance(by: .seconds(5)) }
+        await scheduler.waitUntilQuiet()
+        #expect(idles.value == 1)
+        await scheduler.stop()
+        try await run.value
     }
 
     @Test func adoptsThenRotatesEveryResourceOnScheduleWithBoundedConcurrency() async throws {
@@ -135,4 +158,11 @@ struct RotationSchedulerTests {
         await scheduler.stop()
         try await run.value
     }
+}
+
+/// A thread-safe counter for callbacks.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

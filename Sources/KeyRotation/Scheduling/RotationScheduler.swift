@@ -178,13 +178,14 @@ public actor RotationScheduler: Service {
                 notifier.heartbeat()
                 if statusPending { publishStatus() }
                 notifyIfQuiet()
-                let wakeAt = nextWake()
-                // Only before a long quiet spell: trimming between waves of work would just be undone.
-                if runningCount == 0, workSinceIdle, wakeAt.timeIntervalSince(clock.now()) >= Self.idleThreshold {
+                // Only before a long quiet spell (watchdog wake-ups aside): trimming between waves of
+                // work would just be undone.
+                let nextWork = wakes.first()?.at ?? .distantFuture
+                if runningCount == 0, workSinceIdle, nextWork.timeIntervalSince(clock.now()) >= Self.idleThreshold {
                     workSinceIdle = false
                     onIdle()
                 }
-                await sleep(until: wakeAt)
+                await sleep(until: nextWake())
             }
         }
         notifier.stopping()
