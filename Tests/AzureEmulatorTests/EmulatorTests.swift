@@ -148,13 +148,18 @@ struct EmulatorTests {
     }
 
     @Test func expiredTokensAreRefusedAndTheClientRefreshesOnce() async throws {
-        let h = try await EmulatorHarness { $0.tokenLifetime = .seconds(1) }
-        let credential = h.credential()
+        let h = try await EmulatorHarness { $0.tokenLifetime = .seconds(2) }
+        // The source claims an hour, so the cache keeps the token past the emulator's 2 s: ARM must
+        // refuse it with ExpiredAuthenticationToken and the client refresh exactly once.
+        let credential = CachedCredential(
+            source: OptimisticSource(inner: ClientSecretSource(endpoint: h.entra(), secretFile: h.secretFile))
+        )
         let arm = h.arm(credential)
         _ = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
-        try await Task.sleep(for: .milliseconds(1500))  // the emulator's token lifetime is real time
+        let before = await credential.fetches
+        try await Task.sleep(for: .milliseconds(2500))  // the emulator's token lifetime is real time
         _ = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
-        #expect(await credential.fetches == 2)
+        #expect(await credential.fetches == before + 1)
         try await h.shutdown()
     }
 
@@ -239,5 +244,17 @@ struct ClientSecretCredentialTests {
         }
         #expect(try await h.stats()["tokenRequests"] as? Int == 1)
         try await h.shutdown()
+    }
+}
+
+/// A source whose tokens claim to live an hour, whatever the issuer said.
+struct OptimisticSource: TokenSource {
+    let inner: any TokenSource
+    var name: String { inner.name }
+
+    func fetchToken(scope: String, claims: String?) async throws -> AccessToken {
+        var token = try await inner.fetchToken(scope: scope, claims: claims)
+        token.expiresOn = token.obtainedAt.addingTimeInterval(3600)
+        return token
     }
 }

@@ -27,10 +27,9 @@ extension CachedCredential {
         requestTimeout: Duration = .seconds(30),
         arcKeyDirectory: String = ManagedIdentitySource.arcKeyDirectory
     ) throws {
-        let authority = { (env: [String: String]) -> URL in
-            // AZURE_AUTHORITY_HOST only moves workload identity and environment credentials, as in azure-identity.
-            env["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : URL(string: $0) } ?? configuration.authorityHost
-        }
+        // AZURE_AUTHORITY_HOST moves only workload identity and environment credentials, as in azure-identity.
+        let environmentAuthority =
+            environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : URL(string: $0) } ?? configuration.authorityHost
         func endpoint(tenant: String, clientID: String, authorityHost: URL) throws -> EntraTokenEndpoint {
             try EntraTokenEndpoint(
                 authorityHost: authorityHost,
@@ -54,7 +53,7 @@ extension CachedCredential {
             do {
                 return .available(
                     WorkloadIdentitySource(
-                        endpoint: try endpoint(tenant: tenant, clientID: clientID, authorityHost: authority(environment)),
+                        endpoint: try endpoint(tenant: tenant, clientID: clientID, authorityHost: environmentAuthority),
                         tokenFile: file
                     )
                 )
@@ -101,7 +100,7 @@ extension CachedCredential {
             source = ChainedTokenSource([
                 Self.environmentServicePrincipal(
                     environment: environment,
-                    authority: authority(environment),
+                    authority: environmentAuthority,
                     transports: transports,
                     timeout: requestTimeout
                 ),
