@@ -12,11 +12,12 @@ actor DaemonRuntime {
     /// The configuration in force.
     private(set) var configuration: Configuration
     /// The shared HTTP client for Entra ID and ARM (through the proxy, if any).
-    let transport: AsyncHTTPClientTransport
+    private let transport: AsyncHTTPClientTransport
     /// The HTTP client for managed identity endpoints: never proxied.
     private let metadataTransport: AsyncHTTPClientTransport
     /// ARM's per-subscription write budgets, shared by every credential's client.
-    let writeBudgets: WriteBudgets
+    private let writeBudgets: WriteBudgets
+    private var transports: CachedCredential.Transports { .init(entra: transport, metadata: metadataTransport) }
     /// The state records.
     let store: JSONStateStore
     private let clock: any WallClock
@@ -49,7 +50,7 @@ actor DaemonRuntime {
         let (clients, rotators) = try await Self.build(
             selected,
             previous: ([:], [:]),
-            transports: .init(entra: transport, metadata: metadataTransport),
+            transports: transports,
             writeBudgets: writeBudgets,
             store: store,
             clock: clock,
@@ -76,7 +77,7 @@ actor DaemonRuntime {
         let (clients, rotators) = try await Self.build(
             next,
             previous: (self.clients, self.rotators),
-            transports: .init(entra: transport, metadata: metadataTransport),
+            transports: transports,
             writeBudgets: writeBudgets,
             store: store,
             clock: clock,

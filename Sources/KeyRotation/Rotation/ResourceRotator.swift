@@ -127,9 +127,7 @@ public actor ResourceRotator {
                 metadata["keyrotd_key"] = .string(slot.rawValue)
                 metadata["keyrotd_fingerprint"] = .string(fingerprint.value)
                 if let latency = publishLatency {
-                    metadata["keyrotd_publish_latency_us"] = .stringConvertible(
-                        latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000
-                    )
+                    metadata["keyrotd_publish_latency_us"] = .stringConvertible(Int((latency / .microseconds(1)).rounded()))
                     publishLatency = nil
                 }
                 logger.info("\(slot) key published", metadata: metadata)
