@@ -5,51 +5,150 @@ import PropertyBased
 import Testing
 
 struct WriteBudgetTests {
-    /// Whatever the arrival pattern, the writes released in any window [a, b] never exceed
-    /// burst + rate·(b − a): the law ARM's bucket enforces, so a paced keyrotd is never throttled.
-    @Test func releasedWritesNeverExceedTheBucketLaw() async {
-        await propertyCheck(count: 100, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+    /// Whatever the arrival pattern and however long writes take to reach ARM and to be answered,
+    /// ARM's bucket (same burst and rate) never runs dry: a paced keyrotd is never throttled.
+    @Test func writesReachingARMNeverOutrunItsBucketWhateverTheDelays() async {
+        await propertyCheck(count: 60, input: Gen.uint64(in: 0...UInt64.max)) { seed in
             var random = SplitMix64(seed: seed)
-            let capacity = Double(1 + random.next() % 50)
+            let capacity = Double(1 + random.next() % 30)
             let rate = Double(1 + random.next() % 20)
-            let start = Date(timeIntervalSince1970: 1_000)
-            var budget = WriteBudget(capacity: capacity, refillPerSecond: rate, now: start)
+            let maxDelay = Double(random.next() % 2000) / 1000
             var clock = 0.0
-            var releases: [Double] = []
-            for _ in 0..<300 {
+            let writers = (0..<200).map { _ -> BudgetSimulation.Writer in
                 clock += Double(random.next() % 1000) / 1000 * (random.next() % 3 == 0 ? 2 : 0.05)
-                releases.append(clock + budget.take(now: start.addingTimeInterval(clock)))
+                let toARM = Double(random.next() % 1000) / 1000 * maxDelay * (random.next() % 5 == 0 ? 1 : 0.1)
+                return .init(arrives: clock, toARM: toARM, answer: Double(random.next() % 300) / 1000)
             }
-            releases.sort()
-            var violations = 0
-            for i in releases.indices {
-                for j in i..<releases.count where Double(j - i + 1) > capacity + rate * (releases[j] - releases[i]) + 1e-3 {
-                    violations += 1
-                }
-            }
-            #expect(violations == 0)
+            let run = BudgetSimulation(capacity: capacity, rate: rate).run(writers)
+            #expect(run.throttled == 0, "capacity \(capacity), rate \(rate), max delay \(maxDelay)")
+            #expect(run.released == writers.count)
         }
+    }
+
+    @Test func withInstantAnswersTheWholeBudgetIsUsed() {
+        let writers = Array(repeating: BudgetSimulation.Writer(arrives: 0, toARM: 0, answer: 0), count: 50)
+        let run = BudgetSimulation(capacity: 10, rate: 5).run(writers)
+        #expect(run.throttled == 0)
+        #expect(abs(run.lastRelease - 8) < 0.01, "40 writes beyond the burst of 10 at 5/s take 8 s")
+    }
+
+    @Test func writesInFlightHoldBackTheRefill() {
+        let start = Date(timeIntervalSince1970: 0)
+        var budget = WriteBudget(capacity: 2, refillPerSecond: 1, now: start)
+        let tickets = (0..<3).map { _ in budget.enter() }
+        #expect(budget.release(tickets[0], now: start) == nil)
+        #expect(budget.release(tickets[1], now: start) == nil)
+        // Neither write has been answered, so ARM may not have counted them yet: its bucket may be
+        // full and wasting its refill. The third write waits until one of them is known to be in.
+        #expect(budget.release(tickets[2], now: start.addingTimeInterval(5)) == 1)
+        budget.completed(now: start.addingTimeInterval(5))
+        #expect(budget.release(tickets[2], now: start.addingTimeInterval(5.5)) == 0.5)
+        #expect(budget.release(tickets[2], now: start.addingTimeInterval(6)) == nil)
+    }
+
+    @Test func queuedWritersGoInOrderUnlessThereIsRoomForThoseAhead() {
+        let start = Date(timeIntervalSince1970: 0)
+        var budget = WriteBudget(capacity: 3, refillPerSecond: 1, now: start)
+        let tickets = (0..<5).map { _ in budget.enter() }
+        #expect(budget.release(tickets[2], now: start) == nil, "three tokens: room for it and the two ahead")
+        #expect(budget.release(tickets[3], now: start) == 1, "two tokens left and two writers ahead of it")
+        budget.abandon(tickets[0])
+        #expect(budget.release(tickets[3], now: start) == nil, "one writer ahead of it now")
+        #expect(budget.release(tickets[1], now: start) == nil)
+        #expect(budget.release(tickets[4], now: start) == 1)
     }
 
     @Test func armsRemainingWritesHeaderOnlyLowersTheEstimate() {
         let start = Date(timeIntervalSince1970: 0)
         var budget = WriteBudget(capacity: 200, refillPerSecond: 10, now: start)
-        budget.observe(remaining: 3, now: start)
-        #expect((0..<3).map { _ in budget.take(now: start) } == [0, 0, 0])
-        #expect(budget.take(now: start) == 0.1)
-        budget.observe(remaining: 500, now: start)
-        #expect(budget.take(now: start) == 0.2, "a higher count from ARM does not lend tokens keyrotd has not earned")
+        var ticket = budget.enter()
+        #expect(budget.release(ticket, now: start) == nil)
+        budget.completed(now: start, remaining: 3)
+        #expect((0..<3).map { _ in budget.release(budget.enter(), now: start) } == [nil, nil, nil])
+        ticket = budget.enter()
+        #expect(budget.release(ticket, now: start) == 0.1)
+        #expect(budget.release(ticket, now: start.addingTimeInterval(0.1)) == nil)
+        budget.completed(now: start.addingTimeInterval(0.1), remaining: 500)
+        let wait = budget.release(budget.enter(), now: start.addingTimeInterval(0.1)) ?? 0
+        #expect(abs(wait - 0.1) < 1e-6, "a higher count does not lend tokens keyrotd has not earned")
         var throttled = WriteBudget(capacity: 200, refillPerSecond: 10, now: start)
-        throttled.throttled(now: start)
-        #expect(throttled.take(now: start) == 0.1)
+        #expect(throttled.release(throttled.enter(), now: start) == nil)
+        throttled.completed(now: start, throttled: true)
+        #expect(throttled.release(throttled.enter(), now: start) == 0.1)
     }
 
     @Test func budgetsAreKeptPerSubscriptionCaseInsensitively() async {
         let budgets = WriteBudgets(capacity: 2, refillPerSecond: 1, now: { Date(timeIntervalSince1970: 0) })
-        #expect(await budgets.take("SUB-A") == .zero)
-        #expect(await budgets.take("sub-a") == .milliseconds(Int64((1000 / WriteBudgets.pacingFactor).rounded(.up))))
-        #expect(await budgets.take("sub-b") == .zero)
-        await budgets.observe("sub-b", response: HTTPResponseData(status: 429))
-        #expect(await budgets.take("sub-b") > .seconds(1))
+        #expect(await budgets.release(await budgets.enter("SUB-A"), "SUB-A") == nil)
+        let second = await budgets.enter("sub-a")
+        #expect(await budgets.release(second, "sub-a") == .milliseconds(Int64((1000 / WriteBudgets.pacingFactor).rounded(.up))))
+        await budgets.abandon(second, "sub-a")
+        #expect(await budgets.release(await budgets.enter("sub-b"), "sub-b") == nil)
+        await budgets.completed("sub-b", response: HTTPResponseData(status: 429))
+        #expect(await budgets.release(await budgets.enter("sub-b"), "sub-b")! > .seconds(1))
+    }
+}
+
+/// Writers queueing at a ``WriteBudget`` and an ARM-like bucket with the same burst and rate that
+/// counts each write when it arrives, in simulated time.
+private struct BudgetSimulation {
+    /// One write: when its writer queues, how long it takes to reach ARM, and how long ARM's answer takes.
+    struct Writer {
+        var arrives: Double
+        var toARM: Double
+        var answer: Double
+    }
+
+    /// What happened.
+    struct Run {
+        var throttled = 0
+        var released = 0
+        var lastRelease = 0.0
+    }
+
+    private enum Event {
+        case ask(Int, WriteBudget.Ticket?)
+        case reachesARM
+        case answered
+    }
+
+    let capacity: Double
+    let rate: Double
+
+    func run(_ writers: [Writer]) -> Run {
+        let start = Date(timeIntervalSince1970: 0)
+        var budget = WriteBudget(capacity: capacity, refillPerSecond: rate, now: start)
+        var arm = (tokens: capacity, at: 0.0)
+        var events: [(time: Double, event: Event)] = []
+        func schedule(_ time: Double, _ event: Event) {
+            // Stable: events at the same time keep their order.
+            let index = events.firstIndex { $0.time > time } ?? events.endIndex
+            events.insert((time, event), at: index)
+        }
+        for (index, writer) in writers.enumerated() { schedule(writer.arrives, .ask(index, nil)) }
+        var run = Run()
+        while !events.isEmpty {
+            let (time, event) = events.removeFirst()
+            let now = start.addingTimeInterval(time)
+            switch event {
+            case .ask(let index, let held):
+                let ticket = held ?? budget.enter()
+                if let wait = budget.release(ticket, now: now) {
+                    schedule(time + wait, .ask(index, ticket))
+                } else {
+                    run.released += 1
+                    run.lastRelease = time
+                    schedule(time + writers[index].toARM, .reachesARM)
+                    schedule(time + writers[index].toARM + writers[index].answer, .answered)
+                }
+            case .reachesARM:
+                arm.tokens = min(capacity, arm.tokens + (time - arm.at) * rate)
+                arm.at = time
+                if arm.tokens >= 1 - 1e-9 { arm.tokens -= 1 } else { run.throttled += 1 }
+            case .answered:
+                budget.completed(now: now)
+            }
+        }
+        return run
     }
 }

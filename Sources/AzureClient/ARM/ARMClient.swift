@@ -116,6 +116,23 @@ public struct ARMClient: Sendable {
         )
     }
 
+    /// Queues for a write token of `subscription`; returns whether the write had to wait. Once it
+    /// returns, the write is in flight for the budget until `completed` is called.
+    private func waitForWriteSlot(_ budget: WriteBudgets, _ subscription: String) async throws -> Bool {
+        let ticket = await budget.enter(subscription)
+        var waited = false
+        while let wait = await budget.release(ticket, subscription) {
+            waited = true
+            do {
+                try await sleep(wait)
+            } catch {
+                await budget.abandon(ticket, subscription)
+                throw error
+            }
+        }
+        return waited
+    }
+
     private func url(_ id: ResourceID, suffix: String, apiVersion: String) -> URL {
         var base = endpoint.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
@@ -157,21 +174,23 @@ public struct ARMClient: Sendable {
             // The write token is taken as late as possible: ARM counts a write when it arrives, so time
             // spent between taking and sending (a token request, say) would let writes bunch up.
             let budget = method == "GET" ? nil : writeBudgets
-            if let budget {
-                let wait = await budget.take(id.subscription)
-                if wait > .zero {
-                    try await sleep(wait)
-                    // After a long wait the cached token may be due for refresh.
+            if let budget, try await waitForWriteSlot(budget, id.subscription) {
+                // After a long wait the cached token may be due for refresh.
+                do {
                     headers[0].1 = "Bearer " + (try await credential.token(scope: scope)).token.exposedValue
+                } catch {
+                    await budget.completed(id.subscription, response: nil)
+                    throw error
                 }
             }
             let request = HTTPRequestData(method: method, url: target, headers: headers, body: body)
             let response: HTTPResponseData
             do {
                 response = try await transport.send(request, timeout: timeout)
-                await budget?.observe(id.subscription, response: response)
-            } catch let error as TransportError {
-                guard let delay = retry.delay(after: error, attempt: attempt) else { throw error }
+                await budget?.completed(id.subscription, response: response)
+            } catch {
+                await budget?.completed(id.subscription, response: nil)
+                guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
                 log.notice(
                     "ARM request failed, retrying",
                     metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"]

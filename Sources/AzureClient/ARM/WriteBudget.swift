@@ -1,49 +1,88 @@
+import DequeModule
 import Foundation
 
 /// ARM's write budget for one subscription as keyrotd sees it: a token bucket (burst, refill per
 /// second) that ARM's own `x-ms-ratelimit-remaining-subscription-writes` header can only lower
-/// (other writers share the subscription). keyrotd waits for a token before each write, so it paces
-/// itself under the throttle instead of bouncing off it with 429s.
+/// (other writers share the subscription). Writers queue for a token in arrival order and are
+/// released one at a time, so keyrotd paces itself under the throttle instead of bouncing off it.
+///
+/// ARM counts a write when it *arrives*, which is somewhere between keyrotd sending it and the
+/// answer coming back. While writes are in flight ARM's bucket may still be full and waste its
+/// refill, and then the delayed writes land together. So refill only counts up to `capacity`
+/// minus the writes in flight: whatever the delays, the writes that reach ARM never outrun its
+/// bucket.
 public struct WriteBudget: Sendable {
+    /// A writer's place in the queue.
+    public typealias Ticket = UInt64
+
     /// The burst.
     public let capacity: Double
     /// Tokens added per second.
     public let refillPerSecond: Double
-    private var tokens: Double
+    private var available: Double
+    private var inFlight = 0
+    private var waiting: Deque<Ticket> = []
+    private var nextTicket: Ticket = 0
     private var updatedAt: Date
 
     /// A full bucket at `now`.
     public init(capacity: Double, refillPerSecond: Double, now: Date) {
         self.capacity = capacity
         self.refillPerSecond = refillPerSecond
-        self.tokens = capacity
+        self.available = capacity
         self.updatedAt = now
     }
 
-    /// Takes one write and returns how long to wait before sending it (zero when a token is
-    /// there). An empty bucket lends from the future, so concurrent writers queue in order, each
-    /// one refill interval after the last.
-    public mutating func take(now: Date) -> TimeInterval {
-        refill(now)
-        tokens -= 1
-        return tokens >= 0 ? 0 : -tokens / refillPerSecond
+    /// Joins the queue of writers.
+    public mutating func enter() -> Ticket {
+        defer { nextTicket += 1 }
+        waiting.append(nextTicket)
+        return nextTicket
     }
 
-    /// ARM said `remaining` writes are left: believe it when it is fewer than expected.
-    public mutating func observe(remaining: Int, now: Date) {
+    /// Either releases `ticket` to send now (`nil`: the write is counted as in flight until
+    /// ``completed(now:remaining:throttled:)``) or says how long to wait before asking again.
+    /// A writer may go when there are tokens for it and for everyone queued ahead of it.
+    public mutating func release(_ ticket: Ticket, now: Date) -> TimeInterval? {
         refill(now)
-        tokens = min(tokens, Double(remaining))
+        guard let position = index(of: ticket) else { return nil }
+        let needed = Double(position + 1)
+        guard available >= needed else { return max((needed - available) / refillPerSecond, 0.001) }
+        waiting.remove(at: position)
+        available -= 1
+        inFlight += 1
+        return nil
     }
 
-    /// ARM answered 429: the bucket is empty (the retry waits as ARM asks).
-    public mutating func throttled(now: Date) {
+    /// A queued writer gave up (its task was cancelled) before it was released.
+    public mutating func abandon(_ ticket: Ticket) {
+        if let position = index(of: ticket) { waiting.remove(at: position) }
+    }
+
+    /// A released write finished: answered (with ARM's remaining count, or a 429) or lost.
+    public mutating func completed(now: Date, remaining: Int? = nil, throttled: Bool = false) {
         refill(now)
-        tokens = min(tokens, 0)
+        inFlight = max(0, inFlight - 1)
+        if throttled { available = min(available, 0) }
+        // ARM's count includes other writers to the subscription: believe it when it is lower.
+        if let remaining { available = min(available, Double(remaining)) }
+    }
+
+    private func index(of ticket: Ticket) -> Int? {
+        // Tickets are queued in increasing order; a binary search finds one among thousands.
+        var low = 0
+        var high = waiting.count
+        while low < high {
+            let middle = (low + high) / 2
+            if waiting[middle] < ticket { low = middle + 1 } else { high = middle }
+        }
+        return low < waiting.count && waiting[low] == ticket ? low : nil
     }
 
     private mutating func refill(_ now: Date) {
         let elapsed = max(0, now.timeIntervalSince(updatedAt))
-        tokens = min(capacity, tokens + elapsed * refillPerSecond)
+        let ceiling = capacity - Double(inFlight)
+        if available < ceiling { available = min(ceiling, available + elapsed * refillPerSecond) }
         updatedAt = max(updatedAt, now)
     }
 }
@@ -57,9 +96,8 @@ public actor WriteBudgets {
     /// Total time writes were held back to stay within the budgets (for the benchmark and tests).
     public private(set) var heldBack: TimeInterval = 0
 
-    /// The share of the refill rate keyrotd uses: ARM counts a write when it arrives, and arrival
-    /// times jitter by a connection set-up or two; pacing 2 % under the rate, and keeping one token
-    /// of the burst in reserve, absorbs that.
+    /// The share of the refill rate keyrotd uses: pacing 2 % under ARM's rate, and keeping one
+    /// token of the burst in reserve, absorbs the difference between keyrotd's clock and ARM's.
     public static let pacingFactor = 0.98
 
     /// Creates the registry; every subscription starts with a full bucket.
@@ -69,29 +107,33 @@ public actor WriteBudgets {
         self.now = now
     }
 
-    /// Takes a write token for `subscription`; returns how long the caller must wait first.
-    public func take(_ subscription: String) -> Duration {
-        let wait = update(subscription) { $0.take(now: $1) }
+    /// Joins `subscription`'s queue of writers.
+    public func enter(_ subscription: String) -> WriteBudget.Ticket {
+        update(subscription) { budget, _ in budget.enter() }
+    }
+
+    /// `nil` when the write may be sent now, else how long to wait before asking again.
+    public func release(_ ticket: WriteBudget.Ticket, _ subscription: String) -> Duration? {
+        guard let wait = update(subscription, { $0.release(ticket, now: $1) }) else { return nil }
         heldBack += wait
         return .milliseconds(Int64((wait * 1000).rounded(.up)))
     }
 
-    /// Feeds back what ARM answered a write.
-    public func observe(_ subscription: String, response: HTTPResponseData) {
-        if response.status == 429 {
-            update(subscription) { $0.throttled(now: $1) }
-        } else if let text = response.header("x-ms-ratelimit-remaining-subscription-writes"), let remaining = Int(text) {
-            update(subscription) { $0.observe(remaining: remaining, now: $1) }
-        }
+    /// The writer holding `ticket` gave up before it was released.
+    public func abandon(_ ticket: WriteBudget.Ticket, _ subscription: String) {
+        update(subscription) { budget, _ in budget.abandon(ticket) }
+    }
+
+    /// A released write finished; `response` is what ARM answered, `nil` when the answer was lost.
+    public func completed(_ subscription: String, response: HTTPResponseData?) {
+        let remaining = response?.header("x-ms-ratelimit-remaining-subscription-writes").flatMap { Int($0) }
+        update(subscription) { $0.completed(now: $1, remaining: remaining, throttled: response?.status == 429) }
     }
 
     @discardableResult
     private func update<T>(_ subscription: String, _ change: (inout WriteBudget, Date) -> T) -> T {
-        let key = subscription.lowercased()
         let at = now()
-        var budget = budgets[key] ?? WriteBudget(capacity: capacity, refillPerSecond: refillPerSecond, now: at)
-        let result = change(&budget, at)
-        budgets[key] = budget
-        return result
+        // Changed in place: a copy would copy the queue of waiting writers on every call.
+        return change(&budgets[subscription.lowercased(), default: WriteBudget(capacity: capacity, refillPerSecond: refillPerSecond, now: at)], at)
     }
 }
