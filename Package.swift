@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // The domain: configuration model, rotation state machine, scheduler. Talks to the world through protocols.
@@ -64,6 +65,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Runs the operator's on_publish hooks.
+        .target(
+            name: "Hooks",
+            dependencies: [
+                "KeyRotation",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // libsystemd, for sd_notify and the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // sd_notify, the watchdog and the journald log handler.
@@ -97,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotd",
             dependencies: [
-                "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd",
+                "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd", "Hooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,6 +135,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
+        .testTarget(name: "HooksTests", dependencies: ["Hooks"], swiftSettings: swiftSettings),
         .testTarget(name: "AzureEmulatorTests", dependencies: ["AzureEmulator", "AzureClient"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

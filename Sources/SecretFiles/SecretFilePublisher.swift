@@ -35,7 +35,7 @@ public struct SecretFilePublisher: SecretPublisher {
         AtomicFileWriter.read(output, in: directory).map { KeyFingerprint(bytes: $0) }
     }
 
-    public func publish(_ material: KeyMaterial) async throws -> KeyFingerprint {
+    public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         let bytes = format.render(material, envName: envName)
         try writer.write(bytes, to: output, in: directory, mode: mode, group: group)
         return KeyFingerprint(bytes: bytes)

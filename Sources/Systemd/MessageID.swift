@@ -19,5 +19,7 @@ public enum MessageID {
         "config-reloaded": "7a3f78f313974fc58f804fc051d4587a",
         "config-rejected": "50f80bfbeee548ebb2b99e542bc730f3",
         "watchdog-stalled": "a9dcb26793b443e9943ebc4cafbe512f",
+        "hook-succeeded": "dcf3cb174740477993ea6398ca96cf49",
+        "hook-failed": "f3f59369683d40af8fea8a461b13320d",
     ]
 }

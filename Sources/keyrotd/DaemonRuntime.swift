@@ -1,5 +1,6 @@
 import AzureClient
 import Foundation
+import Hooks
 import KeyRotation
 import Logging
 import SecretFiles
@@ -49,7 +50,7 @@ actor DaemonRuntime {
         selected.resources = configuration.resources.filter { names?.contains($0.name) ?? true }
         let (clients, rotators) = try await Self.build(
             selected,
-            previous: ([:], [:]),
+            previous: Built(clients: [:], rotators: [:], daemonHook: nil),
             transports: transports,
             writeBudgets: writeBudgets,
             store: store,
@@ -76,7 +77,7 @@ actor DaemonRuntime {
         }
         let (clients, rotators) = try await Self.build(
             next,
-            previous: (self.clients, self.rotators),
+            previous: Built(clients: self.clients, rotators: self.rotators, daemonHook: old.onPublish),
             transports: transports,
             writeBudgets: writeBudgets,
             store: store,
@@ -95,9 +96,31 @@ actor DaemonRuntime {
         try? await metadataTransport.shutdown()
     }
 
+    /// What a previous build made, for reuse by the next.
+    private struct Built {
+        var clients: [String: (CredentialConfiguration, ARMClient)]
+        var rotators: [String: (ResourceConfiguration, ResourceRotator)]
+        var daemonHook: HookCommand?
+    }
+
+    /// The secret file writer of `resource`, wrapped in hook delivery when it or `[daemon]` has an `on_publish`.
+    private static func publisher(_ resource: ResourceConfiguration, daemon: DaemonSettings, logger: Logger) throws -> any SecretPublisher {
+        let file = try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory)
+        let hooks = [resource.onPublish, daemon.onPublish].compactMap { $0 }
+        if hooks.isEmpty { return file }
+        return DeliveringPublisher(
+            inner: file,
+            hooks: hooks,
+            runner: SubprocessHookRunner(),
+            resource: resource.name,
+            file: (daemon.secretsDirectory as NSString).appendingPathComponent(resource.output),
+            logger: logger
+        )
+    }
+
     private static func build(
         _ configuration: Configuration,
-        previous: ([String: (CredentialConfiguration, ARMClient)], [String: (ResourceConfiguration, ResourceRotator)]),
+        previous: Built,
         transports: CachedCredential.Transports,
         writeBudgets: WriteBudgets,
         store: JSONStateStore,
@@ -108,7 +131,7 @@ actor DaemonRuntime {
         let daemon = configuration.daemon
         var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
         for (name, credential) in configuration.credentials {
-            if let (old, client) = previous.0[name], old == credential {
+            if let (old, client) = previous.clients[name], old == credential {
                 clients[name] = (credential, client)
                 continue
             }
@@ -135,7 +158,9 @@ actor DaemonRuntime {
         for (index, resource) in configuration.resources.enumerated() {
             guard let (credential, client) = clients[resource.credential] else { continue }
             let policy = RotationPolicy(resource, daemon: daemon)
-            if let (old, rotator) = previous.1[resource.name], old == resource, previous.0[resource.credential]?.0 == credential {
+            if let (old, rotator) = previous.rotators[resource.name], old == resource, previous.clients[resource.credential]?.0 == credential,
+                previous.daemonHook == daemon.onPublish
+            {
                 await rotator.update(policy: policy)
                 rotators[resource.name] = (resource, rotator)
                 continue
@@ -145,7 +170,7 @@ actor DaemonRuntime {
                 resourceID: resource.id,
                 policy: policy,
                 provider: ACSKeyProvider(client: client, id: resource.id, apiVersion: resource.apiVersion),
-                publisher: try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory),
+                publisher: try publisher(resource, daemon: daemon, logger: logger),
                 store: store,
                 clock: clock,
                 logger: logger

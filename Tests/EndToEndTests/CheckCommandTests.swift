@@ -323,6 +323,41 @@ extension EndToEnd {
             ),
             Case(name: "unknown log level", toml: valid(daemon: "log_level = \"loud\""), line: 4, key: "daemon.log_level", message: "unknown level"),
             Case(
+                name: "hook as a shell string",
+                toml: valid(resource: "on_publish = \"systemctl reload app\""),
+                line: 15,
+                key: "resource[0].on_publish",
+                message: "must be a non-empty array"
+            ),
+            Case(
+                name: "hook without an absolute path",
+                toml: valid(daemon: "on_publish = [\"systemctl\", \"reload\", \"app\"]"),
+                line: 4,
+                key: "daemon.on_publish",
+                message: "not an absolute path: hooks run without a shell and without a PATH search"
+            ),
+            Case(
+                name: "hook not executable",
+                toml: valid(resource: "on_publish = [\"/dev/null\"]"),
+                line: 15,
+                key: "resource[0].on_publish",
+                message: "'/dev/null' is not an executable file"
+            ),
+            Case(
+                name: "hook argument not a string",
+                toml: valid(resource: "on_publish = [\"/bin/true\", 3]"),
+                line: 15,
+                key: "resource[0].on_publish",
+                message: "every element must be a string"
+            ),
+            Case(
+                name: "hook timeout out of range",
+                toml: valid(resource: "on_publish = [\"/bin/true\"]\nhook_timeout = \"2h\""),
+                line: 16,
+                key: "resource[0].hook_timeout",
+                message: "must be between 100ms and 1h"
+            ),
+            Case(
                 name: "resource not an array of tables",
                 toml: valid().replacingOccurrences(of: "[[resource]]\nid = \"\(id)\"", with: "[resource]\nid = \"\(id)\""),
                 line: 13,

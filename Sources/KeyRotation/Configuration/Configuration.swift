@@ -47,6 +47,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var armWriteBurst: Int = 200
     /// ARM's per-subscription write refill rate (writes per second).
     public var armWritesPerSecond: Double = 10
+    /// The hook run after every resource's key is published, after the resource's own.
+    public var onPublish: HookCommand?
 
     /// Creates daemon settings.
     public init(
@@ -172,6 +174,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var mode: UInt32
     /// The secret file's group, or `nil` for the daemon's own group.
     public var group: String?
+    /// The resource's own hook, run after its key is published.
+    public var onPublish: HookCommand?
 
     /// Creates a resource configuration.
     public init(
@@ -187,7 +191,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
         format: SecretFormat = Defaults.format,
         envName: String = Defaults.envName,
         mode: UInt32 = Defaults.mode,
-        group: String? = nil
+        group: String? = nil,
+        onPublish: HookCommand? = nil
     ) {
         self.name = name
         self.id = id
@@ -202,6 +207,7 @@ public struct ResourceConfiguration: Sendable, Equatable {
         self.envName = envName
         self.mode = mode
         self.group = group
+        self.onPublish = onPublish
     }
 }
 

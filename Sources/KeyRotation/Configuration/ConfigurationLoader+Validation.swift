@@ -122,7 +122,7 @@ struct ValidationContext {
                 prefix: key,
                 allowed: [
                     "secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level", "request_timeout",
-                    "arm_write_burst", "arm_writes_per_second",
+                    "arm_write_burst", "arm_writes_per_second", "on_publish", "hook_timeout",
                 ]
             )
         }
@@ -165,6 +165,7 @@ struct ValidationContext {
                 error("\(key).arm_writes_per_second", "must be a number above 0 and at most 10000 (ARM's is 10)")
             }
         }
+        settings.onPublish = hook(t, key, origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             error("\(key).retry_max", "must not be shorter than retry_initial")
         }
@@ -355,7 +356,7 @@ struct ValidationContext {
             prefix: key,
             allowed: [
                 "name", "id", "credential", "api_version", "strategy", "every", "grace", "jitter", "output", "format",
-                "env_name", "mode", "group",
+                "env_name", "mode", "group", "on_publish", "hook_timeout",
             ]
         )
         var id: ResourceID?
@@ -410,6 +411,7 @@ struct ValidationContext {
             error("\(key).output", problem)
             output = nil
         }
+        let onPublish = hook(t, key, origin: "resource \(name ?? key)")
         guard let id, let name, let credential, let output else { return nil }
         return ResourceConfiguration(
             name: name,
@@ -424,8 +426,48 @@ struct ValidationContext {
             format: format,
             envName: envName,
             mode: mode,
-            group: group
+            group: group,
+            onPublish: onPublish
         )
+    }
+
+    /// `on_publish` (an argv array) with its `hook_timeout`, both checked.
+    private mutating func hook(_ t: TOMLTable?, _ prefix: String, origin: String) -> HookCommand? {
+        let timeout = duration(t, prefix, "hook_timeout")
+        if let timeout, timeout < .milliseconds(100) || timeout > .seconds(3600) {
+            error("\(prefix).hook_timeout", "must be between 100ms and 1h")
+        }
+        guard let value = t?["on_publish"] else {
+            if timeout != nil { warning("\(prefix).hook_timeout", "has no effect without on_publish") }
+            return nil
+        }
+        let key = "\(prefix).on_publish"
+        guard let array = value.array, !array.isEmpty else {
+            error(
+                key,
+                "must be a non-empty array: the program's absolute path, then its arguments, e.g. [\"/usr/bin/systemctl\", \"reload\", \"app.service\"]"
+            )
+            return nil
+        }
+        var argv: [String] = []
+        for element in array {
+            guard let text = element.string, !text.contains("\0") else {
+                error(key, "every element must be a string (no shell is involved: give each argument separately)")
+                return nil
+            }
+            argv.append(text)
+        }
+        let program = argv[0]
+        guard program.hasPrefix("/") else {
+            error(key, "'\(program)' is not an absolute path: hooks run without a shell and without a PATH search")
+            return nil
+        }
+        var info = stat()
+        if stat(program, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG || access(program, X_OK) != 0 {
+            error(key, "'\(program)' is not an executable file")
+            return nil
+        }
+        return HookCommand(argv: argv, timeout: timeout ?? HookCommand.defaultTimeout, origin: origin)
     }
 
     /// Why `output` is not a safe file name inside the secrets directory, or `nil`.

@@ -3,5 +3,6 @@ public protocol SecretPublisher: Sendable {
     /// The digest of the file's current bytes, or `nil` when it is missing or unreadable.
     func currentDigest() async -> KeyFingerprint?
     /// Durably replaces the file with `material` and returns the digest of what was written.
-    func publish(_ material: KeyMaterial) async throws -> KeyFingerprint
+    /// `step` is the rotation step publishing it (adopting, publishing, or a repair while idle).
+    func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint
 }

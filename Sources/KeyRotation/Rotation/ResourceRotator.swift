@@ -92,7 +92,7 @@ public actor ResourceRotator {
                     regeneratedAt = .now
                     action = machine.regenerated(slot, keys: keys, now: clock.now())
                 case .publish(let material):
-                    let digest = try await publisher.publish(material)
+                    let digest = try await publisher.publish(material, step: machine.record.step)
                     publishLatency = regeneratedAt.map { .now - $0 }
                     regeneratedAt = nil
                     action = machine.published(material, fileDigest: digest, now: clock.now())

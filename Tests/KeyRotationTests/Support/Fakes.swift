@@ -70,7 +70,7 @@ actor FakeFile: SecretPublisher {
         material.map { KeyFingerprint(bytes: Array($0.connectionString.exposedValue.utf8)) }
     }
 
-    func publish(_ material: KeyMaterial) async throws -> KeyFingerprint {
+    func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         self.material = material
         writes += 1
         return KeyFingerprint(bytes: Array(material.connectionString.exposedValue.utf8))
