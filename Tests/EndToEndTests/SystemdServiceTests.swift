@@ -18,6 +18,7 @@ extension EndToEnd {
                 tls_ca_file = "/etc/keyrotd/emulator-ca.pem"
                 retry_initial = "1s"
                 retry_max = "5s"
+                on_publish = ["/bin/sh", "-c", "echo delivered $KEYROTD_RESOURCE $KEYROTD_KEY as $(id -un)"]
 
                 [credential.emulator]
                 tenant = "\(info.tenant)"
@@ -108,6 +109,12 @@ extension EndToEnd {
             _ = try await c.run(["journalctl", "--update-catalog"])
             let (_, explained, _) = try await c.run(["journalctl", "-u", "keyrotd", "-x", "--no-pager", "MESSAGE_ID=\(completed)"])
             #expect(explained.contains("Subject: Key rotation of acs-00") && explained.contains("What to do: Nothing."))
+            let delivered = try await journal(c, ["-u", "keyrotd", "MESSAGE_ID=\(MessageID.byEvent["hook-succeeded"]!)"])
+            #expect(
+                delivered.contains { ($0["KEYROTD_HOOK_OUTPUT"] as? String)?.hasPrefix("delivered acs-00") == true },
+                "the on_publish hook runs inside the hardened unit"
+            )
+            #expect(try await journal(c, ["-u", "keyrotd", "MESSAGE_ID=\(MessageID.byEvent["hook-failed"]!)"]).isEmpty)
 
             let (_, mode, _) = try await c.run(["stat", "-c", "%a %U %G", "/var/lib/keyrotd/secrets/acs-001.conn"])
             #expect(mode.trimmingCharacters(in: .whitespacesAndNewlines) == "640 keyrotd keyrotd-readers")
