@@ -118,6 +118,14 @@ actor DaemonRuntime {
         )
     }
 
+    /// The data-plane check of new keys, when the resource asks for one (`verify = true`).
+    private static func verifier(_ resource: ResourceConfiguration, transport: any HTTPTransport, logger: Logger) -> ACSKeyVerifier? {
+        guard resource.verify else { return nil }
+        var logger = logger
+        logger[metadataKey: "keyrotd_resource"] = .string(resource.name)
+        return ACSKeyVerifier(client: ACSDataPlaneClient(transport: transport), logger: logger)
+    }
+
     private static func build(
         _ configuration: Configuration,
         previous: Built,
@@ -171,6 +179,7 @@ actor DaemonRuntime {
                 policy: policy,
                 provider: ACSKeyProvider(client: client, id: resource.id, apiVersion: resource.apiVersion),
                 publisher: try publisher(resource, daemon: daemon, logger: logger),
+                verifier: verifier(resource, transport: transports.entra, logger: logger),
                 store: store,
                 clock: clock,
                 logger: logger

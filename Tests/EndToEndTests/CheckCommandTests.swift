@@ -358,6 +358,13 @@ extension EndToEnd {
                 message: "must be between 100ms and 1h"
             ),
             Case(
+                name: "verify not a boolean",
+                toml: valid(defaults: "verify = \"yes\""),
+                line: 12,
+                key: "defaults.verify",
+                message: "must be true or false"
+            ),
+            Case(
                 name: "resource not an array of tables",
                 toml: valid().replacingOccurrences(of: "[[resource]]\nid = \"\(id)\"", with: "[resource]\nid = \"\(id)\""),
                 line: 13,

@@ -52,7 +52,10 @@ extension EndToEnd {
                 ]
             )
             #expect(
-                runs.allSatisfy { $0[3].hasPrefix("sha256:") && $0[4] == "acs-001" && $0[5] == "KEYROTD_FILE,KEYROTD_FINGERPRINT,KEYROTD_KEY,KEYROTD_RESOURCE,KEYROTD_STEP,PATH,PWD," },
+                runs.allSatisfy {
+                    $0[3].hasPrefix("sha256:") && $0[4] == "acs-001"
+                        && $0[5] == "KEYROTD_FILE,KEYROTD_FINGERPRINT,KEYROTD_KEY,KEYROTD_RESOURCE,KEYROTD_STEP,PATH,PWD,"
+                },
                 "the five KEYROTD_ variables, PATH and the shell's own PWD: nothing of keyrotd's environment"
             )
 

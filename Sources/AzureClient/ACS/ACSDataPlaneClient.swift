@@ -26,16 +26,24 @@ public struct ACSDataPlaneClient: Sendable {
     /// Creates an ACS identity (`POST {endpoint}/identities?api-version=2023-10-01`) with the key in
     /// `connectionString`: a cheap call that succeeds only while the key is valid.
     public func createIdentity(connectionString: Secret, now: Date = Date()) async -> Outcome {
+        await call("POST", "identities?api-version=2023-10-01", body: Array("{}".utf8), connectionString: connectionString, now: now)
+    }
+
+    /// Lists the resource's purchased phone numbers (`GET {endpoint}/phoneNumbers?api-version=2022-12-01`)
+    /// with the key in `connectionString`: read-only, changes nothing, and succeeds only while the key works.
+    public func listPhoneNumbers(connectionString: Secret, now: Date = Date()) async -> Outcome {
+        await call("GET", "phoneNumbers?api-version=2022-12-01", body: [], connectionString: connectionString, now: now)
+    }
+
+    private func call(_ method: String, _ pathAndQuery: String, body: [UInt8], connectionString: Secret, now: Date) async -> Outcome {
         guard let parsed = Self.parse(connectionString) else { return .failed("not a connection string") }
         var endpoint = parsed.endpoint
         if !endpoint.hasSuffix("/") { endpoint += "/" }
-        guard let url = URL(string: endpoint + "identities?api-version=2023-10-01") else { return .failed("bad endpoint") }
-        let body = Array("{}".utf8)
-        let headers =
-            Self.sign(method: "POST", url: url, endpoint: parsed.endpoint, body: body, key: parsed.key, now: now)
-            + [("Content-Type", "application/json")]
+        guard let url = URL(string: endpoint + pathAndQuery) else { return .failed("bad endpoint") }
+        var headers = Self.sign(method: method, url: url, endpoint: parsed.endpoint, body: body, key: parsed.key, now: now)
+        if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
         do {
-            let response = try await transport.send(HTTPRequestData(method: "POST", url: url, headers: headers, body: body), timeout: .seconds(10))
+            let response = try await transport.send(HTTPRequestData(method: method, url: url, headers: headers, body: body), timeout: .seconds(10))
             switch response.status {
             case 200..<300: return .accepted
             case 401, 403: return .denied(status: response.status)

@@ -2,15 +2,18 @@ import Crypto
 import Foundation
 
 extension EmulatorRoutes {
-    /// `POST /acs/{name}/identities?api-version=…`, authenticated with the ACS HMAC-SHA256 scheme.
-    /// Accepts the request only while it is signed with one of the resource's current keys.
+    /// `POST /acs/{name}/identities?api-version=…` (creates an identity) and `GET
+    /// /acs/{name}/phoneNumbers?api-version=…` (lists purchased numbers: none; read-only), both
+    /// authenticated with the ACS HMAC-SHA256 scheme. Accepted only while signed with one of the
+    /// resource's current keys that is already valid (see `--key-validity-delay`).
     func dataPlane(_ request: EmulatorRequest, _ segments: [String]) async -> EmulatorResponse {
         let denied = Self.json(401, ["error": ["code": "Denied", "message": "Denied by the resource provider."]])
         guard segments.count == 3, let resource = await state.resource(named: segments[1]) else {
             return Self.json(404, ["error": ["code": "NotFound", "message": "Resource not found"]])
         }
-        guard segments[2] == "identities", request.method == "POST" else {
-            return Self.json(404, ["error": ["code": "NotFound", "message": "Only POST identities is emulated"]])
+        let operation = (request.method, segments[2])
+        guard operation == ("POST", "identities") || operation == ("GET", "phoneNumbers") else {
+            return Self.json(404, ["error": ["code": "NotFound", "message": "Only POST identities and GET phoneNumbers are emulated"]])
         }
         guard request.query["api-version"] != nil else {
             return Self.json(400, ["error": ["code": "MissingApiVersion", "message": "The api-version query parameter is required."]])
@@ -40,6 +43,7 @@ extension EmulatorRoutes {
                 let mac = HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: SymmetricKey(data: keyBytes))
                 if Data(mac).base64EncodedString() == signature {
                     await state.count { $0.dataPlaneAccepted += 1 }
+                    if operation.0 == "GET" { return Self.jsonObject(200, ["phoneNumbers": [Any]()]) }
                     return Self.jsonObject(201, ["identity": ["id": "8:acs:\(resource.immutableID)_\(UUID().uuidString.lowercased())"]])
                 }
             }

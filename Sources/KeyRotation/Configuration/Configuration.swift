@@ -176,6 +176,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var group: String?
     /// The resource's own hook, run after its key is published.
     public var onPublish: HookCommand?
+    /// Whether a new key must authenticate against the ACS data plane before it is published.
+    public var verify: Bool
 
     /// Creates a resource configuration.
     public init(
@@ -192,7 +194,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
         envName: String = Defaults.envName,
         mode: UInt32 = Defaults.mode,
         group: String? = nil,
-        onPublish: HookCommand? = nil
+        onPublish: HookCommand? = nil,
+        verify: Bool = false
     ) {
         self.name = name
         self.id = id
@@ -208,6 +211,7 @@ public struct ResourceConfiguration: Sendable, Equatable {
         self.mode = mode
         self.group = group
         self.onPublish = onPublish
+        self.verify = verify
     }
 }
 

@@ -13,6 +13,7 @@ private struct ResourceDefaults {
     var envName = ResourceConfiguration.Defaults.envName
     var mode = ResourceConfiguration.Defaults.mode
     var group: String?
+    var verify = false
 }
 
 /// Walks the parsed document, converting values and recording issues with their lines.
@@ -330,7 +331,7 @@ struct ValidationContext {
         rejectUnknownKeys(
             t,
             prefix: key,
-            allowed: ["credential", "api_version", "strategy", "every", "grace", "jitter", "format", "env_name", "mode", "group"]
+            allowed: ["credential", "api_version", "strategy", "every", "grace", "jitter", "format", "env_name", "mode", "group", "verify"]
         )
         if let c = credentialName(t, key, credentials) { defaults.credential = c }
         if let v = apiVersion(t, key) { defaults.apiVersion = v }
@@ -342,6 +343,7 @@ struct ValidationContext {
         if let e = envName(t, key) { defaults.envName = e }
         if let m = mode(t, key) { defaults.mode = m }
         if let g = group(t, key) { defaults.group = g }
+        if let v = bool(t, key, "verify") { defaults.verify = v }
         return defaults
     }
 
@@ -356,7 +358,7 @@ struct ValidationContext {
             prefix: key,
             allowed: [
                 "name", "id", "credential", "api_version", "strategy", "every", "grace", "jitter", "output", "format",
-                "env_name", "mode", "group", "on_publish", "hook_timeout",
+                "env_name", "mode", "group", "on_publish", "hook_timeout", "verify",
             ]
         )
         var id: ResourceID?
@@ -412,6 +414,7 @@ struct ValidationContext {
             output = nil
         }
         let onPublish = hook(t, key, origin: "resource \(name ?? key)")
+        let verify = bool(t, key, "verify") ?? defaults.verify
         guard let id, let name, let credential, let output else { return nil }
         return ResourceConfiguration(
             name: name,
@@ -427,7 +430,8 @@ struct ValidationContext {
             envName: envName,
             mode: mode,
             group: group,
-            onPublish: onPublish
+            onPublish: onPublish,
+            verify: verify
         )
     }
 
@@ -509,6 +513,15 @@ struct ValidationContext {
             return nil
         }
         return s
+    }
+
+    private mutating func bool(_ t: TOMLTable?, _ prefix: String, _ name: String) -> Bool? {
+        guard let t, let value = t[name] else { return nil }
+        guard let b = value.bool else {
+            error("\(prefix).\(name)", "must be true or false, not \(value.type)")
+            return nil
+        }
+        return b
     }
 
     private mutating func int(_ t: TOMLTable?, _ prefix: String, _ name: String) -> Int? {

@@ -16,6 +16,7 @@ public actor ResourceRotator {
     private var publishLatency: Duration?
     private let provider: any KeyProvider
     private let publisher: any SecretPublisher
+    private let verifier: (any KeyVerifier)?
     private let store: any StateStore
     private let clock: any WallClock
     private let logger: Logger
@@ -27,6 +28,7 @@ public actor ResourceRotator {
         policy: RotationPolicy,
         provider: any KeyProvider,
         publisher: any SecretPublisher,
+        verifier: (any KeyVerifier)? = nil,
         store: any StateStore,
         clock: any WallClock,
         logger: Logger,
@@ -47,6 +49,7 @@ public actor ResourceRotator {
         self.machine = RotationMachine(record: record, resourceID: resourceID.path, policy: policy, now: clock.now(), random: random)
         self.provider = provider
         self.publisher = publisher
+        self.verifier = verifier
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -92,6 +95,8 @@ public actor ResourceRotator {
                     regeneratedAt = .now
                     action = machine.regenerated(slot, keys: keys, now: clock.now())
                 case .publish(let material):
+                    // Only a newly regenerated key needs proving; adoption and repairs publish keys in use.
+                    if let verifier, case .publishing = machine.record.step { try await verifier.verify(material) }
                     let digest = try await publisher.publish(material, step: machine.record.step)
                     publishLatency = regeneratedAt.map { .now - $0 }
                     regeneratedAt = nil

@@ -1,0 +1,77 @@
+import Foundation
+import KeyRotation
+import Logging
+
+/// Verifies a new key against the ACS data plane with a read-only call (`GET phoneNumbers`),
+/// retrying with backoff while Azure settles: a regenerated key can be refused for a short while
+/// after ARM returned it.
+public struct ACSKeyVerifier: KeyVerifier {
+    private let client: ACSDataPlaneClient
+    private let patience: Duration
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let logger: Logger
+
+    /// Creates the verifier; it gives a key `patience` to start working.
+    public init(
+        client: ACSDataPlaneClient,
+        patience: Duration = .seconds(300),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        logger: Logger
+    ) {
+        self.client = client
+        self.patience = patience
+        self.sleep = sleep
+        self.logger = logger
+    }
+
+    public func verify(_ material: KeyMaterial) async throws {
+        var waited: Duration = .zero
+        var delay: Duration = .milliseconds(500)
+        var attempts = 0
+        while true {
+            attempts += 1
+            let outcome = await client.listPhoneNumbers(connectionString: material.connectionString)
+            if outcome == .accepted {
+                logger.info(
+                    "the new \(material.slot) key works against the ACS data plane",
+                    metadata: ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_verify_attempts": .stringConvertible(attempts)]
+                )
+                return
+            }
+            if waited >= patience {
+                throw KeyVerificationError(slot: material.slot, outcome: outcome, waited: waited, attempts: attempts)
+            }
+            logger.notice(
+                "the new \(material.slot) key does not work yet against the ACS data plane (\(Self.describe(outcome))); waiting before publishing it",
+                metadata: ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_retry_in_ms": .stringConvertible(delay.milliseconds)]
+            )
+            try await sleep(delay)
+            waited += delay
+            delay = min(delay * 2, .seconds(30))
+        }
+    }
+
+    static func describe(_ outcome: ACSDataPlaneClient.Outcome) -> String {
+        switch outcome {
+        case .accepted: return "accepted"
+        case .denied(let status): return "refused with HTTP \(status)"
+        case .failed(let reason): return "no verdict: \(reason)"
+        }
+    }
+}
+
+/// A new key still did not authenticate against the data plane after the verifier's patience.
+public struct KeyVerificationError: Error, Sendable, CustomStringConvertible {
+    /// The key.
+    public var slot: KeySlot
+    /// The last answer.
+    public var outcome: ACSDataPlaneClient.Outcome
+    /// How long it was given.
+    public var waited: Duration
+    /// How many calls were made.
+    public var attempts: Int
+
+    public var description: String {
+        "the new \(slot) key still does not work against the ACS data plane after \(attempts) attempts over \(Int(waited / .seconds(1))) s (\(ACSKeyVerifier.describe(outcome))); it is not published and consumers keep the key they have. The step is retried; check the resource's endpoint and that its data plane is reachable from this host"
+    }
+}
