@@ -21,5 +21,6 @@ public enum MessageID {
         "watchdog-stalled": "a9dcb26793b443e9943ebc4cafbe512f",
         "hook-succeeded": "dcf3cb174740477993ea6398ca96cf49",
         "hook-failed": "f3f59369683d40af8fea8a461b13320d",
+        "emergency-rotation": "52e39298cad444dd9f08f270070e2dd0",
     ]
 }

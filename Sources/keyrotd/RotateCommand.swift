@@ -15,11 +15,17 @@ struct RotateCommand: AsyncParsableCommand {
     @Flag(help: "Rotate every configured resource.") var all = false
     @Flag(help: "Print the plan and change nothing.") var dryRun = false
     @Flag(help: "Stay until the rotation completes, waiting out grace (full strategy).") var wait = false
+    @Flag(
+        help:
+            "The published key leaked: regenerate both keys one after the other without waiting for grace, publish the new one. Consumers that do not reload at once fail. Names only, never --all."
+    )
+    var emergency = false
 
-    /// Requires names or `--all`, not both.
+    /// Requires names or `--all`, not both; an emergency names its resources.
     func validate() throws {
         if names.isEmpty && !all { throw ValidationError("name at least one resource, or give --all") }
         if !names.isEmpty && all { throw ValidationError("give resource names or --all, not both") }
+        if emergency && all { throw ValidationError("--emergency needs the names of the resources whose keys leaked, not --all") }
     }
 
     /// Rotates in place under the lock, or prints the plan.
@@ -33,6 +39,14 @@ struct RotateCommand: AsyncParsableCommand {
         }
         let selected = all ? configuration.resources : configuration.resources.filter { names.contains($0.name) }
         if dryRun {
+            if emergency {
+                for resource in selected {
+                    Terminal.out(
+                        "\(resource.name): EMERGENCY: regenerate the standby key, publish it to \(resource.output), then regenerate the other key at once, without grace"
+                    )
+                }
+                return
+            }
             try printPlan(selected, configuration: configuration)
             return
         }
@@ -51,12 +65,12 @@ struct RotateCommand: AsyncParsableCommand {
         var failed = false
         for rotator in await runtime.currentRotators {
             let before = await rotator.record.rotations
-            var wake = await rotator.run(rotateNow: true)
+            var wake = await rotator.run(rotateNow: true, emergency: emergency)
             if await rotator.record.step == .idle, await rotator.record.rotations == before, await rotator.record.consecutiveFailures == 0 {
                 // A resource keyrotd had never seen was adopted first; now rotate it as asked.
-                wake = await rotator.run(rotateNow: true)
+                wake = await rotator.run(rotateNow: true, emergency: emergency)
             }
-            while wait, await rotator.record.rotations == before, await rotator.record.consecutiveFailures == 0 {
+            while wait || emergency, await rotator.record.rotations == before, await rotator.record.consecutiveFailures == 0 {
                 try await clock.sleep(until: wake)
                 wake = await rotator.run()
             }

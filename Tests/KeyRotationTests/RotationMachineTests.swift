@@ -113,6 +113,75 @@ struct RotationMachineTests {
         #expect(world.keys[.primary] == "p0")
     }
 
+    /// `rotate --emergency`, whatever the strategy: both keys regenerated without any time passing,
+    /// the published one only after its replacement is published; a crash in between resumes it
+    /// without waiting; the flag is gone once the rotation completes.
+    @Test(arguments: [RotationStrategy.full, .alternate])
+    func anEmergencyRegeneratesBothKeysAtOnceAndSurvivesACrash(strategy: RotationStrategy) {
+        var world = World()
+        var machine = adopted(strategy, &world)
+        let leaked = world.keys[.primary]!
+        #expect(machine.resume(now: world.now, fileIntact: true, emergency: true) == .regenerate(.secondary))
+        #expect(machine.drainEvents().contains(.emergencyRequested))
+        world.regenerate(.secondary, grace: .seconds(300))
+        guard case .publish(let standby) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now)
+        else {
+            Issue.record("the regenerated standby is published at once")
+            return
+        }
+        world.publish(standby)
+        _ = machine.published(standby, fileDigest: KeyFingerprint(of: "s"), now: world.now)
+        // A crash here: a new process resumes from the record alone, without being asked again.
+        machine = RotationMachine(record: machine.record, resourceID: "/x", policy: policy(strategy), now: world.now)
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.primary), "no grace wait in an emergency")
+        #expect(machine.drainEvents().contains(.regeneratingWithoutGrace(.primary)))
+        world.regenerate(.primary, grace: .zero)
+        guard case .publish(let last) = machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now) else {
+            Issue.record("the regenerated primary is published")
+            return
+        }
+        world.publish(last)
+        _ = machine.published(last, fileDigest: KeyFingerprint(of: "p"), now: world.now)
+        #expect(machine.record.step == .idle)
+        #expect(machine.record.emergencySince == nil)
+        #expect(machine.record.rotations == 1)
+        #expect(world.keys[.primary] != leaked && world.keys[.secondary] != "s0", "both keys are new")
+        #expect(world.fileIsValid)
+        // The next scheduled rotation keeps the invariant again.
+        world.now = machine.record.nextDue
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
+    }
+
+    /// An emergency declared while a rotation waits out grace finishes that rotation without waiting,
+    /// then replaces both keys again: the keys it started from leaked too.
+    @Test func anEmergencyDuringGraceEndsWithBothKeysReplacedAfterIt() {
+        var world = World()
+        var machine = adopted(.full, &world)
+        world.now = machine.record.nextDue
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
+        world.regenerate(.secondary, grace: .seconds(300))
+        guard case .publish(let second) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now)
+        else { return }
+        world.publish(second)
+        _ = machine.published(second, fileDigest: KeyFingerprint(of: "s"), now: world.now)
+        world.now += 10
+        let leaked = world.keys
+        var regenerated: [KeySlot] = []
+        var action = machine.resume(now: world.now, fileIntact: true, emergency: true)
+        while case .regenerate(let slot) = action {
+            regenerated.append(slot)
+            world.regenerate(slot, grace: .zero)
+            guard case .publish(let material) = machine.regenerated(slot, keys: world.accessKeys(primary: true, secondary: true), now: world.now)
+            else { return }
+            world.publish(material)
+            action = machine.published(material, fileDigest: KeyFingerprint(of: material.key.exposedValue), now: world.now)
+        }
+        #expect(regenerated == [.primary, .secondary, .primary])
+        #expect(world.keys[.primary] != leaked[.primary] && world.keys[.secondary] != leaked[.secondary])
+        #expect(machine.record.step == .idle && machine.record.emergencySince == nil)
+        #expect(world.fileIsValid)
+    }
+
     @Test func onDemandRotationRightAfterOneStillWaitsGrace() {
         var world = World()
         var machine = adopted(.alternate, &world)

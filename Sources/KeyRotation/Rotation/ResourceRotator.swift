@@ -66,10 +66,12 @@ public actor ResourceRotator {
 
     /// Runs steps until the machine has to wait, and returns when to wake it next.
     ///
-    /// - Parameter rotateNow: start a rotation even if it is not due (the invariant still holds).
-    public func run(rotateNow: Bool = false) async -> Date {
+    /// - Parameters:
+    ///   - rotateNow: start a rotation even if it is not due (the invariant still holds).
+    ///   - emergency: the published key leaked: regenerate both keys without waiting for grace.
+    public func run(rotateNow: Bool = false, emergency: Bool = false) async -> Date {
         let intact = await publisher.currentDigest() == machine.record.publishedFile && machine.record.publishedFile != nil
-        var action = machine.resume(now: clock.now(), fileIntact: intact, rotateNow: rotateNow)
+        var action = machine.resume(now: clock.now(), fileIntact: intact, rotateNow: rotateNow, emergency: emergency)
         while true {
             flushEvents()
             if machine.record != saved {
@@ -148,6 +150,17 @@ public actor ResourceRotator {
                     "the published \(slot) key was regenerated outside keyrotd (portal, CLI or another tool); consumers holding it fail until the file is repaired, which keyrotd does now",
                     metadata: metadata
                 )
+            case .emergencyRequested:
+                logger.critical(
+                    "EMERGENCY rotation requested by an operator: both keys are regenerated now, one after the other, without waiting for grace; consumers still holding the old key fail until they reload the secret file",
+                    metadata: metadata
+                )
+            case .regeneratingWithoutGrace(let slot):
+                metadata["keyrotd_key"] = .string(slot.rawValue)
+                logger.critical(
+                    "EMERGENCY: regenerating the \(slot) key without waiting for grace; consumers that have not reloaded the secret file fail from now on",
+                    metadata: metadata
+                )
             case .fileRepairNeeded:
                 logger.warning("secret file is missing or was changed on disk; rewriting it from the live keys", metadata: metadata)
             case .failed(let message, let failures):
@@ -169,6 +182,7 @@ public actor ResourceRotator {
         case .rotationCompleted: return "rotation-completed"
         case .driftDetected: return "drift-detected"
         case .fileRepairNeeded: return "file-repair"
+        case .emergencyRequested, .regeneratingWithoutGrace: return "emergency-rotation"
         case .failed: return "rotation-failed"
         }
     }

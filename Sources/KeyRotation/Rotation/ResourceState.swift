@@ -35,6 +35,9 @@ public struct ResourceState: Sendable, Codable, Equatable {
     public var lastErrorAt: Date?
     /// Failures since the last success.
     public var consecutiveFailures: Int = 0
+    /// When an operator asked for an emergency rotation that is still running (`rotate --emergency`):
+    /// while set, the key consumers are leaving is regenerated without waiting for `grace`.
+    public var emergencySince: Date?
     /// When a failed step is retried.
     public var retryAt: Date?
 

@@ -12,6 +12,10 @@ public enum RotationEvent: Sendable, Equatable {
     case driftDetected(KeySlot, expected: KeyFingerprint?, actual: KeyFingerprint)
     /// The secret file was missing or changed on disk and is being rewritten from the live keys.
     case fileRepairNeeded
+    /// An operator asked for an emergency rotation: both keys are regenerated without waiting.
+    case emergencyRequested
+    /// `slot`, which consumers may still hold, is regenerated before `grace` passed (emergency only).
+    case regeneratingWithoutGrace(KeySlot)
     /// A step failed; it is retried at the time given.
     case failed(message: String, failures: Int)
 }

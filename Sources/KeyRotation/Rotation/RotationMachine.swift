@@ -59,14 +59,22 @@ public struct RotationMachine: Sendable {
     /// - Parameters:
     ///   - fileIntact: whether the secret file still holds exactly what was last written.
     ///   - rotateNow: an on-demand rotation was requested (starts one if idle; the invariant still holds).
-    public mutating func resume(now: Date, fileIntact: Bool, rotateNow: Bool = false) -> Action {
+    ///   - emergency: an operator declared the published key leaked (`rotate --emergency`): both keys
+    ///     are regenerated one after the other without waiting for `grace`, the one path allowed to
+    ///     break the invariant. Remembered in the record until the rotation completes.
+    public mutating func resume(now: Date, fileIntact: Bool, rotateNow: Bool = false, emergency: Bool = false) -> Action {
+        if emergency, record.step != .adopting, record.emergencySince == nil {
+            record.emergencySince = now
+            record.retryAt = nil
+            events.append(.emergencyRequested)
+        }
         if let retryAt = record.retryAt, now < retryAt, !rotateNow { return .sleep(until: retryAt) }
         switch record.step {
         case .adopting:
             return .listKeys
         case .idle:
             if !fileIntact { return repair() }
-            if rotateNow || now >= record.nextDue { return beginRotation(now: now) }
+            if rotateNow || record.emergencySince != nil || now >= record.nextDue { return beginRotation(now: now) }
             return .sleep(until: record.nextDue)
         case .regenerating(let slot, _):
             return regenerate(slot, now: now)
@@ -75,7 +83,7 @@ public struct RotationMachine: Sendable {
             return .listKeys
         case .grace(let until, let slot):
             if !fileIntact { return repair() }
-            if now < until { return .sleep(until: until) }
+            if now < until, record.emergencySince == nil { return .sleep(until: until) }
             record.step = .regenerating(slot: slot, final: true)
             return regenerate(slot, now: now)
         }
@@ -155,15 +163,19 @@ public struct RotationMachine: Sendable {
             record.publishedFile = fileDigest
             succeeded()
             if final || previous == slot {
+                // An emergency declared during this rotation leaked the keys this rotation started
+                // from: it ends only with a rotation begun after it, which starts right away.
+                let emergencyPending = record.emergencySince.map { since in (record.rotationStartedAt ?? now) < since } ?? false
                 record.step = .idle
                 record.lastRotation = now
                 record.rotations += 1
                 record.rotationStartedAt = nil
+                if !emergencyPending { record.emergencySince = nil }
                 record.nextDue = Schedule.nextDue(after: now, every: policy.every, jitter: policy.jitter, sample: random.next())
                 events.append(.rotationCompleted(published: slot))
-                return .sleep(until: record.nextDue)
+                return emergencyPending ? resume(now: now, fileIntact: true) : .sleep(until: record.nextDue)
             }
-            let until = now.addingTimeInterval(policy.grace.seconds)
+            let until = record.emergencySince == nil ? now.addingTimeInterval(policy.grace.seconds) : now
             record.step = .grace(until: until, regenerate: previous)
             return resume(now: now, fileIntact: true)
         }
@@ -201,7 +213,8 @@ public struct RotationMachine: Sendable {
 
     private mutating func beginRotation(now: Date) -> Action {
         let standby = record.published.other
-        let final = policy.strategy == .alternate
+        // An emergency replaces both keys, whatever the strategy.
+        let final = policy.strategy == .alternate && record.emergencySince == nil
         events.append(.rotationStarted(standby: standby))
         record.rotationStartedAt = now
         record.step = .regenerating(slot: standby, final: final)
@@ -218,7 +231,10 @@ public struct RotationMachine: Sendable {
                 now: now
             )
         }
-        if now < earliest { return .sleep(until: earliest) }
+        if now < earliest {
+            guard record.emergencySince != nil else { return .sleep(until: earliest) }
+            events.append(.regeneratingWithoutGrace(slot))
+        }
         return .regenerate(slot)
     }
 }

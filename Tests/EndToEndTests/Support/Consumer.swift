@@ -17,6 +17,8 @@ actor Consumer {
     private(set) var accepted = 0
     private(set) var denied = 0
     private(set) var violations: [String] = []
+    /// When each denial came back.
+    private(set) var deniedAt: [Date] = []
     private(set) var malformed: [String] = []
     /// Every key value seen, for the leak scan.
     private(set) var seenSecrets: Set<String> = []
@@ -69,6 +71,7 @@ actor Consumer {
         case .denied:
             denied += 1
             let now = Date()
+            deniedAt.append(now)
             let current = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
             if current == text {
                 violations.append("\((path as NSString).lastPathComponent): the published key \(parsed.key.fingerprint) was refused")
