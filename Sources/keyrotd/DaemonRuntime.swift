@@ -180,6 +180,14 @@ actor DaemonRuntime {
                 provider: ACSKeyProvider(client: client, id: resource.id, apiVersion: resource.apiVersion),
                 publisher: try publisher(resource, daemon: daemon, logger: logger),
                 verifier: verifier(resource, transport: transports.entra, logger: logger),
+                confirmations: resource.confirmAckFiles.isEmpty && resource.confirmCommand == nil
+                    ? nil
+                    : ConsumerConfirmations(
+                        ackFiles: resource.confirmAckFiles,
+                        command: resource.confirmCommand,
+                        timeout: resource.confirmTimeout,
+                        runner: SubprocessHookRunner()
+                    ),
                 store: store,
                 clock: clock,
                 logger: logger

@@ -365,6 +365,20 @@ extension EndToEnd {
                 message: "must be true or false"
             ),
             Case(
+                name: "ack files not an array",
+                toml: valid(resource: "confirm_ack_files = \"/run/app/ack\""),
+                line: 15,
+                key: "resource[0].confirm_ack_files",
+                message: "must be an array of file paths"
+            ),
+            Case(
+                name: "confirm command as a shell string",
+                toml: valid(resource: "confirm_command = \"check-app --loaded\""),
+                line: 15,
+                key: "resource[0].confirm_command",
+                message: "must be a non-empty array"
+            ),
+            Case(
                 name: "resource not an array of tables",
                 toml: valid().replacingOccurrences(of: "[[resource]]\nid = \"\(id)\"", with: "[resource]\nid = \"\(id)\""),
                 line: 13,

@@ -178,6 +178,12 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var onPublish: HookCommand?
     /// Whether a new key must authenticate against the ACS data plane before it is published.
     public var verify: Bool
+    /// Files the consumers write the fingerprint of the key they loaded to.
+    public var confirmAckFiles: [String] = []
+    /// A command that exits 0 once the consumers run on `KEYROTD_FINGERPRINT`.
+    public var confirmCommand: HookCommand?
+    /// How long consumers have to confirm a published key before the alarm.
+    public var confirmTimeout: Duration = .seconds(3600)
 
     /// Creates a resource configuration.
     public init(

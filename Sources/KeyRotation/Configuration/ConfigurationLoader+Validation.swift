@@ -166,7 +166,7 @@ struct ValidationContext {
                 error("\(key).arm_writes_per_second", "must be a number above 0 and at most 10000 (ARM's is 10)")
             }
         }
-        settings.onPublish = hook(t, key, origin: "[daemon]")
+        settings.onPublish = command(t, key, "on_publish", timeoutKey: "hook_timeout", origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             error("\(key).retry_max", "must not be shorter than retry_initial")
         }
@@ -358,7 +358,8 @@ struct ValidationContext {
             prefix: key,
             allowed: [
                 "name", "id", "credential", "api_version", "strategy", "every", "grace", "jitter", "output", "format",
-                "env_name", "mode", "group", "on_publish", "hook_timeout", "verify",
+                "env_name", "mode", "group", "on_publish", "hook_timeout", "verify", "confirm_ack_files", "confirm_command",
+                "confirm_timeout",
             ]
         )
         var id: ResourceID?
@@ -413,10 +414,21 @@ struct ValidationContext {
             error("\(key).output", problem)
             output = nil
         }
-        let onPublish = hook(t, key, origin: "resource \(name ?? key)")
+        let onPublish = command(t, key, "on_publish", timeoutKey: "hook_timeout", origin: "resource \(name ?? key)")
+        let confirmCommand = command(t, key, "confirm_command", timeoutKey: nil, origin: "resource \(name ?? key)")
+        var confirmAckFiles: [String] = []
+        if let value = t["confirm_ack_files"] {
+            if let array = value.array, array.allSatisfy({ $0.string != nil }) {
+                confirmAckFiles = array.compactMap { expandPath($0.string!, key: "\(key).confirm_ack_files") }
+            } else {
+                error("\(key).confirm_ack_files", "must be an array of file paths")
+            }
+        }
+        let confirmTimeout = duration(t, key, "confirm_timeout")
+        if let confirmTimeout, confirmTimeout < .seconds(1) { error("\(key).confirm_timeout", "must be at least 1s") }
         let verify = bool(t, key, "verify") ?? defaults.verify
         guard let id, let name, let credential, let output else { return nil }
-        return ResourceConfiguration(
+        var resource = ResourceConfiguration(
             name: name,
             id: id,
             credential: credential,
@@ -433,19 +445,23 @@ struct ValidationContext {
             onPublish: onPublish,
             verify: verify
         )
+        resource.confirmAckFiles = confirmAckFiles
+        resource.confirmCommand = confirmCommand
+        if let confirmTimeout { resource.confirmTimeout = confirmTimeout }
+        return resource
     }
 
-    /// `on_publish` (an argv array) with its `hook_timeout`, both checked.
-    private mutating func hook(_ t: TOMLTable?, _ prefix: String, origin: String) -> HookCommand? {
-        let timeout = duration(t, prefix, "hook_timeout")
-        if let timeout, timeout < .milliseconds(100) || timeout > .seconds(3600) {
-            error("\(prefix).hook_timeout", "must be between 100ms and 1h")
+    /// A command (an argv array) under `name`, with its timeout under `timeoutKey`, both checked.
+    private mutating func command(_ t: TOMLTable?, _ prefix: String, _ name: String, timeoutKey: String?, origin: String) -> HookCommand? {
+        let timeout = timeoutKey.flatMap { duration(t, prefix, $0) }
+        if let timeout, let timeoutKey, timeout < .milliseconds(100) || timeout > .seconds(3600) {
+            error("\(prefix).\(timeoutKey)", "must be between 100ms and 1h")
         }
-        guard let value = t?["on_publish"] else {
-            if timeout != nil { warning("\(prefix).hook_timeout", "has no effect without on_publish") }
+        guard let value = t?[name] else {
+            if timeout != nil, let timeoutKey { warning("\(prefix).\(timeoutKey)", "has no effect without \(name)") }
             return nil
         }
-        let key = "\(prefix).on_publish"
+        let key = "\(prefix).\(name)"
         guard let array = value.array, !array.isEmpty else {
             error(
                 key,
@@ -535,8 +551,13 @@ struct ValidationContext {
 
     private mutating func path(_ t: TOMLTable?, _ prefix: String, _ name: String) -> String? {
         guard let raw = string(t, prefix, name) else { return nil }
+        return expandPath(raw, key: "\(prefix).\(name)")
+    }
+
+    /// `raw` with `${VAR}`s expanded, relative to the configuration file's directory.
+    private mutating func expandPath(_ raw: String, key: String) -> String? {
         if raw.isEmpty {
-            error("\(prefix).\(name)", "must not be empty")
+            error(key, "must not be empty")
             return nil
         }
         var expanded = ""
@@ -544,7 +565,7 @@ struct ValidationContext {
         while let start = rest.range(of: "${") {
             expanded += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                error("\(prefix).\(name)", "unterminated ${ in '\(raw)'")
+                error(key, "unterminated ${ in '\(raw)'")
                 return nil
             }
             let variable = String(rest[start.upperBound..<end])

@@ -17,6 +17,9 @@ public actor ResourceRotator {
     private let provider: any KeyProvider
     private let publisher: any SecretPublisher
     private let verifier: (any KeyVerifier)?
+    private let confirmations: ConsumerConfirmations?
+    /// Whether the consumers were found unconfirmed at the last check (to log the wait once).
+    private var awaitingConfirmation = false
     private let store: any StateStore
     private let clock: any WallClock
     private let logger: Logger
@@ -29,6 +32,7 @@ public actor ResourceRotator {
         provider: any KeyProvider,
         publisher: any SecretPublisher,
         verifier: (any KeyVerifier)? = nil,
+        confirmations: ConsumerConfirmations? = nil,
         store: any StateStore,
         clock: any WallClock,
         logger: Logger,
@@ -50,6 +54,7 @@ public actor ResourceRotator {
         self.provider = provider
         self.publisher = publisher
         self.verifier = verifier
+        self.confirmations = confirmations
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -93,6 +98,15 @@ public actor ResourceRotator {
                     let keys = try await provider.listKeys()
                     action = machine.listed(keys, now: clock.now())
                 case .regenerate(let slot):
+                    switch await confirmationGate(before: slot) {
+                    case .open:
+                        break
+                    case .wait(let until):
+                        return until
+                    case .overdue(let alarm):
+                        action = machine.failed(alarm, now: clock.now())
+                        continue
+                    }
                     let keys = try await provider.regenerateKey(slot)
                     regeneratedAt = .now
                     action = machine.regenerated(slot, keys: keys, now: clock.now())
@@ -111,6 +125,45 @@ public actor ResourceRotator {
                 action = machine.failed(error, now: clock.now())
             }
         }
+    }
+
+    private enum Gate {
+        case open
+        case wait(until: Date)
+        case overdue(ConfirmationOverdue)
+    }
+
+    /// Before a key is regenerated, every consumer must have confirmed the published key (when the
+    /// resource lists consumers; an emergency does not ask). Until `confirm_timeout` has passed since
+    /// the published key was published, keyrotd asks again every few seconds; after it, the step
+    /// fails with the alarm and is retried with backoff, and the key stays alive.
+    private func confirmationGate(before slot: KeySlot) async -> Gate {
+        let record = machine.record
+        guard let confirmations, record.emergencySince == nil, let published = record.publishedKey else { return .open }
+        let missing = await confirmations.unconfirmed(published, resource: name, slot: record.published)
+        var metadata: Logger.Metadata = ["keyrotd_key": .string(record.published.rawValue), "keyrotd_fingerprint": .string(published.value)]
+        guard !missing.isEmpty else {
+            if awaitingConfirmation { logger.info("every consumer confirmed the \(record.published) key", metadata: metadata) }
+            awaitingConfirmation = false
+            return .open
+        }
+        let now = clock.now()
+        let publishedAt = record.unpublishedAt(slot) ?? now
+        let deadline = publishedAt.addingTimeInterval(confirmations.timeout.seconds)
+        if now >= deadline {
+            awaitingConfirmation = true
+            let waited = Duration.seconds(now.timeIntervalSince(publishedAt))
+            return .overdue(ConfirmationOverdue(consumers: missing, slot: record.published, fingerprint: published, waited: waited))
+        }
+        if !awaitingConfirmation {
+            metadata["keyrotd_consumers"] = .string(missing.joined(separator: ", "))
+            logger.notice(
+                "waiting for consumers to confirm the \(record.published) key before regenerating the \(slot) key",
+                metadata: metadata
+            )
+            awaitingConfirmation = true
+        }
+        return .wait(until: min(now.addingTimeInterval(ConsumerConfirmations.pollInterval.seconds), deadline))
     }
 
     private func sleepTarget(_ action: RotationMachine.Action) -> Date {

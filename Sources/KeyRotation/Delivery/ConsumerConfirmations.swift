@@ -1,0 +1,61 @@
+import Foundation
+
+/// The consumers of one resource that must confirm they loaded the published key before keyrotd
+/// regenerates the key they are leaving: each either writes the key's fingerprint (`sha256:` and the
+/// first 16 hex digits of the key's SHA-256, never the key) to an acknowledgement file, or is
+/// asked through a check command that exits 0 once it runs on that key.
+public struct ConsumerConfirmations: Sendable {
+    /// Files each consumer writes the fingerprint of the key it loaded to.
+    public var ackFiles: [String]
+    /// A command that exits 0 when every consumer it knows of runs on `KEYROTD_FINGERPRINT`.
+    public var command: HookCommand?
+    /// How long after a key was published its consumers have to confirm before the alarm.
+    public var timeout: Duration
+    private let runner: any HookRunner
+
+    /// How often unconfirmed consumers are asked again before the timeout.
+    public static let pollInterval: Duration = .seconds(5)
+
+    /// Creates the check.
+    public init(ackFiles: [String], command: HookCommand?, timeout: Duration, runner: any HookRunner) {
+        self.ackFiles = ackFiles
+        self.command = command
+        self.timeout = timeout
+        self.runner = runner
+    }
+
+    /// The consumers (files, command) that have not confirmed `fingerprint` of `resource`'s `slot` key.
+    public func unconfirmed(_ fingerprint: KeyFingerprint, resource: String, slot: KeySlot) async -> [String] {
+        var missing = ackFiles.filter { path in
+            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0.prefix(256), as: UTF8.self) }
+            return text?.trimmingCharacters(in: .whitespacesAndNewlines) != fingerprint.value
+        }
+        if let command {
+            let environment = [
+                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "KEYROTD_RESOURCE": resource,
+                "KEYROTD_KEY": slot.rawValue,
+                "KEYROTD_FINGERPRINT": fingerprint.value,
+            ]
+            if await !runner.run(command, environment: environment, redacting: []).succeeded { missing.append(command.program) }
+        }
+        return missing
+    }
+}
+
+/// The consumers did not confirm the published key in time. keyrotd keeps the key they may still
+/// use alive and goes on asking; this error is the alarm.
+public struct ConfirmationOverdue: Error, Sendable, CustomStringConvertible {
+    /// The consumers that have not confirmed.
+    public var consumers: [String]
+    /// The published key they should have loaded.
+    public var slot: KeySlot
+    /// Its fingerprint.
+    public var fingerprint: KeyFingerprint
+    /// How long ago it was published.
+    public var waited: Duration
+
+    public var description: String {
+        "consumers have not confirmed loading the \(slot) key \(fingerprint) published \(DurationFormat.format(.seconds(Int64(waited / .seconds(1))))) ago: \(consumers.joined(separator: ", ")). keyrotd keeps the key they may still use alive and waits; check that they reload the secret file and write the fingerprint to their acknowledgement file (or that the check command succeeds)"
+    }
+}
