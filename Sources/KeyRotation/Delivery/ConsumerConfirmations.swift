@@ -32,7 +32,7 @@ public struct ConsumerConfirmations: Sendable {
         }
         if let command {
             let environment = [
-                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "PATH": HookCommand.searchPath,
                 "KEYROTD_RESOURCE": resource,
                 "KEYROTD_KEY": slot.rawValue,
                 "KEYROTD_FINGERPRINT": fingerprint.value,

@@ -56,7 +56,7 @@ public struct DeliveringPublisher: SecretPublisher {
     /// What a hook is told: names, never the key (`KEYROTD_FINGERPRINT` is a truncated hash).
     static func environment(resource: String, file: String, material: KeyMaterial, step: RotationStep) -> [String: String] {
         [
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "PATH": HookCommand.searchPath,
             "KEYROTD_RESOURCE": resource,
             "KEYROTD_FILE": file,
             "KEYROTD_KEY": material.slot.rawValue,

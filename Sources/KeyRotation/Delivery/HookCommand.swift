@@ -10,6 +10,8 @@ public struct HookCommand: Sendable, Equatable {
 
     /// How long a hook gets between SIGTERM and SIGKILL.
     public static let killAfter: Duration = .seconds(5)
+    /// The `PATH` hooks get; nothing else of keyrotd's environment is passed on.
+    public static let searchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     /// The default ``timeout``.
     public static let defaultTimeout: Duration = .seconds(30)
 
