@@ -126,6 +126,17 @@ actor DaemonRuntime {
         return ACSKeyVerifier(client: ACSDataPlaneClient(transport: transport), logger: logger)
     }
 
+    /// The consumers that must confirm a published key, when the resource lists any.
+    private static func confirmations(_ resource: ResourceConfiguration) -> ConsumerConfirmations? {
+        guard !resource.confirmAckFiles.isEmpty || resource.confirmCommand != nil else { return nil }
+        return ConsumerConfirmations(
+            ackFiles: resource.confirmAckFiles,
+            command: resource.confirmCommand,
+            timeout: resource.confirmTimeout,
+            runner: SubprocessHookRunner()
+        )
+    }
+
     private static func build(
         _ configuration: Configuration,
         previous: Built,
@@ -180,14 +191,7 @@ actor DaemonRuntime {
                 provider: ACSKeyProvider(client: client, id: resource.id, apiVersion: resource.apiVersion),
                 publisher: try publisher(resource, daemon: daemon, logger: logger),
                 verifier: verifier(resource, transport: transports.entra, logger: logger),
-                confirmations: resource.confirmAckFiles.isEmpty && resource.confirmCommand == nil
-                    ? nil
-                    : ConsumerConfirmations(
-                        ackFiles: resource.confirmAckFiles,
-                        command: resource.confirmCommand,
-                        timeout: resource.confirmTimeout,
-                        runner: SubprocessHookRunner()
-                    ),
+                confirmations: confirmations(resource),
                 store: store,
                 clock: clock,
                 logger: logger
