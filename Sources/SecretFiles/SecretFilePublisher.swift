@@ -1,43 +1,65 @@
+import Foundation
 import Glibc
 import KeyRotation
 
-/// Publishes one resource's key into its secret file, in the configured format, mode and group.
+/// Publishes one resource's key into its secret files, each in its layout, mode and group.
 public struct SecretFilePublisher: SecretPublisher {
+    private struct Target: Sendable {
+        var output: SecretOutput
+        var group: gid_t?
+    }
+
     private let directory: String
-    private let output: String
-    private let format: SecretFormat
-    private let envName: String
-    private let mode: mode_t
-    private let group: gid_t?
+    private let targets: [Target]
     private let writer: AtomicFileWriter
+    private let now: @Sendable () -> Date
 
     /// Creates the publisher of `resource` into `directory`.
     ///
-    /// - Throws: ``FileSystemError`` when the configured group does not exist.
-    public init(resource: ResourceConfiguration, directory: String, writer: AtomicFileWriter = AtomicFileWriter()) throws {
+    /// - Throws: ``FileSystemError`` when a configured group does not exist.
+    public init(
+        resource: ResourceConfiguration,
+        directory: String,
+        writer: AtomicFileWriter = AtomicFileWriter(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         self.directory = directory
-        self.output = resource.output
-        self.format = resource.format
-        self.envName = resource.envName
-        self.mode = mode_t(resource.mode)
-        if let name = resource.group {
+        self.targets = try resource.outputs.map { output in
+            guard let name = output.group else { return Target(output: output, group: nil) }
             guard let entry = getgrnam(name) else {
                 throw FileSystemError("look up group", path: name, errno: ENOENT, reason: "group '\(name)' does not exist")
             }
-            self.group = entry.pointee.gr_gid
-        } else {
-            self.group = nil
+            return Target(output: output, group: entry.pointee.gr_gid)
         }
         self.writer = writer
+        self.now = now
     }
 
     public func currentDigest() async -> KeyFingerprint? {
-        AtomicFileWriter.read(output, in: directory).map { KeyFingerprint(bytes: $0) }
+        var contents: [[UInt8]] = []
+        for target in targets {
+            guard let bytes = AtomicFileWriter.read(target.output.file, in: directory) else { return nil }
+            contents.append(bytes)
+        }
+        return Self.digest(contents)
     }
 
+    /// Writes every file in turn, each durably; a crash in between leaves the step to be repeated.
     public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
-        let bytes = format.render(material, envName: envName)
-        try writer.write(bytes, to: output, in: directory, mode: mode, group: group)
-        return KeyFingerprint(bytes: bytes)
+        let at = now()
+        var contents: [[UInt8]] = []
+        for target in targets {
+            let bytes = target.output.render(material, now: at)
+            try writer.write(bytes, to: target.output.file, in: directory, mode: mode_t(target.output.mode), group: target.group)
+            contents.append(bytes)
+        }
+        return Self.digest(contents)
+    }
+
+    /// One file's digest is that of its bytes (as records written before several outputs existed
+    /// hold); several files' is the digest of their digests.
+    private static func digest(_ contents: [[UInt8]]) -> KeyFingerprint {
+        if contents.count == 1 { return KeyFingerprint(bytes: contents[0]) }
+        return KeyFingerprint(bytes: Array(contents.map { KeyFingerprint(bytes: $0).value }.joined(separator: "\n").utf8))
     }
 }

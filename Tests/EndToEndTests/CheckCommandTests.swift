@@ -379,6 +379,37 @@ extension EndToEnd {
                 message: "must be a non-empty array"
             ),
             Case(
+                name: "unknown template field",
+                toml: valid(resource: "template = \"ACS_KEY={{accessKey}}\""),
+                line: 15,
+                key: "resource[0].template",
+                message: "unknown field '{{accessKey}}'; a template may use {{endpoint}}, {{key}}, {{connectionString}}, {{keyType}}, {{rotatedAt}}"
+            ),
+            Case(
+                name: "template and format together",
+                toml: valid(resource: "format = \"json\"\ntemplate = \"{{key}}\""),
+                line: 16,
+                key: "resource[0].template",
+                message: "give format or template, not both"
+            ),
+            Case(
+                name: "unknown field in the second extra output",
+                toml: valid(
+                    more:
+                        "[[resource.outputs]]\nfile = \"a.json\"\nformat = \"json\"\n[[resource.outputs]]\nfile = \"b.txt\"\ntemplate = \"{{key}} {{rotated_at}}\""
+                ),
+                line: 21,
+                key: "resource[0].outputs[1].template",
+                message: "unknown field '{{rotated_at}}'"
+            ),
+            Case(
+                name: "extra output clashing with another resource's file",
+                toml: valid(more: "[[resource.outputs]]\nfile = \"acs-001.conn\"\nformat = \"key\""),
+                line: 17,
+                key: "resource[0].outputs[0].file",
+                message: "output 'acs-001.conn' is already written by the resource"
+            ),
+            Case(
                 name: "resource not an array of tables",
                 toml: valid().replacingOccurrences(of: "[[resource]]\nid = \"\(id)\"", with: "[resource]\nid = \"\(id)\""),
                 line: 13,

@@ -184,6 +184,15 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var confirmCommand: HookCommand?
     /// How long consumers have to confirm a published key before the alarm.
     public var confirmTimeout: Duration = .seconds(3600)
+    /// The operator's layout of ``output``, in place of ``format``.
+    public var template: SecretTemplate?
+    /// Further files the key is written to (`[[resource.outputs]]`).
+    public var additionalOutputs: [SecretOutput] = []
+
+    /// Every file the key is written to: ``output`` first.
+    public var outputs: [SecretOutput] {
+        [SecretOutput(file: output, format: format, template: template, envName: envName, mode: mode, group: group)] + additionalOutputs
+    }
 
     /// Creates a resource configuration.
     public init(

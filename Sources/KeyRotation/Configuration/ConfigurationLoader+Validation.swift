@@ -96,10 +96,13 @@ struct ValidationContext {
             } else {
                 names[resource.name.lowercased()] = index.line(of: "\(key).name")
             }
-            if let first = outputs[resource.output] {
-                error("\(key).output", "output '\(resource.output)' is already written by the resource at line \(first)")
-            } else {
-                outputs[resource.output] = index.line(of: key)
+            for (i, output) in resource.outputs.enumerated() {
+                let where_ = i == 0 ? "\(key).output" : "\(key).outputs[\(i - 1)].file"
+                if let first = outputs[output.file] {
+                    error(where_, "output '\(output.file)' is already written by the resource at line \(first)")
+                } else {
+                    outputs[output.file] = index.line(of: i == 0 ? key : where_)
+                }
             }
             let id = resource.id.path.lowercased()
             if let first = ids[id] {
@@ -359,7 +362,7 @@ struct ValidationContext {
             allowed: [
                 "name", "id", "credential", "api_version", "strategy", "every", "grace", "jitter", "output", "format",
                 "env_name", "mode", "group", "on_publish", "hook_timeout", "verify", "confirm_ack_files", "confirm_command",
-                "confirm_timeout",
+                "confirm_timeout", "template", "outputs",
             ]
         )
         var id: ResourceID?
@@ -409,7 +412,8 @@ struct ValidationContext {
                 "jitter (\(DurationFormat.format(jitter))) must be shorter than every (\(DurationFormat.format(every)))"
             )
         }
-        var output = string(t, key, "output") ?? (name.map { $0 + format.defaultExtension })
+        let template = template(t, key)
+        var output = string(t, key, "output") ?? (name.map { $0 + (template == nil ? format.defaultExtension : ".txt") })
         if let o = output, let problem = Self.outputProblem(o) {
             error("\(key).output", problem)
             output = nil
@@ -445,10 +449,61 @@ struct ValidationContext {
             onPublish: onPublish,
             verify: verify
         )
+        resource.template = template
+        resource.additionalOutputs = outputs(t, key, resource: resource)
         resource.confirmAckFiles = confirmAckFiles
         resource.confirmCommand = confirmCommand
         if let confirmTimeout { resource.confirmTimeout = confirmTimeout }
         return resource
+    }
+
+    /// `template`, parsed; refused next to `format`.
+    private mutating func template(_ t: TOMLTable, _ prefix: String) -> SecretTemplate? {
+        guard let text = string(t, prefix, "template") else { return nil }
+        if t["format"] != nil {
+            error("\(prefix).template", "give format or template, not both")
+            return nil
+        }
+        do {
+            return try SecretTemplate(parsing: text)
+        } catch {
+            self.error("\(prefix).template", error.description)
+            return nil
+        }
+    }
+
+    /// `[[resource.outputs]]`: further files, each inheriting the resource's layout settings.
+    private mutating func outputs(_ t: TOMLTable, _ prefix: String, resource: ResourceConfiguration) -> [SecretOutput] {
+        guard let value = t["outputs"] else { return [] }
+        guard let array = value.array else {
+            error("\(prefix).outputs", "must be an array of tables: write [[resource.outputs]] with file = … and format or template")
+            return []
+        }
+        var outputs: [SecretOutput] = []
+        for i in 0..<array.count {
+            let key = "\(prefix).outputs[\(i)]"
+            guard let o = array[i].table else {
+                error(key, "must be a table with file = … and format or template")
+                continue
+            }
+            rejectUnknownKeys(o, prefix: key, allowed: ["file", "format", "template", "env_name", "mode", "group"])
+            guard let file = required(string(o, key, "file"), o, key, "file") else { continue }
+            if let problem = Self.outputProblem(file) {
+                error("\(key).file", problem)
+                continue
+            }
+            outputs.append(
+                SecretOutput(
+                    file: file,
+                    format: format(o, key) ?? resource.format,
+                    template: template(o, key),
+                    envName: envName(o, key) ?? resource.envName,
+                    mode: mode(o, key) ?? resource.mode,
+                    group: group(o, key) ?? resource.group
+                )
+            )
+        }
+        return outputs
     }
 
     /// A command (an argv array) under `name`, with its timeout under `timeoutKey`, both checked.

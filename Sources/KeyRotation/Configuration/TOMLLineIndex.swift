@@ -26,13 +26,13 @@ struct TOMLLineIndex {
             }
             if line.isEmpty { continue }
             if line.hasPrefix("[[") && line.hasSuffix("]]") {
-                let name = Self.normalizeKey(String(line.dropFirst(2).dropLast(2)))
+                let name = Self.resolve(Self.normalizeKey(String(line.dropFirst(2).dropLast(2))), arrayCounts)
                 let index = arrayCounts[name, default: 0]
                 arrayCounts[name] = index + 1
                 table = "\(name)[\(index)]"
                 lines[table] = lineNumber
             } else if line.hasPrefix("[") && line.hasSuffix("]") {
-                table = Self.normalizeKey(String(line.dropFirst().dropLast()))
+                table = Self.resolve(Self.normalizeKey(String(line.dropFirst().dropLast())), arrayCounts)
                 lines[table] = lineNumber
             } else if let equals = Self.firstUnquoted("=", in: line) {
                 let key = Self.normalizeKey(String(line[..<equals]))
@@ -71,6 +71,18 @@ struct TOMLLineIndex {
             }
         }
         return nil
+    }
+
+    /// A header's path with the parent arrays of tables it belongs to: `[[resource.outputs]]` after
+    /// the third `[[resource]]` is `resource[2].outputs`.
+    private static func resolve(_ name: String, _ counts: [String: Int]) -> String {
+        let parts = name.split(separator: ".")
+        var path = ""
+        for (i, part) in parts.enumerated() {
+            path = path.isEmpty ? String(part) : path + "." + part
+            if i < parts.count - 1, let count = counts[path], count > 0 { path += "[\(count - 1)]" }
+        }
+        return path
     }
 
     private static func normalizeKey(_ key: String) -> String {
