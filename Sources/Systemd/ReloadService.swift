@@ -10,16 +10,25 @@ public struct ReloadService: Service {
     private let notifier: SystemdNotifier
     private let logger: Logger
     private let reload: @Sendable () async throws -> String
+    private let rejected: @Sendable (String) async -> String
     private let signals: UnixSignalsSequence
 
     /// Creates the service. Create it before announcing readiness: from then on SIGHUP is trapped, so an
     /// early `systemctl reload` cannot kill the daemon.
     ///
-    /// - Parameter reload: applies a new configuration and returns the status line to show.
-    public init(notifier: SystemdNotifier, logger: Logger, reload: @escaping @Sendable () async throws -> String) async {
+    /// - Parameters:
+    ///   - reload: applies a new configuration and returns the status line to show.
+    ///   - rejected: told why a configuration was refused; returns the status line to show.
+    public init(
+        notifier: SystemdNotifier,
+        logger: Logger,
+        reload: @escaping @Sendable () async throws -> String,
+        rejected: @escaping @Sendable (String) async -> String
+    ) async {
         self.notifier = notifier
         self.logger = logger
         self.reload = reload
+        self.rejected = rejected
         self.signals = await UnixSignalsSequence(trapping: .sighup)
     }
 
@@ -35,7 +44,7 @@ public struct ReloadService: Service {
                     "configuration rejected; the running configuration stays in force: \(error)",
                     metadata: ["keyrotd_event": "config-rejected"]
                 )
-                notifier.ready(status: "reload rejected, previous configuration kept: \(String(describing: error).prefix(200))")
+                notifier.ready(status: await rejected("reload rejected, previous configuration kept: \(String(describing: error).prefix(200))"))
             }
         }
     }

@@ -42,12 +42,21 @@ enum Daemon {
             // per-thread arenas; give it back so an idle keyrotd stays small.
             onIdle: { _ = malloc_trim(0) }
         )
-        let reload = await ReloadService(notifier: notifier, logger: logger) {
-            let rotators = try await runtime.reload(path: configPath)
-            let next = await runtime.configuration
-            await scheduler.replace(rotators: rotators, concurrency: next.daemon.concurrency)
-            return "configuration reloaded; " + (await scheduler.summary)
-        }
+        let reload = await ReloadService(
+            notifier: notifier,
+            logger: logger,
+            reload: {
+                let rotators = try await runtime.reload(path: configPath)
+                let next = await runtime.configuration
+                await scheduler.replace(rotators: rotators, concurrency: next.daemon.concurrency)
+                await scheduler.setNote(nil)
+                return "configuration reloaded; " + (await scheduler.summary)
+            },
+            rejected: { reason in
+                await scheduler.setNote(reason)
+                return await scheduler.summary
+            }
+        )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let watchdogInterval {
             services.append(.init(service: Watchdog(notifier: notifier, interval: watchdogInterval, logger: logger)))

@@ -55,6 +55,11 @@ extension EndToEnd {
             #expect(listener.received[rejected].1.contains("reload rejected, previous configuration kept"))
             let rotationsBefore = scenario.totalRotations()
             try await scenario.wait(for: .seconds(20), "rotations after a rejected reload") { scenario.totalRotations() > rotationsBefore }
+            let later = listener.received.dropFirst(rejected + 1).filter { $0.1.contains("STATUS=") }
+            #expect(
+                !later.isEmpty && later.allSatisfy { $0.1.contains("STATUS=reload rejected") },
+                "the rejection stays in STATUS= through later updates"
+            )
 
             daemon.signal(SIGTERM)
             #expect(await daemon.wait(timeout: .seconds(20)) == 0)

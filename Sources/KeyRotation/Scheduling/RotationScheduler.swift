@@ -35,6 +35,8 @@ public actor RotationScheduler: Service {
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// What the last `STATUS=` described (count, failing, next resource and instant).
     private var lastSummary = ""
+    /// A lasting remark shown before the summary (a rejected reload), until it is cleared.
+    private var note: String?
     /// When the last `STATUS=` went out: at most one a second, so thousands of rotations do not
     /// flood the service manager (sd_notify blocks when its socket is full).
     private var lastStatusSentAt: Date?
@@ -229,7 +231,7 @@ public actor RotationScheduler: Service {
     private func publishStatus() {
         let next = dues.first()
         // The summary's relative times change every second; update only when what they describe changes.
-        let key = "\(entries.count) \(failing.count) \(next?.name ?? "-") \(next?.at.timeIntervalSince1970 ?? 0)"
+        let key = "\(note ?? "") \(entries.count) \(failing.count) \(next?.name ?? "-") \(next?.at.timeIntervalSince1970 ?? 0)"
         guard key != lastSummary else {
             statusPending = false
             return
@@ -242,12 +244,19 @@ public actor RotationScheduler: Service {
         lastSummary = key
         lastStatusSentAt = now
         statusPending = false
-        notifier.status(ResourceStatus.summary(count: entries.count, failing: failing.count, next: next, now: now))
+        notifier.status(summary)
     }
 
-    /// The current one-line summary (what `STATUS=` shows).
+    /// The current one-line summary (what `STATUS=` shows), after the note if there is one.
     public var summary: String {
-        ResourceStatus.summary(count: entries.count, failing: failing.count, next: dues.first(), now: clock.now())
+        (note.map { $0 + "; " } ?? "") + ResourceStatus.summary(count: entries.count, failing: failing.count, next: dues.first(), now: clock.now())
+    }
+
+    /// Sets (or, with `nil`, clears) a remark that stays at the front of `STATUS=` through later
+    /// updates: a rejected reload must stay visible in `systemctl status`, not vanish at the next rotation.
+    public func setNote(_ note: String?) {
+        self.note = note
+        publishStatus()
     }
 
     private func anyDue(_ now: Date) -> Bool {
