@@ -74,6 +74,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The running daemon's control socket (rotate, status).
+        .target(
+            name: "Control",
+            dependencies: [
+                "KeyRotation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // libsystemd, for sd_notify and the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // sd_notify, the watchdog and the journald log handler.
@@ -107,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotd",
             dependencies: [
-                "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd", "Hooks",
+                "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd", "Hooks", "Control",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -92,6 +92,7 @@ public struct EmulatorInfo: Sendable, Codable {
             [daemon]
             secrets_dir = "\(directory)/secrets"
             state_dir = "\(directory)/state"
+            runtime_dir = "\(directory)/run"
             concurrency = 8
             retry_initial = "\(retryInitial)"
             retry_max = "\(retryMax)"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Control
 import Foundation
 import Glibc
 import KeyRotation
@@ -62,6 +63,7 @@ enum Daemon {
             services.append(.init(service: Watchdog(notifier: notifier, interval: watchdogInterval, logger: logger)))
         }
         services.append(.init(service: reload))
+        services.append(.init(service: ControlServer(path: configuration.daemon.controlSocket, scheduler: scheduler, logger: logger)))
         services.append(.init(service: scheduler))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

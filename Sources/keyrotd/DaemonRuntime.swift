@@ -71,9 +71,11 @@ actor DaemonRuntime {
         let old = configuration.daemon
         guard next.daemon.stateDirectory == old.stateDirectory, next.daemon.secretsDirectory == old.secretsDirectory,
             next.daemon.tlsCAFile == old.tlsCAFile, next.daemon.armWriteBurst == old.armWriteBurst,
-            next.daemon.armWritesPerSecond == old.armWritesPerSecond
+            next.daemon.armWritesPerSecond == old.armWritesPerSecond, next.daemon.runtimeDirectory == old.runtimeDirectory
         else {
-            throw ReloadRefused(reason: "state_dir, secrets_dir, tls_ca_file and the arm_write_* budget take effect only after a restart")
+            throw ReloadRefused(
+                reason: "state_dir, secrets_dir, runtime_dir, tls_ca_file and the arm_write_* budget take effect only after a restart"
+            )
         }
         let (clients, rotators) = try await Self.build(
             next,

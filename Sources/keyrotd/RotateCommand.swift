@@ -1,11 +1,12 @@
 import ArgumentParser
+import Control
 import Foundation
 import KeyRotation
 import Logging
 import SecretFiles
 
 /// `keyrotd rotate`: rotate now. Without a running daemon it rotates in place under the lock; when a
-/// daemon holds the lock it says so and changes nothing.
+/// daemon runs, it asks it through its control socket and prints each step as the daemon reports it.
 struct RotateCommand: AsyncParsableCommand {
     /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "rotate", abstract: "Rotate resources now.")
@@ -56,8 +57,8 @@ struct RotateCommand: AsyncParsableCommand {
         do {
             lock = try InstanceLock(stateDirectory: configuration.daemon.stateDirectory)
         } catch let held as InstanceLock.Held {
-            Terminal.error("\(held). Stop it first, or let it rotate on schedule.")
-            throw ExitCode(1)
+            try viaDaemon(selected.map(\.name), socket: configuration.daemon.controlSocket, held: held)
+            return
         }
         defer { withExtendedLifetime(lock) {} }
         let clock = SystemWallClock()
@@ -89,6 +90,32 @@ struct RotateCommand: AsyncParsableCommand {
         }
         await runtime.shutdown()
         if failed { throw ExitCode(1) }
+    }
+
+    /// Asks the running daemon to rotate and prints what it reports, step by step.
+    private func viaDaemon(_ names: [String], socket: String, held: InstanceLock.Held) throws {
+        var failed = 0
+        do {
+            try ControlClient(path: socket).send(ControlRequest(command: .rotate, names: names, emergency: emergency, wait: wait)) { reply in
+                if let error = reply.error {
+                    Terminal.error("the daemon refused: \(error)")
+                    failed += 1
+                } else if let name = reply.resource {
+                    switch reply.outcome {
+                    case nil: Terminal.out("\(name): \(reply.message ?? "")")
+                    case "rotated": Terminal.out("\(name): rotated; \(reply.message ?? "")")
+                    case "waiting": Terminal.out("\(name): waiting: \(reply.message ?? "")")
+                    default: Terminal.out("\(name): FAILED at step \(reply.step ?? "-"): \(reply.message ?? "unknown error")")
+                    }
+                } else if reply.done == true {
+                    failed += reply.failed ?? 0
+                }
+            }
+        } catch let unavailable as ControlClient.Unavailable {
+            Terminal.error("\(held), and its control socket is unavailable (\(unavailable)). Stop it first, or let it rotate on schedule.")
+            throw ExitCode(1)
+        }
+        if failed > 0 { throw ExitCode(1) }
     }
 
     private func printPlan(_ resources: [ResourceConfiguration], configuration: Configuration) throws {

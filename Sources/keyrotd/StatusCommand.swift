@@ -1,10 +1,11 @@
 import ArgumentParser
+import Control
 import Foundation
 import KeyRotation
 import SecretFiles
 
-/// `keyrotd status`: per resource, the published key, last rotation, next due and last error, read
-/// from the durable state (so it works while the daemon runs).
+/// `keyrotd status`: per resource, the published key, last rotation, next due and last error: the
+/// running daemon's live state through its control socket, else the durable state records.
 struct StatusCommand: ParsableCommand {
     /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the rotation state of every resource.")
@@ -12,33 +13,51 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
     @Flag(help: "Print JSON.") var json = false
 
-    /// Prints the table (or JSON) from the state records.
+    /// Prints the table (or JSON) of the live state, or of the state records.
     func run() throws {
         let configuration = try loadConfiguration(options.config)
-        let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
+        let daemon = DaemonProbe.runningPID(stateDirectory: configuration.daemon.stateDirectory)
         var statuses: [ResourceStatus] = []
         var unreadable: [String] = []
-        for resource in configuration.resources {
+        var live = false
+        if daemon != nil {
             do {
-                statuses.append(ResourceStatus(name: resource.name, record: try store.load(resource.name)))
+                try ControlClient(path: configuration.daemon.controlSocket).send(ControlRequest(command: .status)) { reply in
+                    if let error = reply.error { throw ControlClient.Unavailable(description: error) }
+                    if let resources = reply.resources {
+                        statuses = resources
+                        live = true
+                    }
+                }
             } catch {
-                unreadable.append("\(resource.name): \(error)")
-                statuses.append(ResourceStatus(name: resource.name, record: nil))
+                Terminal.error("the daemon's control socket did not answer (\(error)); showing the state records")
             }
         }
-        let daemon = DaemonProbe.runningPID(stateDirectory: configuration.daemon.stateDirectory)
+        if !live {
+            let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
+            for resource in configuration.resources {
+                do {
+                    statuses.append(ResourceStatus(name: resource.name, record: try store.load(resource.name)))
+                } catch {
+                    unreadable.append("\(resource.name): \(error)")
+                    statuses.append(ResourceStatus(name: resource.name, record: nil))
+                }
+            }
+        }
         if json {
             struct Report: Encodable {
                 var daemonPID: Int32?
+                var live: Bool
                 var resources: [ResourceStatus]
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            Terminal.out(String(decoding: try encoder.encode(Report(daemonPID: daemon, resources: statuses)), as: UTF8.self))
+            Terminal.out(String(decoding: try encoder.encode(Report(daemonPID: daemon, live: live, resources: statuses)), as: UTF8.self))
             return
         }
-        Terminal.out("keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"); \(ResourceStatus.summary(statuses, now: Date()))")
+        let source = live ? "live" : "from the state records"
+        Terminal.out("keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceStatus.summary(statuses, now: Date()))")
         let header = ["RESOURCE", "STEP", "PUBLISHED", "FINGERPRINT", "ROTATIONS", "LAST ROTATION", "NEXT", "FAILURES", "LAST ERROR"]
         let rows = statuses.map { s in
             [

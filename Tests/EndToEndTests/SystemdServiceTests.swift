@@ -116,6 +116,10 @@ extension EndToEnd {
             )
             #expect(try await journal(c, ["-u", "keyrotd", "MESSAGE_ID=\(MessageID.byEvent["hook-failed"]!)"]).isEmpty)
 
+            let (_, live, _) = try await c.run(["/usr/local/bin/keyrotd", "status", "--config", "/etc/keyrotd/keyrotd.toml"])
+            #expect(live.contains("running (pid") && live.contains("live"), "status reaches the daemon through /run/keyrotd/control.sock: \(live)")
+            let (_, socketMode, _) = try await c.run(["stat", "-c", "%a %U", "/run/keyrotd", "/run/keyrotd/control.sock"])
+            #expect(socketMode.split(separator: "\n") == ["700 keyrotd", "600 keyrotd"])
             let (_, mode, _) = try await c.run(["stat", "-c", "%a %U %G", "/var/lib/keyrotd/secrets/acs-001.conn"])
             #expect(mode.trimmingCharacters(in: .whitespacesAndNewlines) == "640 keyrotd keyrotd-readers")
             let (_, stateMode, _) = try await c.run(["stat", "-c", "%a", "/var/lib/keyrotd/state"])

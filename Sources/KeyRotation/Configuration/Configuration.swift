@@ -49,6 +49,11 @@ public struct DaemonSettings: Sendable, Equatable {
     public var armWritesPerSecond: Double = 10
     /// The hook run after every resource's key is published, after the resource's own.
     public var onPublish: HookCommand?
+    /// Where the control socket lives (the unit's `RuntimeDirectory=`).
+    public var runtimeDirectory = "/run/keyrotd"
+
+    /// The control socket `keyrotd rotate` and `keyrotd status` talk to.
+    public var controlSocket: String { (runtimeDirectory as NSString).appendingPathComponent("control.sock") }
 
     /// Creates daemon settings.
     public init(

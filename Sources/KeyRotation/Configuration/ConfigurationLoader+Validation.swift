@@ -126,7 +126,7 @@ struct ValidationContext {
                 prefix: key,
                 allowed: [
                     "secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level", "request_timeout",
-                    "arm_write_burst", "arm_writes_per_second", "on_publish", "hook_timeout",
+                    "arm_write_burst", "arm_writes_per_second", "on_publish", "hook_timeout", "runtime_dir",
                 ]
             )
         }
@@ -169,6 +169,7 @@ struct ValidationContext {
                 error("\(key).arm_writes_per_second", "must be a number above 0 and at most 10000 (ARM's is 10)")
             }
         }
+        if let runtime = path(t, key, "runtime_dir") { settings.runtimeDirectory = runtime }
         settings.onPublish = command(t, key, "on_publish", timeoutKey: "hook_timeout", origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             error("\(key).retry_max", "must not be shorter than retry_initial")

@@ -20,6 +20,9 @@ public actor ResourceRotator {
     private let confirmations: ConsumerConfirmations?
     /// Whether the consumers were found unconfirmed at the last check (to log the wait once).
     private var awaitingConfirmation = false
+    /// Who is watching this resource's steps (a `keyrotd rotate` through the control socket).
+    private var observers: [UInt64: AsyncStream<StepReport>.Continuation] = [:]
+    private var nextObserver: UInt64 = 0
     private let store: any StateStore
     private let clock: any WallClock
     private let logger: Logger
@@ -172,17 +175,19 @@ public actor ResourceRotator {
     }
 
     private func flushEvents() {
-        let step = machine.record.step.name
+        let step = machine.record.step
         for event in machine.drainEvents() {
-            var metadata: Logger.Metadata = ["keyrotd_step": .string(step), "keyrotd_event": .string(Self.eventName(event))]
+            var metadata: Logger.Metadata = ["keyrotd_step": .string(step.name), "keyrotd_event": .string(Self.eventName(event))]
+            let level: Logger.Level
+            let message: String
             switch event {
             case .rotationStarted(let standby):
                 metadata["keyrotd_key"] = .string(standby.rawValue)
-                logger.info("rotation started: regenerating the \(standby) key", metadata: metadata)
+                (level, message) = (.info, "rotation started: regenerating the \(standby) key")
             case .keyRegenerated(let slot, let fingerprint):
                 metadata["keyrotd_key"] = .string(slot.rawValue)
                 metadata["keyrotd_fingerprint"] = .string(fingerprint.value)
-                logger.info("\(slot) key regenerated", metadata: metadata)
+                (level, message) = (.info, "\(slot) key regenerated (\(fingerprint))")
             case .published(let slot, let fingerprint):
                 metadata["keyrotd_key"] = .string(slot.rawValue)
                 metadata["keyrotd_fingerprint"] = .string(fingerprint.value)
@@ -190,40 +195,58 @@ public actor ResourceRotator {
                     metadata["keyrotd_publish_latency_us"] = .stringConvertible(Int((latency / .microseconds(1)).rounded()))
                     publishLatency = nil
                 }
-                logger.info("\(slot) key published", metadata: metadata)
+                (level, message) = (.info, "\(slot) key published (\(fingerprint))")
             case .rotationCompleted(let slot):
                 metadata["keyrotd_key"] = .string(slot.rawValue)
                 metadata["keyrotd_next_due"] = .string(machine.record.nextDue.formatted(.iso8601))
-                logger.notice("rotation completed; \(slot) key published", metadata: metadata)
+                (level, message) = (.notice, "rotation completed; \(slot) key published")
             case .driftDetected(let slot, let expected, let actual):
                 metadata["keyrotd_key"] = .string(slot.rawValue)
                 metadata["keyrotd_fingerprint"] = .string(actual.value)
                 metadata["keyrotd_expected_fingerprint"] = .string(expected?.value ?? "none")
-                logger.error(
-                    "the published \(slot) key was regenerated outside keyrotd (portal, CLI or another tool); consumers holding it fail until the file is repaired, which keyrotd does now",
-                    metadata: metadata
+                (level, message) = (
+                    .error,
+                    "the published \(slot) key was regenerated outside keyrotd (portal, CLI or another tool); consumers holding it fail until the file is repaired, which keyrotd does now"
                 )
             case .emergencyRequested:
-                logger.critical(
-                    "EMERGENCY rotation requested by an operator: both keys are regenerated now, one after the other, without waiting for grace; consumers still holding the old key fail until they reload the secret file",
-                    metadata: metadata
+                (level, message) = (
+                    .critical,
+                    "EMERGENCY rotation requested by an operator: both keys are regenerated now, one after the other, without waiting for grace; consumers still holding the old key fail until they reload the secret file"
                 )
             case .regeneratingWithoutGrace(let slot):
                 metadata["keyrotd_key"] = .string(slot.rawValue)
-                logger.critical(
-                    "EMERGENCY: regenerating the \(slot) key without waiting for grace; consumers that have not reloaded the secret file fail from now on",
-                    metadata: metadata
+                (level, message) = (
+                    .critical,
+                    "EMERGENCY: regenerating the \(slot) key without waiting for grace; consumers that have not reloaded the secret file fail from now on"
                 )
             case .fileRepairNeeded:
-                logger.warning("secret file is missing or was changed on disk; rewriting it from the live keys", metadata: metadata)
-            case .failed(let message, let failures):
+                (level, message) = (.warning, "secret file is missing or was changed on disk; rewriting it from the live keys")
+            case .failed(let reason, let failures):
                 metadata["keyrotd_failures"] = .stringConvertible(failures)
                 if let retry = machine.record.retryAt {
                     metadata["keyrotd_retry_at"] = .string(retry.formatted(.iso8601))
                 }
-                logger.error("rotation step failed, will retry: \(message)", metadata: metadata)
+                (level, message) = (.error, "rotation step failed, will retry: \(reason)")
+            }
+            logger.log(level: level, "\(message)", metadata: metadata)
+            for observer in observers.values {
+                observer.yield(StepReport(event: Self.eventName(event), message: message, step: step))
             }
         }
+    }
+
+    /// Streams a ``StepReport`` for every event from now on (for the control socket's `rotate`),
+    /// until ``stopObserving(_:)``.
+    public func observe() -> (id: UInt64, reports: AsyncStream<StepReport>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: StepReport.self, bufferingPolicy: .bufferingNewest(256))
+        nextObserver += 1
+        observers[nextObserver] = continuation
+        return (nextObserver, stream)
+    }
+
+    /// Ends the stream of the observer `id`.
+    public func stopObserving(_ id: UInt64) {
+        observers.removeValue(forKey: id)?.finish()
     }
 
     /// The stable event name used in structured log fields.

@@ -11,6 +11,7 @@ public actor RotationScheduler: Service {
         var rotator: ResourceRotator
         var running = false
         var rotateNow = false
+        var emergency = false
         var removed = false
         /// A rotator built from a changed configuration, swapped in when the running step ends.
         var replacement: ResourceRotator?
@@ -98,9 +99,10 @@ public actor RotationScheduler: Service {
         wake()
     }
 
-    /// Asks for an on-demand rotation of `names`; returns the names that are not configured.
+    /// Asks for an on-demand rotation of `names` (an emergency one: both keys at once, see
+    /// ``RotationMachine/resume(now:fileIntact:rotateNow:emergency:)``); returns the names that are not configured.
     @discardableResult
-    public func requestRotation(of names: [String]) -> [String] {
+    public func requestRotation(of names: [String], emergency: Bool = false) -> [String] {
         var unknown: [String] = []
         let now = clock.now()
         for name in names {
@@ -109,6 +111,7 @@ public actor RotationScheduler: Service {
                 continue
             }
             entries[name]!.rotateNow = true
+            if emergency { entries[name]!.emergency = true }
             // A running resource is woken again when its step ends.
             if !entries[name]!.running { wakes.set(name, at: now) }
         }
@@ -163,12 +166,13 @@ public actor RotationScheduler: Service {
                 while runningCount < concurrency, let name = wakes.popFirst(dueBy: now) {
                     guard let entry = entries[name] else { continue }
                     entries[name]!.running = true
-                    let rotateNow = entry.rotateNow
+                    let (rotateNow, emergency) = (entry.rotateNow, entry.emergency)
                     entries[name]!.rotateNow = false
+                    entries[name]!.emergency = false
                     runningCount += 1
                     let rotator = entry.rotator
                     group.addTask {
-                        let next = await rotator.run(rotateNow: rotateNow)
+                        let next = await rotator.run(rotateNow: rotateNow, emergency: emergency)
                         let record = await rotator.record
                         await self.finished(name, next: next, record: record)
                     }
@@ -200,7 +204,7 @@ public actor RotationScheduler: Service {
         if entry.removed {
             forget(name)
         } else if let replacement = entry.replacement {
-            entries[name] = Entry(rotator: replacement, rotateNow: entry.rotateNow)
+            entries[name] = Entry(rotator: replacement, rotateNow: entry.rotateNow, emergency: entry.emergency)
             wakes.set(name, at: clock.now())
             noteStatus(ResourceStatus(name: name, record: record))
         } else {
@@ -246,6 +250,12 @@ public actor RotationScheduler: Service {
         statusPending = false
         notifier.status(summary)
     }
+
+    /// The rotator of `name`, for reading its live record.
+    public func rotator(named name: String) -> ResourceRotator? { entries[name]?.rotator }
+
+    /// The configured resources' names, sorted.
+    public var names: [String] { entries.keys.sorted() }
 
     /// The current one-line summary (what `STATUS=` shows), after the note if there is one.
     public var summary: String {

@@ -1,0 +1,173 @@
+import Foundation
+import Glibc
+import KeyRotation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The running daemon's control socket: `keyrotd rotate` and `keyrotd status` talk to it instead of
+/// refusing because the daemon holds the lock.
+///
+/// A Unix stream socket in the runtime directory, mode 0600. Each connection's peer credentials
+/// (`SO_PEERCRED`) are checked: only the daemon's own user and root are served, whatever the file
+/// mode says. One request line per connection, JSON lines back.
+public struct ControlServer: Service {
+    private let path: String
+    let scheduler: RotationScheduler
+    private let logger: Logger
+    private let allowed: Set<uid_t>
+
+    /// The largest request line accepted.
+    static let maximumRequest = 64 * 1024
+
+    /// Creates the server for `scheduler` at `path` (created at run, removed at shutdown).
+    public init(path: String, scheduler: RotationScheduler, logger: Logger) {
+        self.path = path
+        self.scheduler = scheduler
+        self.logger = logger
+        self.allowed = [getuid(), 0]
+    }
+
+    /// `struct ucred` (pid, uid, gid), which Glibc's module does not export.
+    struct PeerCredentials: Sendable {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+    }
+
+    private struct Connection: Sendable {
+        var channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        var peer: PeerCredentials
+    }
+
+    public func run() async throws {
+        let server: NIOAsyncChannel<Connection, Never>
+        do {
+            server = try await listen()
+        } catch {
+            // Rotation does not depend on the socket: run without it, and say so.
+            logger.error(
+                "control socket unavailable, `keyrotd rotate` and live `keyrotd status` cannot reach this daemon: \(error)",
+                metadata: ["keyrotd_socket": .string(path)]
+            )
+            try await gracefulShutdown()
+            return
+        }
+        logger.debug("control socket listening", metadata: ["keyrotd_socket": .string(path)])
+        defer { unlink(path) }
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { inbound in
+                for try await connection in inbound.cancelOnGracefulShutdown() {
+                    group.addTask { await serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func listen() async throws -> NIOAsyncChannel<Connection, Never> {
+        try Self.prepare(path)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(unixDomainSocketPath: path) { channel -> EventLoopFuture<Connection> in
+                guard let provider = channel as? any SocketOptionProvider else {
+                    return channel.eventLoop.makeFailedFuture(ControlError("the socket gives no peer credentials"))
+                }
+                let peer: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+                    level: SocketOptionLevel(SOL_SOCKET),
+                    name: SocketOptionName(SO_PEERCRED)
+                )
+                return peer.flatMapThrowing { peer in
+                    Connection(channel: try NIOAsyncChannel(wrappingChannelSynchronously: channel), peer: peer)
+                }
+            }
+        // Owner-only; the runtime directory is 0700 as well.
+        guard chmod(path, 0o600) == 0 else { throw ControlError("cannot restrict \(path) to its owner: \(String(cString: strerror(errno)))") }
+        return server
+    }
+
+    private func serve(_ connection: Connection) async {
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                let writer = ReplyWriter(outbound: outbound)
+                var line: [UInt8] = []
+                for try await chunk in inbound {
+                    line += chunk.readableBytesView
+                    if line.contains(UInt8(ascii: "\n")) || line.count > Self.maximumRequest { break }
+                }
+                // The request is read before a refusal, so the caller gets the answer instead of a broken pipe.
+                guard allowed.contains(connection.peer.uid) else {
+                    logger.warning(
+                        "control socket: refused a caller of another user",
+                        metadata: ["keyrotd_peer_uid": "\(connection.peer.uid)", "keyrotd_peer_pid": "\(connection.peer.pid)"]
+                    )
+                    try await writer.send(ControlReply(error: "refused: uid \(connection.peer.uid) is neither keyrotd's user nor root"))
+                    return
+                }
+                guard let end = line.firstIndex(of: UInt8(ascii: "\n")),
+                    let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line[..<end]))
+                else {
+                    try await writer.send(ControlReply(error: "unreadable request: one JSON object on one line expected"))
+                    return
+                }
+                logger.info(
+                    "control socket: \(request.command.rawValue)",
+                    metadata: ["keyrotd_peer_uid": "\(connection.peer.uid)", "keyrotd_resources": .string(request.names.joined(separator: ","))]
+                )
+                switch request.command {
+                case .status:
+                    try await writer.send(status())
+                case .rotate:
+                    try await rotate(request, writer)
+                }
+            }
+        } catch {
+            logger.debug("control connection ended: \(error)")
+        }
+    }
+
+    private func status() async -> ControlReply {
+        var resources: [ResourceStatus] = []
+        for name in await scheduler.names {
+            guard let rotator = await scheduler.rotator(named: name) else { continue }
+            resources.append(ResourceStatus(name: name, record: await rotator.record))
+        }
+        return ControlReply(resources: resources, summary: await scheduler.summary)
+    }
+
+    /// A socket path may be reused only when nothing but a stale socket is there.
+    private static func prepare(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if mkdir(directory, 0o700) != 0, errno != EEXIST {
+            throw ControlError("cannot create the runtime directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw ControlError("\(path) exists and is not a socket; remove it or set [daemon] runtime_dir")
+        }
+        // keyrotd's instance lock is held, so no other keyrotd serves this socket: it is stale.
+        unlink(path)
+    }
+}
+
+/// Writes replies as JSON lines.
+struct ReplyWriter {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    func send(_ reply: ControlReply) async throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        var bytes = try encoder.encode(reply)
+        bytes.append(UInt8(ascii: "\n"))
+        try await outbound.write(ByteBuffer(bytes: bytes))
+    }
+}
+
+/// A control socket problem, for the journal.
+public struct ControlError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public var description: String
+
+    init(_ description: String) { self.description = description }
+}
