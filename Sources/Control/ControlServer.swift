@@ -109,7 +109,9 @@ public struct ControlServer: Service {
                     try await writer.send(ControlReply(error: "unreadable request: one JSON object on one line expected"))
                     return
                 }
-                logger.info(
+                // A rotation is an operator's act worth a journal line; a status poll is not.
+                logger.log(
+                    level: request.command == .rotate ? .notice : .debug,
                     "control socket: \(request.command.rawValue)",
                     metadata: ["keyrotd_peer_uid": "\(connection.peer.uid)", "keyrotd_resources": .string(request.names.joined(separator: ","))]
                 )

@@ -26,10 +26,7 @@ public struct ConsumerConfirmations: Sendable {
 
     /// The consumers (files, command) that have not confirmed `fingerprint` of `resource`'s `slot` key.
     public func unconfirmed(_ fingerprint: KeyFingerprint, resource: String, slot: KeySlot) async -> [String] {
-        var missing = ackFiles.filter { path in
-            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0.prefix(256), as: UTF8.self) }
-            return text?.trimmingCharacters(in: .whitespacesAndNewlines) != fingerprint.value
-        }
+        var missing = ackFiles.filter { Self.acknowledged(in: $0) != fingerprint.value }
         if let command {
             let environment = [
                 "PATH": HookCommand.searchPath,
@@ -40,6 +37,17 @@ public struct ConsumerConfirmations: Sendable {
             if await !runner.run(command, environment: environment, redacting: []).succeeded { missing.append(command.program) }
         }
         return missing
+    }
+
+    /// The fingerprint an acknowledgement file holds (only its start is read: it is a consumer's file).
+    private static func acknowledged(in path: String) -> String? {
+        // A regular file only: opening a FIFO someone put there would block the rotation.
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 256) else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
