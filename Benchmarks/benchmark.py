@@ -57,12 +57,20 @@ def rss_mb(pid):
     return status_mb(pid, "VmRSS")
 
 def switches(pid):
-    total = 0
+    """Context switches so far, per thread (a thread that exits takes its count with it)."""
+    counts = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
-        for line in open(f"/proc/{pid}/task/{tid}/status"):
-            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                total += int(line.split()[1])
-    return total
+        try:
+            for line in open(f"/proc/{pid}/task/{tid}/status"):
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    counts[tid] = counts.get(tid, 0) + int(line.split()[1])
+        except FileNotFoundError:
+            pass  # exited while listed
+    return counts
+
+def switches_between(before, after):
+    """Switches of the threads alive at the end, and how many threads exited in between (theirs are lost)."""
+    return sum(count - before.get(tid, 0) for tid, count in after.items()), len(set(before) - set(after))
 
 def rotations(workdir):
     total, states = 0, os.path.join(workdir, "state", "resources")
@@ -138,7 +146,8 @@ def scale(bindir, n, idle_seconds, rows):
         time.sleep(5)
         row(rows, f"RSS idle, {n} resources adopted, none due", f"{rss_mb(d.pid):.1f} MB: {status_mb(d.pid, 'RssAnon'):.1f} MB heap and stacks (private) + {status_mb(d.pid, 'RssFile'):.1f} MB of the binary's pages (clean, shared)")
         before = switches(d.pid); time.sleep(idle_seconds); after = switches(d.pid)
-        row(rows, f"context switches in {idle_seconds} s idle, {n} resources (all threads)", str(after - before))
+        count, exited = switches_between(before, after)
+        row(rows, f"context switches in {idle_seconds} s idle, {n} resources (all threads)", str(count) + (f" ({exited} threads exited meanwhile, not counted)" if exited else ""))
         stop(d, emu)
 
 def throughput(bindir, n, rows):
