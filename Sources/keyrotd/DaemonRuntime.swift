@@ -24,7 +24,9 @@ actor DaemonRuntime {
     private let clock: any WallClock
     private let logger: Logger
     private var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
-    private var rotators: [String: (ResourceConfiguration, ResourceRotator)] = [:]
+    /// Each resource's rotator. Its configuration is looked up in ``configuration`` when needed
+    /// (a reload), not kept a second time: at 10,000 resources every copy costs megabytes.
+    private var rotators: [String: ResourceRotator] = [:]
 
     /// Builds everything for `configuration` (only the resources in `names`, when given); `progress` is called every 1,000 resources.
     init(
@@ -63,7 +65,7 @@ actor DaemonRuntime {
     }
 
     /// The rotators, in configuration order.
-    var currentRotators: [ResourceRotator] { configuration.resources.compactMap { rotators[$0.name]?.1 } }
+    var currentRotators: [ResourceRotator] { configuration.resources.compactMap { rotators[$0.name] } }
 
     /// Validates and applies the configuration at `path`; throws (changing nothing) when it is not usable.
     func reload(path: String) async throws -> [ResourceRotator] {
@@ -79,7 +81,13 @@ actor DaemonRuntime {
         }
         let (clients, rotators) = try await Self.build(
             next,
-            previous: Built(clients: self.clients, rotators: self.rotators, daemonHook: old.onPublish),
+            previous: Built(
+                clients: self.clients,
+                rotators: Dictionary(
+                    uniqueKeysWithValues: configuration.resources.compactMap { r in self.rotators[r.name].map { (r.name, (r, $0)) } }
+                ),
+                daemonHook: old.onPublish
+            ),
             transports: transports,
             writeBudgets: writeBudgets,
             store: store,
@@ -98,7 +106,7 @@ actor DaemonRuntime {
         try? await metadataTransport.shutdown()
     }
 
-    /// What a previous build made, for reuse by the next.
+    /// What a previous build made, for reuse by the next: rotators with the configuration they were built from.
     private struct Built {
         var clients: [String: (CredentialConfiguration, ARMClient)]
         var rotators: [String: (ResourceConfiguration, ResourceRotator)]
@@ -148,7 +156,7 @@ actor DaemonRuntime {
         clock: any WallClock,
         logger: Logger,
         progress: @Sendable (Int) -> Void = { _ in }
-    ) async throws -> ([String: (CredentialConfiguration, ARMClient)], [String: (ResourceConfiguration, ResourceRotator)]) {
+    ) async throws -> ([String: (CredentialConfiguration, ARMClient)], [String: ResourceRotator]) {
         let daemon = configuration.daemon
         var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
         for (name, credential) in configuration.credentials {
@@ -175,7 +183,7 @@ actor DaemonRuntime {
             )
             clients[name] = (credential, client)
         }
-        var rotators: [String: (ResourceConfiguration, ResourceRotator)] = [:]
+        var rotators: [String: ResourceRotator] = [:]
         for (index, resource) in configuration.resources.enumerated() {
             guard let (credential, client) = clients[resource.credential] else { continue }
             let policy = RotationPolicy(resource, daemon: daemon)
@@ -183,7 +191,7 @@ actor DaemonRuntime {
                 previous.daemonHook == daemon.onPublish
             {
                 await rotator.update(policy: policy)
-                rotators[resource.name] = (resource, rotator)
+                rotators[resource.name] = rotator
                 continue
             }
             let rotator = try ResourceRotator(
@@ -198,7 +206,7 @@ actor DaemonRuntime {
                 clock: clock,
                 logger: logger
             )
-            rotators[resource.name] = (resource, rotator)
+            rotators[resource.name] = rotator
             if index % 1000 == 999 { progress(index + 1) }
         }
         return (clients, rotators)

@@ -20,16 +20,19 @@ private struct ResourceDefaults {
 struct ValidationContext {
     /// The configuration file.
     let path: String
-    /// Key paths to lines.
-    let index: TOMLLineIndex
+    /// The file's text, for line numbers.
+    private let source: String
+    /// Built on first use: only a configuration with something to report needs line numbers, and
+    /// indexing a file of thousands of resources costs more than validating it.
+    private lazy var index = TOMLLineIndex(source: source)
     /// The environment for `${VAR}` expansion.
     let environment: [String: String]
     private(set) var issues: [ConfigurationIssue] = []
 
     /// Creates a context for the file at `path`.
-    init(path: String, index: TOMLLineIndex, environment: [String: String]) {
+    init(path: String, source: String, environment: [String: String]) {
         self.path = path
-        self.index = index
+        self.source = source
         self.environment = environment
     }
 
@@ -87,31 +90,32 @@ struct ValidationContext {
     }
 
     private mutating func checkUniqueness(_ resources: [(key: String, resource: ResourceConfiguration)]) {
-        var names: [String: Int] = [:]
-        var outputs: [String: Int] = [:]
-        var ids: [String: Int] = [:]
+        // Where each value was first seen, as a key path: resolved to a line only for an error.
+        var names: [String: String] = [:]
+        var outputs: [String: String] = [:]
+        var ids: [String: String] = [:]
         for (key, resource) in resources {
             if let first = names[resource.name.lowercased()] {
-                error("\(key).name", "duplicate resource name '\(resource.name)' (also used at line \(first))")
+                error("\(key).name", "duplicate resource name '\(resource.name)' (also used at line \(index.line(of: first)))")
             } else {
-                names[resource.name.lowercased()] = index.line(of: "\(key).name")
+                names[resource.name.lowercased()] = "\(key).name"
             }
             for (i, output) in resource.outputs.enumerated() {
                 let where_ = i == 0 ? "\(key).output" : "\(key).outputs[\(i - 1)].file"
                 if let first = outputs[output.file] {
-                    error(where_, "output '\(output.file)' is already written by the resource at line \(first)")
+                    error(where_, "output '\(output.file)' is already written by the resource at line \(index.line(of: first))")
                 } else {
-                    outputs[output.file] = index.line(of: i == 0 ? key : where_)
+                    outputs[output.file] = i == 0 ? key : where_
                 }
             }
             let id = resource.id.path.lowercased()
             if let first = ids[id] {
                 error(
                     "\(key).id",
-                    "resource id is already configured at line \(first): two rotations of one resource would regenerate each other's published key"
+                    "resource id is already configured at line \(index.line(of: first)): two rotations of one resource would regenerate each other's published key"
                 )
             } else {
-                ids[id] = index.line(of: key)
+                ids[id] = key
             }
         }
     }
@@ -368,10 +372,9 @@ struct ValidationContext {
         )
         var id: ResourceID?
         if let text = required(string(t, key, "id"), t, key, "id") {
-            if let problem = ResourceID.parseProblem(text) {
-                error("\(key).id", problem)
-            } else {
-                id = ResourceID(parsing: text)
+            switch ResourceID.parse(text) {
+            case .success(let parsed): id = parsed
+            case .failure(let problem): error("\(key).id", problem.description)
             }
         }
         var name = string(t, key, "name") ?? id?.name

@@ -47,7 +47,7 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             throw ConfigurationError(issues: [ConfigurationIssue(file: path, line: 0, key: "", message: "TOML syntax error")])
         }
-        var context = ValidationContext(path: path, index: TOMLLineIndex(source: source), environment: environment)
+        var context = ValidationContext(path: path, source: source, environment: environment)
         let configuration = context.build(root: root)
         let errors = context.issues.filter { $0.severity == .error }
         let sorted = context.issues.sorted { ($0.line, $0.key) < ($1.line, $1.key) }
