@@ -9,7 +9,10 @@ import Logging
 /// exponential backoff and full jitter, honouring `Retry-After`. A 401 `ExpiredAuthenticationToken`
 /// gets one token refresh. Writes (`listKeys`, `regenerateKey`) wait for their subscription's
 /// ``WriteBudgets`` token first.
-public struct ARMClient: Sendable {
+///
+/// A class, though immutable: one client per credential is shared by the providers of all its
+/// resources, and a reference is cheaper to hold ten thousand times than a copy.
+public final class ARMClient: Sendable {
     private let endpoint: URL
     private let scope: String
     private let credential: any TokenCredential

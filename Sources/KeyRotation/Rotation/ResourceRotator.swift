@@ -25,6 +25,8 @@ public actor ResourceRotator {
     private var nextObserver: UInt64 = 0
     private let store: any StateStore
     private let clock: any WallClock
+    /// The daemon's logger, shared: the resource name goes into each entry's metadata instead of a
+    /// per-resource copy of the logger (a metadata dictionary per resource adds up at 10,000).
     private let logger: Logger
 
     /// Loads the resource's stored record (or prepares adoption) and wires the dependencies.
@@ -41,13 +43,11 @@ public actor ResourceRotator {
         logger: Logger,
         random: SplitMix64 = SplitMix64()
     ) throws {
-        var logger = logger
-        logger[metadataKey: "keyrotd_resource"] = .string(name)
         var record = try store.load(name)
         if let stored = record, stored.resourceID.lowercased() != resourceID.path.lowercased() {
             logger.warning(
                 "stored state belongs to another resource id; adopting this resource afresh (no key is regenerated)",
-                metadata: ["stored_id": .string(stored.resourceID)]
+                metadata: ["keyrotd_resource": .string(name), "stored_id": .string(stored.resourceID)]
             )
             record = nil
         }
@@ -62,7 +62,10 @@ public actor ResourceRotator {
         self.clock = clock
         self.logger = logger
         if let step = record?.step, step != .idle {
-            logger.notice("resuming interrupted step", metadata: ["keyrotd_step": .string(step.name), "keyrotd_event": "resumed"])
+            logger.notice(
+                "resuming interrupted step",
+                metadata: ["keyrotd_resource": .string(name), "keyrotd_step": .string(step.name), "keyrotd_event": "resumed"]
+            )
         }
     }
 
@@ -144,7 +147,9 @@ public actor ResourceRotator {
         let record = machine.record
         guard let confirmations, record.emergencySince == nil, let published = record.publishedKey else { return .open }
         let missing = await confirmations.unconfirmed(published, resource: name, slot: record.published)
-        var metadata: Logger.Metadata = ["keyrotd_key": .string(record.published.rawValue), "keyrotd_fingerprint": .string(published.value)]
+        var metadata: Logger.Metadata = [
+            "keyrotd_resource": .string(name), "keyrotd_key": .string(record.published.rawValue), "keyrotd_fingerprint": .string(published.value),
+        ]
         guard !missing.isEmpty else {
             if awaitingConfirmation { logger.info("every consumer confirmed the \(record.published) key", metadata: metadata) }
             awaitingConfirmation = false
@@ -177,7 +182,9 @@ public actor ResourceRotator {
     private func flushEvents() {
         let step = machine.record.step
         for event in machine.drainEvents() {
-            var metadata: Logger.Metadata = ["keyrotd_step": .string(step.name), "keyrotd_event": .string(Self.eventName(event))]
+            var metadata: Logger.Metadata = [
+                "keyrotd_resource": .string(name), "keyrotd_step": .string(step.name), "keyrotd_event": .string(Self.eventName(event)),
+            ]
             let level: Logger.Level
             let message: String
             switch event {

@@ -135,6 +135,9 @@ public struct RotationMachine: Sendable {
 
     /// Reports that the secret file durably holds `material`; `fileDigest` is the digest of its bytes.
     public mutating func published(_ material: KeyMaterial, fileDigest: KeyFingerprint, now: Date) -> Action {
+        // The file holds the key now: no step ahead publishes from these keys again (a regeneration
+        // brings its own), so they leave memory rather than linger with every idle resource.
+        state = .resting
         let slot = material.slot
         events.append(.published(slot, fingerprint: material.fingerprint))
         switch record.step {
