@@ -76,6 +76,16 @@ extension ControlServer {
             }
             let result = try await group.next() ?? nil
             group.cancelAll()
+            if result == nil {
+                // The reports ended without an outcome: the daemon is stopping.
+                try await writer.send(
+                    ControlReply(
+                        resource: name,
+                        outcome: "interrupted",
+                        message: "the daemon is stopping; the rotation resumes from its recorded step when it starts again"
+                    )
+                )
+            }
             let record = await rotator.record
             if result == true, record.rotations > start.rotations {
                 let status = ResourceStatus(name: name, record: record)

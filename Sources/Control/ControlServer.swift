@@ -59,7 +59,8 @@ public struct ControlServer: Service {
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
-                    group.addTask { await serve(connection) }
+                    // A `rotate --wait` may follow a resource for an hour of grace: stopping must not wait for it.
+                    group.addTask { try? await cancelWhenGracefulShutdown { await serve(connection) } }
                 }
             }
         }

@@ -95,24 +95,32 @@ struct RotateCommand: AsyncParsableCommand {
     /// Asks the running daemon to rotate and prints what it reports, step by step.
     private func viaDaemon(_ names: [String], socket: String, held: InstanceLock.Held) throws {
         var failed = 0
+        var finished = false
         do {
             try ControlClient(path: socket).send(ControlRequest(command: .rotate, names: names, emergency: emergency, wait: wait)) { reply in
                 if let error = reply.error {
                     Terminal.error("the daemon refused: \(error)")
+                    finished = true
                     failed += 1
                 } else if let name = reply.resource {
                     switch reply.outcome {
                     case nil: Terminal.out("\(name): \(reply.message ?? "")")
                     case "rotated": Terminal.out("\(name): rotated; \(reply.message ?? "")")
                     case "waiting": Terminal.out("\(name): waiting: \(reply.message ?? "")")
+                    case "interrupted": Terminal.out("\(name): interrupted: \(reply.message ?? "")")
                     default: Terminal.out("\(name): FAILED at step \(reply.step ?? "-"): \(reply.message ?? "unknown error")")
                     }
                 } else if reply.done == true {
+                    finished = true
                     failed += reply.failed ?? 0
                 }
             }
         } catch let unavailable as ControlClient.Unavailable {
             Terminal.error("\(held), and its control socket is unavailable (\(unavailable)). Stop it first, or let it rotate on schedule.")
+            throw ExitCode(1)
+        }
+        if !finished {
+            Terminal.error("the daemon closed the connection before the rotation finished (is it stopping?); it resumes from the recorded step")
             throw ExitCode(1)
         }
         if failed > 0 { throw ExitCode(1) }

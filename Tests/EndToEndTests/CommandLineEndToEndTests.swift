@@ -112,6 +112,27 @@ extension EndToEnd {
             try await scenario.finish()
         }
 
+        /// A `rotate --wait` following a long wait does not hold up a stop: the daemon exits at once
+        /// and the client says the rotation was interrupted.
+        @Test func stoppingTheDaemonEndsAWaitingRotateClient() async throws {
+            let scenario = try await Scenario("control-stop", emulatorArguments: [], resources: 1, every: "2h", grace: "30m")
+            let daemon = try scenario.startDaemon()
+            try await scenario.wait(for: .seconds(30), "adoption") { try scenario.records()["acs-001"]?.step == .idle }
+            // Adopted keys must not be regenerated for `grace`: the rotation waits half an hour.
+            let client = try ChildProcess(
+                Binaries.keyrotd,
+                ["rotate", "acs-001", "--wait", "--config", scenario.configPath],
+                directory: scenario.directory,
+                label: "waiting-client"
+            )
+            try await scenario.wait(for: .seconds(30), "the request to reach the daemon") { daemon.stderr.contains("control socket: rotate") }
+            daemon.signal(SIGTERM)
+            #expect(await daemon.wait(timeout: .seconds(20)) == 0, "the open connection does not hold up the stop")
+            #expect(await client.wait(timeout: .seconds(20)) == 1)
+            #expect(client.stdout.contains("acs-001: interrupted") || client.stderr.contains("closed the connection before the rotation finished"))
+            try await scenario.finish()
+        }
+
         @Test func theEmulatorWritesAConfigurationThatKeyrotdAccepts() async throws {
             let directory = try testDirectory("write-config")
             let emulator = try await EmulatorProcess.start(
