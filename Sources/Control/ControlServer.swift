@@ -31,8 +31,11 @@ public struct ControlServer: Service {
 
     /// `struct ucred` (pid, uid, gid), which Glibc's module does not export.
     struct PeerCredentials: Sendable {
+        /// The caller's process.
         var pid: Int32 = 0
+        /// The caller's user.
         var uid: UInt32 = 0
+        /// The caller's group.
         var gid: UInt32 = 0
     }
 
@@ -155,8 +158,10 @@ public struct ControlServer: Service {
 
 /// Writes replies as JSON lines.
 struct ReplyWriter {
+    /// The connection's outbound side.
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
 
+    /// Writes `reply` as one JSON line.
     func send(_ reply: ControlReply) async throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -172,5 +177,6 @@ public struct ControlError: Error, Sendable, CustomStringConvertible {
     /// What went wrong.
     public var description: String
 
+    /// Says what went wrong.
     init(_ description: String) { self.description = description }
 }

@@ -110,14 +110,14 @@ public struct SubprocessHookRunner: HookRunner {
 }
 
 /// What the reader and the timer of one hook run report.
-enum Event: Sendable {
+private enum Event: Sendable {
     case read(Capture)
     case timedOut
     case timerStopped
 }
 
 /// What was read of a hook's output.
-struct Capture: Sendable {
+private struct Capture: Sendable {
     var bytes: [UInt8] = []
     var discarded = 0
     var timedOut = false

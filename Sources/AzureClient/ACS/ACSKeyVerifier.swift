@@ -51,6 +51,7 @@ public struct ACSKeyVerifier: KeyVerifier {
         }
     }
 
+    /// An outcome in words, for log lines and errors.
     static func describe(_ outcome: ACSDataPlaneClient.Outcome) -> String {
         switch outcome {
         case .accepted: return "accepted"
