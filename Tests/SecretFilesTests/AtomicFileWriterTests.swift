@@ -4,12 +4,6 @@ import KeyRotation
 import SecretFiles
 import Testing
 
-private func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "keyrotd-sf-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 private func contents(_ path: String) -> String? {
     FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
 }

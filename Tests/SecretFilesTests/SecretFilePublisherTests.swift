@@ -9,17 +9,17 @@ struct SecretFilePublisherTests {
         key: Secret("a2V5LW1hdGVyaWFs"),
         connectionString: Secret("endpoint=https://chat.communication.azure.com/;accesskey=a2V5LW1hdGVyaWFs")
     )
+    private let resource = ResourceConfiguration(
+        name: "chat",
+        id: ResourceID(subscription: "s", resourceGroup: "g", name: "chat"),
+        credential: "c",
+        output: "chat.conn"
+    )
 
     @Test func writesEveryOutputInItsLayoutAndNoticesAMissingOne() async throws {
-        let directory = NSTemporaryDirectory() + "keyrotd-pub-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var resource = ResourceConfiguration(
-            name: "chat",
-            id: ResourceID(subscription: "s", resourceGroup: "g", name: "chat"),
-            credential: "c",
-            output: "chat.conn"
-        )
+        var resource = resource
         let template = try SecretTemplate(parsing: "ACS__Endpoint={{endpoint}}\nACS__Key={{ key }}\nACS__Slot={{keyType}}\nACS__At={{rotatedAt}}\n")
         resource.additionalOutputs = [
             SecretOutput(file: "chat.properties", format: .connectionString, template: template, envName: "X", mode: 0o600, group: nil),
@@ -41,15 +41,8 @@ struct SecretFilePublisherTests {
     }
 
     @Test func aSingleOutputKeepsTheDigestOfItsBytes() async throws {
-        let directory = NSTemporaryDirectory() + "keyrotd-pub-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let resource = ResourceConfiguration(
-            name: "chat",
-            id: ResourceID(subscription: "s", resourceGroup: "g", name: "chat"),
-            credential: "c",
-            output: "chat.conn"
-        )
         let digest = try await SecretFilePublisher(resource: resource, directory: directory).publish(material, step: .adopting)
         #expect(
             digest == KeyFingerprint(bytes: Array((material.connectionString.exposedValue + "\n").utf8)),
