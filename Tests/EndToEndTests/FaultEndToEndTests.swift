@@ -19,13 +19,7 @@ extension EndToEnd {
                 grace: "300ms",
                 requestTimeout: "1s"
             )
-            let consumerTask = Task { await scenario.consumer.run() }
-            let daemon = try scenario.startDaemon()
-            try await scenario.wait(for: .seconds(150), "40 rotations through faults") { scenario.totalRotations() >= 40 }
-            daemon.signal(SIGTERM)
-            #expect(await daemon.wait(timeout: .seconds(20)) == 0)
-            scenario.consumer.stopNow()
-            consumerTask.cancel()
+            let daemon = try await scenario.runWithConsumer(until: 40, within: .seconds(150))
             #expect(await scenario.consumer.violations == [])
             #expect(await scenario.consumer.malformed == [])
             #expect(await scenario.consumer.finalCheck().isEmpty)
@@ -93,13 +87,7 @@ extension EndToEnd {
                 every: "1s",
                 grace: "200ms"
             )
-            let consumerTask = Task { await scenario.consumer.run() }
-            let daemon = try scenario.startDaemon()
-            try await scenario.wait(for: .seconds(90), "rotations under throttling") { scenario.totalRotations() >= 20 }
-            daemon.signal(SIGTERM)
-            #expect(await daemon.wait(timeout: .seconds(20)) == 0)
-            scenario.consumer.stopNow()
-            consumerTask.cancel()
+            let daemon = try await scenario.runWithConsumer(until: 20, within: .seconds(90))
             #expect(await scenario.consumer.violations == [])
             #expect((try await scenario.emulator.stats())["throttled"] ?? 0 > 0)
             #expect(daemon.stderr.contains("waiting as asked"))

@@ -32,13 +32,7 @@ extension EndToEnd {
             let config = try String(contentsOfFile: scenario.configPath, encoding: .utf8)
             try (config + "on_publish = [\"\(hookPath)\", \"\(scenario.directory)\"]\nhook_timeout = \"1s\"\n")
                 .write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
-            let consumerTask = Task { await scenario.consumer.run() }
-            let daemon = try scenario.startDaemon()
-            try await scenario.wait(for: .seconds(120), "a rotation delivered through the hooks") { scenario.totalRotations() >= 1 }
-            daemon.signal(SIGTERM)
-            #expect(await daemon.wait(timeout: .seconds(20)) == 0)
-            scenario.consumer.stopNow()
-            consumerTask.cancel()
+            let daemon = try await scenario.runWithConsumer(until: 1, within: .seconds(120))
             #expect(await scenario.consumer.violations == [])
 
             let runs = try String(contentsOfFile: scenario.directory + "/hook.log", encoding: .utf8).split(separator: "\n").map {

@@ -9,13 +9,7 @@ extension EndToEnd {
     struct RotationEndToEndTests {
         @Test func fiveHundredFullRotationsWithoutAConsumerFailure() async throws {
             let scenario = try await Scenario("load", emulatorArguments: ["--no-throttle"], resources: 20, every: "1s", grace: "400ms")
-            let consumerTask = Task { await scenario.consumer.run() }
-            let daemon = try scenario.startDaemon()
-            try await scenario.wait(for: .seconds(240), "500 rotations") { scenario.totalRotations() >= 500 }
-            daemon.signal(SIGTERM)
-            #expect(await daemon.wait(timeout: .seconds(20)) == 0, "\(daemon.stderr.suffix(2000))")
-            await scenario.consumer.stop()
-            consumerTask.cancel()
+            _ = try await scenario.runWithConsumer(until: 500, within: .seconds(240))
             #expect(await scenario.consumer.violations == [])
             #expect(await scenario.consumer.malformed == [])
             #expect(await scenario.consumer.accepted > 1000)

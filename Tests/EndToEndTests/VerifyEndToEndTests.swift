@@ -20,13 +20,7 @@ extension EndToEnd {
                 try config.replacingOccurrences(of: "[defaults]\n", with: "[defaults]\nverify = true\n")
                     .write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
             }
-            let consumerTask = Task { await scenario.consumer.run() }
-            let daemon = try scenario.startDaemon()
-            try await scenario.wait(for: .seconds(90), "four rotations") { scenario.totalRotations() >= 4 }
-            daemon.signal(SIGTERM)
-            #expect(await daemon.wait(timeout: .seconds(20)) == 0)
-            scenario.consumer.stopNow()
-            consumerTask.cancel()
+            let daemon = try await scenario.runWithConsumer(until: 4, within: .seconds(90))
             return (await scenario.consumer.violations, daemon.stderr, scenario)
         }
 

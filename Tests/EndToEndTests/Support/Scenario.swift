@@ -56,6 +56,20 @@ final class Scenario: Sendable {
         }
     }
 
+    /// Runs `keyrotd run` with the consumer checking every file until `rotations` rotations are
+    /// recorded, then stops the daemon (SIGTERM; it must exit 0) and the consumer. Returns the stopped
+    /// daemon, for its log.
+    func runWithConsumer(until rotations: Int, within timeout: Duration) async throws -> ChildProcess {
+        let consumerTask = Task { await consumer.run() }
+        defer { consumerTask.cancel() }
+        let daemon = try startDaemon()
+        try await wait(for: timeout, "\(rotations) rotations") { totalRotations() >= rotations }
+        daemon.signal(SIGTERM)
+        #expect(await daemon.wait(timeout: .seconds(20)) == 0, "\(daemon.stderr.suffix(2000))")
+        await consumer.stop()
+        return daemon
+    }
+
     /// Runs a keyrotd subcommand to completion.
     func keyrotd(_ arguments: [String], label: String) async throws -> (Int32, String, String) {
         try await ChildProcess.run(Binaries.keyrotd, arguments + ["--config", configPath], directory: directory, label: label)
