@@ -63,7 +63,7 @@ public struct ControlServer: Service {
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
                     // A `rotate --wait` may follow a resource for an hour of grace: stopping must not wait for it.
-                    group.addTask { try? await cancelWhenGracefulShutdown { await serve(connection) } }
+                    group.addTask { await cancelWhenGracefulShutdown { await serve(connection) } }
                 }
             }
         }
