@@ -40,7 +40,7 @@ benchmark: deps
 	$(RELEASE)
 	python3 Benchmarks/benchmark.py --bin .build/release
 
-# Remeasures Linker/keyrotd.order (root, about five minutes); see the script's header.
+# Remeasures Linker/keyrotd.order (root, about 15 minutes on this machine); see the script's header.
 link-order: deps
 	KEYROTD_RELEASE_BUILD='$(RELEASE)' python3 scripts/link-order.py
 

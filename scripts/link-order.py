@@ -15,10 +15,10 @@ function itself ran.
 
 Rerun after changes that move much code (a new dependency, a new subsystem); stale entries are
 ignored by the linker and new functions are merely placed after the listed ones. Needs root (loop
-device, readahead setting) and takes about five minutes; `make link-order` runs it with the
+device, readahead setting) and takes about 15 minutes here; `make link-order` runs it with the
 release build command of the Makefile (KEYROTD_RELEASE_BUILD).
 """
-import argparse, ctypes, mmap, os, shlex, signal, subprocess, sys, tempfile, time
+import argparse, collections, ctypes, mmap, os, shlex, signal, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks"))
@@ -157,10 +157,7 @@ def main():
         binary = build([])
         layout = functions(binary)
         touched = cold.touched(binary, options.resources)
-        names = [name for _, _, name in layout]
-        counts = {}
-        for name in names:
-            counts[name] = counts.get(name, 0) + 1
+        counts = collections.Counter(name for _, _, name in layout)
         candidates, spacers = [], []
         for offset, size, name in layout:
             if any(page in touched for page in pages_of(offset, size)):
