@@ -16,16 +16,10 @@ public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses an ARM id; segment names are matched case-insensitively as ARM does.
-    /// Returns `nil` with nothing else said; ``parseProblem(_:)`` explains why.
+    /// Returns `nil` with nothing else said; the configuration check (``parse(_:)``) says why.
     public init?(parsing text: String) {
         guard case .success(let id) = Self.parse(text) else { return nil }
         self = id
-    }
-
-    /// Why `text` is not an ACS resource id, or `nil` when it is one.
-    public static func parseProblem(_ text: String) -> String? {
-        guard case .failure(let problem) = parse(text) else { return nil }
-        return problem.description
     }
 
     /// Why an id does not parse.
