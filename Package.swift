@@ -33,6 +33,7 @@ let package = Package(
         .target(
             name: "KeyRotation",
             dependencies: [
+                "EventLoopExecutor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -45,6 +46,7 @@ let package = Package(
         .target(
             name: "AzureClient",
             dependencies: [
+                "EventLoopExecutor",
                 "KeyRotation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -69,6 +71,7 @@ let package = Package(
         .target(
             name: "Hooks",
             dependencies: [
+                "EventLoopExecutor",
                 "KeyRotation",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -78,6 +81,7 @@ let package = Package(
         .target(
             name: "Control",
             dependencies: [
+                "EventLoopExecutor",
                 "KeyRotation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,11 +96,24 @@ let package = Package(
         .target(
             name: "Systemd",
             dependencies: [
+                "EventLoopExecutor",
                 "CSystemd",
                 "KeyRotation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Swift runtime's enqueue hooks, which need the Swift calling convention only C can declare.
+        .target(name: "CConcurrencyHooks"),
+        // Swift concurrency on NIO's event loops, so that an idle daemon has no Dispatch pool monitor waking it.
+        .target(
+            name: "EventLoopExecutor",
+            dependencies: [
+                "CConcurrencyHooks",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -120,6 +137,7 @@ let package = Package(
             name: "keyrotd",
             dependencies: [
                 "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd", "Hooks", "Control",
+                "EventLoopExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

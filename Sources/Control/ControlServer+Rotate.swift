@@ -1,3 +1,4 @@
+import EventLoopExecutor
 import Foundation
 import KeyRotation
 
@@ -66,7 +67,7 @@ extension ControlServer {
             if !request.wait {
                 group.addTask {
                     while true {
-                        try await Task.sleep(for: .seconds(1))
+                        try await EventLoopExecutor.sleep(for: .seconds(1))
                         if let reason = await Self.waiting(rotator) {
                             try await writer.send(ControlReply(resource: name, outcome: "waiting", message: reason))
                             return true

@@ -1,3 +1,4 @@
+import EventLoopExecutor
 import KeyRotation
 import Subprocess
 import SystemPackage
@@ -47,7 +48,7 @@ public struct SubprocessHookRunner: HookRunner {
                     }
                     group.addTask {
                         do {
-                            try await Task.sleep(for: hook.timeout)
+                            try await EventLoopExecutor.sleep(for: hook.timeout)
                         } catch {
                             return .timerStopped
                         }

@@ -1,4 +1,5 @@
 internal import CSystemd
+import EventLoopExecutor
 import Logging
 import ServiceLifecycle
 
@@ -37,7 +38,7 @@ public struct Watchdog: Service {
                     metadata: ["keyrotd_event": "watchdog-stalled"]
                 )
             }
-            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
+            _ = try? await cancelWhenGracefulShutdown { try await EventLoopExecutor.sleep(for: interval / 2) }
         }
     }
 }

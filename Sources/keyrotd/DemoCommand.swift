@@ -1,6 +1,7 @@
 import ArgumentParser
 import AzureClient
 import AzureEmulator
+import EventLoopExecutor
 import Foundation
 import KeyRotation
 import Logging
@@ -60,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
             group.addTask { await watcher.run() }
             if limit > 0 {
                 group.addTask {
-                    try await Task.sleep(for: .seconds(limit))
+                    try await EventLoopExecutor.sleep(for: .seconds(limit))
                     throw CancellationError()
                 }
             }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Glibc
 
 /// `keyrotd`: rotates Azure Communication Services access keys without breaking their consumers.
-@main
+/// `main.swift` runs it.
 struct Keyrotd: AsyncParsableCommand {
     /// Ignores SIGPIPE before anything runs: a peer closing a connection must never kill the daemon
     /// (systemd units ignore it by default, a shell does not).

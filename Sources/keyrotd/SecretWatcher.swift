@@ -1,4 +1,5 @@
 import AzureClient
+import EventLoopExecutor
 import Foundation
 import KeyRotation
 import SecretFiles
@@ -40,7 +41,7 @@ actor SecretWatcher {
                     }
                 Terminal.out("\(Terminal.date(Date()))  \(resource.output): \(slot) key \(fingerprint)  \(verdict)")
             }
-            try? await Task.sleep(for: .milliseconds(250))
+            try? await EventLoopExecutor.sleep(for: .milliseconds(250))
         }
     }
 

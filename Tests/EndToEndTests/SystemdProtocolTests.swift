@@ -61,6 +61,17 @@ extension EndToEnd {
                 "the rejection stays in STATUS= through later updates"
             )
 
+            // After rotations, watchdog pings and reloads, Dispatch has still not started its worker pool,
+            // whose monitor would wake the daemon every second for good. Dispatch names a worker after
+            // its root queue, and the kernel keeps the last 15 characters: "oot.default-qos" for the
+            // pool, "…qos.overcommit" for the signal sources' threads, which are fine.
+            let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/task").map {
+                try String(contentsOfFile: "/proc/\(daemon.pid)/task/\($0)/comm", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            #expect(threads.contains { $0.hasPrefix("NIO-ELT") }, "jobs run on the executor's event loops: \(threads)")
+            #expect(!threads.contains { $0.hasSuffix("-qos") }, "a Dispatch pool worker: \(threads)")
+
             daemon.signal(SIGTERM)
             #expect(await daemon.wait(timeout: .seconds(20)) == 0)
             _ = try await listener.waitFor("STOPPING=1")
