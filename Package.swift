@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "KeyRotation",
             dependencies: [
-                "EventLoopExecutor",
+                "DaemonExecutor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "AzureClient",
             dependencies: [
-                "EventLoopExecutor",
+                "DaemonExecutor",
                 "KeyRotation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Hooks",
             dependencies: [
-                "EventLoopExecutor",
+                "DaemonExecutor",
                 "KeyRotation",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "Control",
             dependencies: [
-                "EventLoopExecutor",
+                "DaemonExecutor",
                 "KeyRotation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "Systemd",
             dependencies: [
-                "EventLoopExecutor",
+                "DaemonExecutor",
                 "CSystemd",
                 "KeyRotation",
                 .product(name: "Logging", package: "swift-log"),
@@ -107,11 +107,12 @@ let package = Package(
         ),
         // The Swift runtime's enqueue hooks, which need the Swift calling convention only C can declare.
         .target(name: "CConcurrencyHooks"),
-        // Swift concurrency on NIO's event loops, so that an idle daemon has no Dispatch pool monitor waking it.
+        // Swift concurrency on keyrotd's own threads, so that an idle daemon has no Dispatch pool monitor waking it.
         .target(
-            name: "EventLoopExecutor",
+            name: "DaemonExecutor",
             dependencies: [
                 "CConcurrencyHooks",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -137,7 +138,7 @@ let package = Package(
             name: "keyrotd",
             dependencies: [
                 "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd", "Hooks", "Control",
-                "EventLoopExecutor",
+                "DaemonExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import KeyRotation
 
@@ -67,7 +67,7 @@ extension ControlServer {
             if !request.wait {
                 group.addTask {
                     while true {
-                        try await EventLoopExecutor.sleep(for: .seconds(1))
+                        try await DaemonExecutor.sleep(for: .seconds(1))
                         if let reason = await Self.waiting(rotator) {
                             try await writer.send(ControlReply(resource: name, outcome: "waiting", message: reason))
                             return true

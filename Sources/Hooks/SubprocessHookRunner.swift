@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import KeyRotation
 import Subprocess
 import SystemPackage
@@ -48,7 +48,7 @@ public struct SubprocessHookRunner: HookRunner {
                     }
                     group.addTask {
                         do {
-                            try await EventLoopExecutor.sleep(for: hook.timeout)
+                            try await DaemonExecutor.sleep(for: hook.timeout)
                         } catch {
                             return .timerStopped
                         }

@@ -1,5 +1,5 @@
 internal import CSystemd
-import EventLoopExecutor
+import DaemonExecutor
 import Logging
 import ServiceLifecycle
 
@@ -38,7 +38,7 @@ public struct Watchdog: Service {
                     metadata: ["keyrotd_event": "watchdog-stalled"]
                 )
             }
-            _ = try? await cancelWhenGracefulShutdown { try await EventLoopExecutor.sleep(for: interval / 2) }
+            _ = try? await cancelWhenGracefulShutdown { try await DaemonExecutor.sleep(for: interval / 2) }
         }
     }
 }

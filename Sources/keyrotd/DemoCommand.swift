@@ -1,7 +1,7 @@
 import ArgumentParser
 import AzureClient
 import AzureEmulator
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import KeyRotation
 import Logging
@@ -61,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
             group.addTask { await watcher.run() }
             if limit > 0 {
                 group.addTask {
-                    try await EventLoopExecutor.sleep(for: .seconds(limit))
+                    try await DaemonExecutor.sleep(for: .seconds(limit))
                     throw CancellationError()
                 }
             }

@@ -1,5 +1,5 @@
 import AzureClient
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import KeyRotation
 import SecretFiles
@@ -41,7 +41,7 @@ actor SecretWatcher {
                     }
                 Terminal.out("\(Terminal.date(Date()))  \(resource.output): \(slot) key \(fingerprint)  \(verdict)")
             }
-            try? await EventLoopExecutor.sleep(for: .milliseconds(250))
+            try? await DaemonExecutor.sleep(for: .milliseconds(250))
         }
     }
 

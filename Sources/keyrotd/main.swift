@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 
-// Every task runs on NIO's event loops, none on Dispatch's pool (see `EventLoopExecutor`).
-EventLoopExecutor.run { await Keyrotd.main() }
+// Every task runs on NIO's event loops, none on Dispatch's pool (see `DaemonExecutor`).
+DaemonExecutor.run { await Keyrotd.main() }

@@ -69,7 +69,7 @@ extension EndToEnd {
                 try String(contentsOfFile: "/proc/\(daemon.pid)/task/\($0)/comm", encoding: .utf8)
                     .trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            #expect(threads.contains { $0.hasPrefix("NIO-ELT") }, "jobs run on the executor's event loops: \(threads)")
+            #expect(threads.contains("keyrotd-jobs"), "jobs run on keyrotd's own threads: \(threads)")
             #expect(!threads.contains { $0.hasSuffix("-qos") }, "a Dispatch pool worker: \(threads)")
 
             daemon.signal(SIGTERM)

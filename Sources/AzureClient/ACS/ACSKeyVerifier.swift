@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import KeyRotation
 import Logging
@@ -16,7 +16,7 @@ public struct ACSKeyVerifier: KeyVerifier {
     public init(
         client: ACSDataPlaneClient,
         patience: Duration = .seconds(300),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await EventLoopExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
         logger: Logger
     ) {
         self.client = client

@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import KeyRotation
 import Logging
@@ -32,7 +32,7 @@ public final class ARMClient: Sendable {
         transport: any HTTPTransport,
         retry: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(60),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await EventLoopExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
         writeBudgets: WriteBudgets? = nil,
         logger: Logger
     ) {

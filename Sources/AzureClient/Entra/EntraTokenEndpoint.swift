@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import KeyRotation
 
@@ -29,7 +29,7 @@ public struct EntraTokenEndpoint: Sendable {
         transport: any HTTPTransport,
         retry: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(30),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await EventLoopExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         var host = authorityHost.absoluteString

@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import KeyRotation
 
@@ -40,7 +40,7 @@ public struct ManagedIdentitySource: TokenSource {
         transport: any HTTPTransport,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 4, base: .seconds(1), cap: .seconds(20)),
         timeout: Duration = .seconds(3),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await EventLoopExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.endpoint = endpoint

@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 
 /// Wall-clock time and sleeping, injected so schedules and retries are tested without waiting.
@@ -24,7 +24,7 @@ public struct SystemWallClock: WallClock {
         while true {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { return }
-            try await EventLoopExecutor.sleep(for: .milliseconds(Int64(min(remaining, 60) * 1000) + 1))
+            try await DaemonExecutor.sleep(for: .milliseconds(Int64(min(remaining, 60) * 1000) + 1))
         }
     }
 }

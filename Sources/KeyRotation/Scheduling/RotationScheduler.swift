@@ -1,4 +1,4 @@
-import EventLoopExecutor
+import DaemonExecutor
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -180,7 +180,7 @@ public actor RotationScheduler: Service {
                 }
                 if let hangAfter, now >= hangAfter {
                     logger.critical("test fault switch: the scheduler loop hangs now")
-                    while true { try? await EventLoopExecutor.sleep(for: .seconds(3600)) }
+                    while true { try? await DaemonExecutor.sleep(for: .seconds(3600)) }
                 }
                 notifier.heartbeat()
                 if statusPending { publishStatus() }

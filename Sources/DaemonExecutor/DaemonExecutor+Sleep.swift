@@ -1,13 +1,13 @@
 import NIOCore
 import NIOPosix
 
-extension EventLoopExecutor {
+extension DaemonExecutor {
     /// Suspends for `duration` on an event loop's timer; throws `CancellationError` when the task is
     /// cancelled meanwhile.
     ///
     /// Use this instead of `Task.sleep`: in this toolchain a clock-based `Task.sleep` always goes to
     /// Dispatch's timer queue, bypassing the runtime's enqueue hooks, and its first use starts
-    /// Dispatch's worker pool and with it the once-a-second pool monitor (see ``EventLoopExecutor``).
+    /// Dispatch's worker pool and with it the once-a-second pool monitor (see ``DaemonExecutor``).
     public static func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
         let loop = MultiThreadedEventLoopGroup.singleton.any()
