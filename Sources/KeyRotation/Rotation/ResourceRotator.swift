@@ -9,7 +9,8 @@ public actor ResourceRotator {
     /// The configured resource name.
     public nonisolated let name: String
     private var machine: RotationMachine
-    private var saved: ResourceState?
+    /// The machine's revision last persisted; `nil` when the record has never been stored.
+    private var savedRevision: UInt64?
     /// When the last regenerate answer arrived, and how long until its key was durably published
     /// (logged with the publish event; the benchmark reports its percentiles).
     private var regeneratedAt: ContinuousClock.Instant?
@@ -52,8 +53,9 @@ public actor ResourceRotator {
             record = nil
         }
         self.name = name
-        self.saved = record
         self.machine = RotationMachine(record: record, resourceID: resourceID.path, policy: policy, now: clock.now(), random: random)
+        // A new machine is at revision 0: the stored record needs no save, a new one does.
+        self.savedRevision = record == nil ? nil : 0
         self.provider = provider
         self.publisher = publisher
         self.verifier = verifier
@@ -85,10 +87,10 @@ public actor ResourceRotator {
         var action = machine.resume(now: clock.now(), fileIntact: intact, rotateNow: rotateNow, emergency: emergency)
         while true {
             flushEvents()
-            if machine.record != saved {
+            if machine.revision != savedRevision {
                 do {
                     try store.save(machine.record, for: name)
-                    saved = machine.record
+                    savedRevision = machine.revision
                 } catch {
                     // Acting without a durable record could break the invariant after a crash: stop here.
                     action = machine.failed(error, now: clock.now())

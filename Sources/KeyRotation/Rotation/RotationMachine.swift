@@ -32,8 +32,14 @@ public struct RotationMachine: Sendable {
         case holding(AccessKeys)
     }
 
-    /// The durable record; persist it whenever it changes, before acting.
-    public private(set) var record: ResourceState
+    /// The durable record; persist it whenever it changes (``revision`` tells), before acting.
+    public private(set) var record: ResourceState {
+        didSet { if record != oldValue { revision &+= 1 } }
+    }
+    /// Counts the changes to ``record``. A caller that remembers the revision it last persisted
+    /// knows whether it must persist again without keeping a copy of the record (at 10,000
+    /// resources the copies alone were 2.5 MB).
+    public private(set) var revision: UInt64 = 0
     /// The resource's policy; may be replaced on reload.
     public var policy: RotationPolicy
     /// Events since the caller last drained them.
