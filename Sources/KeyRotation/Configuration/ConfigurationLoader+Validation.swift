@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// The defaults a `[[resource]]` inherits from `[defaults]`.
 private struct ResourceDefaults {

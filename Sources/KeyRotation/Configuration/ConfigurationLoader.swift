@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// Reads and validates a keyrotd TOML configuration, collecting every problem with file, line and key.
 ///
@@ -35,17 +34,10 @@ public struct ConfigurationLoader: Sendable {
         let root: TOMLTable
         do {
             root = try TOMLTable(string: source)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(issues: [
-                ConfigurationIssue(
-                    file: path,
-                    line: error.source.begin.line,
-                    key: "",
-                    message: "TOML syntax error at column \(error.source.begin.column): \(error.description)"
-                )
-            ])
         } catch {
-            throw ConfigurationError(issues: [ConfigurationIssue(file: path, line: 0, key: "", message: "TOML syntax error")])
+            throw ConfigurationError(issues: [
+                ConfigurationIssue(file: path, line: error.line, key: "", message: "TOML syntax error at column \(error.column): \(error.message)")
+            ])
         }
         var context = ValidationContext(path: path, source: source, environment: environment)
         let configuration = context.build(root: root)

@@ -1,7 +1,7 @@
 /// Maps dotted key paths of a TOML document (`daemon.concurrency`, `resource[2].grace`) to the
 /// 1-based line where they are written.
 ///
-/// TOMLKit reports positions only for syntax errors, so semantic errors ("grace must be shorter than
+/// The parser reports positions only for syntax errors, so semantic errors ("grace must be shorter than
 /// every") need this index to name a line. It understands table headers, arrays of tables, dotted and
 /// quoted keys, and skips the inside of multi-line strings and arrays.
 struct TOMLLineIndex {

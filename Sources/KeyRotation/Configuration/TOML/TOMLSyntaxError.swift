@@ -1,0 +1,9 @@
+/// Where and why a document is not TOML.
+struct TOMLSyntaxError: Error, Equatable, Sendable {
+    /// The 1-based line.
+    var line: Int
+    /// The 1-based column, in bytes.
+    var column: Int
+    /// What was expected or wrong.
+    var message: String
+}
