@@ -150,7 +150,7 @@ def scale(bindir, n, idle_seconds, rows):
         row(rows, f"context switches in {idle_seconds} s idle, {n} resources (all threads)", str(count) + (f" ({exited} threads exited meanwhile, not counted)" if exited else ""))
         if idle_seconds >= 60:
             # The window above holds the HTTP pool closing the adoption burst's connections (its idle
-            # timeout is a minute); this one is the steady state: the one-minute wall-clock slice only.
+            # timeout is a minute); this one is the steady state.
             before = switches(d.pid); time.sleep(idle_seconds); after = switches(d.pid)
             count, exited = switches_between(before, after)
             row(rows, f"context switches in the next {idle_seconds} s idle, {n} resources (all threads)", str(count) + (f" ({exited} threads exited meanwhile, not counted)" if exited else ""))

@@ -20,11 +20,14 @@ public struct SystemWallClock: WallClock {
     public func now() -> Date { Date() }
 
     public func sleep(until deadline: Date) async throws {
-        // Sleep in slices of at most a minute so a wall-clock step (NTP, suspend) is noticed.
+        // The timer is monotonic, so a step of the wall clock (NTP at boot, a restored VM) would go
+        // unnoticed until it fires: sleeping in slices of at most an hour bounds how late that makes
+        // a wake-up, at one wake-up an hour when idle. Safety never depends on it: every deadline is
+        // checked against the wall clock when the machine wakes.
         while true {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { return }
-            try await DaemonExecutor.sleep(for: .milliseconds(Int64(min(remaining, 60) * 1000) + 1))
+            try await DaemonExecutor.sleep(for: .milliseconds(Int64(min(remaining, 3600) * 1000) + 1))
         }
     }
 }
