@@ -11,7 +11,13 @@ struct TOMLParser {
             case value(TOMLValue)
             case table(Node)
             /// The tables of `[[…]]` headers; the last one is the one being written.
-            case tables([Node])
+            case tables(Tables)
+        }
+
+        /// A reference, so that appending to a long array of tables never copies it.
+        final class Tables {
+            var nodes: [Node]
+            init(_ nodes: [Node]) { self.nodes = nodes }
         }
 
         var entries: [String: Entry] = [:]
@@ -25,7 +31,7 @@ struct TOMLParser {
                 switch entry {
                 case .value(let value): table[key] = value
                 case .table(let node): table[key] = .table(node.table)
-                case .tables(let nodes): table[key] = .array(nodes.map { .table($0.table) })
+                case .tables(let tables): table[key] = .array(tables.nodes.map { .table($0.table) })
                 }
             }
             return table
@@ -85,16 +91,13 @@ struct TOMLParser {
         case (nil, false):
             parent.entries[last] = .table(table)
         case (nil, true):
-            parent.entries[last] = .tables([table])
+            parent.entries[last] = .tables(Node.Tables([table]))
         case (.table(let existing), false) where !existing.defined:
             existing.defined = true
             current = existing
             return
-        case (.tables, true):
-            // Taken out first, so that the array is not shared and the append does not copy it.
-            guard case .tables(var nodes)? = parent.entries.removeValue(forKey: last) else { return }
-            nodes.append(table)
-            parent.entries[last] = .tables(nodes)
+        case (.tables(let tables), true):
+            tables.nodes.append(table)
         default:
             throw failure(isArray ? "'\(name)' is already defined and is not an array of tables" : "table '\(name)' is defined twice")
         }
@@ -126,8 +129,8 @@ struct TOMLParser {
                 node = child
             case .table(let child):
                 node = child
-            case .tables(let children) where !dotted:
-                node = children[children.count - 1]
+            case .tables(let tables) where !dotted:
+                node = tables.nodes[tables.nodes.count - 1]
             default:
                 throw failure("'\(key)' is already a value, not a table")
             }
