@@ -195,10 +195,10 @@ struct TOMLParser {
         advance()
         var elements: [TOMLValue] = []
         while true {
-            try skipBlank()
+            skipBlank()
             if peek() == UInt8(ascii: "]") { break }
             elements.append(try parseValue())
-            try skipBlank()
+            skipBlank()
             if peek() == UInt8(ascii: ",") {
                 advance()
                 continue
@@ -451,7 +451,7 @@ struct TOMLParser {
     }
 
     /// Spaces, line breaks and comments (between array elements).
-    private mutating func skipBlank() throws(TOMLSyntaxError) {
+    private mutating func skipBlank() {
         while true {
             skipSpaces()
             switch peek() {
