@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -25,7 +26,9 @@ public final class Emulator: Sendable {
         var caFile: String?
         if configuration.tls {
             let authority = try CertificateAuthority(hosts: [configuration.host, "localhost", "127.0.0.1", "::1", EmulatorInfo.proxiedHost])
-            let path = configuration.caFile ?? NSTemporaryDirectory() + "keyrotd-emulator-ca-\(getpid())-\(UUID().uuidString.prefix(8)).pem"
+            let path =
+                configuration.caFile ?? FileManager.default.temporaryDirectory.path
+                + "/keyrotd-emulator-ca-\(getpid())-\(UUID().uuidString.prefix(8)).pem"
             try authority.caPEM.write(toFile: path, atomically: true, encoding: .utf8)
             caFile = path
             let certificate = try NIOSSLCertificate(bytes: Array(authority.serverCertificatePEM.utf8), format: .pem)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How the emulator is set up and which faults it injects.
 public struct EmulatorConfiguration: Sendable {

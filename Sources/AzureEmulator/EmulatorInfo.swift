@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What a started emulator tells its user: where it listens and the identity to use.
 /// Printed as one JSON line by `keyrotd-emulator`. Holds the client secret by design: it is the

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The command line's side of the control socket: a blocking client, for a short-lived process.

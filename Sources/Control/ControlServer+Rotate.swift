@@ -1,5 +1,5 @@
 import DaemonExecutor
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 extension ControlServer {

@@ -1,10 +1,11 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import KeyRotation
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import SystemPackage
 
 /// The running daemon's control socket: `keyrotd rotate` and `keyrotd status` talk to it instead of
 /// refusing because the daemon holds the lock.
@@ -142,7 +143,7 @@ public struct ControlServer: Service {
 
     /// A socket path may be reused only when nothing but a stale socket is there.
     private static func prepare(_ path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePath(path).removingLastComponent().string
         if mkdir(directory, 0o700) != 0, errno != EEXIST {
             throw ControlError("cannot create the runtime directory \(directory): \(String(cString: strerror(errno)))")
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The single-instance lock: an exclusive `flock` on `<state_dir>/keyrotd.lock`, held for the life of
@@ -28,7 +28,7 @@ public final class InstanceLock: Sendable {
         guard fd >= 0 else { throw FileSystemError("open lock", path: path, errno: errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = AtomicFileWriter.read("keyrotd.lock", in: stateDirectory)
-                .flatMap { Int32(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
+                .flatMap { Int32(String(decoding: $0, as: UTF8.self).trimmingWhitespace()) }
             close(fd)
             throw Held(path: path, holderPID: holder)
         }

@@ -1,7 +1,8 @@
 internal import CSystemd
-import Foundation
+import FoundationEssentials
 import Glibc
 import Logging
+import SystemPackage
 
 /// A swift-log handler that writes structured entries to journald with `sd_journal_sendv`:
 /// `MESSAGE`, `PRIORITY` (from the level), `SYSLOG_IDENTIFIER`, `CODE_FILE`/`CODE_LINE`/`CODE_FUNC`,
@@ -54,7 +55,7 @@ public struct JournalLogHandler: LogHandler {
         }
         if Self.send(fields) < 0 {
             let line = "\(event.level) \(identifier): \(event.message) \(all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))\n"
-            FileHandle.standardError.write(Data(line.utf8))
+            _ = try? FileDescriptor.standardError.writeAll(line.utf8)
         }
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import AzureEmulator
-import Foundation
+import FoundationEssentials
+import Glibc
+import SystemPackage
 import UnixSignals
 
 /// `keyrotd-emulator`: starts the Azure stand-in, prints one JSON line describing it, serves until SIGTERM.
@@ -84,7 +86,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         let emulator = try await Emulator.start(configuration)
         if let writeConfig {
             let path = Self.absolute(writeConfig)
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = FilePath(path).removingLastComponent().string
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let secretFile = directory + "/emulator-client-secret"
             _ = FileManager.default.createFile(
@@ -104,7 +106,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        FileHandle.standardOutput.write(try encoder.encode(emulator.info) + Data("\n".utf8))
+        _ = try FileDescriptor.standardOutput.writeAll(try encoder.encode(emulator.info) + Data("\n".utf8))
 
         // UnixSignals blocks the signals and reads them as a sequence. (A DispatchSource on an
         // ignored signal never fired on Linux: the kernel drops ignored signals.)

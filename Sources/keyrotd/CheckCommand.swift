@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// `keyrotd check`: validates the configuration, printing every problem as `file:line: error: key: message`.

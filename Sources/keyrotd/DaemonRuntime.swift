@@ -1,9 +1,10 @@
 import AzureClient
-import Foundation
+import FoundationEssentials
 import Hooks
 import KeyRotation
 import Logging
 import SecretFiles
+import SystemPackage
 import Systemd
 
 /// Wires a validated configuration into rotators: one HTTP transport, one token cache and ARM client
@@ -123,7 +124,7 @@ actor DaemonRuntime {
             hooks: hooks,
             runner: SubprocessHookRunner(),
             resource: resource.name,
-            file: (daemon.secretsDirectory as NSString).appendingPathComponent(resource.output),
+            file: FilePath(daemon.secretsDirectory).appending(resource.output).string,
             logger: logger
         )
     }

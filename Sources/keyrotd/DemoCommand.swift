@@ -2,7 +2,7 @@ import ArgumentParser
 import AzureClient
 import AzureEmulator
 import DaemonExecutor
-import Foundation
+import FoundationEssentials
 import KeyRotation
 import Logging
 import SecretFiles

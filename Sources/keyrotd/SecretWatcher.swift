@@ -1,6 +1,6 @@
 import AzureClient
 import DaemonExecutor
-import Foundation
+import FoundationEssentials
 import KeyRotation
 import SecretFiles
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Control
-import Foundation
+import FoundationEssentials
 import KeyRotation
 import SecretFiles
 
@@ -68,7 +68,7 @@ struct StatusCommand: ParsableCommand {
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         for row in [header] + rows {
             Terminal.out(
-                row.indices.map { i in i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(
+                row.indices.map { i in i == row.count - 1 ? row[i] : row[i] + String(repeating: " ", count: widths[i] - row[i].count) }.joined(
                     separator: "  "
                 )
             )

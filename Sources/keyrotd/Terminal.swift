@@ -1,15 +1,16 @@
-import Foundation
+import FoundationEssentials
+import SystemPackage
 
 /// Output helpers for the CLI.
 enum Terminal {
     /// Writes a line to standard output, unbuffered (the demo's output must show as it happens).
     static func out(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        _ = try? FileDescriptor.standardOutput.writeAll((line + "\n").utf8)
     }
 
     /// Writes a line to standard error.
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        _ = try? FileDescriptor.standardError.writeAll((line + "\n").utf8)
     }
 
     /// Formats a date for humans, in UTC.

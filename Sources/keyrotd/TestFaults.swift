@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Fault switches that only tests set, read from the environment.
 enum TestFaults {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// A minimal ACS data-plane client that authenticates with an access key the way the official ACS
@@ -77,7 +77,7 @@ public struct ACSDataPlaneClient: Sendable {
     public static func parse(_ connectionString: Secret) -> (endpoint: String, key: Secret)? {
         var endpoint: String?
         var key: String?
-        for part in connectionString.exposedValue.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";") {
+        for part in connectionString.exposedValue.trimmingWhitespace().split(separator: ";") {
             let pieces = part.split(separator: "=", maxSplits: 1)
             guard pieces.count == 2 else { continue }
             switch pieces[0].lowercased() {
@@ -93,7 +93,7 @@ public struct ACSDataPlaneClient: Sendable {
     /// RFC 1123 date in GMT, as `x-ms-date` wants it.
     public static func httpDate(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -1,5 +1,5 @@
 import DaemonExecutor
-import Foundation
+import FoundationEssentials
 import KeyRotation
 import Logging
 
@@ -285,16 +285,31 @@ public final class ARMClient: Sendable {
     /// claims="<base64 JSON>"`), decoded, or `nil` when the 401 is no such challenge.
     static func insufficientClaims(_ response: HTTPResponseData) -> String? {
         guard let challenge = response.header("WWW-Authenticate"), challenge.contains("insufficient_claims"),
-            let start = challenge.range(of: "claims=\"")
+            let start = challenge.firstRange(of: "claims=\"")
         else { return nil }
         let encoded = challenge[start.upperBound...].prefix { $0 != "\"" }
         guard let bytes = Base64URL.decode(encoded), let json = String(bytes: bytes, encoding: .utf8),
-            (try? JSONSerialization.jsonObject(with: Data(bytes))) is [String: Any]
+            isJSON(bytes)
         else { return nil }
         return json
     }
 
+    /// Whether `body` is a JSON object.
     private static func isJSON(_ body: [UInt8]) -> Bool {
-        (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any]
+        (try? JSONDecoder().decode(JSONObjectShape.self, from: Data(body))) != nil
+    }
+}
+
+/// Decodes only when the document is a JSON object (the decoder checks the whole document first).
+private struct JSONObjectShape: Decodable {
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: AnyKey.self)
     }
 }

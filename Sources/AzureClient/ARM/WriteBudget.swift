@@ -1,5 +1,5 @@
 import DequeModule
-import Foundation
+import FoundationEssentials
 
 /// ARM's write budget for one subscription as keyrotd sees it: a token bucket (burst, refill per
 /// second) that ARM's own `x-ms-ratelimit-remaining-subscription-writes` header can only lower

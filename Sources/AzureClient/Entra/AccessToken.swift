@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// A bearer token and when it expires.

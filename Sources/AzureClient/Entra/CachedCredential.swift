@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The token cache in front of a ``TokenSource``: one entry per scope, refreshed ahead of expiry,
 /// and single-flight, so a thousand rotations starting together cause one token request.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `kind = "auto"`: the sources the environment offers, tried in order until one gives a token.
 /// Sources the environment does not configure are recorded with the reason, so the final error

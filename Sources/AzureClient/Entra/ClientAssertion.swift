@@ -1,6 +1,6 @@
 import Crypto
 import CryptoExtras
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// The signed JWT a certificate credential sends instead of a secret (RFC 7523): header names the
@@ -25,21 +25,44 @@ public struct ClientAssertion: Sendable {
 
     /// A signed assertion for `clientID` at the token endpoint `audience`, valid from `now`.
     public func signed(clientID: String, audience: String, now: Date, jti: String = UUID().uuidString.lowercased()) throws -> Secret {
-        var header: [String: String] = ["typ": "JWT", "alg": algorithm.rawValue]
+        var header = Header(alg: algorithm.rawValue)
         switch algorithm {
-        case .ps256: header["x5t#S256"] = Base64URL.encode(SHA256.hash(data: certificateDER))
-        case .rs256: header["x5t"] = Base64URL.encode(Insecure.SHA1.hash(data: certificateDER))
+        case .ps256: header.x5tS256 = Base64URL.encode(SHA256.hash(data: certificateDER))
+        case .rs256: header.x5t = Base64URL.encode(Insecure.SHA1.hash(data: certificateDER))
         }
         let issued = Int(now.timeIntervalSince1970)
-        let claims: [String: Any] = [
-            "aud": audience, "iss": clientID, "sub": clientID, "jti": jti, "nbf": issued, "exp": issued + Int(Self.lifetime),
-        ]
-        let signingInput =
-            Base64URL.encode(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
-            + "." + Base64URL.encode(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
+        let claims = Claims(aud: audience, exp: issued + Int(Self.lifetime), iss: clientID, jti: jti, nbf: issued, sub: clientID)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let signingInput = Base64URL.encode(try encoder.encode(header)) + "." + Base64URL.encode(try encoder.encode(claims))
         let digest = SHA256.hash(data: Array(signingInput.utf8))
         let signature = try privateKey.signature(for: digest, padding: algorithm == .ps256 ? .PSS : .insecurePKCS1v1_5)
         return Secret(signingInput + "." + Base64URL.encode(signature.rawRepresentation))
+    }
+}
+
+extension ClientAssertion {
+    /// The JOSE header: the certificate named by one thumbprint (absent ones are not encoded).
+    private struct Header: Encodable {
+        var alg: String
+        var typ = "JWT"
+        var x5t: String?
+        var x5tS256: String?
+
+        enum CodingKeys: String, CodingKey {
+            case alg, typ, x5t
+            case x5tS256 = "x5t#S256"
+        }
+    }
+
+    /// The RFC 7523 claims.
+    private struct Claims: Encodable {
+        var aud: String
+        var exp: Int
+        var iss: String
+        var jti: String
+        var nbf: Int
+        var sub: String
     }
 }
 
@@ -47,13 +70,12 @@ public struct ClientAssertion: Sendable {
 enum Base64URL {
     /// Encodes bytes.
     static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
     }
 
     /// Decodes with or without padding; `nil` when it is not base64url (or base64).
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var s = String(text).replacing("-", with: "+").replacing("_", with: "/")
         while s.count % 4 != 0 { s += "=" }
         return Data(base64Encoded: s).map(Array.init)
     }

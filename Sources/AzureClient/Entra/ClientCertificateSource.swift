@@ -1,5 +1,5 @@
 import CryptoExtras
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// A service principal proving itself with a certificate: the PEM files (normally systemd
@@ -77,10 +77,10 @@ struct PEMBlock {
     /// The first block whose label is one of `labels`.
     static func first(labelled labels: Set<String>, in text: String) -> PEMBlock? {
         var rest = Substring(text)
-        while let begin = rest.range(of: "-----BEGIN ") {
-            guard let labelEnd = rest[begin.upperBound...].range(of: "-----") else { return nil }
+        while let begin = rest.firstRange(of: "-----BEGIN ") {
+            guard let labelEnd = rest[begin.upperBound...].firstRange(of: "-----") else { return nil }
             let label = String(rest[begin.upperBound..<labelEnd.lowerBound])
-            guard let end = rest[labelEnd.upperBound...].range(of: "-----END \(label)-----") else { return nil }
+            guard let end = rest[labelEnd.upperBound...].firstRange(of: "-----END \(label)-----") else { return nil }
             if labels.contains(label) {
                 let body = rest[labelEnd.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
                 guard let der = Data(base64Encoded: String(body)) else { return nil }

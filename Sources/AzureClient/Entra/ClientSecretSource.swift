@@ -1,5 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeyRotation
+import SystemPackage
 
 /// A service principal with a client secret, read from a file (normally a systemd credential) for
 /// every token request, so a replaced secret takes effect without a restart.
@@ -39,15 +41,18 @@ public struct ClientSecretSource: TokenSource {
 enum SecretFileReader {
     /// The trimmed contents of `path`, or a ``CredentialError`` naming the file and the fix.
     static func read(_ path: String, what: String, source: String, limit: Int = 64 * 1024) throws -> Secret {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        let data: [UInt8]
+        do {
+            let file = try FileDescriptor.open(path, .readOnly, options: .closeOnExec)
+            defer { try? file.close() }
+            data = try file.read(upTo: limit + 1)
+        } catch {
             throw CredentialError(
                 source: source,
-                problem: "cannot read the \(what) file \(path): \(String(cString: strerror(errno)))",
+                problem: "cannot read the \(what) file \(path): \(error)",
                 advice: "check the path and its permissions (with systemd, LoadCredential=)"
             )
         }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: limit + 1)) ?? Data()
         guard data.count <= limit else {
             throw CredentialError(
                 source: source,

@@ -1,5 +1,5 @@
 import DaemonExecutor
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// The Entra ID v2 token endpoint of one tenant, for the client-credentials grant: what the client
@@ -109,8 +109,16 @@ public struct EntraTokenEndpoint: Sendable {
 
     /// Percent-encodes a form field value (RFC 3986 unreserved characters pass).
     static func formEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        var encoded = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                encoded += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return encoded
     }
 }

@@ -1,6 +1,8 @@
 import DaemonExecutor
-import Foundation
+import FoundationEssentials
+import Glibc
 import KeyRotation
+import SystemPackage
 
 /// A managed identity: Azure hands out tokens from a local endpoint, no secret needed. Which
 /// endpoint is decided by the environment, in azure-identity's order: App Service and Container
@@ -218,13 +220,13 @@ public struct ManagedIdentitySource: TokenSource {
     /// The contents of the key file Arc's `WWW-Authenticate: Basic realm=<file>` names, after
     /// checking that it is a small regular `.key` file directly inside the agent's directory.
     private func arcChallengeKey(_ response: HTTPResponseData, directory: String) throws -> Secret {
-        guard let challenge = response.header("WWW-Authenticate"), let range = challenge.range(of: "realm=", options: .caseInsensitive) else {
+        guard let challenge = response.header("WWW-Authenticate"), let range = challenge.firstRange(of: /realm=/.ignoresCase()) else {
             throw CredentialError(source: name, problem: "the 401 carries no Basic realm challenge", advice: endpointAdvice)
         }
-        let path = String(challenge[range.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        let standardized = (path as NSString).standardizingPath
-        let allowed = (directory as NSString).standardizingPath
-        guard (standardized as NSString).deletingLastPathComponent == allowed, standardized.hasSuffix(".key") else {
+        let path = challenge[range.upperBound...].trimming { $0 == "\"" || $0 == " " }
+        let standardized = FilePath(path).lexicallyNormalized().string
+        let allowed = FilePath(directory).lexicallyNormalized().string
+        guard FilePath(standardized).removingLastComponent().string == allowed, standardized.hasSuffix(".key") else {
             throw CredentialError(
                 source: name,
                 problem: "the challenge names \(path), which is not a .key file in \(allowed)",

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// The JSON token answer shared by Entra ID and the managed identity endpoints, which send the

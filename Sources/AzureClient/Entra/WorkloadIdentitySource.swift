@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// Workload identity (AKS and other federated issuers): the service account token in a file is

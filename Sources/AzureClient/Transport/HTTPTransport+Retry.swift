@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension HTTPTransport {
     /// Sends `request`, retrying connection failures and timeouts as `retry` allows. `attempt` counts

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// An HTTP request as the Azure clients build it.
 public struct HTTPRequestData: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import KeyRotation
 
 /// The HTTPS proxy the environment names (`HTTPS_PROXY`/`https_proxy`) and the hosts that bypass it
@@ -36,13 +36,12 @@ public struct ProxyConfiguration: Sendable, Equatable {
         }
         self.host = host
         self.port = url.port ?? 80
-        if let user = url.percentEncodedUser, !user.isEmpty {
-            let decode = { (s: String) in s.removingPercentEncoding ?? s }
-            self.credentials = Secret(decode(user) + ":" + decode(url.percentEncodedPassword ?? ""))
+        if let user = url.user, !user.isEmpty {
+            self.credentials = Secret(user + ":" + (url.password ?? ""))
         } else {
             self.credentials = nil
         }
-        self.bypass = (first(["no_proxy", "NO_PROXY"]) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        self.bypass = (first(["no_proxy", "NO_PROXY"]) ?? "").split(separator: ",").map { $0.trimmingWhitespace().lowercased() }
             .filter { !$0.isEmpty }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// When and how long to wait before retrying an Azure request: exponential backoff with full
 /// jitter for 408, 429, 5xx and connection failures, and the server's `Retry-After`,
@@ -31,11 +31,11 @@ public struct RetryPolicy: Sendable {
     /// `Retry-After` in seconds or as an HTTP date).
     public static func serverDelay(_ response: HTTPResponseData, now: Date = Date()) -> Duration? {
         for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
-            if let text = response.header(name), let ms = Double(text.trimmingCharacters(in: .whitespaces)), ms >= 0 {
+            if let text = response.header(name), let ms = Double(text.trimmingWhitespace()), ms >= 0 {
                 return .milliseconds(Int64(ms))
             }
         }
-        guard let text = response.header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard let text = response.header("retry-after")?.trimmingWhitespace() else { return nil }
         if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
         if let date = Self.parseHTTPDate(text) {
             return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
@@ -62,7 +62,7 @@ public struct RetryPolicy: Sendable {
     /// The backoff before attempt `attempt + 1`, for a uniform random `fraction` in [0, 1).
     public func backoff(afterAttempt attempt: Int, fraction: Double) -> Duration {
         let exponent = min(max(attempt - 1, 0), 20)
-        let ceiling = min(Double(base.milliseconds) * pow(2, Double(exponent)), Double(cap.milliseconds))
+        let ceiling = min(Double(base.milliseconds) * Double(1 << exponent), Double(cap.milliseconds))
         return .milliseconds(Int64(ceiling * min(max(fraction, 0), 1)))
     }
 
@@ -76,7 +76,7 @@ public struct RetryPolicy: Sendable {
         let time = parts[4].split(separator: ":").compactMap { Int($0) }
         guard time.count == 3 else { return nil }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         return calendar.date(from: DateComponents(year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time[2]))
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension EmulatorRoutes {
     /// The api-versions ARM accepts for Microsoft.Communication.
@@ -36,7 +36,7 @@ extension EmulatorRoutes {
             return error(
                 401,
                 "ExpiredAuthenticationToken",
-                "The access token expiry UTC time '\(ISO8601DateFormatter().string(from: expiry))' is earlier than current UTC time '\(ISO8601DateFormatter().string(from: Date()))'."
+                "The access token expiry UTC time '\(EmulatorRoutes.timestamp(expiry))' is earlier than current UTC time '\(EmulatorRoutes.timestamp(Date()))'."
             )
         case .revoked(let notBefore):
             await state.count { $0.claimsChallenges += 1 }
@@ -142,18 +142,18 @@ extension EmulatorRoutes {
         let response: EmulatorResponse
         switch action {
         case "":
-            response = Self.jsonObject(200, resourceBody(resource), headers: headers)
+            response = Self.json(200, resourceBody(resource), headers: headers)
         case "listkeys":
             await state.count { $0.listKeys += 1 }
-            response = Self.jsonObject(200, keysBody(resource, baseURL: baseURL(request), primary: true, secondary: true), headers: headers)
+            response = Self.json(200, keysBody(resource, baseURL: baseURL(request), primary: true, secondary: true), headers: headers)
         default:
-            let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
-            guard let keyType = (body?["keyType"] as? String)?.lowercased(), keyType == "primary" || keyType == "secondary" else {
+            guard let keyType = JSONValue(parsing: request.body)?["keyType"]?.string?.lowercased(), keyType == "primary" || keyType == "secondary"
+            else {
                 return error(400, "InvalidRequestBody", "The keyType to regenerate must be either 'primary' or 'secondary' (case-insensitive).")
             }
             let updated = await state.regenerate(EmulatorState.key(subscription, group, name), primary: keyType == "primary")!
             let full = configuration.fullRegenerateResponse
-            response = Self.jsonObject(
+            response = Self.json(
                 200,
                 keysBody(updated, baseURL: baseURL(request), primary: full || keyType == "primary", secondary: full || keyType == "secondary"),
                 headers: headers
@@ -178,7 +178,7 @@ extension EmulatorRoutes {
             case 500:
                 (
                     "InternalServerError",
-                    "Encountered internal server error. Diagnostic information: timestamp '\(ISO8601DateFormatter().string(from: Date()))'."
+                    "Encountered internal server error. Diagnostic information: timestamp '\(EmulatorRoutes.timestamp(Date()))'."
                 )
             case 502: ("BadGateway", "The gateway did not receive a response from 'Microsoft.Communication' within the specified time period.")
             case 503: ("ServiceUnavailable", "The server (leader) is currently unable to handle the request due to a temporary overload.")
@@ -192,9 +192,9 @@ extension EmulatorRoutes {
         return Self.json(status, ["error": ["code": code, "message": message]], headers: headers + extra)
     }
 
-    private func keysBody(_ r: EmulatedResource, baseURL: String, primary: Bool, secondary: Bool) -> [String: Any] {
+    private func keysBody(_ r: EmulatedResource, baseURL: String, primary: Bool, secondary: Bool) -> [String: String] {
         let endpoint = "\(baseURL)/acs/\(r.name)/"
-        var body: [String: Any] = [:]
+        var body: [String: String] = [:]
         if primary {
             body["primaryKey"] = r.primaryKey
             body["primaryConnectionString"] = "endpoint=\(endpoint);accesskey=\(r.primaryKey)"
@@ -206,14 +206,14 @@ extension EmulatorRoutes {
         return body
     }
 
-    private func resourceBody(_ r: EmulatedResource) -> [String: Any] {
+    private func resourceBody(_ r: EmulatedResource) -> JSONValue {
         [
-            "id": r.id, "name": r.name, "type": "Microsoft.Communication/CommunicationServices", "location": "global",
-            "tags": [String: String](),
+            "id": .string(r.id), "name": .string(r.name), "type": "Microsoft.Communication/CommunicationServices", "location": "global",
+            "tags": [:],
             "properties": [
-                "provisioningState": "Succeeded", "hostName": "\(r.name).communication.azure.com", "dataLocation": "Europe",
-                "immutableResourceId": r.immutableID, "version": "0.2.0", "disableLocalAuth": false, "publicNetworkAccess": "Enabled",
-            ] as [String: Any],
+                "provisioningState": "Succeeded", "hostName": .string("\(r.name).communication.azure.com"), "dataLocation": "Europe",
+                "immutableResourceId": .string(r.immutableID), "version": "0.2.0", "disableLocalAuth": false, "publicNetworkAccess": "Enabled",
+            ],
         ]
     }
 }

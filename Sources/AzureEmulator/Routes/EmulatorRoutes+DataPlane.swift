@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 
 extension EmulatorRoutes {
     /// `POST /acs/{name}/identities?api-version=…` (creates an identity) and `GET
@@ -43,8 +43,8 @@ extension EmulatorRoutes {
                 let mac = HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: SymmetricKey(data: keyBytes))
                 if Data(mac).base64EncodedString() == signature {
                     await state.count { $0.dataPlaneAccepted += 1 }
-                    if operation.0 == "GET" { return Self.jsonObject(200, ["phoneNumbers": [Any]()]) }
-                    return Self.jsonObject(201, ["identity": ["id": "8:acs:\(resource.immutableID)_\(UUID().uuidString.lowercased())"]])
+                    if operation.0 == "GET" { return Self.json(200, ["phoneNumbers": [String]()]) }
+                    return Self.json(201, ["identity": ["id": "8:acs:\(resource.immutableID)_\(UUID().uuidString.lowercased())"]])
                 }
             }
         }
@@ -69,7 +69,7 @@ extension EmulatorRoutes {
         let time = parts[4].split(separator: ":").compactMap { Int($0) }
         guard time.count == 3 else { return false }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         guard let when = calendar.date(from: DateComponents(year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time[2]))
         else {
             return false

@@ -1,6 +1,6 @@
 import Crypto
 import CryptoExtras
-import Foundation
+import FoundationEssentials
 
 /// The Entra ID v2 token endpoint: the client-credentials grant with a client secret, a
 /// certificate-signed client assertion, or a federated (workload identity) assertion. AADSTS codes
@@ -74,9 +74,12 @@ extension EmulatorRoutes {
         if form["claims"] != nil { await state.count { $0.claimsRequests += 1 } }
         let issued = await state.issueToken(for: principal, audience: String(scope.dropLast(".default".count)))
         await state.count { $0.tokensIssued[kind, default: 0] += 1 }
-        return Self.jsonObject(
+        return Self.json(
             200,
-            ["token_type": "Bearer", "expires_in": issued.expiresIn, "ext_expires_in": issued.expiresIn, "access_token": issued.token]
+            [
+                "token_type": "Bearer", "expires_in": .int(issued.expiresIn), "ext_expires_in": .int(issued.expiresIn),
+                "access_token": .string(issued.token),
+            ] as JSONValue
         )
     }
 
@@ -88,17 +91,16 @@ extension EmulatorRoutes {
         let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = EmulatorState.base64URLDecode(String(parts[0])),
             let claimBytes = EmulatorState.base64URLDecode(String(parts[1])), let signatureBytes = EmulatorState.base64URLDecode(String(parts[2])),
-            let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any],
-            let claims = try? JSONSerialization.jsonObject(with: Data(claimBytes)) as? [String: Any]
+            let header = JSONValue(parsing: headerBytes), let claims = JSONValue(parsing: claimBytes)
         else {
             return Self.entraError(400, "invalid_client", "AADSTS50027: JWT token is invalid or malformed.")
         }
         let signedInput = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
         let digest = SHA256.hash(data: signedInput)
         let signature = _RSA.Signing.RSASignature(rawRepresentation: signatureBytes)
-        let alg = header["alg"] as? String
+        let alg = header["alg"]?.string
         if clientID == identities.federatedClientID {
-            let audiences = (claims["aud"] as? [String]) ?? [(claims["aud"] as? String) ?? ""]
+            let audiences = Self.audiences(claims["aud"])
             guard alg == "RS256", identities.issuerPublicKey.isValidSignature(signature, for: digest, padding: .insecurePKCS1v1_5) else {
                 return Self.entraError(
                     400,
@@ -107,13 +109,13 @@ extension EmulatorRoutes {
                 )
             }
             if let refusal = Self.outsideValidity(claims) { return refusal }
-            guard claims["iss"] as? String == identities.federatedIssuer, claims["sub"] as? String == identities.federatedSubject,
+            guard claims["iss"]?.string == identities.federatedIssuer, claims["sub"]?.string == identities.federatedSubject,
                 audiences.contains(EmulatedIdentities.federatedAudience)
             else {
                 return Self.entraError(
                     400,
                     "invalid_client",
-                    "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '\(claims["iss"] as? String ?? "")'. Assertion Subject: '\(claims["sub"] as? String ?? "")'. Assertion Audience: '\(audiences.joined(separator: ","))'."
+                    "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '\(claims["iss"]?.string ?? "")'. Assertion Subject: '\(claims["sub"]?.string ?? "")'. Assertion Audience: '\(audiences.joined(separator: ","))'."
                 )
             }
             return nil
@@ -129,7 +131,7 @@ extension EmulatorRoutes {
         let padding: _RSA.Signing.Padding
         switch alg {
         case "PS256":
-            guard header["x5t#S256"] as? String == app.thumbprintSHA256 else {
+            guard header["x5t#S256"]?.string == app.thumbprintSHA256 else {
                 return Self.entraError(
                     401,
                     "invalid_client",
@@ -138,7 +140,7 @@ extension EmulatorRoutes {
             }
             padding = .PSS
         case "RS256":
-            guard header["x5t"] as? String == app.thumbprintSHA1 || header["x5t#S256"] as? String == app.thumbprintSHA256 else {
+            guard header["x5t"]?.string == app.thumbprintSHA1 || header["x5t#S256"]?.string == app.thumbprintSHA256 else {
                 return Self.entraError(
                     401,
                     "invalid_client",
@@ -153,36 +155,42 @@ extension EmulatorRoutes {
             return Self.entraError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.")
         }
         if let refusal = Self.outsideValidity(claims) { return refusal }
-        guard claims["aud"] as? String == tokenURL else {
+        guard claims["aud"]?.string == tokenURL else {
             return Self.entraError(
                 401,
                 "invalid_client",
-                "AADSTS50013: Assertion audience claim does not match the required value. The audience in the assertion was '\(claims["aud"] as? String ?? "")' and the expected audience is '\(tokenURL)'."
+                "AADSTS50013: Assertion audience claim does not match the required value. The audience in the assertion was '\(claims["aud"]?.string ?? "")' and the expected audience is '\(tokenURL)'."
             )
         }
-        guard claims["iss"] as? String == clientID, claims["sub"] as? String == clientID else {
+        guard claims["iss"]?.string == clientID, claims["sub"]?.string == clientID else {
             return Self.entraError(401, "invalid_client", "AADSTS700023: The client assertion's iss and sub claims must both be the client id.")
         }
-        guard let jti = claims["jti"] as? String, !jti.isEmpty, await state.useAssertionID(jti) else {
+        guard let jti = claims["jti"]?.string, !jti.isEmpty, await state.useAssertionID(jti) else {
             return Self.entraError(401, "invalid_client", "AADSTS7000222: The client assertion was already used (its jti is replayed).")
         }
         return nil
     }
 
     /// AADSTS700024 unless now is within the assertion's nbf…exp (five minutes of skew allowed).
-    private static func outsideValidity(_ claims: [String: Any]) -> EmulatorResponse? {
+    private static func outsideValidity(_ claims: JSONValue) -> EmulatorResponse? {
         let now = Date().timeIntervalSince1970
         let skew = 300.0
-        let nbf = (claims["nbf"] as? NSNumber)?.doubleValue ?? (claims["iat"] as? NSNumber)?.doubleValue
-        let exp = (claims["exp"] as? NSNumber)?.doubleValue
+        let nbf = claims["nbf"]?.number ?? claims["iat"]?.number
+        let exp = claims["exp"]?.number
         guard let exp, exp + skew > now, (nbf ?? 0) - skew <= now else {
-            let format = { (t: Double?) in t.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0)) } ?? "-" }
+            let format = { (t: Double?) in t.map { EmulatorRoutes.timestamp(Date(timeIntervalSince1970: $0)) } ?? "-" }
             return Self.entraError(
                 400,
                 "invalid_client",
-                "AADSTS700024: Client assertion is not within its valid time range. Current time: \(ISO8601DateFormatter().string(from: Date())), assertion valid from \(format(nbf)) to \(format(exp))."
+                "AADSTS700024: Client assertion is not within its valid time range. Current time: \(EmulatorRoutes.timestamp(Date())), assertion valid from \(format(nbf)) to \(format(exp))."
             )
         }
         return nil
+    }
+
+    /// The `aud` claim: one audience or a list of them.
+    private static func audiences(_ claim: JSONValue?) -> [String] {
+        if case .array(let values)? = claim { return values.compactMap(\.string) }
+        return [claim?.string ?? ""]
     }
 }

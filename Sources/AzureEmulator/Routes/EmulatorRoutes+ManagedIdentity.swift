@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The managed identity endpoints, served over plain HTTP on the metadata listener as Azure serves
 /// them: IMDS (`/metadata/identity/oauth2/token`), App Service and Container Apps (`/msi/token`),
@@ -95,7 +95,7 @@ extension EmulatorRoutes {
         let issued = await state.issueToken(for: principal, audience: resource, lifetime: configuration.managedIdentityTokenLifetime)
         await state.count { $0.tokensIssued[kind, default: 0] += 1 }
         let now = Int(Date().timeIntervalSince1970)
-        return Self.jsonObject(
+        return Self.json(
             200,
             [
                 "access_token": issued.token, "client_id": identity.clientID, "expires_in": "\(issued.expiresIn)",
@@ -107,6 +107,6 @@ extension EmulatorRoutes {
 
     /// `{"error": …, "error_description": …}`, the managed identity endpoints' error shape.
     static func plainError(_ status: Int, _ error: String, _ description: String) -> EmulatorResponse {
-        jsonObject(status, ["error": error, "error_description": description])
+        json(status, ["error": error, "error_description": description])
     }
 }

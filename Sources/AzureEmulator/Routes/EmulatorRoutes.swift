@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 
 /// Dispatches requests to the Entra, ARM, data-plane and control routes.
 struct EmulatorRoutes: Sendable {
@@ -54,29 +54,27 @@ struct EmulatorRoutes: Sendable {
 
     // MARK: - Helpers
 
-    /// A JSON answer from string maps.
-    static func json(_ status: Int, _ object: [String: [String: String]], headers: [(String, String)] = []) -> EmulatorResponse {
-        jsonObject(status, object, headers: headers)
-    }
+    /// `date` as ARM and Entra ID write it in messages: ISO 8601, UTC, whole seconds.
+    static func timestamp(_ date: Date) -> String { date.formatted(.iso8601) }
 
-    /// A JSON answer from any JSON object.
-    static func jsonObject(_ status: Int, _ object: [String: Any], headers: [(String, String)] = []) -> EmulatorResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return .respond(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: Array(data))
+    /// A JSON answer.
+    static func json(_ status: Int, _ body: some Encodable, headers: [(String, String)] = []) -> EmulatorResponse {
+        .respond(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: body.sortedJSON)
     }
 
     /// An Entra ID error body (`error`, `error_description` with trace and correlation ids, `error_codes`).
     static func entraError(_ status: Int, _ error: String, _ description: String) -> EmulatorResponse {
         let trace = UUID().uuidString.lowercased()
-        return jsonObject(
+        return json(
             status,
             [
-                "error": error,
-                "error_description":
-                    "\(description)\r\nTrace ID: \(trace)\r\nCorrelation ID: \(UUID().uuidString.lowercased())\r\nTimestamp: \(ISO8601DateFormatter().string(from: Date()))",
-                "error_codes": [Int(description.dropFirst(6).prefix(while: \.isNumber)) ?? 0],
-                "trace_id": trace, "correlation_id": UUID().uuidString.lowercased(),
-            ]
+                "error": .string(error),
+                "error_description": .string(
+                    "\(description)\r\nTrace ID: \(trace)\r\nCorrelation ID: \(UUID().uuidString.lowercased())\r\nTimestamp: \(EmulatorRoutes.timestamp(Date()))"
+                ),
+                "error_codes": [.int(Int(description.dropFirst(6).prefix(while: \.isNumber)) ?? 0)],
+                "trace_id": .string(trace), "correlation_id": .string(UUID().uuidString.lowercased()),
+            ] as JSONValue
         )
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOPosix
 
@@ -53,7 +53,9 @@ struct ConnectProxy: Sendable {
             let lines = String(decoding: bytes[..<end], as: UTF8.self).split(separator: "\r\n").map(String.init)
             let requestLine = lines.first?.split(separator: " ") ?? []
             let authorization = lines.dropFirst().first { $0.lowercased().hasPrefix("proxy-authorization:") }
-                .map { String($0.dropFirst("proxy-authorization:".count)).trimmingCharacters(in: .whitespaces) }
+                .map {
+                    String($0.dropFirst("proxy-authorization:".count).drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+                }
             func refuse(_ status: String) async throws {
                 await state.count { $0.proxyRefusals += 1 }
                 try await outbound.write(ByteBuffer(string: "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))

@@ -22,9 +22,9 @@ struct EmulatorRequest: Sendable {
         var query: [String: String] = [:]
         for pair in (rawQuery ?? "").split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(kv[0]).lowercased().removingPercentEncoding ?? String(kv[0]).lowercased()
+            let name = Self.formDecode(kv[0]).lowercased()
             if query[name] == nil {
-                query[name] = kv.count > 1 ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+                query[name] = kv.count > 1 ? Self.formDecode(kv[1]) : ""
             }
         }
         self.query = query
@@ -32,6 +32,21 @@ struct EmulatorRequest: Sendable {
         for (name, value) in headers where lowered[name.lowercased()] == nil { lowered[name.lowercased()] = value }
         self.headers = lowered
         self.body = body
+    }
+
+    /// Decodes a query or form field: `+` is a space, `%XX` a byte; a malformed escape stays as it is.
+    static func formDecode(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var rest = text.utf8[...]
+        while let byte = rest.popFirst() {
+            if byte == UInt8(ascii: "%"), rest.count >= 2, let value = UInt8(String(decoding: rest.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                rest = rest.dropFirst(2)
+            } else {
+                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The path split into segments.
@@ -46,4 +61,5 @@ enum EmulatorResponse: Sendable {
     case reset
     /// Never answer (the client times out).
     case hang
+
 }

@@ -1,6 +1,6 @@
 import Crypto
 import CryptoExtras
-import Foundation
+import FoundationEssentials
 import SwiftASN1
 import X509
 
@@ -100,13 +100,11 @@ struct EmulatedIdentities: Sendable {
     func federatedToken(lifetime: TimeInterval, now: Date = Date(), subject: String? = nil) throws -> String {
         let header = ["alg": "RS256", "typ": "JWT", "kid": "emulator-issuer"]
         let issued = Int(now.timeIntervalSince1970)
-        let claims: [String: Any] = [
-            "iss": federatedIssuer, "sub": subject ?? federatedSubject, "aud": [Self.federatedAudience], "iat": issued, "nbf": issued,
-            "exp": issued + Int(lifetime), "jti": UUID().uuidString.lowercased(),
+        let claims: JSONValue = [
+            "iss": .string(federatedIssuer), "sub": .string(subject ?? federatedSubject), "aud": [.string(Self.federatedAudience)],
+            "iat": .int(issued), "nbf": .int(issued), "exp": .int(issued + Int(lifetime)), "jti": .string(UUID().uuidString.lowercased()),
         ]
-        let input =
-            EmulatorState.base64URL(Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])))
-            + "." + EmulatorState.base64URL(Array(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])))
+        let input = EmulatorState.base64URL(header.sortedJSON) + "." + EmulatorState.base64URL(claims.sortedJSON)
         let signature = try issuerKey.signature(for: SHA256.hash(data: Array(input.utf8)), padding: .insecurePKCS1v1_5)
         return input + "." + EmulatorState.base64URL(Array(signature.rawRepresentation))
     }

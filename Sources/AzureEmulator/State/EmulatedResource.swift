@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One ACS resource as the emulator keeps it.
 struct EmulatedResource: Sendable {

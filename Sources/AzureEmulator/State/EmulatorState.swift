@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 
 /// The emulated cloud: tenant, principals, resources and their keys, the write bucket, counters.
 actor EmulatorState {
@@ -84,7 +84,7 @@ actor EmulatorState {
         self.principals = principals
         self.random = FaultRandom(seed: configuration.seed)
         for i in 1...max(configuration.resources, 0) where configuration.resources > 0 {
-            let name = String(format: "acs-%03d", i)
+            let name = "acs-" + String(repeating: "0", count: max(0, 3 - String(i).count)) + String(i)
             let resource = EmulatedResource(
                 subscription: configuration.subscription,
                 resourceGroup: configuration.resourceGroup,
@@ -179,7 +179,7 @@ actor EmulatorState {
 
     /// Hands out an Arc challenge: a new `.key` file in `directory`; returns its path.
     func arcChallenge(directory: String) throws -> String {
-        let path = (directory as NSString).appendingPathComponent(UUID().uuidString.lowercased() + ".key")
+        let path = directory + "/" + UUID().uuidString.lowercased() + ".key"
         let contents = EmulatedResource.newKey()
         guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown)
@@ -232,13 +232,12 @@ actor EmulatorState {
 
     /// Base64url without padding.
     static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_").replacing("=", with: "")
     }
 
     /// Decodes base64url with or without padding.
     static func base64URLDecode(_ text: String) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var s = text.replacing("-", with: "+").replacing("_", with: "/")
         while s.count % 4 != 0 { s += "=" }
         return Data(base64Encoded: s).map(Array.init)
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The files an operator's machine would hold for the emulated identities: the certificate and its
 /// key (mode 0600), the projected federated token (0600), and the Arc agent's challenge directory
@@ -17,7 +18,8 @@ struct IdentityFiles: Sendable {
 
     /// Writes the files into `directory` (a new temporary directory when `nil`).
     static func write(_ identities: EmulatedIdentities, to directory: String?, federatedTokenLifetime: Duration) throws -> IdentityFiles {
-        let base = directory ?? NSTemporaryDirectory() + "keyrotd-emulator-identities-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let base =
+            directory ?? FileManager.default.temporaryDirectory.path + "/keyrotd-emulator-identities-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let files = IdentityFiles(
             directory: base,
@@ -45,11 +47,21 @@ struct IdentityFiles: Sendable {
     private static func writePrivate(_ text: String, to path: String) throws {
         let temporary = path + ".tmp-\(UUID().uuidString.prefix(8))"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            throw IdentityFileError(path: path, errno: errno)
         }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            throw IdentityFileError(path: path, errno: errno)
         }
     }
+}
+
+/// An identity file could not be written.
+struct IdentityFileError: Error, CustomStringConvertible {
+    /// The file.
+    var path: String
+    /// Why.
+    var errno: Int32
+
+    var description: String { "cannot write \(path): \(String(cString: strerror(errno)))" }
 }

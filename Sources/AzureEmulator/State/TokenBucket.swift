@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// ARM's token bucket: `capacity` burst, `refillPerSecond` refill.
 struct TokenBucket: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The Azure clouds keyrotd knows, each with its Entra ID authority, ARM endpoint and ARM token scope.
 /// Values from azure-identity's `AzureAuthorityHosts` and azure-mgmt-core's `get_arm_endpoints`.

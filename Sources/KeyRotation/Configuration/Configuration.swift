@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SystemPackage
 
 /// A validated keyrotd configuration.
 public struct Configuration: Sendable {
@@ -53,7 +54,7 @@ public struct DaemonSettings: Sendable, Equatable {
     public var runtimeDirectory = "/run/keyrotd"
 
     /// The control socket `keyrotd rotate` and `keyrotd status` talk to.
-    public var controlSocket: String { (runtimeDirectory as NSString).appendingPathComponent("control.sock") }
+    public var controlSocket: String { FilePath(runtimeDirectory).appending("control.sock").string }
 
     /// Creates daemon settings.
     public init(

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import SystemPackage
 
 /// The defaults a `[[resource]]` inherits from `[defaults]`.
 private struct ResourceDefaults {
@@ -36,7 +38,7 @@ struct ValidationContext {
     }
 
     private var baseDirectory: String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePath(path).removingLastComponent().string
         return directory.isEmpty ? FileManager.default.currentDirectoryPath : directory
     }
 
@@ -620,7 +622,7 @@ struct ValidationContext {
         }
         var expanded = ""
         var rest = Substring(raw)
-        while let start = rest.range(of: "${") {
+        while let start = rest.firstRange(of: "${") {
             expanded += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
                 error(key, "unterminated ${ in '\(raw)'")
@@ -636,9 +638,9 @@ struct ValidationContext {
         }
         expanded += rest
         if !expanded.hasPrefix("/") && !expanded.hasPrefix("${") {
-            expanded = (baseDirectory as NSString).appendingPathComponent(expanded)
+            expanded = FilePath(baseDirectory).appending(expanded).string
         }
-        return (expanded as NSString).standardizingPath
+        return FilePath(expanded).lexicallyNormalized().string
     }
 
     private mutating func duration(_ t: TOMLTable?, _ prefix: String, _ name: String) -> Duration? {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import SystemPackage
 
 /// Reads and validates a keyrotd TOML configuration, collecting every problem with file, line and key.
 ///
@@ -18,14 +19,19 @@ public struct ConfigurationLoader: Sendable {
     /// - Returns: the configuration and any warnings.
     /// - Throws: ``ConfigurationError`` with every issue when at least one is an error.
     public func load(path: String) throws(ConfigurationError) -> (Configuration, [ConfigurationIssue]) {
-        let source: String
-        do {
-            source = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(issues: [
-                ConfigurationIssue(file: path, line: 0, key: "", message: "cannot read the file: \(Self.describe(error))")
-            ])
+        func unreadable(_ reason: String) -> ConfigurationError {
+            ConfigurationError(issues: [ConfigurationIssue(file: path, line: 0, key: "", message: "cannot read the file: \(reason)")])
         }
+        let bytes: [UInt8]
+        do {
+            let file = try FileDescriptor.open(path, .readOnly, options: .closeOnExec)
+            defer { try? file.close() }
+            bytes = try file.read(upTo: Self.maximumSize + 1)
+        } catch {
+            throw unreadable(String(describing: error))
+        }
+        guard bytes.count <= Self.maximumSize else { throw unreadable("it is larger than \(Self.maximumSize >> 20) MiB") }
+        guard let source = String(validating: bytes, as: UTF8.self) else { throw unreadable("it is not UTF-8 text") }
         return try load(source: source, path: path)
     }
 
@@ -47,15 +53,7 @@ public struct ConfigurationLoader: Sendable {
         return (configuration, sorted)
     }
 
-    /// A short reason for a failed read, without Foundation's wording.
-    static func describe(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
-            return "no such file"
-        }
-        return nsError.localizedDescription
-    }
+    /// Far above any real configuration (10,000 resources take about 2 MB), and a bound on what a
+    /// wrong path (a device, a log file) can make keyrotd read.
+    static let maximumSize = 64 << 20
 }

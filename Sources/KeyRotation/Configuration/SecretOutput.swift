@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One file a resource's published key is written to, inside the secrets directory.
 public struct SecretOutput: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A secret file laid out by the operator: text with `{{field}}` placeholders, for consumers that
 /// want a configuration file of their own shape (an appsettings fragment, a `.properties` file …).
@@ -35,12 +35,12 @@ public struct SecretTemplate: Sendable, Equatable {
     public init(parsing text: String) throws(ParseError) {
         var pieces: [Piece] = []
         var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             if open.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<open.lowerBound]))) }
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw ParseError(description: "'{{' without a closing '}}'")
             }
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let name = rest[open.upperBound..<close.lowerBound].trimmingWhitespace()
             guard let field = Field(rawValue: name) else {
                 throw ParseError(
                     description:

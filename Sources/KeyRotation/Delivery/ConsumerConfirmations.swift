@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import SystemPackage
 
 /// The consumers of one resource that must confirm they loaded the published key before keyrotd
 /// regenerates the key they are leaving: each either writes the key's fingerprint (`sha256:` and the
@@ -44,10 +46,10 @@ public struct ConsumerConfirmations: Sendable {
         // A regular file only: opening a FIFO someone put there would block the rotation.
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: 256) else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let file = try? FileDescriptor.open(path, .readOnly, options: .closeOnExec) else { return nil }
+        defer { try? file.close() }
+        guard let bytes = try? file.read(upTo: 256) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
     }
 }
 

@@ -1,5 +1,5 @@
 import DaemonExecutor
-import Foundation
+import FoundationEssentials
 
 /// Wall-clock time and sleeping, injected so schedules and retries are tested without waiting.
 ///

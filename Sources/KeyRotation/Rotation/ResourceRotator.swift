@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Drives one resource's ``RotationMachine`` against the real world: ARM through a ``KeyProvider``,

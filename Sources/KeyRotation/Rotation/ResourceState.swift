@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything keyrotd remembers about one resource between runs. Holds fingerprints, never keys:
 /// the secret file is the only copy of a key on disk.

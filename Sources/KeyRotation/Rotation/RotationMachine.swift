@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The rotation state machine of one resource.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The durable step a resource is at. Recorded *before* the action it names is taken, so a process
 /// killed at any instant resumes correctly from it.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The scheduling maths, as pure functions so they can be property-tested.
 public enum Schedule {
@@ -14,7 +14,7 @@ public enum Schedule {
     /// `maximum`, with "full jitter" (uniform in [delay/2, delay]) so failing resources spread out.
     public static func retryDelay(failures: Int, initial: Duration, maximum: Duration, sample: UInt64) -> Duration {
         let exponent = min(max(failures - 1, 0), 30)
-        let base = min(Double(initial.milliseconds) * pow(2, Double(exponent)), Double(maximum.milliseconds))
+        let base = min(Double(initial.milliseconds) * Double(1 << exponent), Double(maximum.milliseconds))
         let fraction = Double(sample % 1_000_001) / 1_000_000
         return .milliseconds(Int64(base / 2 + base / 2 * fraction))
     }

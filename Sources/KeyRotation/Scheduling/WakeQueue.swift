@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HeapModule
 
 /// Instants keyed by name, earliest first. Setting a name's instant costs O(log n): the old heap

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What `keyrotd status` shows for one resource; built from its durable record, never holding a secret.
 public struct ResourceStatus: Sendable, Codable, Equatable {
