@@ -72,6 +72,27 @@ struct RotationSchedulerTests {
         try await run.value
     }
 
+    /// A reload that changes nothing runs no step, but the old configuration's memory is garbage.
+    @Test(.timeLimit(.minutes(1))) func fallsIdleAgainAfterAReloadThatRunsNoStep() async throws {
+        let fixture = try Fixture(resources: 3)
+        let (idles, idle) = AsyncStream<Void>.makeStream()
+        let scheduler = RotationScheduler(
+            rotators: fixture.rotators,
+            clock: fixture.clock,
+            concurrency: 2,
+            notifier: SilentNotifier(),
+            logger: Logger(label: "test"),
+            onIdle: { idle.yield() }
+        )
+        let run = Task { try await scheduler.run() }
+        var events = idles.makeAsyncIterator()
+        await events.next()  // adoption done, the next rotation an hour away
+        await scheduler.replace(rotators: fixture.rotators, concurrency: 2)
+        await events.next()  // without the reload's trim this never comes, and the time limit fails the test
+        await scheduler.stop()
+        try await run.value
+    }
+
     @Test func adoptsThenRotatesEveryResourceOnScheduleWithBoundedConcurrency() async throws {
         let fixture = try Fixture(resources: 6)
         let scheduler = fixture.scheduler(concurrency: 2)

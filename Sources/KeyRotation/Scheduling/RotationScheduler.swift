@@ -47,7 +47,7 @@ public actor RotationScheduler: Service {
     private let hangAfter: Date?
     /// Called once each time the scheduler falls idle after work (nothing running, nothing due).
     private let onIdle: @Sendable () -> Void
-    /// Steps have finished since `onIdle` last ran.
+    /// Steps have finished, or a reload replaced the configuration, since `onIdle` last ran.
     private var workSinceIdle = true
     /// How long the scheduler must expect to sleep before it counts as idle.
     static let idleThreshold: TimeInterval = 30
@@ -125,6 +125,9 @@ public actor RotationScheduler: Service {
     /// working (in-flight steps are never disturbed). Passing the same rotator object keeps it as is.
     public func replace(rotators: [ResourceRotator], concurrency: Int) {
         self.concurrency = max(1, concurrency)
+        // The old configuration, its parse and any replaced rotators are garbage now: the next quiet
+        // moment hands that memory back, even when no step runs because nothing changed.
+        workSinceIdle = true
         let now = clock.now()
         let names = Set(rotators.map(\.name))
         for name in entries.keys where !names.contains(name) {
