@@ -161,6 +161,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // For the benchmark: AsyncHTTPClient alone, linked as keyrotd is (what an idle keyrotd cannot weigh less than).
+        .executableTarget(
+            name: "keyrotd-https-floor",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Benchmarks/HTTPSFloor",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KeyRotationTests",
             dependencies: [

@@ -156,6 +156,18 @@ def scale(bindir, n, idle_seconds, rows):
             row(rows, f"context switches in the next {idle_seconds} s idle, {n} resources (all threads)", str(count) + (f" ({exited} threads exited meanwhile, not counted)" if exited else ""))
         stop(d, emu)
 
+def https_floor(bindir, requests, rows):
+    """AsyncHTTPClient alone, linked as keyrotd is, idle after `requests` HTTPS requests: the least keyrotd can weigh."""
+    with tempfile.TemporaryDirectory() as w:
+        emu, info = start_emulator(bindir, w, 1, [])
+        p = subprocess.Popen([os.path.join(bindir, "keyrotd-https-floor"), info["baseURL"] + "/_emulator/stats", info["caFile"], str(requests)],
+                             stdout=subprocess.PIPE, text=True)
+        p.stdout.readline(); time.sleep(2)
+        row(rows, f"for comparison: AsyncHTTPClient alone after {requests} HTTPS requests, idle (Benchmarks/HTTPSFloor, linked as keyrotd is)",
+            f"{rss_mb(p.pid):.1f} MB: {status_mb(p.pid, 'RssAnon'):.1f} MB private + {status_mb(p.pid, 'RssFile'):.1f} MB of the binary's pages")
+        p.kill(); p.wait()
+        stop(emu)
+
 def throughput(bindir, n, rows):
     with tempfile.TemporaryDirectory() as w:
         emu, info = start_emulator(bindir, w, n, ["--no-throttle"])
@@ -251,6 +263,7 @@ def main():
     rows = []
     for n in a.scale or []:
         scale(a.bin, n, a.idle_seconds, rows)
+    if a.scale: https_floor(a.bin, 50, rows)
     if a.throughput: throughput(a.bin, a.throughput, rows)
     if a.budget: budget(a.bin, a.budget, a.budget_seconds, rows)
     if a.side_by_side: side_by_side(a.bin, a.side_by_side, rows)
