@@ -45,23 +45,23 @@ struct RotationSchedulerTests {
             }
         }
 
-        func scheduler(concurrency: Int) -> RotationScheduler {
-            RotationScheduler(rotators: rotators, clock: clock, concurrency: concurrency, notifier: SilentNotifier(), logger: Logger(label: "test"))
+        func scheduler(concurrency: Int, maximumSleep: Duration? = nil, onIdle: @escaping @Sendable () -> Void = {}) -> RotationScheduler {
+            RotationScheduler(
+                rotators: rotators,
+                clock: clock,
+                concurrency: concurrency,
+                notifier: SilentNotifier(),
+                logger: Logger(label: "test"),
+                maximumSleep: maximumSleep,
+                onIdle: onIdle
+            )
         }
     }
 
     @Test func fallsIdleOnceAfterWorkEvenWithWatchdogWakeUps() async throws {
         let fixture = try Fixture(resources: 3)
         let idles = Counter()
-        let scheduler = RotationScheduler(
-            rotators: fixture.rotators,
-            clock: fixture.clock,
-            concurrency: 2,
-            notifier: SilentNotifier(),
-            logger: Logger(label: "test"),
-            maximumSleep: .seconds(5),
-            onIdle: { idles.increment() }
-        )
+        let scheduler = fixture.scheduler(concurrency: 2, maximumSleep: .seconds(5), onIdle: { idles.increment() })
         let run = Task { try await scheduler.run() }
         await scheduler.waitUntilQuiet()
         // Adoption done, the next rotation an hour away: idle once, not at every watchdog wake-up.
@@ -76,14 +76,7 @@ struct RotationSchedulerTests {
     @Test(.timeLimit(.minutes(1))) func fallsIdleAgainAfterAReloadThatRunsNoStep() async throws {
         let fixture = try Fixture(resources: 3)
         let (idles, idle) = AsyncStream<Void>.makeStream()
-        let scheduler = RotationScheduler(
-            rotators: fixture.rotators,
-            clock: fixture.clock,
-            concurrency: 2,
-            notifier: SilentNotifier(),
-            logger: Logger(label: "test"),
-            onIdle: { idle.yield() }
-        )
+        let scheduler = fixture.scheduler(concurrency: 2, onIdle: { idle.yield() })
         let run = Task { try await scheduler.run() }
         var events = idles.makeAsyncIterator()
         await events.next()  // adoption done, the next rotation an hour away
