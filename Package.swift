@@ -33,7 +33,6 @@ let package = Package(
         .target(
             name: "KeyRotation",
             dependencies: [
-                "DaemonExecutor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

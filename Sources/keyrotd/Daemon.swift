@@ -1,5 +1,6 @@
 import ArgumentParser
 import Control
+import DaemonExecutor
 import FoundationEssentials
 import Glibc
 import KeyRotation
@@ -18,7 +19,7 @@ enum Daemon {
         logger: Logger,
         notifier: SystemdNotifier = SystemdNotifier()
     ) async throws {
-        let clock = SystemWallClock()
+        let clock = SystemWallClock(sleep: DaemonExecutor.sleep(for:))
         let runtime: DaemonRuntime
         do {
             runtime = try await DaemonRuntime(configuration: configuration, clock: clock, logger: logger) { loaded in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Control
+import DaemonExecutor
 import FoundationEssentials
 import KeyRotation
 import Logging
@@ -61,7 +62,7 @@ struct RotateCommand: AsyncParsableCommand {
             return
         }
         defer { withExtendedLifetime(lock) {} }
-        let clock = SystemWallClock()
+        let clock = SystemWallClock(sleep: DaemonExecutor.sleep(for:))
         let runtime = try await DaemonRuntime(configuration: configuration, clock: clock, logger: logger, only: Set(selected.map(\.name)))
         var failed = false
         for rotator in await runtime.currentRotators {

@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 
 /// Wall-clock time and sleeping, injected so schedules and retries are tested without waiting.
@@ -14,8 +13,14 @@ public protocol WallClock: Sendable {
 
 /// The system's real-time clock.
 public struct SystemWallClock: WallClock {
-    /// Creates the clock.
-    public init() {}
+    private let sleepFor: @Sendable (Duration) async throws -> Void
+
+    /// Creates the clock; `sleep` waits on a monotonic timer and throws `CancellationError` when
+    /// the task is cancelled (the daemon passes `DaemonExecutor.sleep(for:)`, which wakes no
+    /// Dispatch pool).
+    public init(sleep: @escaping @Sendable (Duration) async throws -> Void) {
+        self.sleepFor = sleep
+    }
 
     public func now() -> Date { Date() }
 
@@ -27,7 +32,7 @@ public struct SystemWallClock: WallClock {
         while true {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { return }
-            try await DaemonExecutor.sleep(for: .milliseconds(Int64(min(remaining, 3600) * 1000) + 1))
+            try await sleepFor(.milliseconds(Int64(min(remaining, 3600) * 1000) + 1))
         }
     }
 }

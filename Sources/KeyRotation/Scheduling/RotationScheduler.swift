@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import Logging
 import ServiceLifecycle
@@ -183,7 +182,7 @@ public actor RotationScheduler: Service {
                 }
                 if let hangAfter, now >= hangAfter {
                     logger.critical("test fault switch: the scheduler loop hangs now")
-                    while true { try? await DaemonExecutor.sleep(for: .seconds(3600)) }
+                    while true { try? await clock.sleep(until: .distantFuture) }
                 }
                 notifier.heartbeat()
                 if statusPending { publishStatus() }
