@@ -61,5 +61,4 @@ enum EmulatorResponse: Sendable {
     case reset
     /// Never answer (the client times out).
     case hang
-
 }
