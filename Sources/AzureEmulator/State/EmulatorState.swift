@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import Glibc
 
 /// The emulated cloud: tenant, principals, resources and their keys, the write bucket, counters.
 actor EmulatorState {
@@ -182,7 +183,7 @@ actor EmulatorState {
         let path = directory + "/" + UUID().uuidString.lowercased() + ".key"
         let contents = EmulatedResource.newKey()
         guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
+            throw IdentityFileError(path: path, errno: errno)
         }
         arcChallenges[path] = contents
         stats.arcChallenges += 1
