@@ -22,6 +22,7 @@ build: deps
 
 release: deps
 	$(RELEASE) --product keyrotd
+	$(RELEASE) --product keyrotd-emulator
 
 # Honours DESTDIR and PREFIX (default /usr/local).
 install: release
@@ -29,6 +30,7 @@ install: release
 
 demo: deps
 	$(SWIFT) build --product keyrotd
+	$(SWIFT) build --product keyrotd-emulator
 	.build/debug/keyrotd demo
 
 test: deps

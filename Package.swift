@@ -140,9 +140,11 @@ let package = Package(
         .executableTarget(
             name: "keyrotd",
             dependencies: [
-                "KeyRotation", "AzureClient", "SecretFiles", "AzureEmulator", "Systemd", "Hooks", "Control",
-                "DaemonExecutor",
+                // Not AzureEmulator: the daemon that holds production credentials carries no emulator code
+                // (`keyrotd demo` runs the keyrotd-emulator executable).
+                "KeyRotation", "AzureClient", "SecretFiles", "Systemd", "Hooks", "Control", "DaemonExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs keyrotd: the binary, the systemd unit, sysusers and tmpfiles snippets, the journal catalog
 # and (if none exists yet) the example configuration. Honours DESTDIR and PREFIX (default /usr/local).
-# KEYROTD_BIN picks the binary (default: the release build).
+# KEYROTD_BIN picks the binary (default: the release build); keyrotd-emulator, which `keyrotd demo`
+# runs, is installed from beside it when it was built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PREFIX=${PREFIX:-/usr/local}
@@ -10,6 +11,12 @@ BIN=${KEYROTD_BIN:-.build/release/keyrotd}
 [ -x "$BIN" ] || { echo "no keyrotd binary at $BIN; run: swift build -c release" >&2; exit 1; }
 
 install -D -m 0755 "$BIN" "$DESTDIR$PREFIX/bin/keyrotd"
+EMULATOR="$(dirname "$BIN")/keyrotd-emulator"
+if [ -x "$EMULATOR" ]; then
+    install -D -m 0755 "$EMULATOR" "$DESTDIR$PREFIX/bin/keyrotd-emulator"
+else
+    echo "note: no keyrotd-emulator beside $BIN; keyrotd demo needs it (swift build -c release --product keyrotd-emulator)" >&2
+fi
 unit=$(mktemp)
 trap 'rm -f "$unit"' EXIT
 sed "s|/usr/local/bin/keyrotd|$PREFIX/bin/keyrotd|g" systemd/keyrotd.service > "$unit"
