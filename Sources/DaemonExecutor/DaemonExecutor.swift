@@ -6,35 +6,90 @@ import NIOPosix
 
 /// Runs Swift concurrency on keyrotd's own threads instead of Dispatch's worker pool.
 ///
-/// Why: once Dispatch has started a worker for its (non-overcommit) global queues, it arms a
-/// pool monitor that wakes the process every second for as long as it lives. A daemon that
-/// sleeps for days between rotations should wake only for its own timers.
+/// This is the one place that explains why this exists and what it costs.
 ///
-/// Global jobs go to a ``JobPool`` with a thread per core (as Dispatch's cooperative pool had);
-/// main-actor jobs to a pool of one thread. Delayed jobs wait on a timer of NIO's singleton
+/// **Why.** Once Dispatch has started a worker for its (non-overcommit) global queues, it arms a
+/// pool monitor that wakes the process every second for as long as it lives, and Swift
+/// concurrency starts such a worker with its first task. A daemon that sleeps for days between
+/// rotations should wake only for its own timers: with this executor an idle keyrotd has no
+/// context switch in a minute (README, "Benchmark"); on Dispatch it has about 60.
+///
+/// **How.** Global jobs go to a ``JobPool`` with a thread per core (as Dispatch's cooperative pool
+/// had); main-actor jobs to a pool of one thread. Delayed jobs wait on a timer of NIO's singleton
 /// event loops, which serve the sockets and sleep in `epoll_wait` until something is due.
 /// Dispatch still serves the signal sources (on its overcommit queues, which do not arm the
-/// monitor) and parks the main thread.
+/// monitor) and parks the main thread. A clock-based `Task.sleep` bypasses the runtime's enqueue
+/// hooks in this toolchain and goes to Dispatch: daemon code sleeps with ``sleep(for:)``.
 ///
-/// A clock-based `Task.sleep` bypasses the runtime's enqueue hooks in this toolchain and goes
-/// to Dispatch: daemon code sleeps with ``sleep(for:)``.
+/// **What it costs.** It sets the concurrency runtime's `swift_task_enqueue*_hook` variables and
+/// builds the generic executor reference by hand: runtime internals with no stability promise,
+/// the way swift-nio's `unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`
+/// uses them. So it is compiled in only for the compilers it was verified with
+/// (``hooksVerified``); with any other compiler, or with `KEYROTD_EXECUTOR=default` in the
+/// environment (to rule the executor out when something looks wrong), keyrotd runs on the default
+/// executor and pays one wake-up a second when idle, nothing else. Besides the runtime hooks it
+/// costs `cores + 1` threads.
 public enum DaemonExecutor {
-    /// Installs the executor, runs `body` as the first task, exits with status 0 when it returns,
-    /// and parks the main thread meanwhile. Never returns.
+    /// Where Swift concurrency runs.
+    public enum Mode: String, Sendable {
+        /// keyrotd's own threads (see ``DaemonExecutor``).
+        case ownThreads = "own-threads"
+        /// The runtime's default executor (Dispatch's pool), the fallback.
+        case defaultExecutor = "default"
+    }
+
+    /// Whether the runtime hooks were verified with this compiler: Swift 6.3 (6.3.1 on Linux). A
+    /// newer toolchain may change the hooks' signatures or the executor layout; it gets the default
+    /// executor until someone checks the hooks against its runtime and widens this range.
+    public static let hooksVerified: Bool = {
+        #if compiler(>=6.3) && compiler(<6.4)
+        return true
+        #else
+        return false
+        #endif
+    }()
+
+    /// The mode `run` uses for `environment`: the own threads where verified, unless
+    /// `KEYROTD_EXECUTOR=default` asks for the fallback.
+    public static func mode(environment: [String: String]) -> Mode {
+        guard hooksVerified, environment["KEYROTD_EXECUTOR"] != Mode.defaultExecutor.rawValue else { return .defaultExecutor }
+        return .ownThreads
+    }
+
+    /// Installs the executor (when ``mode(environment:)`` allows it), runs `body` as the first
+    /// task, exits with status 0 when it returns, and parks the main thread meanwhile. Never returns.
     ///
     /// Must be called from the main thread before any task exists: a task that starts on Dispatch
     /// has already armed the monitor.
     public static func run(_ body: @escaping @Sendable () async -> Void) -> Never {
-        keyrotd_install_concurrency_hooks(
-            { job in DaemonExecutor.enqueue(job) },
-            { delay, job in DaemonExecutor.enqueue(job, after: delay) },
-            { job in DaemonExecutor.enqueueOnMain(job) }
-        )
+        if mode(environment: currentEnvironment()) == .ownThreads { installHooks() }
         Task.detached {
             await body()
             exit(0)
         }
         dispatchMain()
+    }
+
+    private static func installHooks() {
+        #if compiler(>=6.3) && compiler(<6.4)
+        keyrotd_install_concurrency_hooks(
+            { job in DaemonExecutor.enqueue(job) },
+            { delay, job in DaemonExecutor.enqueue(job, after: delay) },
+            { job in DaemonExecutor.enqueueOnMain(job) }
+        )
+        #endif
+    }
+
+    /// The environment, read before Foundation is touched (`environ` is all `run` may rely on).
+    private static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") { result[String(text[..<equals])] = String(text[text.index(after: equals)...]) }
+            entry += 1
+        }
+        return result
     }
 
     /// The generic executor (`SerialExecutorRef::generic()`, both words zero), which has no public

@@ -65,10 +65,7 @@ extension EndToEnd {
             // whose monitor would wake the daemon every second for good. Dispatch names a worker after
             // its root queue, and the kernel keeps the last 15 characters: "oot.default-qos" for the
             // pool, "…qos.overcommit" for the signal sources' threads, which are fine.
-            let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/task").map {
-                try String(contentsOfFile: "/proc/\(daemon.pid)/task/\($0)/comm", encoding: .utf8)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+            let threads = try daemon.threadNames()
             #expect(threads.contains("keyrotd-jobs"), "jobs run on keyrotd's own threads: \(threads)")
             #expect(!threads.contains { $0.hasSuffix("-qos") }, "a Dispatch pool worker: \(threads)")
 

@@ -46,6 +46,13 @@ final class ChildProcess: Sendable {
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// The names of the process's threads (the kernel keeps the last 15 characters of each).
+    func threadNames() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map {
+            try String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
     /// Waits for exit (polling, so the test's task is not blocked), or kills after `timeout`.
     @discardableResult
     func wait(timeout: Duration = .seconds(30)) async -> Int32 {

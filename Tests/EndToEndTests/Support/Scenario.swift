@@ -43,8 +43,8 @@ final class Scenario: Sendable {
     }
 
     /// Starts `keyrotd run` on the scenario's configuration.
-    func startDaemon(label: String = "daemon") throws -> ChildProcess {
-        let child = try ChildProcess(Binaries.keyrotd, ["run", "--config", configPath], directory: directory, label: label)
+    func startDaemon(label: String = "daemon", environment: [String: String] = [:]) throws -> ChildProcess {
+        let child = try ChildProcess(Binaries.keyrotd, ["run", "--config", configPath], directory: directory, label: label, environment: environment)
         children.withLock { $0.append(child) }
         return child
     }
