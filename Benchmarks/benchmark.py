@@ -193,17 +193,24 @@ def throughput(bindir, n, rows):
         row(rows, f"token requests for {n} resources under one credential", str(s["tokenRequests"]))
         stop(d, emu)
 
-def budget(bindir, n, seconds, rows):
+def budget(bindir, n, seconds, rows, latency=None, subscriptions=1):
+    """A wave under ARM's real budgets: n resources adopted and then all due at once, the daemon's
+    default configuration (concurrency included), ARM answering after `latency` (e.g. 800ms-1200ms)."""
     with tempfile.TemporaryDirectory() as w:
-        emu, info = start_emulator(bindir, w, n, [])
+        extra = ["--subscriptions", str(subscriptions)] + (["--latency", latency] if latency else [])
+        emu, info = start_emulator(bindir, w, n, extra)
         config = set_schedule(w, "5s", "0s")
+        text = open(config).read()
+        open(config, "w").write("\n".join(l for l in text.split("\n") if not l.startswith("concurrency =")))
         sock, path = notify_socket(w)
         t = time.monotonic(); d = run_daemon(bindir, config, w, path); wait_ready(sock)
         time.sleep(seconds)
         s, elapsed = stats(info), time.monotonic() - t
-        budget_tokens = 200 + 10 * elapsed
+        budget_tokens = subscriptions * (200 + 10 * elapsed)
         served = s["armWrites"]
-        row(rows, f"under ARM's write budget (200 + 10/s), {n} resources, {elapsed:.0f} s", f"{served / budget_tokens * 100:.1f} % of the budget used; {s['throttled']} of {served + s['throttled']} writes answered 429 ({s['throttled'] / max(served + s['throttled'], 1) * 100:.1f} %); {failures(w)} failed rotations")
+        where = f"{n} resources" + (f" in {subscriptions} subscriptions" if subscriptions > 1 else "")
+        at = f"ARM answering in {latency}" if latency else "loopback"
+        row(rows, f"write budget used, {at}, {where}, default configuration, {elapsed:.0f} s", f"{served / budget_tokens * 100:.1f} % of the budget ({subscriptions} × (200 + 10/s)); {s['throttled']} of {served + s['throttled']} writes answered 429 ({s['throttled'] / max(served + s['throttled'], 1) * 100:.1f} %); {failures(w)} failed rotations")
         stop(d, emu)
 
 def peak_mb(pid):
@@ -252,7 +259,7 @@ def main():
     p.add_argument("--bin", default=".build/release", help="folder with keyrotd and keyrotd-emulator")
     p.add_argument("--scale", type=int, nargs="*", default=[1000, 10000], help="resource counts for the check/ready/idle figures")
     p.add_argument("--throughput", type=int, default=2000)
-    p.add_argument("--budget", type=int, default=500)
+    p.add_argument("--budget", type=int, default=600, help="resources of the write-budget waves (loopback, 1 s and 2 s latency, 5 subscriptions)")
     p.add_argument("--budget-seconds", type=int, default=60)
     p.add_argument("--idle-seconds", type=int, default=60)
     p.add_argument("--side-by-side", type=int, default=1000, help="rotations for the comparison with the Python SDK (0 skips it)")
@@ -265,7 +272,10 @@ def main():
         scale(a.bin, n, a.idle_seconds, rows)
     if a.scale: https_floor(a.bin, 50, rows)
     if a.throughput: throughput(a.bin, a.throughput, rows)
-    if a.budget: budget(a.bin, a.budget, a.budget_seconds, rows)
+    if a.budget:
+        budget(a.bin, a.budget, a.budget_seconds, rows)
+        for latency, subscriptions in [("800ms-1200ms", 1), ("1800ms-2200ms", 1), ("800ms-1200ms", 5)]:
+            budget(a.bin, a.budget, a.budget_seconds, rows, latency, subscriptions)
     if a.side_by_side: side_by_side(a.bin, a.side_by_side, rows)
     print("| figure | value |\n| --- | --- |")
     for name, value in rows:

@@ -12,8 +12,10 @@ public struct EmulatorConfiguration: Sendable {
     public var caFile: String?
     /// How many ACS resources to create.
     public var resources = 3
-    /// The subscription id.
+    /// The (first) subscription id.
     public var subscription = "00000000-0000-4000-8000-000000000001"
+    /// How many subscriptions the resources are spread over, in turn (ids count up from ``subscription``).
+    public var subscriptions = 1
     /// The resource group.
     public var resourceGroup = "keyrotd-rg"
     /// The Entra tenant id.
@@ -35,8 +37,17 @@ public struct EmulatorConfiguration: Sendable {
     public var proxyCredentials: String?
     /// Whether `regenerateKey` answers with both keys instead of the regenerated half.
     public var fullRegenerateResponse = false
-    /// ARM's per-subscription write bucket; `nil` turns throttling off.
+    /// ARM's write bucket per subscription and principal; `nil` turns throttling off.
     public var writeBucket: TokenBucketSettings? = TokenBucketSettings(capacity: 200, refillPerSecond: 10)
+    /// ARM's read bucket per subscription and principal; `nil` turns read throttling off.
+    public var readBucket: TokenBucketSettings? = TokenBucketSettings(capacity: 250, refillPerSecond: 25)
+
+    /// The id of subscription `index` (0-based): the first id with its last digits counting up.
+    public func subscriptionID(_ index: Int) -> String {
+        guard index > 0 else { return subscription }
+        let suffix = String(index + 1)
+        return String(subscription.dropLast(suffix.count)) + suffix
+    }
     /// Fault injection.
     public var faults = Faults()
     /// Seed of the fault and key random generator (fixed for repeatable runs).
@@ -75,6 +86,11 @@ public struct EmulatorConfiguration: Sendable {
         public var outOfBandRegenerationEvery: Duration?
         /// How long a newly generated key is refused by the data plane (propagation delay).
         public var keyValidityDelay: Duration = .zero
+        /// Hostile values put into `listKeys` and `regenerateKey` answers, one kind after the other
+        /// (after the operation took effect, as a tampering proxy would).
+        public var hostileValues: [HostileValue] = []
+        /// How many answers get one; `nil` for every answer.
+        public var hostileValueCount: Int?
 
         /// No faults.
         public init() {}

@@ -49,7 +49,7 @@ public struct SecretFilePublisher: SecretPublisher {
         let at = now()
         var contents: [[UInt8]] = []
         for target in targets {
-            let bytes = target.output.render(material, now: at)
+            let bytes = try target.output.render(material, now: at)
             try writer.write(bytes, to: target.output.file, in: directory, mode: mode_t(target.output.mode), group: target.group)
             contents.append(bytes)
         }

@@ -18,6 +18,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Loopback address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one).") var port = 0
     @Option(help: "Number of ACS resources to create.") var resources = 3
+    @Option(help: "Number of subscriptions the resources are spread over (each has its own ARM budgets).") var subscriptions = 1
     @Flag(help: "Serve plain HTTP instead of HTTPS.") var plainHttp = false
     @Option(help: "Where to write the generated CA certificate (PEM).") var caFile: String?
     @Option(help: "Also write a keyrotd configuration pointing at the emulator to this path (and the client secret beside it).")
@@ -37,6 +38,14 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Fault: probability of a truncated JSON body.") var malformedRate = 0.0
     @Option(help: "Fault: regenerate a random key out of band this often, e.g. 30s.") var oobRegenerateEvery: String?
     @Option(help: "Fault: a new key is refused by the data plane for this long.") var keyValidityDelay: String?
+    @Option(
+        help: ArgumentHelp(
+            "Fault: put hostile values into listKeys and regenerateKey answers, these kinds in turn (comma-separated).",
+            valueName: HostileValue.allCases.map(\.rawValue).joined(separator: "|")
+        )
+    )
+    var injectValues: String?
+    @Option(help: "Fault: how many answers --inject-values spoils (all by default).") var injectValuesCount: Int?
     @Option(help: "Seed of the fault generator.") var seed: UInt64?
     @Option(help: "Port of the plain-HTTP managed identity listener (IMDS, App Service, Arc); 0 picks one.") var metadataPort = 0
     @Option(help: "Lifetime of managed identity tokens.") var managedIdentityTokenLifetime = "24h"
@@ -51,10 +60,13 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.resources = resources
+        guard (1...99).contains(subscriptions) else { throw ValidationError("--subscriptions takes 1 to 99") }
+        configuration.subscriptions = subscriptions
         configuration.tls = !plainHttp
         configuration.caFile = caFile.map { Self.absolute($0) }
         configuration.tokenLifetime = try Self.duration(tokenLifetime, "--token-lifetime")
         configuration.writeBucket = noThrottle ? nil : .init(capacity: writeBurst, refillPerSecond: writeRefill)
+        if noThrottle { configuration.readBucket = nil }
         configuration.fullRegenerateResponse = fullRegenerateResponse
         if let latency {
             let parts = latency.split(separator: "-").map(String.init)
@@ -73,6 +85,16 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.faults.malformedRate = malformedRate
         if let oob = oobRegenerateEvery { configuration.faults.outOfBandRegenerationEvery = try Self.duration(oob, "--oob-regenerate-every") }
         if let delay = keyValidityDelay { configuration.faults.keyValidityDelay = try Self.duration(delay, "--key-validity-delay") }
+        if let injectValues {
+            let names = injectValues.split(separator: ",").map(String.init)
+            configuration.faults.hostileValues = try names.map { name in
+                guard let kind = HostileValue(rawValue: name) else {
+                    throw ValidationError("--inject-values: unknown kind '\(name)'; kinds are \(HostileValue.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return kind
+            }
+        }
+        configuration.faults.hostileValueCount = injectValuesCount
         if let seed { configuration.seed = seed }
         configuration.metadataPort = metadataPort
         configuration.managedIdentityTokenLifetime = try Self.duration(managedIdentityTokenLifetime, "--managed-identity-token-lifetime")

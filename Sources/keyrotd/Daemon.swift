@@ -19,6 +19,7 @@ enum Daemon {
         logger: Logger,
         notifier: SystemdNotifier = SystemdNotifier()
     ) async throws {
+        raiseOpenFileLimit()
         let clock = SystemWallClock(sleep: DaemonExecutor.sleep(for:))
         let runtime: DaemonRuntime
         do {
@@ -74,14 +75,28 @@ enum Daemon {
             metadata: [
                 "keyrotd_event": "daemon-started", "keyrotd_resources": "\(configuration.resources.count)",
                 "keyrotd_config": .string(configuration.sourcePath),
+                "keyrotd_executor": .string(DaemonExecutor.mode(environment: ProcessInfo.processInfo.environment).rawValue),
             ]
         )
         notifier.ready(status: "\(configuration.resources.count) resources; starting")
         try await group.run()
         logger.notice("keyrotd stopped", metadata: ["keyrotd_event": "daemon-stopping"])
-        await runtime.shutdown()
+        if !(await runtime.shutdown(within: .milliseconds(500))) {
+            logger.debug("HTTP connections to an unresponsive server were left to the exit")
+        }
         withExtendedLifetime(lock) {}
     }
+}
+
+/// Raises the soft limit on open files to the hard limit: a wave of rotations keeps up to
+/// `concurrency` connections open besides the files it writes, and systemd's default soft limit
+/// (1,024, with a hard limit of 524,288) is kept low only for programs that still use `select`.
+private func raiseOpenFileLimit() {
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(resource, &limit)
 }
 
 /// glibc's `malloc_trim` (malloc.h is not part of the Glibc module): returns free heap pages to the system.

@@ -1,4 +1,5 @@
 import AzureClient
+import DaemonExecutor
 import FoundationEssentials
 import Hooks
 import KeyRotation
@@ -17,8 +18,8 @@ actor DaemonRuntime {
     private let transport: AsyncHTTPClientTransport
     /// The HTTP client for managed identity endpoints: never proxied.
     private let metadataTransport: AsyncHTTPClientTransport
-    /// ARM's per-subscription write budgets, shared by every credential's client.
-    private let writeBudgets: WriteBudgets
+    /// ARM's request budgets (per subscription, credential and kind), shared by every credential's client.
+    private let budgets: ARMBudgets
     private var transports: CachedCredential.Transports { .init(entra: transport, metadata: metadataTransport) }
     /// The state records.
     let store: JSONStateStore
@@ -46,16 +47,16 @@ actor DaemonRuntime {
         let environment = ProcessInfo.processInfo.environment
         let proxy = try ProxyConfiguration(environment: environment)
         if let proxy { logger.info("Using the HTTPS proxy from HTTPS_PROXY", metadata: ["keyrotd_proxy": .string(proxy.summary)]) }
-        self.transport = AsyncHTTPClientTransport(extraCAFile: daemon.tlsCAFile, proxy: proxy)
+        self.transport = AsyncHTTPClientTransport(extraCAFile: daemon.tlsCAFile, proxy: proxy, connectionsPerHost: daemon.concurrency)
         self.metadataTransport = AsyncHTTPClientTransport(metadata: true)
-        self.writeBudgets = WriteBudgets(capacity: daemon.armWriteBurst, refillPerSecond: daemon.armWritesPerSecond)
+        self.budgets = ARMBudgets(writes: .init(burst: daemon.armWriteBurst, perSecond: daemon.armWritesPerSecond))
         var selected = configuration
         selected.resources = configuration.resources.filter { names?.contains($0.name) ?? true }
         let (clients, rotators) = try await Self.build(
             selected,
             previous: Built(clients: [:], rotators: [:], daemonHook: nil),
             transports: transports,
-            writeBudgets: writeBudgets,
+            budgets: budgets,
             store: store,
             clock: clock,
             logger: logger,
@@ -90,7 +91,7 @@ actor DaemonRuntime {
                 daemonHook: old.onPublish
             ),
             transports: transports,
-            writeBudgets: writeBudgets,
+            budgets: budgets,
             store: store,
             clock: clock,
             logger: logger
@@ -105,6 +106,23 @@ actor DaemonRuntime {
     func shutdown() async {
         try? await transport.shutdown()
         try? await metadataTransport.shutdown()
+    }
+
+    /// Closes the HTTP clients, waiting at most `limit`: a connection to a hanging server waits for
+    /// TLS's close_notify (5 s) and a connection attempt in flight for its timeout (10 s), and a stop
+    /// must not. Nothing durable depends on it: every file and record is written before this.
+    /// Returns whether the clients closed in time.
+    func shutdown(within limit: Duration) async -> Bool {
+        let (outcome, continuation) = AsyncStream.makeStream(of: Bool.self)
+        Task {
+            await shutdown()
+            continuation.yield(true)
+        }
+        Task {
+            try? await DaemonExecutor.sleep(for: limit)
+            continuation.yield(false)
+        }
+        return await outcome.first { _ in true } ?? false
     }
 
     /// What a previous build made, for reuse by the next: rotators with the configuration they were built from.
@@ -152,7 +170,7 @@ actor DaemonRuntime {
         _ configuration: Configuration,
         previous: Built,
         transports: CachedCredential.Transports,
-        writeBudgets: WriteBudgets,
+        budgets: ARMBudgets,
         store: JSONStateStore,
         clock: any WallClock,
         logger: Logger,
@@ -179,7 +197,7 @@ actor DaemonRuntime {
                 credential: tokens,
                 transport: transports.entra,
                 timeout: daemon.requestTimeout,
-                writeBudgets: writeBudgets,
+                budgets: budgets,
                 logger: logger
             )
             clients[name] = (credential, client)

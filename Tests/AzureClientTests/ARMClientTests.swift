@@ -54,6 +54,21 @@ actor SleepRecorder {
 
 struct ARMClientTests {
     let id = ResourceID(subscription: "sub", resourceGroup: "rg", name: "res")
+    /// Keys of ACS's shape (base64 of 64 bytes).
+    static let key1 = Data(repeating: 0x5A, count: 64).base64EncodedString()
+    static let key2 = Data(repeating: 0xA5, count: 64).base64EncodedString()
+
+    /// A keys answer as ARM writes it for resource `res`, with the slots given.
+    static func keysBody(primary: String? = nil, secondary: String? = nil, endpoint: String = "https://res.unitedstates.communication.azure.com/")
+        -> String
+    {
+        var fields: [String] = []
+        for (slot, key) in [("primary", primary), ("secondary", secondary)] {
+            guard let key else { continue }
+            fields.append(#""\#(slot)Key":"\#(key)","\#(slot)ConnectionString":"endpoint=\#(endpoint);accesskey=\#(key)""#)
+        }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
 
     func client(_ transport: ScriptedTransport, _ credential: StaticCredential = StaticCredential(), _ sleeps: SleepRecorder = SleepRecorder())
         -> ARMClient
@@ -74,11 +89,11 @@ struct ARMClientTests {
             .respond(429, [("Retry-After", "2")], #"{"error":{"code":"SubscriptionRequestsThrottled","message":"slow down"}}"#),
             .respond(503, [("retry-after-ms", "150")], ""),
             .fail(.connection),
-            .respond(200, [("x-ms-request-id", "rid-1")], #"{"secondaryKey":"k2","secondaryConnectionString":"endpoint=https://e/;accesskey=k2"}"#),
+            .respond(200, [("x-ms-request-id", "rid-1")], Self.keysBody(secondary: Self.key2)),
         ])
         let sleeps = SleepRecorder()
         let keys = try await client(transport, StaticCredential(), sleeps).regenerateKey(id, slot: .secondary, apiVersion: "2026-03-18")
-        #expect(keys.secondaryKey?.exposedValue == "k2")
+        #expect(keys.secondaryKey?.exposedValue == Self.key2)
         #expect(keys.primaryKey == nil)
         let recorded = await sleeps.sleeps
         #expect(recorded.count == 3)
@@ -131,9 +146,7 @@ struct ARMClientTests {
             )
         ]
         let refused = #"{"error":{"code":"InvalidAuthenticationToken","message":"challenge"}}"#
-        let keys =
-            #"{"primaryKey":"a","secondaryKey":"b","primaryConnectionString":"endpoint=https://x/;accesskey=a","secondaryConnectionString":"endpoint=https://x/;accesskey=b"}"#
-        let transport = ScriptedTransport([.respond(401, challenge, refused), .respond(200, [], keys)])
+        let transport = ScriptedTransport([.respond(401, challenge, refused), .respond(200, [], Self.keysBody(primary: Self.key1, secondary: Self.key2))])
         let credential = StaticCredential()
         _ = try await client(transport, credential).listKeys(id, apiVersion: "2026-03-18")
         #expect(await credential.claims == [claims])
@@ -155,6 +168,43 @@ struct ARMClientTests {
         #expect(error?.attempts == 4)
         #expect(error?.description.contains("SECRET") == false)
         #expect(await transport.requests.count == 4)
+    }
+
+    /// Every garbage or hostile answer: refused with the request id, never quoted, nothing returned.
+    @Test(arguments: [
+        (#"{"secondaryKey":"\#(key2)\nEVIL=1","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2)\nEVIL=1"}"#, "InvalidKeyValue", "control character"),
+        (#"{"secondaryKey":"\#(key2)\u001b[2J"}"#, "InvalidKeyValue", "control character"),
+        (#"{"secondaryKey":"\#(key2)%"}"#, "InvalidKeyValue", "not base64"),
+        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key1)"}"#, "InvalidKeyValue", "not the answer's key"),
+        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://evil.example/;accesskey=\#(key2)"}"#, "InvalidKeyValue", "endpoint"),
+        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=http://res.communication.azure.com/;accesskey=\#(key2)"}"#, "InvalidKeyValue", "endpoint"),
+        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2);extra=1"}"#, "InvalidKeyValue", "field other than"),
+        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2)\"x"}"#, "InvalidKeyValue", "quote"),
+        (#"{"secondaryKey":"QUJD"}"#, "InvalidKeyValue", "has 4 characters"),
+        (#"{"secondaryKey":4242}"#, "MalformedResponse", "secondaryKey is not a string"),
+        (#"{"secondaryKey":["\#(key2)"]}"#, "MalformedResponse", "secondaryKey is not a string"),
+        (#"{}"#, "MalformedResponse", "neither primaryKey nor secondaryKey"),
+        (#"{"primaryKey":null}"#, "MalformedResponse", "neither primaryKey nor secondaryKey"),
+    ])
+    func refusesEveryValueThatIsNotAKeyOfTheType(body: String, code: String, reason: String) async throws {
+        let transport = ScriptedTransport([.respond(200, [("x-ms-request-id", "rid-bad")], body)])
+        let error = await #expect(throws: ARMError.self) { try await client(transport).regenerateKey(id, slot: .secondary, apiVersion: "2026-03-18") }
+        #expect(error?.code == code)
+        #expect(error?.requestID == "rid-bad")
+        #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
+        #expect(error?.description.contains("rid-bad") == true)
+        for secret in [Self.key1, Self.key2, "EVIL", "evil.example"] {
+            #expect(error?.description.contains(secret) == false, "the error quotes a value: \(String(describing: error))")
+        }
+    }
+
+    @Test func acceptsTheShapesARMAndTheEmulatorGive() async throws {
+        for endpoint in ["https://res.communication.azure.com/", "https://RES.europe.communication.azure.com", "https://127.0.0.1:8443/acs/res/"] {
+            let transport = ScriptedTransport([.respond(200, [], Self.keysBody(primary: Self.key1, secondary: Self.key2, endpoint: endpoint))])
+            let keys = try await client(transport).listKeys(id, apiVersion: "2026-03-18")
+            #expect(keys.material(.primary)?.key.exposedValue == Self.key1)
+            #expect(keys.material(.secondary)?.key.exposedValue == Self.key2)
+        }
     }
 
     @Test func aRetryAfterBeyondTheCapEndsTheOperation() async throws {

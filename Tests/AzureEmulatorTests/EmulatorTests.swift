@@ -208,16 +208,44 @@ struct EmulatorTests {
     }
 }
 
-struct WriteBudgetEmulatorTests {
+struct ARMBudgetsEmulatorTests {
+    /// As ARM: a bucket per subscription, per principal and per kind; several subscriptions on request.
+    @Test func bucketsArePerSubscriptionPrincipalAndKind() async throws {
+        let h = try await EmulatorHarness {
+            $0.subscriptions = 2
+            $0.writeBucket = .init(capacity: 2, refillPerSecond: 0.01)
+            $0.readBucket = .init(capacity: 1, refillPerSecond: 0.01)
+        }
+        #expect(Set(h.emulator.info.resources.indices.map { h.resource($0).subscription }).count == 2)
+        let (first, second) = (h.resource(0), h.resource(1))
+        #expect(first.subscription != second.subscription)
+        let auth = [("Authorization", try await h.bearer())]
+        func listKeys(_ id: ResourceID, _ auth: [(String, String)]) async throws -> HTTPResponseData {
+            try await h.raw("POST", id.path + "/listKeys?api-version=2026-03-18", headers: auth)
+        }
+        for _ in 0..<2 { #expect(try await listKeys(first, auth).status == 200) }
+        let throttled = try await listKeys(first, auth)
+        #expect(throttled.status == 429 && throttled.header("x-ms-ratelimit-remaining-subscription-writes") == "0")
+        #expect(try await listKeys(second, auth).status == 200, "another subscription has its own bucket")
+        let other = CachedCredential(source: ClientSecretSource(endpoint: h.entra(clientID: h.emulator.info.readerClientID), secretFile: h.secretFile))
+        try h.emulator.info.readerClientSecret.write(toFile: h.secretFile, atomically: true, encoding: .utf8)
+        let readerAuth = [("Authorization", "Bearer " + (try await other.token(scope: h.emulator.info.baseURL + "/.default")).token.exposedValue)]
+        #expect(try await listKeys(first, readerAuth).status == 403, "another principal has its own bucket (and no write right)")
+        let read = try await h.raw("GET", first.path + "?api-version=2026-03-18", headers: auth)
+        #expect(read.status == 200 && read.header("x-ms-ratelimit-remaining-subscription-reads") == "0", "reads have a bucket of their own")
+        #expect(try await h.raw("GET", first.path + "?api-version=2026-03-18", headers: auth).status == 429)
+        try await h.shutdown()
+    }
+
     @Test func pacedWritesAreNeverThrottled() async throws {
         let h = try await EmulatorHarness { $0.writeBucket = .init(capacity: 20, refillPerSecond: 10) }
-        let budgets = WriteBudgets(capacity: 20, refillPerSecond: 10)
+        let budgets = ARMBudgets(writes: .init(burst: 20, perSecond: 10))
         let arm = ARMClient(
             endpoint: h.base,
             scope: h.emulator.info.baseURL + "/.default",
             credential: h.credential(),
             transport: h.transport,
-            writeBudgets: budgets,
+            budgets: budgets,
             logger: .init(label: "test")
         )
         let id = h.resource()
@@ -235,7 +263,10 @@ struct WriteBudgetEmulatorTests {
 
 struct ClientSecretCredentialTests {
     @Test func aThousandConcurrentRotationsCauseOneTokenRequest() async throws {
-        let h = try await EmulatorHarness { $0.writeBucket = nil }
+        let h = try await EmulatorHarness {
+            $0.writeBucket = nil
+            $0.readBucket = nil
+        }
         let arm = h.arm()
         let id = h.resource()
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -8,8 +8,8 @@ import Logging
 /// Every request carries a fresh `x-ms-client-request-id`; answers' `x-ms-request-id`s go to the
 /// log. Retryable failures (408, 429, 5xx, connection errors, unreadable bodies) are retried with
 /// exponential backoff and full jitter, honouring `Retry-After`. A 401 `ExpiredAuthenticationToken`
-/// gets one token refresh. Writes (`listKeys`, `regenerateKey`) wait for their subscription's
-/// ``WriteBudgets`` token first.
+/// gets one token refresh. Every request waits for a token of its ``ARMBudgets`` bucket first:
+/// writes (`listKeys`, `regenerateKey`) and reads (`get`) of its subscription and principal.
 ///
 /// A class, though immutable: one client per credential is shared by the providers of all its
 /// resources, and a reference is cheaper to hold ten thousand times than a copy.
@@ -22,9 +22,12 @@ public final class ARMClient: Sendable {
     private let sleep: @Sendable (Duration) async throws -> Void
     private let logger: Logger
     private let timeout: Duration
-    private let writeBudgets: WriteBudgets?
+    private let budgets: ARMBudgets?
+    /// Whose ARM budget the requests draw on (the credential's name).
+    private let principal: String
 
-    /// Creates a client; `writeBudgets` (shared by every client of the daemon) paces writes.
+    /// Creates a client; `budgets` (shared by every client of the daemon) paces its requests within
+    /// the buckets ARM keeps for `principal`.
     public init(
         endpoint: URL,
         scope: String,
@@ -33,10 +36,12 @@ public final class ARMClient: Sendable {
         retry: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(60),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
-        writeBudgets: WriteBudgets? = nil,
+        budgets: ARMBudgets? = nil,
+        principal: String = "default",
         logger: Logger
     ) {
-        self.writeBudgets = writeBudgets
+        self.budgets = budgets
+        self.principal = principal
         self.endpoint = endpoint
         self.scope = scope
         self.credential = credential
@@ -56,17 +61,24 @@ public final class ARMClient: Sendable {
         return resource
     }
 
-    /// Both keys and connection strings (a POST: counts against the write budget).
-    public func listKeys(_ id: ResourceID, apiVersion: String) async throws -> AccessKeys {
+    /// Both keys and connection strings (a POST: counts against the write budget), each checked
+    /// against `rules` before it is returned.
+    public func listKeys(_ id: ResourceID, apiVersion: String, rules: KeyValueRules = .communicationServices) async throws -> AccessKeys {
         let body = try await call("listKeys", method: "POST", id: id, suffix: "/listKeys", apiVersion: apiVersion, body: [])
-        return try decodeKeys("listKeys", id, body)
+        return try decodeKeys("listKeys", id, body, rules: rules)
     }
 
-    /// Regenerates `slot`; the answer may hold only the regenerated half.
-    public func regenerateKey(_ id: ResourceID, slot: KeySlot, apiVersion: String) async throws -> AccessKeys {
+    /// Regenerates `slot`; the answer may hold only the regenerated half, and what it holds is
+    /// checked against `rules`.
+    public func regenerateKey(
+        _ id: ResourceID,
+        slot: KeySlot,
+        apiVersion: String,
+        rules: KeyValueRules = .communicationServices
+    ) async throws -> AccessKeys {
         let json = Array("{\"keyType\":\"\(slot.armKeyType)\"}".utf8)
         let body = try await call("regenerateKey", method: "POST", id: id, suffix: "/regenerateKey", apiVersion: apiVersion, body: json)
-        return try decodeKeys("regenerateKey", id, body)
+        return try decodeKeys("regenerateKey", id, body, rules: rules)
     }
 
     // MARK: - Private
@@ -94,43 +106,69 @@ public final class ARMClient: Sendable {
         var error: Detail?
     }
 
-    private func decodeKeys(_ operation: String, _ id: ResourceID, _ body: ReceivedBody) throws -> AccessKeys {
-        guard let keys = try? JSONDecoder().decode(KeysBody.self, from: Data(body.bytes)) else {
+    /// The keys of an answer, each value checked against `rules`: nothing unchecked reaches a file.
+    private func decodeKeys(_ operation: String, _ id: ResourceID, _ body: ReceivedBody, rules: KeyValueRules) throws -> AccessKeys {
+        let decoded: KeysBody
+        do {
+            decoded = try JSONDecoder().decode(KeysBody.self, from: Data(body.bytes))
+        } catch let DecodingError.typeMismatch(_, context) {
+            // The coding path names the field, never its value.
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw malformed(operation, id, body, "\(field) is not a string")
+        } catch {
             throw malformed(operation, id, body)
         }
-        return AccessKeys(
-            primaryKey: keys.primaryKey.map(Secret.init),
-            secondaryKey: keys.secondaryKey.map(Secret.init),
-            primaryConnectionString: keys.primaryConnectionString.map(Secret.init),
-            secondaryConnectionString: keys.secondaryConnectionString.map(Secret.init)
+        let keys = AccessKeys(
+            primaryKey: decoded.primaryKey.map(Secret.init),
+            secondaryKey: decoded.secondaryKey.map(Secret.init),
+            primaryConnectionString: decoded.primaryConnectionString.map(Secret.init),
+            secondaryConnectionString: decoded.secondaryConnectionString.map(Secret.init)
         )
+        guard keys.primaryKey != nil || keys.secondaryKey != nil else {
+            throw malformed(operation, id, body, "the answer holds neither primaryKey nor secondaryKey")
+        }
+        do {
+            try rules.validate(keys, resourceName: id.name)
+        } catch {
+            throw ARMError(
+                operation: operation,
+                resource: id.name,
+                status: 200,
+                code: "InvalidKeyValue",
+                message: "\(error.description); refused, nothing was published",
+                requestID: body.requestID,
+                clientRequestID: body.clientRequestID,
+                attempts: body.attempts
+            )
+        }
+        return keys
     }
 
-    private func malformed(_ operation: String, _ id: ResourceID, _ body: ReceivedBody) -> ARMError {
+    private func malformed(_ operation: String, _ id: ResourceID, _ body: ReceivedBody, _ detail: String? = nil) -> ARMError {
         // Never quote the body: it may hold keys.
         ARMError(
             operation: operation,
             resource: id.name,
             status: 200,
             code: "MalformedResponse",
-            message: "the response body (\(body.bytes.count) bytes) is not the expected JSON",
+            message: "the response body (\(body.bytes.count) bytes) is not the expected JSON" + (detail.map { ": \($0)" } ?? ""),
             requestID: body.requestID,
             clientRequestID: body.clientRequestID,
             attempts: body.attempts
         )
     }
 
-    /// Queues for a write token of `subscription`; returns whether the write had to wait. Once it
-    /// returns, the write is in flight for the budget until `completed` is called.
-    private func waitForWriteSlot(_ budget: WriteBudgets, _ subscription: String) async throws -> Bool {
-        let ticket = await budget.enter(subscription)
+    /// Queues for a token of `key`'s bucket; returns whether the request had to wait. Once it
+    /// returns, the request is in flight for the budget until `completed` is called.
+    private func waitForSlot(_ budgets: ARMBudgets, _ key: ARMBudgets.Key) async throws -> Bool {
+        let ticket = await budgets.enter(key)
         var waited = false
-        while let wait = await budget.release(ticket, subscription) {
+        while let wait = await budgets.release(ticket, key) {
             waited = true
             do {
                 try await sleep(wait)
             } catch {
-                await budget.abandon(ticket, subscription)
+                await budgets.abandon(ticket, key)
                 throw error
             }
         }
@@ -175,15 +213,15 @@ public final class ARMClient: Sendable {
                 ("User-Agent", "keyrotd/0.1"),
             ]
             if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
-            // The write token is taken as late as possible: ARM counts a write when it arrives, so time
-            // spent between taking and sending (a token request, say) would let writes bunch up.
-            let budget = method == "GET" ? nil : writeBudgets
-            if let budget, try await waitForWriteSlot(budget, id.subscription) {
+            // The budget token is taken as late as possible: ARM counts a request when it arrives, so
+            // time spent between taking and sending (a token request, say) would let requests bunch up.
+            let key = ARMBudgets.Key(subscription: id.subscription, principal: principal, kind: method == "GET" ? .read : .write)
+            if let budgets, try await waitForSlot(budgets, key) {
                 // After a long wait the cached token may be due for refresh.
                 do {
                     headers[0].1 = "Bearer " + (try await credential.token(scope: scope)).token.exposedValue
                 } catch {
-                    await budget.completed(id.subscription, response: nil)
+                    await budgets.completed(key, response: nil)
                     throw error
                 }
             }
@@ -191,9 +229,9 @@ public final class ARMClient: Sendable {
             let response: HTTPResponseData
             do {
                 response = try await transport.send(request, timeout: timeout)
-                await budget?.completed(id.subscription, response: response)
+                await budgets?.completed(key, response: response)
             } catch {
-                await budget?.completed(id.subscription, response: nil)
+                await budgets?.completed(key, response: nil)
                 guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
                 log.notice(
                     "ARM request failed, retrying",

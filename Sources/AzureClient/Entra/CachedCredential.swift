@@ -34,14 +34,20 @@ public actor CachedCredential: TokenCredential {
 
     private func fetch(scope: String, claims: String?) async throws -> AccessToken {
         let key = claims.map { scope + "\u{0}" + $0 } ?? scope
-        if let task = inflight[key] { return try await task.value }
+        if let task = inflight[key] { return try await Self.value(of: task) }
         fetches += 1
         let source = source
         let task = Task { try await source.fetchToken(scope: scope, claims: claims) }
         inflight[key] = task
         defer { inflight[key] = nil }
-        let token = try await task.value
+        let token = try await Self.value(of: task)
         cached[scope] = token
         return token
+    }
+
+    /// Awaits the shared request, which a cancelled waiter cancels: an unstructured task does not
+    /// inherit cancellation, and a stop must not wait for a hanging token endpoint.
+    private static func value(of task: Task<AccessToken, any Error>) async throws -> AccessToken {
+        try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 }

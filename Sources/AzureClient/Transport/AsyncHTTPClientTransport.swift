@@ -22,7 +22,17 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     ///   - extraCAFile: a PEM file of extra trust roots (`tls_ca_file`).
     ///   - proxy: the HTTPS proxy, from ``ProxyConfiguration/init(environment:)``.
     ///   - metadata: allow plain HTTP to link-local addresses (managed identity endpoints only).
-    public init(extraCAFile: String? = nil, proxy: ProxyConfiguration? = nil, metadata: Bool = false, maximumBodySize: Int = 1 << 20) {
+    ///   - connectionsPerHost: how many HTTP/1.1 connections may be open to one host at once (the
+    ///     operator's `concurrency`); AsyncHTTPClient's default of 8 would cap a wave of rotations at
+    ///     8 calls per round trip, a third of ARM's budget at Internet latency.
+    ///   - maximumBodySize: a larger answer is refused unread.
+    public init(
+        extraCAFile: String? = nil,
+        proxy: ProxyConfiguration? = nil,
+        metadata: Bool = false,
+        connectionsPerHost: Int = 8,
+        maximumBodySize: Int = 1 << 20
+    ) {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
         if let extraCAFile { tls.additionalTrustRoots = [.file(extraCAFile)] }
@@ -32,6 +42,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             timeout: .init(connect: .seconds(10), read: .seconds(60)),
             decompression: .disabled
         )
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connectionsPerHost))
         self.direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         if let proxy {
             configuration.proxy = .server(
@@ -83,6 +94,13 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             throw CancellationError()
         } catch let error as HTTPClientError where error == .cancelled {
             throw CancellationError()
+        } catch is NIOTooManyBytesError {
+            // Read no further than the bound: an answer this large is garbage or hostile, never keys.
+            throw TransportError(
+                kind: .connection,
+                url: request.url,
+                detail: "the answer's body is larger than the \(maximumBodySize) bytes keyrotd reads; refused unread"
+            )
         } catch {
             throw TransportError.classify(error, url: request.url)
         }

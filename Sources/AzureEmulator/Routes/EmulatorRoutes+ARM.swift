@@ -94,23 +94,21 @@ extension EmulatorRoutes {
                 "The client '\(principal.clientID)' with object id '\(principal.clientID)' does not have authorization to perform action 'Microsoft.Communication/communicationServices/\(verb)/action' over scope '\(request.path.components(separatedBy: "/\(segments[8])").first ?? request.path)' or the scope is invalid. If access was recently granted, please refresh your credentials."
             )
         }
-        if isWrite {
-            let (retryAfter, remaining) = await state.takeWrite(subscription: subscription)
-            if let retryAfter {
-                await state.count { $0.throttled += 1 }
-                let seconds = max(1, Int(retryAfter.rounded(.up)))
-                return error(
-                    429,
-                    "SubscriptionRequestsThrottled",
-                    "Number of 'write' requests for subscription '\(subscription)' actor '\(principal.clientID)' exceeded. Please try again after '\(seconds)' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling",
-                    [("Retry-After", String(seconds)), ("x-ms-ratelimit-remaining-subscription-writes", "0")]
-                )
-            }
-            headers.append(("x-ms-ratelimit-remaining-subscription-writes", String(remaining)))
-            await state.count { $0.armWrites += 1 }
-        } else {
-            await state.count { $0.armReads += 1 }
+        // ARM's buckets are per subscription, per principal and per kind of request.
+        let kind = isWrite ? "write" : "read"
+        let (retryAfter, remaining) = await state.take(write: isWrite, subscription: subscription, principal: principal.clientID)
+        if let retryAfter {
+            await state.count { isWrite ? ($0.throttled += 1) : ($0.throttledReads += 1) }
+            let seconds = max(1, Int(retryAfter.rounded(.up)))
+            return error(
+                429,
+                "SubscriptionRequestsThrottled",
+                "Number of '\(kind)' requests for subscription '\(subscription)' actor '\(principal.clientID)' exceeded. Please try again after '\(seconds)' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling",
+                [("Retry-After", String(seconds)), ("x-ms-ratelimit-remaining-subscription-\(kind)s", "0")]
+            )
         }
+        headers.append(("x-ms-ratelimit-remaining-subscription-\(kind)s", String(remaining)))
+        await state.count { isWrite ? ($0.armWrites += 1) : ($0.armReads += 1) }
 
         // Faults that answer instead of serving.
         let faults = configuration.faults
@@ -140,24 +138,24 @@ extension EmulatorRoutes {
             )
         }
         let response: EmulatorResponse
-        switch action {
-        case "":
+        if action == "" {
             response = Self.json(200, resourceBody(resource), headers: headers)
-        case "listkeys":
-            await state.count { $0.listKeys += 1 }
-            response = Self.json(200, keysBody(resource, baseURL: baseURL(request), primary: true, secondary: true), headers: headers)
-        default:
-            guard let keyType = JSONValue(parsing: request.body)?["keyType"]?.string?.lowercased(), keyType == "primary" || keyType == "secondary"
-            else {
-                return error(400, "InvalidRequestBody", "The keyType to regenerate must be either 'primary' or 'secondary' (case-insensitive).")
+        } else {
+            let keys: [String: String]
+            if action == "listkeys" {
+                await state.count { $0.listKeys += 1 }
+                keys = keysBody(resource, baseURL: dataPlaneBaseURL(request), primary: true, secondary: true)
+            } else {
+                guard let keyType = JSONValue(parsing: request.body)?["keyType"]?.string?.lowercased(),
+                    keyType == "primary" || keyType == "secondary"
+                else {
+                    return error(400, "InvalidRequestBody", "The keyType to regenerate must be either 'primary' or 'secondary' (case-insensitive).")
+                }
+                let updated = await state.regenerate(EmulatorState.key(subscription, group, name), primary: keyType == "primary")!
+                let full = configuration.fullRegenerateResponse
+                keys = keysBody(updated, baseURL: dataPlaneBaseURL(request), primary: full || keyType == "primary", secondary: full || keyType == "secondary")
             }
-            let updated = await state.regenerate(EmulatorState.key(subscription, group, name), primary: keyType == "primary")!
-            let full = configuration.fullRegenerateResponse
-            response = Self.json(
-                200,
-                keysBody(updated, baseURL: baseURL(request), primary: full || keyType == "primary", secondary: full || keyType == "secondary"),
-                headers: headers
-            )
+            response = await state.nextHostileValue()?.answer(replacing: keys, headers: headers) ?? Self.json(200, keys, headers: headers)
         }
         // Faults after the work is done: the client does not learn what happened.
         if resetNow || timeoutNow {

@@ -13,15 +13,25 @@ struct EmulatorRoutes: Sendable {
         "\(configuration.tls ? "https" : "http")://\(request.headers["host"] ?? configuration.host)"
     }
 
+    /// The data plane's URL for connection strings: the listener's loopback address and port, even
+    /// when ARM was reached through the test proxy under a name only the proxy resolves (a resource's
+    /// endpoint is its own host, not ARM's, and consumers connect to it directly).
+    func dataPlaneBaseURL(_ request: EmulatorRequest) -> String {
+        let authority = request.headers["host"] ?? configuration.host
+        let port = authority.hasSuffix("]") ? nil : authority.lastIndex(of: ":").map { authority[$0...] }
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "\(configuration.tls ? "https" : "http")://\(host)\(port ?? "")"
+    }
+
     /// Answers one request.
     func handle(_ request: EmulatorRequest) async -> EmulatorResponse {
         await state.count { $0.requests += 1 }
         let segments = request.segments
         if segments.first == "_emulator" { return await control(request, segments) }
         if segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
-            return await token(request, tenant: segments[0])
+            return await state.hangs(.token) ? .hang : await token(request, tenant: segments[0])
         }
-        if segments.first?.lowercased() == "subscriptions" { return await arm(request, segments) }
+        if segments.first?.lowercased() == "subscriptions" { return await state.hangs(.arm) ? .hang : await arm(request, segments) }
         if segments.first == "acs" { return await dataPlane(request, segments) }
         return Self.json(404, ["error": ["code": "NotFound", "message": "No route for \(request.method) \(request.path)"]])
     }
@@ -36,6 +46,27 @@ struct EmulatorRoutes: Sendable {
         // POST /_emulator/revoke-tokens: a continuous access evaluation event; tokens issued so far get a claims challenge.
         if segments.count == 2, segments[1] == "revoke-tokens", request.method == "POST" {
             await state.revokeTokens()
+            return .respond(status: 204, headers: [], body: [])
+        }
+        // POST /_emulator/inject-values?kinds=newline,html&count=N: spoil the next N key answers (all
+        // when count is absent; no kinds turns it off).
+        if segments.count == 2, segments[1] == "inject-values", request.method == "POST" {
+            let names = (request.query["kinds"] ?? "").split(separator: ",").map(String.init)
+            let kinds = names.compactMap(HostileValue.init(rawValue:))
+            guard kinds.count == names.count else {
+                return Self.json(400, ["error": ["code": "InvalidKinds", "message": "kinds are \(HostileValue.allCases.map(\.rawValue))"]])
+            }
+            await state.injectValues(kinds, count: request.query["count"].flatMap { Int($0) })
+            return .respond(status: 204, headers: [], body: [])
+        }
+        // POST /_emulator/hang?at=arm,token,proxy: leave those requests unanswered (no `at`: answer again).
+        if segments.count == 2, segments[1] == "hang", request.method == "POST" {
+            let names = (request.query["at"] ?? "").split(separator: ",").map(String.init)
+            let points = Set(names.compactMap(HangPoint.init(rawValue:)))
+            guard points.count == Set(names).count else {
+                return Self.json(400, ["error": ["code": "InvalidHangPoint", "message": "hang points are \(HangPoint.allCases.map(\.rawValue))"]])
+            }
+            await state.hang(at: points)
             return .respond(status: 204, headers: [], body: [])
         }
         // POST /_emulator/regenerate/{name}/{primary|secondary}: an out-of-band regeneration, as from the portal.

@@ -61,6 +61,11 @@ struct ConnectProxy: Sendable {
                 try await outbound.write(ByteBuffer(string: "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
             }
             guard requestLine.count == 3, requestLine[0] == "CONNECT" else { return try await refuse("405 Method Not Allowed") }
+            if await state.hangs(.proxy) {
+                // Never answer; read until the client gives up.
+                while try await iterator.next() != nil {}
+                return
+            }
             if let expected, authorization != expected {
                 return try await refuse("407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"keyrotd-emulator\"")
             }

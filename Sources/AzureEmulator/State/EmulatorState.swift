@@ -21,10 +21,16 @@ actor EmulatorState {
         var listKeys = 0
         var regenerations = 0
         var throttled = 0
+        /// Reads answered 429.
+        var throttledReads = 0
         var injectedErrors = 0
         var injectedResets = 0
         var injectedTimeouts = 0
         var injectedMalformed = 0
+        /// Key answers given a hostile value (`--inject-values`).
+        var injectedValues = 0
+        /// Requests left unanswered at a hang point (`/_emulator/hang`).
+        var hung = 0
         var outOfBandRegenerations = 0
         var dataPlaneAccepted = 0
         var dataPlaneDenied = 0
@@ -66,6 +72,11 @@ actor EmulatorState {
     private(set) var stats = Stats()
     private var buckets: [String: TokenBucket] = [:]
     private var random: FaultRandom
+    /// The hostile values key answers get, in turn, and how many answers are left to spoil (`nil`: all).
+    private var hostileValues: (kinds: [HostileValue], remaining: Int?)
+    private var hostileTurn = 0
+    /// Where requests go unanswered now.
+    private var hangPoints: Set<HangPoint> = []
     private let signingKey = SymmetricKey(size: .bits256)
     private let started = ContinuousClock.now
 
@@ -84,17 +95,18 @@ actor EmulatorState {
         }
         self.principals = principals
         self.random = FaultRandom(seed: configuration.seed)
+        self.hostileValues = (configuration.faults.hostileValues, configuration.faults.hostileValueCount)
         for i in 1...max(configuration.resources, 0) where configuration.resources > 0 {
             let name = "acs-" + String(repeating: "0", count: max(0, 3 - String(i).count)) + String(i)
             let resource = EmulatedResource(
-                subscription: configuration.subscription,
+                subscription: configuration.subscriptionID((i - 1) % max(1, configuration.subscriptions)),
                 resourceGroup: configuration.resourceGroup,
                 name: name,
                 immutableID: UUID().uuidString.lowercased(),
                 primaryKey: EmulatedResource.newKey(),
                 secondaryKey: EmulatedResource.newKey()
             )
-            resources[Self.key(configuration.subscription, configuration.resourceGroup, name)] = resource
+            resources[Self.key(resource.subscription, configuration.resourceGroup, name)] = resource
         }
     }
 
@@ -112,8 +124,10 @@ actor EmulatorState {
     /// Updates the counters.
     func count(_ update: (inout Stats) -> Void) { update(&stats) }
 
-    /// Whether `s` is the emulated subscription.
-    func hasSubscription(_ s: String) -> Bool { s.lowercased() == configuration.subscription.lowercased() }
+    /// Whether `s` is an emulated subscription.
+    func hasSubscription(_ s: String) -> Bool {
+        (0..<max(1, configuration.subscriptions)).contains { configuration.subscriptionID($0).lowercased() == s.lowercased() }
+    }
 
     /// Whether `g` is a resource group of subscription `s`.
     func hasResourceGroup(_ s: String, _ g: String) -> Bool {
@@ -154,14 +168,40 @@ actor EmulatorState {
         stats.outOfBandRegenerations += 1
     }
 
-    /// Takes a write token for `subscription`; returns the seconds to wait when throttled, and the tokens left.
-    func takeWrite(subscription: String) -> (retryAfter: Double?, remaining: Int) {
-        guard let settings = configuration.writeBucket else { return (nil, 1_000_000) }
-        let key = subscription.lowercased()
+    /// Takes a token of the write (or read) bucket ARM keeps for `principal` on `subscription`;
+    /// returns the seconds to wait when throttled, and the tokens left.
+    func take(write: Bool, subscription: String, principal: String) -> (retryAfter: Double?, remaining: Int) {
+        guard let settings = write ? configuration.writeBucket : configuration.readBucket else { return (nil, 1_000_000) }
+        let key = "\(write ? "w" : "r")/\(subscription.lowercased())/\(principal)"
         var bucket = buckets[key] ?? TokenBucket(capacity: settings.capacity, refillPerSecond: settings.refillPerSecond, now: now)
         let wait = bucket.take(now: now)
         buckets[key] = bucket
         return (wait, Int(bucket.tokens))
+    }
+
+    /// Spoils the next key answers with `kinds` in turn: `count` of them, or all while `count` is `nil`.
+    func injectValues(_ kinds: [HostileValue], count: Int?) {
+        hostileValues = (kinds, count)
+        hostileTurn = 0
+    }
+
+    /// The hostile value the next key answer gets, if any.
+    func nextHostileValue() -> HostileValue? {
+        guard !hostileValues.kinds.isEmpty, hostileValues.remaining ?? 1 > 0 else { return nil }
+        hostileValues.remaining = hostileValues.remaining.map { $0 - 1 }
+        defer { hostileTurn += 1 }
+        stats.injectedValues += 1
+        return hostileValues.kinds[hostileTurn % hostileValues.kinds.count]
+    }
+
+    /// Makes requests at `points` go unanswered from now on (none: answer again).
+    func hang(at points: Set<HangPoint>) { hangPoints = points }
+
+    /// Whether a request at `point` must go unanswered; counts it if so.
+    func hangs(_ point: HangPoint) -> Bool {
+        guard hangPoints.contains(point) else { return false }
+        stats.hung += 1
+        return true
     }
 
     /// A uniform random number in [0, 1) from the seeded fault generator.

@@ -32,7 +32,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var secretsDirectory: String
     /// Where per-resource state and the instance lock live.
     public var stateDirectory: String
-    /// How many resources may be rotating at the same instant.
+    /// How many resources may be working at the same instant, and how many HTTPS connections keyrotd
+    /// opens to one host. ARM's budget, not this cap, paces a wave: at Internet latency a wave needs
+    /// about as many calls in flight as the budget's burst.
     public var concurrency: Int
     /// A PEM file of extra trust roots (for a private CA or the emulator), added to the system store.
     public var tlsCAFile: String?
@@ -53,6 +55,10 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Where the control socket lives (the unit's `RuntimeDirectory=`).
     public var runtimeDirectory = "/run/keyrotd"
 
+    /// Enough calls in flight to spend ARM's write burst (200) at once at any latency, so that the
+    /// budget bounds a wave of rotations; far below the file descriptors keyrotd may open.
+    public static let defaultConcurrency = 256
+
     /// The control socket `keyrotd rotate` and `keyrotd status` talk to.
     public var controlSocket: String { FilePath(runtimeDirectory).appending("control.sock").string }
 
@@ -60,7 +66,7 @@ public struct DaemonSettings: Sendable, Equatable {
     public init(
         secretsDirectory: String,
         stateDirectory: String,
-        concurrency: Int = 4,
+        concurrency: Int = DaemonSettings.defaultConcurrency,
         tlsCAFile: String? = nil,
         retryInitial: Duration = .seconds(30),
         retryMax: Duration = .seconds(3600),

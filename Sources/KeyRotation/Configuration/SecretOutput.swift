@@ -26,7 +26,16 @@ public struct SecretOutput: Sendable, Equatable {
     }
 
     /// The file's bytes for `material`, written at `now`.
-    public func render(_ material: KeyMaterial, now: Date) -> [UInt8] {
-        template?.render(material, now: now) ?? format.render(material, envName: envName)
+    ///
+    /// - Throws: a value holding a character that a format or template would have to escape to keep
+    ///   it one value (a newline in an `env` file is a second variable). ARM's answers are checked
+    ///   before they get here; this is the last guard at the file.
+    public func render(_ material: KeyMaterial, now: Date) throws(KeyValueRules.Violation) -> [UInt8] {
+        for (field, value) in [("key", material.key.exposedValue), ("connectionString", material.connectionString.exposedValue)] {
+            if let problem = KeyValueRules.unsafeCharacterProblem(value) {
+                throw KeyValueRules.Violation(field: field, problem: problem + "; not written to \(file)")
+            }
+        }
+        return template?.render(material, now: now) ?? format.render(material, envName: envName)
     }
 }

@@ -126,10 +126,10 @@ public actor ResourceRotator {
                     regeneratedAt = nil
                     action = machine.published(material, fileDigest: digest, now: clock.now())
                 }
-            } catch is CancellationError {
-                // Shutting down: the recorded step is resumed by the next run.
-                return clock.now()
             } catch {
+                // Shutting down: the recorded step is resumed by the next run. What a cancelled call
+                // threw (a cancelled hook, a torn-down request) is no failure of the resource.
+                if error is CancellationError || Task.isCancelled { return clock.now() }
                 action = machine.failed(error, now: clock.now())
             }
         }

@@ -3,8 +3,9 @@ import Logging
 import ServiceLifecycle
 
 /// Wakes each resource when it is due (or its retry or grace ends), with at most `concurrency`
-/// resources working at once. A `Service`: graceful shutdown lets running steps finish and starts
-/// no new ones. Wake-ups, due times and the failing set are kept incrementally, so a finished step
+/// resources working at once. A `Service`: graceful shutdown starts no new step and cancels the
+/// running ones (their HTTP calls, hooks and sleeps end at once), so a stop never waits for a
+/// hanging ARM; each step's record is on disk before it acts, and the next start resumes it. Wake-ups, due times and the failing set are kept incrementally, so a finished step
 /// costs O(log n) however many resources are configured.
 public actor RotationScheduler: Service {
     private struct Entry {
@@ -93,7 +94,7 @@ public actor RotationScheduler: Service {
         }
     }
 
-    /// Stops starting new steps; ``run()`` returns when the running ones finish.
+    /// Stops starting new steps and cancels the running ones; ``run()`` returns when they have ended.
     public func stop() {
         stopping = true
         wake()
@@ -196,6 +197,9 @@ public actor RotationScheduler: Service {
                 }
                 await sleep(until: nextWake())
             }
+            // Stopping: a step waiting for ARM, Entra ID, a hook or a retry would hold the stop for
+            // as long as they take (minutes, with a hanging ARM). The recorded step is resumed at start.
+            group.cancelAll()
         }
         notifier.stopping()
     }

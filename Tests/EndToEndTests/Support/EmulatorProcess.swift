@@ -73,6 +73,14 @@ struct EmulatorProcess {
         return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }
 
+    /// POSTs to one of the emulator's control routes (`/_emulator/…`), which answer 204.
+    func control(_ pathAndQuery: String) async throws {
+        let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)
+        defer { Task { try? await transport.shutdown() } }
+        let response = try await transport.send(.init(method: "POST", url: URL(string: info.baseURL + pathAndQuery)!), timeout: .seconds(5))
+        guard response.status == 204 else { throw TestFailure("\(pathAndQuery) answered \(response.status)") }
+    }
+
     func stop() async {
         child.signal(SIGTERM)
         await child.wait(timeout: .seconds(10))

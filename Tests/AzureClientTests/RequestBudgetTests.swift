@@ -4,7 +4,7 @@ import KeyRotation
 import PropertyBased
 import Testing
 
-struct WriteBudgetTests {
+struct RequestBudgetTests {
     /// Whatever the arrival pattern and however long writes take to reach ARM and to be answered,
     /// ARM's bucket (same burst and rate) never runs dry: a paced keyrotd is never throttled.
     @Test func writesReachingARMNeverOutrunItsBucketWhateverTheDelays() async {
@@ -34,7 +34,7 @@ struct WriteBudgetTests {
 
     @Test func writesInFlightHoldBackTheRefill() {
         let start = Date(timeIntervalSince1970: 0)
-        var budget = WriteBudget(capacity: 2, refillPerSecond: 1, now: start)
+        var budget = RequestBudget(capacity: 2, refillPerSecond: 1, now: start)
         let tickets = (0..<3).map { _ in budget.enter() }
         #expect(budget.release(tickets[0], now: start) == nil)
         #expect(budget.release(tickets[1], now: start) == nil)
@@ -48,7 +48,7 @@ struct WriteBudgetTests {
 
     @Test func queuedWritersGoInOrderUnlessThereIsRoomForThoseAhead() {
         let start = Date(timeIntervalSince1970: 0)
-        var budget = WriteBudget(capacity: 3, refillPerSecond: 1, now: start)
+        var budget = RequestBudget(capacity: 3, refillPerSecond: 1, now: start)
         let tickets = (0..<5).map { _ in budget.enter() }
         #expect(budget.release(tickets[2], now: start) == nil, "three tokens: room for it and the two ahead")
         #expect(budget.release(tickets[3], now: start) == 1, "two tokens left and two writers ahead of it")
@@ -60,7 +60,7 @@ struct WriteBudgetTests {
 
     @Test func armsRemainingWritesHeaderOnlyLowersTheEstimate() {
         let start = Date(timeIntervalSince1970: 0)
-        var budget = WriteBudget(capacity: 200, refillPerSecond: 10, now: start)
+        var budget = RequestBudget(capacity: 200, refillPerSecond: 10, now: start)
         var ticket = budget.enter()
         #expect(budget.release(ticket, now: start) == nil)
         budget.completed(now: start, remaining: 3)
@@ -71,25 +71,41 @@ struct WriteBudgetTests {
         budget.completed(now: start.addingTimeInterval(0.1), remaining: 500)
         let wait = budget.release(budget.enter(), now: start.addingTimeInterval(0.1)) ?? 0
         #expect(abs(wait - 0.1) < 1e-6, "a higher count does not lend tokens keyrotd has not earned")
-        var throttled = WriteBudget(capacity: 200, refillPerSecond: 10, now: start)
+        var throttled = RequestBudget(capacity: 200, refillPerSecond: 10, now: start)
         #expect(throttled.release(throttled.enter(), now: start) == nil)
         throttled.completed(now: start, throttled: true)
         #expect(throttled.release(throttled.enter(), now: start) == 0.1)
     }
 
-    @Test func budgetsAreKeptPerSubscriptionCaseInsensitively() async {
-        let budgets = WriteBudgets(capacity: 2, refillPerSecond: 1, now: { Date(timeIntervalSince1970: 0) })
-        #expect(await budgets.release(await budgets.enter("SUB-A"), "SUB-A") == nil)
-        let second = await budgets.enter("sub-a")
-        #expect(await budgets.release(second, "sub-a") == .milliseconds(Int64((1000 / WriteBudgets.pacingFactor).rounded(.up))))
-        await budgets.abandon(second, "sub-a")
-        #expect(await budgets.release(await budgets.enter("sub-b"), "sub-b") == nil)
-        await budgets.completed("sub-b", response: HTTPResponseData(status: 429))
-        #expect(await budgets.release(await budgets.enter("sub-b"), "sub-b")! > .seconds(1))
+    @Test func budgetsAreKeptPerSubscriptionPrincipalAndKind() async {
+        let budgets = ARMBudgets(writes: .init(burst: 2, perSecond: 1), reads: .init(burst: 3, perSecond: 1), now: { Date(timeIntervalSince1970: 0) })
+        func key(_ subscription: String, _ principal: String = "writer", kind: ARMBudgets.Kind = .write) -> ARMBudgets.Key {
+            ARMBudgets.Key(subscription: subscription, principal: principal, kind: kind)
+        }
+        #expect(await budgets.release(await budgets.enter(key("SUB-A")), key("SUB-A")) == nil)
+        let second = await budgets.enter(key("sub-a"))
+        #expect(await budgets.release(second, key("sub-a")) == .milliseconds(Int64((1000 / ARMBudgets.pacingFactor).rounded(.up))))
+        await budgets.abandon(second, key("sub-a"))
+        // Another principal on the same subscription, and the reads, have buckets of their own.
+        #expect(await budgets.release(await budgets.enter(key("sub-a", "other")), key("sub-a", "other")) == nil)
+        for _ in 0..<2 { #expect(await budgets.release(await budgets.enter(key("sub-a", kind: .read)), key("sub-a", kind: .read)) == nil) }
+        #expect(await budgets.release(await budgets.enter(key("sub-b")), key("sub-b")) == nil)
+        await budgets.completed(key("sub-b"), response: HTTPResponseData(status: 429))
+        #expect(await budgets.release(await budgets.enter(key("sub-b")), key("sub-b"))! > .seconds(1))
+    }
+
+    @Test func armsRemainingCountLowersTheBucketOfItsKind() async {
+        let budgets = ARMBudgets(now: { Date(timeIntervalSince1970: 0) })
+        let reads = ARMBudgets.Key(subscription: "s", principal: "p", kind: .read)
+        let writes = ARMBudgets.Key(subscription: "s", principal: "p", kind: .write)
+        #expect(await budgets.release(await budgets.enter(reads), reads) == nil)
+        await budgets.completed(reads, response: HTTPResponseData(status: 200, headers: [("x-ms-ratelimit-remaining-subscription-reads", "0")]))
+        #expect(await budgets.release(await budgets.enter(reads), reads) != nil)
+        #expect(await budgets.release(await budgets.enter(writes), writes) == nil)
     }
 }
 
-/// Writers queueing at a ``WriteBudget`` and an ARM-like bucket with the same burst and rate that
+/// Writers queueing at a ``RequestBudget`` and an ARM-like bucket with the same burst and rate that
 /// counts each write when it arrives, in simulated time.
 private struct BudgetSimulation {
     /// One write: when its writer queues, how long it takes to reach ARM, and how long ARM's answer takes.
@@ -107,7 +123,7 @@ private struct BudgetSimulation {
     }
 
     private enum Event {
-        case ask(Int, WriteBudget.Ticket?)
+        case ask(Int, RequestBudget.Ticket?)
         case reachesARM
         case answered
     }
@@ -117,7 +133,7 @@ private struct BudgetSimulation {
 
     func run(_ writers: [Writer]) -> Run {
         let start = Date(timeIntervalSince1970: 0)
-        var budget = WriteBudget(capacity: capacity, refillPerSecond: rate, now: start)
+        var budget = RequestBudget(capacity: capacity, refillPerSecond: rate, now: start)
         var arm = (tokens: capacity, at: 0.0)
         var events: [(time: Double, event: Event)] = []
         func schedule(_ time: Double, _ event: Event) {
