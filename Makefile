@@ -34,6 +34,7 @@ demo: deps
 	.build/debug/keyrotd demo
 
 test: deps
+	$(SWIFT) format lint --strict --configuration .swift-format --recursive Sources Tests Benchmarks Package.swift
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 Benchmarks/benchmark.py --bin .build/debug --quick

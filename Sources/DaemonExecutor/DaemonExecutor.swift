@@ -43,9 +43,9 @@ public enum DaemonExecutor {
     /// executor until someone checks the hooks against its runtime and widens this range.
     public static let hooksVerified: Bool = {
         #if compiler(>=6.3) && compiler(<6.4)
-        return true
+            return true
         #else
-        return false
+            return false
         #endif
     }()
 
@@ -72,11 +72,11 @@ public enum DaemonExecutor {
 
     private static func installHooks() {
         #if compiler(>=6.3) && compiler(<6.4)
-        keyrotd_install_concurrency_hooks(
-            { job in DaemonExecutor.enqueue(job) },
-            { delay, job in DaemonExecutor.enqueue(job, after: delay) },
-            { job in DaemonExecutor.enqueueOnMain(job) }
-        )
+            keyrotd_install_concurrency_hooks(
+                { job in DaemonExecutor.enqueue(job) },
+                { delay, job in DaemonExecutor.enqueue(job, after: delay) },
+                { job in DaemonExecutor.enqueueOnMain(job) }
+            )
         #endif
     }
 

@@ -89,7 +89,9 @@ struct EmulatorCommand: AsyncParsableCommand {
             let names = injectValues.split(separator: ",").map(String.init)
             configuration.faults.hostileValues = try names.map { name in
                 guard let kind = HostileValue(rawValue: name) else {
-                    throw ValidationError("--inject-values: unknown kind '\(name)'; kinds are \(HostileValue.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ValidationError(
+                        "--inject-values: unknown kind '\(name)'; kinds are \(HostileValue.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 return kind
             }

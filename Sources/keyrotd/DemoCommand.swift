@@ -106,7 +106,9 @@ struct DemoCommand: AsyncParsableCommand {
         let own = FilePath((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         let emulator = own.removingLastComponent().appending("keyrotd-emulator")
         guard access(emulator.string, X_OK) == 0 else {
-            throw ValidationError("keyrotd demo runs \(emulator), which is missing: build it with `swift build --product keyrotd-emulator` (or `make demo`)")
+            throw ValidationError(
+                "keyrotd demo runs \(emulator), which is missing: build it with `swift build --product keyrotd-emulator` (or `make demo`)"
+            )
         }
         return emulator
     }

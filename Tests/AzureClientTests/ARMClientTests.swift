@@ -146,7 +146,9 @@ struct ARMClientTests {
             )
         ]
         let refused = #"{"error":{"code":"InvalidAuthenticationToken","message":"challenge"}}"#
-        let transport = ScriptedTransport([.respond(401, challenge, refused), .respond(200, [], Self.keysBody(primary: Self.key1, secondary: Self.key2))])
+        let transport = ScriptedTransport([
+            .respond(401, challenge, refused), .respond(200, [], Self.keysBody(primary: Self.key1, secondary: Self.key2)),
+        ])
         let credential = StaticCredential()
         _ = try await client(transport, credential).listKeys(id, apiVersion: "2026-03-18")
         #expect(await credential.claims == [claims])
@@ -172,14 +174,32 @@ struct ARMClientTests {
 
     /// Every garbage or hostile answer: refused with the request id, never quoted, nothing returned.
     @Test(arguments: [
-        (#"{"secondaryKey":"\#(key2)\nEVIL=1","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2)\nEVIL=1"}"#, "InvalidKeyValue", "control character"),
+        (
+            #"{"secondaryKey":"\#(key2)\nEVIL=1","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2)\nEVIL=1"}"#,
+            "InvalidKeyValue", "control character"
+        ),
         (#"{"secondaryKey":"\#(key2)\u001b[2J"}"#, "InvalidKeyValue", "control character"),
         (#"{"secondaryKey":"\#(key2)%"}"#, "InvalidKeyValue", "not base64"),
-        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key1)"}"#, "InvalidKeyValue", "not the answer's key"),
-        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://evil.example/;accesskey=\#(key2)"}"#, "InvalidKeyValue", "endpoint"),
-        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=http://res.communication.azure.com/;accesskey=\#(key2)"}"#, "InvalidKeyValue", "endpoint"),
-        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2);extra=1"}"#, "InvalidKeyValue", "field other than"),
-        (#"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2)\"x"}"#, "InvalidKeyValue", "quote"),
+        (
+            #"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key1)"}"#,
+            "InvalidKeyValue", "not the answer's key"
+        ),
+        (
+            #"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://evil.example/;accesskey=\#(key2)"}"#, "InvalidKeyValue",
+            "endpoint"
+        ),
+        (
+            #"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=http://res.communication.azure.com/;accesskey=\#(key2)"}"#,
+            "InvalidKeyValue", "endpoint"
+        ),
+        (
+            #"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2);extra=1"}"#,
+            "InvalidKeyValue", "field other than"
+        ),
+        (
+            #"{"secondaryKey":"\#(key2)","secondaryConnectionString":"endpoint=https://res.communication.azure.com/;accesskey=\#(key2)\"x"}"#,
+            "InvalidKeyValue", "quote"
+        ),
         (#"{"secondaryKey":"QUJD"}"#, "InvalidKeyValue", "has 4 characters"),
         (#"{"secondaryKey":4242}"#, "MalformedResponse", "secondaryKey is not a string"),
         (#"{"secondaryKey":["\#(key2)"]}"#, "MalformedResponse", "secondaryKey is not a string"),

@@ -227,7 +227,9 @@ struct ARMBudgetsEmulatorTests {
         let throttled = try await listKeys(first, auth)
         #expect(throttled.status == 429 && throttled.header("x-ms-ratelimit-remaining-subscription-writes") == "0")
         #expect(try await listKeys(second, auth).status == 200, "another subscription has its own bucket")
-        let other = CachedCredential(source: ClientSecretSource(endpoint: h.entra(clientID: h.emulator.info.readerClientID), secretFile: h.secretFile))
+        let other = CachedCredential(
+            source: ClientSecretSource(endpoint: h.entra(clientID: h.emulator.info.readerClientID), secretFile: h.secretFile)
+        )
         try h.emulator.info.readerClientSecret.write(toFile: h.secretFile, atomically: true, encoding: .utf8)
         let readerAuth = [("Authorization", "Bearer " + (try await other.token(scope: h.emulator.info.baseURL + "/.default")).token.exposedValue)]
         #expect(try await listKeys(first, readerAuth).status == 403, "another principal has its own bucket (and no write right)")

@@ -56,7 +56,14 @@ extension EndToEnd {
         }
 
         @Test func stopsAtOnceWhileARMHangs() async throws {
-            let scenario = try await Scenario("stop-arm", emulatorArguments: ["--no-throttle"], resources: 2, every: "1s", grace: "300ms", requestTimeout: "60s")
+            let scenario = try await Scenario(
+                "stop-arm",
+                emulatorArguments: ["--no-throttle"],
+                resources: 2,
+                every: "1s",
+                grace: "300ms",
+                requestTimeout: "60s"
+            )
             try await stopInTheMiddle(
                 scenario,
                 "ARM hangs",

@@ -102,7 +102,14 @@ struct KeyValueRulesTests {
         let output = SecretOutput(file: "x", format: format, envName: "ACS", mode: 0o600, group: nil)
         let hostile = KeyMaterial(slot: .primary, key: Secret(key), connectionString: Secret("endpoint=https://e/;accesskey=\(key)\nEVIL=1"))
         #expect(throws: KeyValueRules.Violation.self) { try output.render(hostile, now: Date()) }
-        let template = SecretOutput(file: "x", format: format, template: try SecretTemplate(parsing: "K={{key}}"), envName: "ACS", mode: 0o600, group: nil)
+        let template = SecretOutput(
+            file: "x",
+            format: format,
+            template: try SecretTemplate(parsing: "K={{key}}"),
+            envName: "ACS",
+            mode: 0o600,
+            group: nil
+        )
         let quoted = KeyMaterial(slot: .primary, key: Secret("\"" + key), connectionString: Secret("endpoint=https://e/;accesskey=\(key)"))
         #expect(throws: KeyValueRules.Violation.self) { try template.render(quoted, now: Date()) }
         let fine = KeyMaterial(slot: .primary, key: Secret(key), connectionString: Secret("endpoint=https://e/;accesskey=\(key)"))

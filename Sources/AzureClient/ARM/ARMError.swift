@@ -64,7 +64,8 @@ public struct ARMError: Error, Sendable, CustomStringConvertible {
         case "MissingApiVersionParameter", "InvalidApiVersionParameter", "NoRegisteredProviderFound":
             return "check api_version"
         case "InvalidKeyValue", "MalformedResponse":
-            return "keyrotd retries with backoff; if this persists, something between keyrotd and ARM (a proxy, a TLS-inspecting firewall) alters answers, or ARM misbehaves: give Azure support the request id"
+            return
+                "keyrotd retries with backoff; if this persists, something between keyrotd and ARM (a proxy, a TLS-inspecting firewall) alters answers, or ARM misbehaves: give Azure support the request id"
         case "MissingSubscriptionRegistration":
             return "register the Microsoft.Communication resource provider in the subscription"
         default:

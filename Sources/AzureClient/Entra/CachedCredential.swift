@@ -48,6 +48,10 @@ public actor CachedCredential: TokenCredential {
     /// Awaits the shared request, which a cancelled waiter cancels: an unstructured task does not
     /// inherit cancellation, and a stop must not wait for a hanging token endpoint.
     private static func value(of task: Task<AccessToken, any Error>) async throws -> AccessToken {
-        try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 }

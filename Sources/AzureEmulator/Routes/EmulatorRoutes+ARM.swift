@@ -153,7 +153,12 @@ extension EmulatorRoutes {
                 }
                 let updated = await state.regenerate(EmulatorState.key(subscription, group, name), primary: keyType == "primary")!
                 let full = configuration.fullRegenerateResponse
-                keys = keysBody(updated, baseURL: dataPlaneBaseURL(request), primary: full || keyType == "primary", secondary: full || keyType == "secondary")
+                keys = keysBody(
+                    updated,
+                    baseURL: dataPlaneBaseURL(request),
+                    primary: full || keyType == "primary",
+                    secondary: full || keyType == "secondary"
+                )
             }
             response = await state.nextHostileValue()?.answer(replacing: keys, headers: headers) ?? Self.json(200, keys, headers: headers)
         }

@@ -93,7 +93,10 @@ public struct KeyValueRules: Sendable {
         if let problem = Self.unsafeCharacterProblem(value) { throw Violation(field: field, problem: problem) }
         let bytes = Array(value.utf8)
         guard length.contains(bytes.count) else {
-            throw Violation(field: field, problem: "has \(bytes.count) characters; a key of this type has \(length.lowerBound) to \(length.upperBound)")
+            throw Violation(
+                field: field,
+                problem: "has \(bytes.count) characters; a key of this type has \(length.lowerBound) to \(length.upperBound)"
+            )
         }
         switch alphabet {
         case .hex:
