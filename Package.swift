@@ -189,6 +189,20 @@ let package = Package(
         .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
         .testTarget(name: "HooksTests", dependencies: ["Hooks"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "ControlTests",
+            dependencies: [
+                "Control", "KeyRotation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AzureEmulatorTests",
             dependencies: ["AzureEmulator", "AzureClient", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings

@@ -155,10 +155,11 @@ extension EndToEnd.SystemdProtocolTests {
         }
 
         func stop() async {
-            guard let child else { return }
-            child.signal(SIGTERM)
-            await child.wait(timeout: .seconds(10))
-            try? FileManager.default.removeItem(atPath: "/run/systemd/journal")
+            if let child {
+                child.signal(SIGTERM)
+                await child.wait(timeout: .seconds(10))
+                try? FileManager.default.removeItem(atPath: "/run/systemd/journal")
+            }
         }
     }
 

@@ -55,39 +55,38 @@ struct RotationMachineTests {
     }
 
     /// A machine that has adopted the world's resource: the primary is published.
-    private func adopted(_ strategy: RotationStrategy, _ world: inout World) -> RotationMachine {
+    private func adopted(_ strategy: RotationStrategy, _ world: inout World) throws -> RotationMachine {
         var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(strategy), now: world.now, random: SplitMix64(seed: 1))
         #expect(machine.resume(now: world.now, fileIntact: false) == .listKeys)
-        guard case .publish(let material) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else {
-            Issue.record("adoption must publish")
-            return machine
-        }
+        let material = try #require(
+            machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now).publishedMaterial,
+            "adoption must publish"
+        )
         #expect(material.slot == .primary)
         world.publish(material)
         _ = machine.published(material, fileDigest: KeyFingerprint(of: material.key.exposedValue), now: world.now)
         return machine
     }
 
-    @Test func fullRotationRegeneratesSecondaryThenPrimaryAfterGrace() {
+    @Test func fullRotationRegeneratesSecondaryThenPrimaryAfterGrace() throws {
         var world = World()
-        var machine = adopted(.full, &world)
+        var machine = try adopted(.full, &world)
         world.now = machine.record.nextDue
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
-        guard case .publish(let second) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now)
-        else {
-            Issue.record("a regenerated key is published from the response, without listKeys")
-            return
-        }
+        let second = try #require(
+            machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now).publishedMaterial,
+            "a regenerated key is published from the response, without listKeys"
+        )
         world.publish(second)
-        guard case .sleep(let graceEnd) = machine.published(second, fileDigest: KeyFingerprint(of: "g"), now: world.now) else { return }
+        let graceEnd = try #require(machine.published(second, fileDigest: KeyFingerprint(of: "g"), now: world.now).sleepUntil)
         #expect(graceEnd.timeIntervalSince(world.now) == 300)
         world.now = graceEnd
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.primary))
         world.regenerate(.primary, grace: .seconds(300))
-        guard case .publish(let third) = machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now) else {
-            return
-        }
+        let third = try #require(
+            machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now).publishedMaterial
+        )
         world.publish(third)
         _ = machine.published(third, fileDigest: KeyFingerprint(of: "h"), now: world.now)
         #expect(machine.record.step == .idle)
@@ -97,15 +96,15 @@ struct RotationMachineTests {
         #expect(world.fileIsValid)
     }
 
-    @Test func alternateRegeneratesOnlyTheStandby() {
+    @Test func alternateRegeneratesOnlyTheStandby() throws {
         var world = World()
-        var machine = adopted(.alternate, &world)
+        var machine = try adopted(.alternate, &world)
         world.now = machine.record.nextDue
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
-        guard case .publish(let n) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now) else {
-            return
-        }
+        let n = try #require(
+            machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now).publishedMaterial
+        )
         world.publish(n)
         _ = machine.published(n, fileDigest: KeyFingerprint(of: "b"), now: world.now)
         #expect(machine.record.step == .idle)
@@ -117,18 +116,17 @@ struct RotationMachineTests {
     /// the published one only after its replacement is published; a crash in between resumes it
     /// without waiting; the flag is gone once the rotation completes.
     @Test(arguments: [RotationStrategy.full, .alternate])
-    func anEmergencyRegeneratesBothKeysAtOnceAndSurvivesACrash(strategy: RotationStrategy) {
+    func anEmergencyRegeneratesBothKeysAtOnceAndSurvivesACrash(strategy: RotationStrategy) throws {
         var world = World()
-        var machine = adopted(strategy, &world)
+        var machine = try adopted(strategy, &world)
         let leaked = world.keys[.primary]!
         #expect(machine.resume(now: world.now, fileIntact: true, emergency: true) == .regenerate(.secondary))
         #expect(machine.drainEvents().contains(.emergencyRequested))
         world.regenerate(.secondary, grace: .seconds(300))
-        guard case .publish(let standby) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now)
-        else {
-            Issue.record("the regenerated standby is published at once")
-            return
-        }
+        let standby = try #require(
+            machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now).publishedMaterial,
+            "the regenerated standby is published at once"
+        )
         world.publish(standby)
         _ = machine.published(standby, fileDigest: KeyFingerprint(of: "s"), now: world.now)
         // A crash here: a new process resumes from the record alone, without being asked again.
@@ -136,10 +134,10 @@ struct RotationMachineTests {
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.primary), "no grace wait in an emergency")
         #expect(machine.drainEvents().contains(.regeneratingWithoutGrace(.primary)))
         world.regenerate(.primary, grace: .zero)
-        guard case .publish(let last) = machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now) else {
-            Issue.record("the regenerated primary is published")
-            return
-        }
+        let last = try #require(
+            machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now).publishedMaterial,
+            "the regenerated primary is published"
+        )
         world.publish(last)
         _ = machine.published(last, fileDigest: KeyFingerprint(of: "p"), now: world.now)
         #expect(machine.record.step == .idle)
@@ -154,14 +152,15 @@ struct RotationMachineTests {
 
     /// An emergency declared while a rotation waits out grace finishes that rotation without waiting,
     /// then replaces both keys again: the keys it started from leaked too.
-    @Test func anEmergencyDuringGraceEndsWithBothKeysReplacedAfterIt() {
+    @Test func anEmergencyDuringGraceEndsWithBothKeysReplacedAfterIt() throws {
         var world = World()
-        var machine = adopted(.full, &world)
+        var machine = try adopted(.full, &world)
         world.now = machine.record.nextDue
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
-        guard case .publish(let second) = machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now)
-        else { return }
+        let second = try #require(
+            machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now).publishedMaterial
+        )
         world.publish(second)
         _ = machine.published(second, fileDigest: KeyFingerprint(of: "s"), now: world.now)
         world.now += 10
@@ -171,8 +170,9 @@ struct RotationMachineTests {
         while case .regenerate(let slot) = action {
             regenerated.append(slot)
             world.regenerate(slot, grace: .zero)
-            guard case .publish(let material) = machine.regenerated(slot, keys: world.accessKeys(primary: true, secondary: true), now: world.now)
-            else { return }
+            let material = try #require(
+                machine.regenerated(slot, keys: world.accessKeys(primary: true, secondary: true), now: world.now).publishedMaterial
+            )
             world.publish(material)
             action = machine.published(material, fileDigest: KeyFingerprint(of: material.key.exposedValue), now: world.now)
         }
@@ -182,31 +182,31 @@ struct RotationMachineTests {
         #expect(world.fileIsValid)
     }
 
-    @Test func onDemandRotationRightAfterOneStillWaitsGrace() {
+    @Test func onDemandRotationRightAfterOneStillWaitsGrace() throws {
         var world = World()
-        var machine = adopted(.alternate, &world)
+        var machine = try adopted(.alternate, &world)
         // Adoption counts the secondary as unpublished from now: asking at once must wait grace.
         let action = machine.resume(now: world.now.addingTimeInterval(10), fileIntact: true, rotateNow: true)
         #expect(action == .sleep(until: world.now.addingTimeInterval(300)))
     }
 
-    @Test func outOfBandRegenerationOfThePublishedKeyIsDetectedAndRepaired() {
+    @Test func outOfBandRegenerationOfThePublishedKeyIsDetectedAndRepaired() throws {
         var world = World()
-        var machine = adopted(.full, &world)
+        var machine = try adopted(.full, &world)
         _ = machine.drainEvents()
         world.keys[.primary] = "portal"  // someone regenerated the published key
         world.now = world.now.addingTimeInterval(10)
         // The file was rewritten by nobody, but the repair path is taken when the file is not intact
         // or when a response carries the published key: here the operator deleted the file too.
         #expect(machine.resume(now: world.now, fileIntact: false) == .listKeys)
-        guard case .publish(let repaired) = machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now) else { return }
+        let repaired = try #require(machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now).publishedMaterial)
         #expect(repaired.key.exposedValue == "portal")
         #expect(machine.drainEvents().contains { if case .driftDetected(.primary, _, _) = $0 { true } else { false } })
     }
 
     /// Random crashes (before or after each action takes effect), random failures and random
     /// wake-ups: the invariant must hold at every regeneration, and the file must end valid.
-    @Test func invariantHoldsUnderCrashesAndFailures() async {
+    @Test func invariantHoldsUnderCrashesAndFailures() async throws {
         await propertyCheck(count: 300, input: Gen.uint64(in: 0...UInt64.max), Gen.int(in: 0...1)) { seed, strategyIndex in
             let strategy: RotationStrategy = strategyIndex == 0 ? .full : .alternate
             var random = SplitMix64(seed: seed)
@@ -290,5 +290,17 @@ struct RotationMachineTests {
             #expect(world.fileIsValid)
             if strategy == .full { #expect(machine.record.published == .primary) }
         }
+    }
+}
+
+extension RotationMachine.Action {
+    /// The key material of a `.publish` action; `nil` for any other action (for `#require`).
+    fileprivate var publishedMaterial: KeyMaterial? {
+        if case .publish(let material) = self { material } else { nil }
+    }
+
+    /// The wake-up instant of a `.sleep` action; `nil` for any other action (for `#require`).
+    fileprivate var sleepUntil: Date? {
+        if case .sleep(let until) = self { until } else { nil }
     }
 }

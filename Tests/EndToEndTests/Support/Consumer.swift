@@ -57,7 +57,11 @@ actor Consumer {
     }
 
     private func check(_ path: String) async {
-        guard let bytes = FileManager.default.contents(atPath: path) else { return }  // not yet published
+        // A file not yet published is no failure: adoption writes it.
+        if let bytes = FileManager.default.contents(atPath: path) { await check(path, bytes) }
+    }
+
+    private func check(_ path: String, _ bytes: Data) async {
         let readAt = Date()
         let text = String(decoding: bytes, as: UTF8.self)
         guard let parsed = ACSDataPlaneClient.parse(Secret(text)), text.hasSuffix("\n") else {

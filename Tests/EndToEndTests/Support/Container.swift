@@ -59,8 +59,8 @@ struct Container {
     }
 
     private static func removeEmptyCgroup(_ path: String) {
-        guard let children = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        for child in children {
+        // A hierarchy without the leftover has nothing to remove.
+        for child in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path + "/" + child, isDirectory: &isDirectory), isDirectory.boolValue {
                 removeEmptyCgroup(path + "/" + child)

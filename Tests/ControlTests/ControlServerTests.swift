@@ -1,0 +1,123 @@
+import Control
+import Foundation
+import Glibc
+import KeyRotation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The control socket in-process: a server over a scheduler, the blocking client the CLI uses.
+struct ControlServerTests {
+    /// A scheduler with no resources: the socket's own behaviour, not the rotation's, is under test.
+    struct Rig {
+        let directory: String
+        let path: String
+        let group: ServiceGroup
+        let running: Task<Void, any Error>
+
+        init() async throws {
+            directory = NSTemporaryDirectory() + "control-\(UUID().uuidString.prefix(8))"
+            path = directory + "/run/control.sock"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let logger = Logger(label: "test")
+            let scheduler = RotationScheduler(
+                rotators: [],
+                clock: SystemWallClock(sleep: { try await Task.sleep(for: $0) }),
+                concurrency: 1,
+                notifier: SilentNotifier(),
+                logger: logger
+            )
+            let group = ServiceGroup(
+                configuration: .init(services: [ControlServer(path: path, scheduler: scheduler, logger: logger)], logger: logger)
+            )
+            self.group = group
+            running = Task { try await group.run() }
+            let deadline = ContinuousClock.now + .seconds(10)
+            var info = stat()
+            while lstat(path, &info) != 0 {
+                try #require(ContinuousClock.now < deadline, "the socket never appeared")
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+
+        /// Sends `request` and returns every reply line.
+        func send(_ request: ControlRequest) async throws -> [ControlReply] {
+            let path = self.path
+            return try await onOwnThread {
+                var replies: [ControlReply] = []
+                try ControlClient(path: path).send(request) { replies.append($0) }
+                return replies
+            }
+        }
+
+        func stop() async throws {
+            await group.triggerGracefulShutdown()
+            try await running.value
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    @Test func servesStatusOnAnOwnerOnlySocketAndRemovesItAtShutdown() async throws {
+        let rig = try await Rig()
+        var info = stat()
+        #expect(lstat(rig.path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(stat(rig.directory + "/run", &info) == 0 && info.st_mode & 0o777 == 0o700)
+        let replies = try await rig.send(ControlRequest(command: .status))
+        let reply = try #require(replies.first)
+        #expect(replies.count == 1)
+        #expect(reply.resources == [])
+        #expect(reply.summary?.hasPrefix("0 resources") == true, "\(reply.summary ?? "nil")")
+        try await rig.stop()
+        #expect(lstat(rig.path, &info) != 0, "the socket is removed at shutdown")
+    }
+
+    @Test func aRotationOfAnUnknownResourceEndsWithItsOutcome() async throws {
+        let rig = try await Rig()
+        let replies = try await rig.send(ControlRequest(command: .rotate, names: ["nope"]))
+        #expect(replies.contains { $0.resource == "nope" && $0.outcome == "unknown" }, "\(replies)")
+        let last = try #require(replies.last)
+        #expect(last.done == true)
+        try await rig.stop()
+    }
+
+    @Test func anUnreadableRequestGetsAnErrorLine() async throws {
+        let rig = try await Rig()
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: Array(rig.path.utf8))
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(connected == 0)
+        let request = Array("not json\n".utf8)
+        #expect(write(fd, request, request.count) == request.count)
+        let answer = try await onOwnThread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(fd, &buffer, buffer.count)
+            return String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+        }
+        #expect(answer.contains("unreadable request"))
+        try await rig.stop()
+    }
+
+    @Test func requestsAndRepliesAreOneJSONLineEach() throws {
+        let request = ControlRequest(command: .rotate, names: ["a", "b"], emergency: true, wait: false)
+        let encoded = try JSONEncoder().encode(request)
+        #expect(!encoded.contains(UInt8(ascii: "\n")))
+        #expect(try JSONDecoder().decode(ControlRequest.self, from: encoded) == request)
+        let reply = ControlReply(resource: "a", step: "idle", outcome: "rotated", message: "primary key published", done: nil)
+        #expect(try JSONDecoder().decode(ControlReply.self, from: JSONEncoder().encode(reply)) == reply)
+    }
+}
+
+/// Runs blocking socket I/O on a thread of its own: on the cooperative pool (two threads on a
+/// two-core machine) it would starve the server it waits for.
+private func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}
