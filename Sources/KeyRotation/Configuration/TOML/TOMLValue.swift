@@ -8,8 +8,8 @@ enum TOMLValue: Equatable, Sendable {
     case integer(Int)
     case float(Double)
     case boolean(Bool)
-    /// A date, time or date-time, kept as written: no keyrotd setting takes one.
-    case datetime(String)
+    /// A date, time or date-time, validated; no keyrotd setting takes one.
+    case datetime(TOMLDateTime)
     case array([TOMLValue])
     case table(TOMLTable)
 
