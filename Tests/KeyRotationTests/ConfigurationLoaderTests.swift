@@ -257,7 +257,7 @@ struct ConfigurationLoaderTests {
             toml: valid(credential: "kind = \"magic\""),
             line: 9,
             key: "credential.main.kind",
-            message: "unknown credential kind 'magic'; supported: auto, managed-identity, service-principal, workload-identity"
+            message: "unknown kind 'magic'; use service-principal, managed-identity, workload-identity or auto"
         ),
         Case(
             name: "a service principal key on a managed identity",
@@ -271,7 +271,7 @@ struct ConfigurationLoaderTests {
             toml: valid(credential: "cloud = \"AzureGermanCloud\""),
             line: 9,
             key: "credential.main.cloud",
-            message: "unknown cloud 'AzureGermanCloud'; supported: AzureCloud, AzureUSGovernment, AzureChinaCloud"
+            message: "unknown cloud 'AzureGermanCloud'; use AzureCloud, AzureUSGovernment or AzureChinaCloud"
         ),
         Case(
             name: "secret and certificate both",
@@ -292,7 +292,7 @@ struct ConfigurationLoaderTests {
             toml: valid(credential: "assertion_algorithm = \"ES256\"").replacingOccurrences(of: "client_secret_file", with: "certificate_file"),
             line: 9,
             key: "credential.main.assertion_algorithm",
-            message: "unknown algorithm 'ES256'; supported: PS256 (the default), RS256"
+            message: "unknown assertion_algorithm 'ES256'; use PS256 or RS256"
         ),
         Case(
             name: "plain http to a remote host",
@@ -322,7 +322,13 @@ struct ConfigurationLoaderTests {
             key: "daemon.retry_max",
             message: "must not be shorter"
         ),
-        Case(name: "unknown log level", toml: valid(daemon: "log_level = \"loud\""), line: 4, key: "daemon.log_level", message: "unknown level"),
+        Case(
+            name: "unknown log level",
+            toml: valid(daemon: "log_level = \"loud\""),
+            line: 4,
+            key: "daemon.log_level",
+            message: "unknown log_level 'loud'; use trace, debug, info, notice, warning, error or critical"
+        ),
         Case(
             name: "hook as a shell string",
             toml: valid(resource: "on_publish = \"systemctl reload app\""),

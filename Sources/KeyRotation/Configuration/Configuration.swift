@@ -47,17 +47,13 @@ public struct DaemonSettings: Sendable, Equatable {
     /// How long one HTTP request to ARM or Entra ID may take before it is abandoned (and retried).
     public var requestTimeout: Duration
     /// ARM's per-subscription write burst, which keyrotd paces itself within.
-    public var armWriteBurst: Int = 200
+    public var armWriteBurst = ConfigurationSchema.armWriteBurst.defaultInteger
     /// ARM's per-subscription write refill rate (writes per second).
-    public var armWritesPerSecond: Double = 10
+    public var armWritesPerSecond = ConfigurationSchema.armWritesPerSecond.defaultNumber
     /// The hook run after every resource's key is published, after the resource's own.
     public var onPublish: HookCommand?
     /// Where the control socket lives (the unit's `RuntimeDirectory=`).
-    public var runtimeDirectory = "/run/keyrotd"
-
-    /// Enough calls in flight to spend ARM's write burst (200) at once at any latency, so that the
-    /// budget bounds a wave of rotations; far below the file descriptors keyrotd may open.
-    public static let defaultConcurrency = 256
+    public var runtimeDirectory = ConfigurationSchema.runtimeDir.defaultString
 
     /// The control socket `keyrotd rotate` and `keyrotd status` talk to.
     public var controlSocket: String { FilePath(runtimeDirectory).appending("control.sock").string }
@@ -66,12 +62,12 @@ public struct DaemonSettings: Sendable, Equatable {
     public init(
         secretsDirectory: String,
         stateDirectory: String,
-        concurrency: Int = DaemonSettings.defaultConcurrency,
+        concurrency: Int = ConfigurationSchema.concurrency.defaultInteger,
         tlsCAFile: String? = nil,
-        retryInitial: Duration = .seconds(30),
-        retryMax: Duration = .seconds(3600),
-        logLevel: String = "info",
-        requestTimeout: Duration = .seconds(60)
+        retryInitial: Duration = ConfigurationSchema.retryInitial.defaultDuration,
+        retryMax: Duration = ConfigurationSchema.retryMax.defaultDuration,
+        logLevel: String = ConfigurationSchema.logLevel.defaultString,
+        requestTimeout: Duration = ConfigurationSchema.requestTimeout.defaultDuration
     ) {
         self.secretsDirectory = secretsDirectory
         self.stateDirectory = stateDirectory
@@ -195,7 +191,7 @@ public struct ResourceConfiguration: Sendable, Equatable {
     /// A command that exits 0 once the consumers run on `KEYROTD_FINGERPRINT`.
     public var confirmCommand: HookCommand?
     /// How long consumers have to confirm a published key before the alarm.
-    public var confirmTimeout: Duration = .seconds(3600)
+    public var confirmTimeout = ConfigurationSchema.confirmTimeout.defaultDuration
     /// The operator's layout of ``output``, in place of ``format``.
     public var template: SecretTemplate?
     /// Further files the key is written to (`[[resource.outputs]]`).
@@ -222,7 +218,7 @@ public struct ResourceConfiguration: Sendable, Equatable {
         mode: UInt32 = Defaults.mode,
         group: String? = nil,
         onPublish: HookCommand? = nil,
-        verify: Bool = false
+        verify: Bool = Defaults.verify
     ) {
         self.name = name
         self.id = id
@@ -243,23 +239,26 @@ public struct ResourceConfiguration: Sendable, Equatable {
 }
 
 extension ResourceConfiguration {
-    /// The value of each resource setting that neither the resource nor `[defaults]` sets.
+    /// The value of each resource setting that neither the resource nor `[defaults]` sets: the
+    /// defaults declared in ``ConfigurationSchema``, typed.
     public enum Defaults {
         /// ARM api-version.
-        public static let apiVersion = "2026-03-18"
+        public static let apiVersion = ConfigurationSchema.apiVersion.defaultString
         /// Rotation strategy.
-        public static let strategy = RotationStrategy.full
+        public static let strategy = RotationStrategy(rawValue: ConfigurationSchema.strategy.defaultString)!
         /// Rotation period.
-        public static let every: Duration = .seconds(30 * 86_400)
+        public static let every = ConfigurationSchema.every.defaultDuration
         /// Grace before the key consumers leave is regenerated.
-        public static let grace: Duration = .seconds(3600)
+        public static let grace = ConfigurationSchema.grace.defaultDuration
         /// Random extra delay of scheduled rotations.
-        public static let jitter: Duration = .zero
+        public static let jitter = ConfigurationSchema.jitter.defaultDuration
         /// Secret file layout.
-        public static let format = SecretFormat.connectionString
+        public static let format = SecretFormat(rawValue: ConfigurationSchema.format.defaultString)!
         /// Variable name of the `env` format.
-        public static let envName = "ACS_CONNECTION_STRING"
+        public static let envName = ConfigurationSchema.envName.defaultString
         /// Secret file mode.
-        public static let mode: UInt32 = 0o640
+        public static let mode = ConfigurationSchema.mode.defaultMode
+        /// Whether new keys are verified against the data plane.
+        public static let verify = ConfigurationSchema.verify.defaultBoolean
     }
 }

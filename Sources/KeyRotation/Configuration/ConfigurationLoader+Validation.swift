@@ -14,26 +14,26 @@ private struct ResourceDefaults {
     var envName = ResourceConfiguration.Defaults.envName
     var mode = ResourceConfiguration.Defaults.mode
     var group: String?
-    var verify = false
+    var verify = ResourceConfiguration.Defaults.verify
 }
 
 /// Walks the parsed document, converting values and recording issues with their lines.
+///
+/// Which keys a table allows, their types, ranges and choices, and their defaults come from the
+/// declarations in ``ConfigurationSchema``; the lines come from the positions the parser recorded.
 struct ValidationContext {
     /// The configuration file.
     let path: String
-    /// The file's text, for line numbers.
-    private let source: String
-    /// Built on first use: only a configuration with something to report needs line numbers, and
-    /// indexing a file of thousands of resources costs more than validating it.
-    private lazy var index = TOMLLineIndex(source: source)
+    /// The parsed document, whose recorded positions give every issue its line.
+    private let root: TOMLTable
     /// The environment for `${VAR}` expansion.
     let environment: [String: String]
     private(set) var issues: [ConfigurationIssue] = []
 
-    /// Creates a context for the file at `path`.
-    init(path: String, source: String, environment: [String: String]) {
+    /// Creates a context for the document `root`, read from `path`.
+    init(path: String, root: TOMLTable, environment: [String: String]) {
         self.path = path
-        self.source = source
+        self.root = root
         self.environment = environment
     }
 
@@ -43,11 +43,45 @@ struct ValidationContext {
     }
 
     mutating func error(_ key: String, _ message: String) {
-        issues.append(ConfigurationIssue(file: path, line: index.line(of: key), key: key, message: message))
+        issues.append(ConfigurationIssue(file: path, line: line(of: key), key: key, message: message))
     }
 
     mutating func warning(_ key: String, _ message: String) {
-        issues.append(ConfigurationIssue(file: path, line: index.line(of: key), key: key, message: message, severity: .warning))
+        issues.append(ConfigurationIssue(file: path, line: line(of: key), key: key, message: message, severity: .warning))
+    }
+
+    /// The line of a key path (`daemon.concurrency`, `resource[2].outputs[0].file`) from the positions
+    /// the parser recorded; for a key that is not written (a required one), the line of the nearest
+    /// enclosing key or table that is; 0 for the file as a whole.
+    func line(of keyPath: String) -> Int {
+        var table = root
+        var line = 0
+        var rest = Substring(keyPath)
+        while !rest.isEmpty {
+            // A quoted key may hold dots (`[credential."a.b"]`): take the longest prefix the table has.
+            var end = rest.firstIndex { $0 == "." || $0 == "[" } ?? rest.endIndex
+            while table[String(rest[..<end])] == nil, end < rest.endIndex,
+                let next = rest[rest.index(after: end)...].firstIndex(where: { $0 == "." || $0 == "[" })
+            {
+                end = next
+            }
+            let key = String(rest[..<end])
+            guard var value = table[key] else { return line }
+            line = table.position(of: key)?.line ?? line
+            rest = rest[end...]
+            while rest.first == "[", let close = rest.firstIndex(of: "]") {
+                guard let index = Int(rest[rest.index(after: rest.startIndex)..<close]), let elements = value.array, index < elements.count else {
+                    return line
+                }
+                value = elements[index]
+                line = value.table?.position?.line ?? line
+                rest = rest[rest.index(after: close)...]
+            }
+            guard let next = value.table else { return line }
+            table = next
+            if rest.first == "." { rest = rest.dropFirst() }
+        }
+        return line
     }
 
     // MARK: - Document
@@ -97,14 +131,14 @@ struct ValidationContext {
         var ids: [String: String] = [:]
         for (key, resource) in resources {
             if let first = names[resource.name.lowercased()] {
-                error("\(key).name", "duplicate resource name '\(resource.name)' (also used at line \(index.line(of: first)))")
+                error("\(key).name", "duplicate resource name '\(resource.name)' (also used at line \(line(of: first)))")
             } else {
                 names[resource.name.lowercased()] = "\(key).name"
             }
             for (i, output) in resource.outputs.enumerated() {
                 let where_ = i == 0 ? "\(key).output" : "\(key).outputs[\(i - 1)].file"
                 if let first = outputs[output.file] {
-                    error(where_, "output '\(output.file)' is already written by the resource at line \(index.line(of: first))")
+                    error(where_, "output '\(output.file)' is already written by the resource at line \(line(of: first))")
                 } else {
                     outputs[output.file] = i == 0 ? key : where_
                 }
@@ -113,7 +147,7 @@ struct ValidationContext {
             if let first = ids[id] {
                 error(
                     "\(key).id",
-                    "resource id is already configured at line \(index.line(of: first)): two rotations of one resource would regenerate each other's published key"
+                    "resource id is already configured at line \(line(of: first)): two rotations of one resource would regenerate each other's published key"
                 )
             } else {
                 ids[id] = key
@@ -125,103 +159,49 @@ struct ValidationContext {
 
     private mutating func readDaemon(_ t: TOMLTable?) -> DaemonSettings? {
         let key = "daemon"
-        if let t {
-            rejectUnknownKeys(
-                t,
-                prefix: key,
-                allowed: [
-                    "secrets_dir", "state_dir", "concurrency", "tls_ca_file", "retry_initial", "retry_max", "log_level", "request_timeout",
-                    "arm_write_burst", "arm_writes_per_second", "on_publish", "hook_timeout", "runtime_dir",
-                ]
-            )
-        }
-        let secrets = path(t, key, "secrets_dir") ?? "/var/lib/keyrotd/secrets"
-        let state = path(t, key, "state_dir") ?? "/var/lib/keyrotd/state"
+        if let t { rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .daemon).map(\.name))) }
+        let secrets = path(t, key, ConfigurationSchema.secretsDir) ?? ConfigurationSchema.secretsDir.defaultString
+        let state = path(t, key, ConfigurationSchema.stateDir) ?? ConfigurationSchema.stateDir.defaultString
         var settings = DaemonSettings(secretsDirectory: secrets, stateDirectory: state)
-        if let concurrency = int(t, key, "concurrency") {
-            if (1...1024).contains(concurrency) {
-                settings.concurrency = concurrency
-            } else {
-                error("\(key).concurrency", "must be between 1 and 1024 (got \(concurrency))")
-            }
-        }
-        if let ca = path(t, key, "tls_ca_file") {
+        if let concurrency = int(t, key, ConfigurationSchema.concurrency) { settings.concurrency = concurrency }
+        if let ca = path(t, key, ConfigurationSchema.tlsCAFile) {
             settings.tlsCAFile = ca
             if !FileManager.default.isReadableFile(atPath: ca) {
                 error("\(key).tls_ca_file", "cannot read '\(ca)': give a readable PEM file of CA certificates")
             }
         }
-        if let d = duration(t, key, "retry_initial") { settings.retryInitial = d }
-        if let d = duration(t, key, "retry_max") { settings.retryMax = d }
-        if let d = duration(t, key, "request_timeout") {
-            if d < .milliseconds(100) {
-                error("\(key).request_timeout", "must be at least 100ms")
-            } else {
-                settings.requestTimeout = d
-            }
-        }
-        if let burst = int(t, key, "arm_write_burst") {
-            if (1...100_000).contains(burst) {
-                settings.armWriteBurst = burst
-            } else {
-                error("\(key).arm_write_burst", "must be between 1 and 100000 (ARM's is 200)")
-            }
-        }
-        if let value = t?["arm_writes_per_second"] {
-            if let rate = value.double ?? value.int.map(Double.init), rate > 0, rate <= 10_000 {
-                settings.armWritesPerSecond = rate
-            } else {
-                error("\(key).arm_writes_per_second", "must be a number above 0 and at most 10000 (ARM's is 10)")
-            }
-        }
-        if let runtime = path(t, key, "runtime_dir") { settings.runtimeDirectory = runtime }
+        if let d = duration(t, key, ConfigurationSchema.retryInitial) { settings.retryInitial = d }
+        if let d = duration(t, key, ConfigurationSchema.retryMax) { settings.retryMax = d }
+        if let d = duration(t, key, ConfigurationSchema.requestTimeout) { settings.requestTimeout = d }
+        if let burst = int(t, key, ConfigurationSchema.armWriteBurst) { settings.armWriteBurst = burst }
+        if let rate = number(t, key, ConfigurationSchema.armWritesPerSecond) { settings.armWritesPerSecond = rate }
+        if let runtime = path(t, key, ConfigurationSchema.runtimeDir) { settings.runtimeDirectory = runtime }
         settings.onPublish = command(t, key, "on_publish", timeoutKey: "hook_timeout", origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             error("\(key).retry_max", "must not be shorter than retry_initial")
         }
-        if let level = string(t, key, "log_level") {
-            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            if levels.contains(level) {
-                settings.logLevel = level
-            } else {
-                error("\(key).log_level", "unknown level '\(level)'; use one of \(levels.joined(separator: ", "))")
-            }
-        }
+        if let level = choice(t, key, ConfigurationSchema.logLevel) { settings.logLevel = level }
         return settings
     }
 
     private mutating func readCredential(_ t: TOMLTable, name: String) -> CredentialConfiguration? {
         let key = "credential.\(name)"
-        let common: Set = ["kind", "cloud", "authority", "arm_endpoint", "scope"]
-        let perKind: [String: Set<String>] = [
-            "service-principal": ["tenant", "client_id", "client_secret_file", "certificate_file", "private_key_file", "assertion_algorithm"],
-            "managed-identity": ["client_id", "object_id", "resource_id"],
-            "workload-identity": ["tenant", "client_id", "token_file"],
-            "auto": [],
-        ]
         if t["client_secret"] != nil {
             error("\(key).client_secret", "secrets never go in the configuration file; put it in a file and name it with client_secret_file")
         }
-        let kindName = string(t, key, "kind") ?? "service-principal"
-        guard let kindKeys = perKind[kindName] else {
-            error("\(key).kind", "unknown credential kind '\(kindName)'; supported: \(perKind.keys.sorted().joined(separator: ", "))")
-            return nil
-        }
-        let kindSpecific = perKind.values.reduce(Set<String>()) { $0.union($1) }
-        for misplaced in t.keys.sorted() where kindSpecific.contains(misplaced) && !kindKeys.contains(misplaced) {
-            let owners = perKind.filter { $0.value.contains(misplaced) }.keys.sorted().map { "'\($0)'" }.joined(separator: " or ")
+        // The secret itself gets the message above, not "unknown key".
+        rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .credential).map(\.name) + ["client_secret"]))
+        guard
+            let kindName = choice(t, key, ConfigurationSchema.credentialKind)
+                ?? (t["kind"] == nil ? ConfigurationSchema.credentialKind.defaultString : nil)
+        else { return nil }
+        let kindKeys = Set(ConfigurationSchema.keys(in: .credential, credentialKind: kindName).map(\.name))
+        for misplaced in t.keys.sorted() where !kindKeys.contains(misplaced) {
+            guard let declaration = ConfigurationSchema.keys(in: .credential).first(where: { $0.name == misplaced }) else { continue }
+            let owners = declaration.credentialKinds.sorted().map { "'\($0)'" }.joined(separator: " or ")
             error("\(key).\(misplaced)", "applies only to kind = \(owners), not '\(kindName)'")
         }
-        rejectUnknownKeys(t, prefix: key, allowed: common.union(kindSpecific).union(["client_secret"]))
-
-        var cloud = AzureCloud.azureCloud
-        if let cloudName = string(t, key, "cloud") {
-            if let known = AzureCloud(rawValue: cloudName) {
-                cloud = known
-            } else {
-                error("\(key).cloud", "unknown cloud '\(cloudName)'; supported: \(AzureCloud.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
+        let cloud = choice(t, key, ConfigurationSchema.cloud).flatMap(AzureCloud.init(rawValue:)) ?? .azureCloud
         let authority = url(t, key, "authority")
         let arm = url(t, key, "arm_endpoint")
         var scope = string(t, key, "scope")
@@ -245,23 +225,18 @@ struct ValidationContext {
             _ = required(clientID, t, key, "client_id")
             let secretFile = path(t, key, "client_secret_file")
             let certificateFile = path(t, key, "certificate_file")
-            let algorithmName = string(t, key, "assertion_algorithm")
+            let algorithmName = choice(t, key, ConfigurationSchema.assertionAlgorithm)
             switch (secretFile, certificateFile) {
             case (let secretFile?, nil):
-                if algorithmName != nil { error("\(key).assertion_algorithm", "applies only with certificate_file") }
+                if t["assertion_algorithm"] != nil { error("\(key).assertion_algorithm", "applies only with certificate_file") }
                 if t["private_key_file"] != nil { error("\(key).private_key_file", "applies only with certificate_file") }
                 checkSecretFile(secretFile, key: "\(key).client_secret_file")
                 kind = .clientSecret(file: secretFile)
             case (nil, let certificateFile?):
                 let keyFile = path(t, key, "private_key_file") ?? certificateFile
-                var algorithm = CredentialConfiguration.AssertionAlgorithm.ps256
-                if let algorithmName {
-                    if let known = CredentialConfiguration.AssertionAlgorithm(rawValue: algorithmName.uppercased()) {
-                        algorithm = known
-                    } else {
-                        error("\(key).assertion_algorithm", "unknown algorithm '\(algorithmName)'; supported: PS256 (the default), RS256")
-                    }
-                }
+                let algorithm = CredentialConfiguration.AssertionAlgorithm(
+                    rawValue: algorithmName ?? ConfigurationSchema.assertionAlgorithm.defaultString
+                )!
                 if keyFile != certificateFile { checkReadable(certificateFile, key: "\(key).certificate_file") }
                 checkSecretFile(keyFile, key: "\(key).\(keyFile == certificateFile ? "certificate_file" : "private_key_file")")
                 kind = .clientCertificate(certificateFile: certificateFile, privateKeyFile: keyFile, algorithm: algorithm)
@@ -337,17 +312,13 @@ struct ValidationContext {
         if credentials.count == 1 { defaults.credential = credentials.keys.first }
         guard let t else { return defaults }
         let key = "defaults"
-        rejectUnknownKeys(
-            t,
-            prefix: key,
-            allowed: ["credential", "api_version", "strategy", "every", "grace", "jitter", "format", "env_name", "mode", "group", "verify"]
-        )
+        rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .defaults).map(\.name)))
         if let c = credentialName(t, key, credentials) { defaults.credential = c }
         if let v = apiVersion(t, key) { defaults.apiVersion = v }
         if let s = strategy(t, key) { defaults.strategy = s }
-        if let d = duration(t, key, "every") { defaults.every = d }
-        if let d = duration(t, key, "grace") { defaults.grace = d }
-        if let d = duration(t, key, "jitter") { defaults.jitter = d }
+        if let d = duration(t, key, ConfigurationSchema.every) { defaults.every = d }
+        if let d = duration(t, key, ConfigurationSchema.grace) { defaults.grace = d }
+        if let d = duration(t, key, ConfigurationSchema.jitter) { defaults.jitter = d }
         if let f = format(t, key) { defaults.format = f }
         if let e = envName(t, key) { defaults.envName = e }
         if let m = mode(t, key) { defaults.mode = m }
@@ -362,15 +333,7 @@ struct ValidationContext {
         defaults: ResourceDefaults,
         credentials: [String: CredentialConfiguration]
     ) -> ResourceConfiguration? {
-        rejectUnknownKeys(
-            t,
-            prefix: key,
-            allowed: [
-                "name", "id", "credential", "api_version", "strategy", "every", "grace", "jitter", "output", "format",
-                "env_name", "mode", "group", "on_publish", "hook_timeout", "verify", "confirm_ack_files", "confirm_command",
-                "confirm_timeout", "template", "outputs",
-            ]
-        )
+        rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .resource).map(\.name)))
         var id: ResourceID?
         if let text = required(string(t, key, "id"), t, key, "id") {
             switch ResourceID.parse(text) {
@@ -393,9 +356,9 @@ struct ValidationContext {
             )
         }
         let strategy = strategy(t, key) ?? defaults.strategy
-        let every = duration(t, key, "every") ?? defaults.every
-        let grace = duration(t, key, "grace") ?? defaults.grace
-        let jitter = duration(t, key, "jitter") ?? defaults.jitter
+        let every = duration(t, key, ConfigurationSchema.every) ?? defaults.every
+        let grace = duration(t, key, ConfigurationSchema.grace) ?? defaults.grace
+        let jitter = duration(t, key, ConfigurationSchema.jitter) ?? defaults.jitter
         let format = format(t, key) ?? defaults.format
         let envName = envName(t, key) ?? defaults.envName
         let mode = mode(t, key) ?? defaults.mode
@@ -433,8 +396,7 @@ struct ValidationContext {
                 error("\(key).confirm_ack_files", "must be an array of file paths")
             }
         }
-        let confirmTimeout = duration(t, key, "confirm_timeout")
-        if let confirmTimeout, confirmTimeout < .seconds(1) { error("\(key).confirm_timeout", "must be at least 1s") }
+        let confirmTimeout = duration(t, key, ConfigurationSchema.confirmTimeout)
         let verify = bool(t, key, "verify") ?? defaults.verify
         guard let id, let name, let credential, let output else { return nil }
         var resource = ResourceConfiguration(
@@ -491,7 +453,7 @@ struct ValidationContext {
                 error(key, "must be a table with file = … and format or template")
                 continue
             }
-            rejectUnknownKeys(o, prefix: key, allowed: ["file", "format", "template", "env_name", "mode", "group"])
+            rejectUnknownKeys(o, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .output).map(\.name)))
             guard let file = required(string(o, key, "file"), o, key, "file") else { continue }
             if let problem = Self.outputProblem(file) {
                 error("\(key).file", problem)
@@ -513,10 +475,7 @@ struct ValidationContext {
 
     /// A command (an argv array) under `name`, with its timeout under `timeoutKey`, both checked.
     private mutating func command(_ t: TOMLTable?, _ prefix: String, _ name: String, timeoutKey: String?, origin: String) -> HookCommand? {
-        let timeout = timeoutKey.flatMap { duration(t, prefix, $0) }
-        if let timeout, let timeoutKey, timeout < .milliseconds(100) || timeout > .seconds(3600) {
-            error("\(prefix).\(timeoutKey)", "must be between 100ms and 1h")
-        }
+        let timeout = timeoutKey.flatMap { _ in duration(t, prefix, ConfigurationSchema.hookTimeout) }
         guard let value = t?[name] else {
             if timeout != nil, let timeoutKey { warning("\(prefix).\(timeoutKey)", "has no effect without \(name)") }
             return nil
@@ -600,18 +559,51 @@ struct ValidationContext {
         return b
     }
 
-    private mutating func int(_ t: TOMLTable?, _ prefix: String, _ name: String) -> Int? {
-        guard let t, let value = t[name] else { return nil }
+    /// An integer key, in its declared range.
+    private mutating func int(_ t: TOMLTable?, _ prefix: String, _ key: ConfigurationKey) -> Int? {
+        guard let t, let value = t[key.name] else { return nil }
         guard let i = value.int else {
-            error("\(prefix).\(name)", "must be an integer, not \(value.type)")
+            error("\(prefix).\(key.name)", "must be an integer, not \(value.type)")
+            return nil
+        }
+        if case .integer(let range) = key.kind, !range.contains(i) {
+            error("\(prefix).\(key.name)", "must be between \(range.lowerBound) and \(range.upperBound) (got \(i))")
             return nil
         }
         return i
     }
 
+    /// A number key (integer or float), in its declared range.
+    private mutating func number(_ t: TOMLTable?, _ prefix: String, _ key: ConfigurationKey) -> Double? {
+        guard let t, let value = t[key.name] else { return nil }
+        guard let number = value.double ?? value.int.map(Double.init) else {
+            error("\(prefix).\(key.name)", "must be a number, not \(value.type)")
+            return nil
+        }
+        if case .number(let range) = key.kind, !range.contains(number) {
+            error("\(prefix).\(key.name)", "must be a number from \(range.lowerBound) to \(range.upperBound) (got \(number))")
+            return nil
+        }
+        return number
+    }
+
+    /// One of a key's declared words; a different case is accepted (`ps256`), a near miss suggested.
+    private mutating func choice(_ t: TOMLTable?, _ prefix: String, _ key: ConfigurationKey) -> String? {
+        guard let text = string(t, prefix, key.name), case .choice(let words) = key.kind else { return nil }
+        if let word = words.first(where: { $0 == text }) ?? words.first(where: { $0.lowercased() == text.lowercased() }) { return word }
+        let suggestion = words.first { Self.editDistance($0.lowercased(), text.lowercased()) <= 2 }.map { "; did you mean '\($0)'?" } ?? ""
+        let list = words.dropLast().joined(separator: ", ") + (words.count > 1 ? " or " : "") + (words.last ?? "")
+        error("\(prefix).\(key.name)", "unknown \(key.name) '\(text)'; use \(list)\(suggestion)")
+        return nil
+    }
+
     private mutating func path(_ t: TOMLTable?, _ prefix: String, _ name: String) -> String? {
         guard let raw = string(t, prefix, name) else { return nil }
         return expandPath(raw, key: "\(prefix).\(name)")
+    }
+
+    private mutating func path(_ t: TOMLTable?, _ prefix: String, _ key: ConfigurationKey) -> String? {
+        path(t, prefix, key.name)
     }
 
     /// `raw` with `${VAR}`s expanded, relative to the configuration file's directory.
@@ -643,10 +635,18 @@ struct ValidationContext {
         return FilePath(expanded).lexicallyNormalized().string
     }
 
-    private mutating func duration(_ t: TOMLTable?, _ prefix: String, _ name: String) -> Duration? {
-        guard let text = string(t, prefix, name) else { return nil }
+    /// A duration key, in its declared range.
+    private mutating func duration(_ t: TOMLTable?, _ prefix: String, _ key: ConfigurationKey) -> Duration? {
+        guard let text = string(t, prefix, key.name) else { return nil }
         guard let d = DurationFormat.parse(text) else {
-            error("\(prefix).\(name)", "'\(text)' is not a duration; write a number and a unit: 30d, 12h, 15m, 90s or 500ms")
+            error("\(prefix).\(key.name)", "'\(text)' is not a duration; write a number and a unit: 30d, 12h, 15m, 90s or 500ms")
+            return nil
+        }
+        if case .duration(let range?) = key.kind, !range.contains(d) {
+            error(
+                "\(prefix).\(key.name)",
+                "must be between \(DurationFormat.format(range.lowerBound)) and \(DurationFormat.format(range.upperBound)) (got \(text))"
+            )
             return nil
         }
         return d
@@ -696,21 +696,11 @@ struct ValidationContext {
     }
 
     private mutating func strategy(_ t: TOMLTable, _ prefix: String) -> RotationStrategy? {
-        guard let s = string(t, prefix, "strategy") else { return nil }
-        guard let strategy = RotationStrategy(rawValue: s) else {
-            error("\(prefix).strategy", "unknown strategy '\(s)'; use full or alternate")
-            return nil
-        }
-        return strategy
+        choice(t, prefix, ConfigurationSchema.strategy).flatMap(RotationStrategy.init(rawValue:))
     }
 
     private mutating func format(_ t: TOMLTable, _ prefix: String) -> SecretFormat? {
-        guard let s = string(t, prefix, "format") else { return nil }
-        guard let format = SecretFormat(rawValue: s) else {
-            error("\(prefix).format", "unknown format '\(s)'; use \(SecretFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-            return nil
-        }
-        return format
+        choice(t, prefix, ConfigurationSchema.format).flatMap(SecretFormat.init(rawValue:))
     }
 
     private mutating func envName(_ t: TOMLTable, _ prefix: String) -> String? {

@@ -31,21 +31,24 @@ public struct ConfigurationLoader: Sendable {
             throw unreadable(String(describing: error))
         }
         guard bytes.count <= Self.maximumSize else { throw unreadable("it is larger than \(Self.maximumSize >> 20) MiB") }
-        guard let source = String(validating: bytes, as: UTF8.self) else { throw unreadable("it is not UTF-8 text") }
-        return try load(source: source, path: path)
+        return try load(bytes: bytes, path: path)
     }
 
     /// Parses and validates `source` as if read from `path`.
     public func load(source: String, path: String) throws(ConfigurationError) -> (Configuration, [ConfigurationIssue]) {
+        try load(bytes: Array(source.utf8), path: path)
+    }
+
+    private func load(bytes: [UInt8], path: String) throws(ConfigurationError) -> (Configuration, [ConfigurationIssue]) {
         let root: TOMLTable
         do {
-            root = try TOMLTable(string: source)
+            root = try TOMLTable(bytes: bytes)
         } catch {
             throw ConfigurationError(issues: [
                 ConfigurationIssue(file: path, line: error.line, key: "", message: "TOML syntax error at column \(error.column): \(error.message)")
             ])
         }
-        var context = ValidationContext(path: path, source: source, environment: environment)
+        var context = ValidationContext(path: path, root: root, environment: environment)
         let configuration = context.build(root: root)
         let errors = context.issues.filter { $0.severity == .error }
         let sorted = context.issues.sorted { ($0.line, $0.key) < ($1.line, $1.key) }
