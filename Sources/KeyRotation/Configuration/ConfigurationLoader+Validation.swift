@@ -159,7 +159,7 @@ struct ValidationContext {
 
     private mutating func readDaemon(_ t: TOMLTable?) -> DaemonSettings? {
         let key = "daemon"
-        if let t { rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .daemon).map(\.name))) }
+        if let t { rejectUnknownKeys(t, prefix: key, allowed: ConfigurationSchema.names[.daemon]!) }
         let secrets = path(t, key, ConfigurationSchema.secretsDir) ?? ConfigurationSchema.secretsDir.defaultString
         let state = path(t, key, ConfigurationSchema.stateDir) ?? ConfigurationSchema.stateDir.defaultString
         var settings = DaemonSettings(secretsDirectory: secrets, stateDirectory: state)
@@ -190,7 +190,7 @@ struct ValidationContext {
             error("\(key).client_secret", "secrets never go in the configuration file; put it in a file and name it with client_secret_file")
         }
         // The secret itself gets the message above, not "unknown key".
-        rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .credential).map(\.name) + ["client_secret"]))
+        rejectUnknownKeys(t, prefix: key, allowed: ConfigurationSchema.names[.credential]!.union(["client_secret"]))
         guard
             let kindName = choice(t, key, ConfigurationSchema.credentialKind)
                 ?? (t["kind"] == nil ? ConfigurationSchema.credentialKind.defaultString : nil)
@@ -312,7 +312,7 @@ struct ValidationContext {
         if credentials.count == 1 { defaults.credential = credentials.keys.first }
         guard let t else { return defaults }
         let key = "defaults"
-        rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .defaults).map(\.name)))
+        rejectUnknownKeys(t, prefix: key, allowed: ConfigurationSchema.names[.defaults]!)
         if let c = credentialName(t, key, credentials) { defaults.credential = c }
         if let v = apiVersion(t, key) { defaults.apiVersion = v }
         if let s = strategy(t, key) { defaults.strategy = s }
@@ -333,7 +333,7 @@ struct ValidationContext {
         defaults: ResourceDefaults,
         credentials: [String: CredentialConfiguration]
     ) -> ResourceConfiguration? {
-        rejectUnknownKeys(t, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .resource).map(\.name)))
+        rejectUnknownKeys(t, prefix: key, allowed: ConfigurationSchema.names[.resource]!)
         var id: ResourceID?
         if let text = required(string(t, key, "id"), t, key, "id") {
             switch ResourceID.parse(text) {
@@ -453,7 +453,7 @@ struct ValidationContext {
                 error(key, "must be a table with file = … and format or template")
                 continue
             }
-            rejectUnknownKeys(o, prefix: key, allowed: Set(ConfigurationSchema.keys(in: .output).map(\.name)))
+            rejectUnknownKeys(o, prefix: key, allowed: ConfigurationSchema.names[.output]!)
             guard let file = required(string(o, key, "file"), o, key, "file") else { continue }
             if let problem = Self.outputProblem(file) {
                 error("\(key).file", problem)

@@ -407,6 +407,11 @@ public enum ConfigurationSchema {
         confirmAckFiles, confirmCommand, confirmTimeout, outputs, file,
     ]
 
+    /// The names `table` allows, computed once: the loader asks for every table of the file.
+    public static let names: [ConfigurationKey.Table: Set<String>] = Dictionary(
+        uniqueKeysWithValues: ConfigurationKey.Table.allCases.map { table in (table, Set(keys(in: table).map(\.name))) }
+    )
+
     /// The keys `table` allows; for `[credential.NAME]`, those of identity `kind` (every kind's when `nil`).
     public static func keys(in table: ConfigurationKey.Table, credentialKind kind: String? = nil) -> [ConfigurationKey] {
         keys.filter { key in

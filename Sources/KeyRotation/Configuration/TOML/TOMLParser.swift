@@ -430,7 +430,14 @@ struct TOMLParser {
 
     private mutating func parseBasicString() throws(TOMLSyntaxError) -> String {
         advance()
-        var out: [UInt8] = []
+        // Most strings hold no escape: take the run of plain bytes at once.
+        let start = position
+        while position < bytes.count, case let byte = bytes[position], byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"),
+            !Self.isControl(byte)
+        {
+            position += 1
+        }
+        var out = Array(bytes[start..<position])
         while true {
             guard let byte = peek(), byte != UInt8(ascii: "\n"), byte != UInt8(ascii: "\r") else {
                 throw failure("unterminated string (a string in \"quotes\" ends on its line)")
@@ -571,8 +578,11 @@ struct TOMLParser {
     }
 
     private func checkControl(_ byte: UInt8, _ place: String) throws(TOMLSyntaxError) {
-        if (byte < 0x20 && byte != UInt8(ascii: "\t")) || byte == 0x7F { throw failure("control character in \(place)") }
+        if Self.isControl(byte) { throw failure("control character in \(place)") }
     }
+
+    /// A control character TOML allows in no string or comment (all but tab).
+    private static func isControl(_ byte: UInt8) -> Bool { (byte < 0x20 && byte != UInt8(ascii: "\t")) || byte == 0x7F }
 
     // MARK: - Lexing
 
