@@ -48,14 +48,14 @@ extension ControlServer {
                 for await report in reports {
                     try await writer.send(ControlReply(resource: name, step: report.step.description, message: report.message))
                     switch report.event {
-                    case "rotation-started":
+                    case .rotationStarted:
                         started = true
-                    case "rotation-completed":
+                    case .rotationCompleted:
                         return true
-                    case "rotation-failed":
+                    case .failed:
                         try await writer.send(ControlReply(resource: name, step: report.step.description, outcome: "failed", message: report.message))
                         return false
-                    case "secret-published" where !started && start.step == .adopting && report.step == .idle:
+                    case .published where !started && start.step == .adopting && report.step == .idle:
                         // A resource never seen before was adopted first; now rotate it as asked.
                         await scheduler.requestRotation(of: [name], emergency: request.emergency)
                     default:
@@ -68,8 +68,8 @@ extension ControlServer {
                 group.addTask {
                     while true {
                         try await DaemonExecutor.sleep(for: .seconds(1))
-                        if let reason = await Self.waiting(rotator) {
-                            try await writer.send(ControlReply(resource: name, outcome: "waiting", message: reason))
+                        if let reason = await rotator.waitReason() {
+                            try await writer.send(ControlReply(resource: name, outcome: "waiting", message: reason.description))
                             return true
                         }
                     }
@@ -99,23 +99,6 @@ extension ControlServer {
                 )
             }
             return result ?? false
-        }
-    }
-
-    /// Why `rotator`'s rotation is waiting, or `nil` while it is working.
-    private static func waiting(_ rotator: ResourceRotator) async -> String? {
-        let record = await rotator.record
-        let now = Date()
-        if let retry = record.retryAt, retry > now {
-            return "retrying at \(retry.formatted(.iso8601)) after: \(record.lastError ?? "a failure")"
-        }
-        switch record.step {
-        case .grace(let until, _):
-            return "consumers move to the new key until \(until.formatted(.iso8601)); the daemon finishes the rotation"
-        case .regenerating(let slot, _):
-            return "the \(slot) key may be regenerated once grace has passed since it was last published; the daemon goes on then"
-        default:
-            return nil
         }
     }
 }

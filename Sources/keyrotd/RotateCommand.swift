@@ -41,14 +41,6 @@ struct RotateCommand: AsyncParsableCommand {
         }
         let selected = all ? configuration.resources : configuration.resources.filter { names.contains($0.name) }
         if dryRun {
-            if emergency {
-                for resource in selected {
-                    Terminal.out(
-                        "\(resource.name): EMERGENCY: regenerate the standby key, publish it to \(resource.output), then regenerate the other key at once, without grace"
-                    )
-                }
-                return
-            }
             try printPlan(selected, configuration: configuration)
             return
         }
@@ -127,28 +119,38 @@ struct RotateCommand: AsyncParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
+    /// Prints, per resource, the plan its state machine makes from the stored record (nothing secret).
     private func printPlan(_ resources: [ResourceConfiguration], configuration: Configuration) throws {
         let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
         let now = Date()
         for resource in resources {
-            let record = try store.load(resource.name)
+            let machine = RotationMachine(
+                record: try store.load(resource.name),
+                resourceID: resource.id.path,
+                policy: RotationPolicy(resource, daemon: configuration.daemon),
+                now: now
+            )
+            let outputs = resource.outputs.map(\.file).joined(separator: ", ")
             Terminal.out("\(resource.name) (\(resource.strategy.rawValue), grace \(DurationFormat.format(resource.grace))):")
-            guard let record, record.step != .adopting else {
-                Terminal.out("  adopt: read the live keys (listKeys) and publish the primary to \(resource.output); nothing is regenerated")
-                continue
-            }
-            guard record.step == .idle else {
-                Terminal.out("  a rotation is in progress (\(record.step)); it is resumed, not restarted")
-                continue
-            }
-            let standby = record.published.other
-            if let earliest = record.earliestRegeneration(of: standby, grace: resource.grace), earliest > now {
-                Terminal.out("  wait until \(Terminal.date(earliest)): the \(standby) key was published less than grace ago")
-            }
-            Terminal.out("  regenerate the \(standby) key (not published) and publish it to \(resource.output)")
-            if resource.strategy == .full {
-                Terminal.out("  wait \(DurationFormat.format(resource.grace)) for consumers to move to it")
-                Terminal.out("  regenerate the \(record.published) key and publish it")
+            for step in machine.plan(now: now, emergency: emergency).steps {
+                let line: String
+                switch step {
+                case .adopt(let slot):
+                    line = "adopt: read the live keys (listKeys) and publish the \(slot) key to \(outputs); nothing is regenerated"
+                case .resume(let step):
+                    line = "a rotation is in progress (\(step)); it is resumed, not restarted"
+                case .wait(let reason):
+                    line = "wait: \(reason)"
+                case .regenerate(let slot):
+                    line = "regenerate the \(slot) key (not published)"
+                case .regenerateWithoutGrace(let slot):
+                    line = "EMERGENCY: regenerate the \(slot) key at once, without grace; consumers that have not reloaded fail"
+                case .publish(let slot):
+                    line = "publish the \(slot) key to \(outputs)"
+                case .grace(let grace):
+                    line = "wait \(DurationFormat.format(grace)) for consumers to move to it"
+                }
+                Terminal.out("  " + line)
             }
         }
     }

@@ -182,6 +182,90 @@ struct RotationMachineTests {
         #expect(world.fileIsValid)
     }
 
+    /// The plan is the machine's own: what `--dry-run` prints is what a rotation then does.
+    @Test(arguments: [RotationStrategy.full, .alternate])
+    func thePlanIsWhatTheRotationDoes(strategy: RotationStrategy) throws {
+        var world = World()
+        var machine = try adopted(strategy, &world)
+        let adoptedAt = world.now
+        // Right after adoption the standby was published less than grace ago: the plan waits first.
+        let early = machine.plan(now: world.now.addingTimeInterval(10))
+        let waitUntil = adoptedAt.addingTimeInterval(300)
+        var expected: [RotationPlan.Step] = [.wait(.invariant(slot: .secondary, until: waitUntil)), .regenerate(.secondary), .publish(.secondary)]
+        if strategy == .full { expected += [.grace(.seconds(300)), .regenerate(.primary), .publish(.primary)] }
+        #expect(early.steps == expected)
+        world.now = world.now.addingTimeInterval(400)
+        #expect(machine.plan(now: world.now).steps == Array(expected.dropFirst()))
+        // Doing it: the regenerations and publications come in the planned order.
+        var done: [RotationPlan.Step] = []
+        var action = machine.resume(now: world.now, fileIntact: true, rotateNow: true)
+        while true {
+            switch action {
+            case .regenerate(let slot):
+                done.append(.regenerate(slot))
+                world.regenerate(slot, grace: .seconds(300))
+                action = machine.regenerated(slot, keys: world.accessKeys(primary: true, secondary: true), now: world.now)
+            case .publish(let material):
+                done.append(.publish(material.slot))
+                world.publish(material)
+                action = machine.published(material, fileDigest: KeyFingerprint(of: material.key.exposedValue), now: world.now)
+            case .sleep(let until) where machine.record.step != .idle:
+                done.append(.grace(.seconds(until.timeIntervalSince(world.now))))
+                world.now = until
+                action = machine.resume(now: world.now, fileIntact: true)
+            case .sleep, .listKeys:
+                #expect(done == Array(expected.dropFirst()))
+                #expect(world.violations.isEmpty)
+                return
+            }
+        }
+    }
+
+    @Test func anEmergencyPlanRegeneratesBothKeysWithoutGrace() throws {
+        var world = World()
+        let machine = try adopted(.full, &world)
+        #expect(
+            machine.plan(now: world.now, emergency: true).steps == [
+                .regenerate(.secondary), .publish(.secondary), .regenerateWithoutGrace(.primary), .publish(.primary),
+            ]
+        )
+        let fresh = RotationMachine(record: nil, resourceID: "/x", policy: policy(.full), now: world.now)
+        #expect(fresh.plan(now: world.now).steps == [.adopt(publish: .primary)])
+    }
+
+    /// The machine says why a resource waits: the control socket and the CLI only format it.
+    @Test func theWaitReasonIsTyped() throws {
+        var world = World()
+        var machine = try adopted(.full, &world)
+        #expect(machine.waitReason(now: world.now) == nil, "idle is no wait")
+        // Asked at once: the standby may not be regenerated before grace has passed since adoption.
+        let until = world.now.addingTimeInterval(300)
+        #expect(machine.resume(now: world.now, fileIntact: true, rotateNow: true) == .sleep(until: until))
+        #expect(machine.waitReason(now: world.now) == .invariant(slot: .secondary, until: until))
+        machine.consumersUnconfirmed(["app.ack"])
+        #expect(machine.waitReason(now: world.now) == .consumersUnconfirmed(["app.ack"], slot: .secondary))
+        machine.consumersUnconfirmed([])
+        world.now = until
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
+        world.regenerate(.secondary, grace: .seconds(300))
+        let second = try #require(
+            machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now).publishedMaterial
+        )
+        world.publish(second)
+        let graceEnd = try #require(machine.published(second, fileDigest: KeyFingerprint(of: "g"), now: world.now).sleepUntil)
+        #expect(machine.waitReason(now: world.now) == .grace(until: graceEnd, then: .primary))
+        world.now = graceEnd
+        _ = machine.resume(now: world.now, fileIntact: true)
+        struct Refused: Error, CustomStringConvertible { var description = "ARM said no" }
+        _ = machine.failed(Refused(), now: world.now)
+        let reason = try #require(machine.waitReason(now: world.now))
+        guard case .retry(_, let lastError) = reason else {
+            Issue.record("a failed step waits for its retry, not \(reason)")
+            return
+        }
+        #expect(lastError == "ARM said no")
+    }
+
     @Test func onDemandRotationRightAfterOneStillWaitsGrace() throws {
         var world = World()
         var machine = try adopted(.alternate, &world)

@@ -152,6 +152,7 @@ public actor ResourceRotator {
         var metadata: Logger.Metadata = [
             "keyrotd_resource": .string(name), "keyrotd_key": .string(record.published.rawValue), "keyrotd_fingerprint": .string(published.value),
         ]
+        machine.consumersUnconfirmed(missing)
         guard !missing.isEmpty else {
             if awaitingConfirmation { logger.info("every consumer confirmed the \(record.published) key", metadata: metadata) }
             awaitingConfirmation = false
@@ -185,7 +186,7 @@ public actor ResourceRotator {
         let step = machine.record.step
         for event in machine.drainEvents() {
             var metadata: Logger.Metadata = [
-                "keyrotd_resource": .string(name), "keyrotd_step": .string(step.name), "keyrotd_event": .string(Self.eventName(event)),
+                "keyrotd_resource": .string(name), "keyrotd_step": .string(step.name), "keyrotd_event": .string(event.name),
             ]
             let level: Logger.Level
             let message: String
@@ -239,7 +240,7 @@ public actor ResourceRotator {
             }
             logger.log(level: level, "\(message)", metadata: metadata)
             for observer in observers.values {
-                observer.yield(StepReport(event: Self.eventName(event), message: message, step: step))
+                observer.yield(StepReport(event: event, message: message, step: step))
             }
         }
     }
@@ -258,17 +259,9 @@ public actor ResourceRotator {
         observers.removeValue(forKey: id)?.finish()
     }
 
-    /// The stable event name used in structured log fields.
-    static func eventName(_ event: RotationEvent) -> String {
-        switch event {
-        case .rotationStarted: return "rotation-started"
-        case .keyRegenerated: return "key-regenerated"
-        case .published: return "secret-published"
-        case .rotationCompleted: return "rotation-completed"
-        case .driftDetected: return "drift-detected"
-        case .fileRepairNeeded: return "file-repair"
-        case .emergencyRequested, .regeneratingWithoutGrace: return "emergency-rotation"
-        case .failed: return "rotation-failed"
-        }
-    }
+    /// Why the resource waits now, as its machine says (`nil` while it works or nothing is under way).
+    public func waitReason() -> WaitReason? { machine.waitReason(now: clock.now()) }
+
+    /// What a rotation asked for now would do.
+    public func plan(emergency: Bool = false) -> RotationPlan { machine.plan(now: clock.now(), emergency: emergency) }
 }

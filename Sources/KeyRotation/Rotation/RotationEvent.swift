@@ -19,3 +19,19 @@ public enum RotationEvent: Sendable, Equatable {
     /// A step failed; it is retried at the time given.
     case failed(message: String, failures: Int)
 }
+
+extension RotationEvent {
+    /// The stable name of the event, for structured log fields (`KEYROTD_EVENT`) and the journal's `MESSAGE_ID`.
+    public var name: String {
+        switch self {
+        case .rotationStarted: "rotation-started"
+        case .keyRegenerated: "key-regenerated"
+        case .published: "secret-published"
+        case .rotationCompleted: "rotation-completed"
+        case .driftDetected: "drift-detected"
+        case .fileRepairNeeded: "file-repair"
+        case .emergencyRequested, .regeneratingWithoutGrace: "emergency-rotation"
+        case .failed: "rotation-failed"
+        }
+    }
+}

@@ -45,6 +45,8 @@ public struct RotationMachine: Sendable {
     /// Events since the caller last drained them.
     public private(set) var events: [RotationEvent] = []
     private var state: State = .resting
+    /// The consumers the regeneration at hand waits for (memory only: asked again after a restart).
+    private var unconfirmedConsumers: [String]?
     private var random: SplitMix64
 
     /// Creates the machine from a stored record, or for a new resource when `record` is `nil`.
@@ -95,6 +97,54 @@ public struct RotationMachine: Sendable {
         }
     }
 
+    /// Reports that the regeneration at hand waits for `consumers` to confirm the published key
+    /// (an empty list: they have), for ``waitReason(now:)``.
+    public mutating func consumersUnconfirmed(_ consumers: [String]) {
+        unconfirmedConsumers = consumers.isEmpty ? nil : consumers
+    }
+
+    /// Why the resource waits at `now`; `nil` while it has work to do, or when nothing is under way.
+    public func waitReason(now: Date) -> WaitReason? {
+        if let retryAt = record.retryAt, retryAt > now { return .retry(at: retryAt, lastError: record.lastError ?? "a failure") }
+        switch record.step {
+        case .grace(let until, let slot) where until > now && record.emergencySince == nil:
+            return .grace(until: until, then: slot)
+        case .regenerating(let slot, _):
+            if let consumers = unconfirmedConsumers { return .consumersUnconfirmed(consumers, slot: slot) }
+            if record.emergencySince == nil, let earliest = record.earliestRegeneration(of: slot, grace: policy.grace), earliest > now {
+                return .invariant(slot: slot, until: earliest)
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// What a rotation asked for at `now` would do (an `emergency` one: both keys without grace),
+    /// by the rules ``resume(now:fileIntact:rotateNow:emergency:)`` applies.
+    public func plan(now: Date, emergency: Bool = false) -> RotationPlan {
+        switch record.step {
+        case .adopting:
+            return RotationPlan(steps: [.adopt(publish: policy.strategy == .full ? .primary : record.published)])
+        case .idle:
+            break
+        default:
+            return RotationPlan(steps: [.resume(record.step)])
+        }
+        let published = record.published
+        let standby = published.other
+        if emergency {
+            return RotationPlan(steps: [.regenerate(standby), .publish(standby), .regenerateWithoutGrace(published), .publish(published)])
+        }
+        var steps: [RotationPlan.Step] = []
+        if let earliest = record.earliestRegeneration(of: standby, grace: policy.grace), earliest > now {
+            steps.append(.wait(.invariant(slot: standby, until: earliest)))
+        }
+        steps += [.regenerate(standby), .publish(standby)]
+        if policy.strategy == .full { steps += [.grace(policy.grace), .regenerate(published), .publish(published)] }
+        return RotationPlan(steps: steps)
+    }
+
     /// Feeds the answer of `listKeys`.
     public mutating func listed(_ keys: AccessKeys, now: Date) -> Action {
         state = .holding(keys)
@@ -124,6 +174,7 @@ public struct RotationMachine: Sendable {
             return failed(Failure(description: "internal: regenerate answer for \(slot) in step \(record.step)"), now: now)
         }
         state = .holding(keys)
+        unconfirmedConsumers = nil
         record.regenerations += 1
         let published = record.published
         if let live = keys.key(published)?.fingerprint, let known = record.publishedKey, live != known {
