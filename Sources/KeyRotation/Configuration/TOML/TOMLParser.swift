@@ -482,14 +482,22 @@ struct TOMLParser {
                 }
                 (position, line, lineStart) = save
                 try parseEscape(into: &out)
-            } else if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
-                try skipNewline()
-                out.append(UInt8(ascii: "\n"))
             } else {
-                try checkControl(byte, "a string")
-                out.append(byte)
-                advance()
+                try takeMultilineContent(byte, into: &out)
             }
+        }
+    }
+
+    /// One byte of a multi-line string's content: a line break (LF or CRLF) becomes `\n`; a control
+    /// character is an error.
+    private mutating func takeMultilineContent(_ byte: UInt8, into out: inout [UInt8]) throws(TOMLSyntaxError) {
+        if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+            try skipNewline()
+            out.append(UInt8(ascii: "\n"))
+        } else {
+            try checkControl(byte, "a string")
+            out.append(byte)
+            advance()
         }
     }
 
@@ -520,14 +528,7 @@ struct TOMLParser {
                 if closesMultiline(quote: byte, into: &out) { return String(decoding: out, as: UTF8.self) }
                 continue
             }
-            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
-                try skipNewline()
-                out.append(UInt8(ascii: "\n"))
-            } else {
-                try checkControl(byte, "a string")
-                out.append(byte)
-                advance()
-            }
+            try takeMultilineContent(byte, into: &out)
         }
     }
 
