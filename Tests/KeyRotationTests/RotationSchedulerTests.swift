@@ -159,6 +159,51 @@ struct RotationSchedulerTests {
         try await run.value
     }
 
+    /// A reload that changes a resource cancels its step in flight (here an ARM call that never
+    /// answers) at once; the new rotator resumes the recorded step.
+    @Test(.timeLimit(.minutes(1))) func aReloadCancelsTheRunningStepOfAChangedResource() async throws {
+        let fixture = try Fixture(resources: 1)
+        let scheduler = fixture.scheduler(concurrency: 1)
+        let run = Task { try await scheduler.run() }
+        await scheduler.waitUntilQuiet()
+        await fixture.clock.advance(by: .seconds(600))
+        let hanging = HangingAzure()
+        let stuck = try ResourceRotator(
+            name: "r0",
+            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r0"),
+            policy: fixture.policy,
+            provider: hanging,
+            publisher: fixture.files[0],
+            store: fixture.store,
+            clock: fixture.clock,
+            logger: Logger(label: "test")
+        )
+        await scheduler.replace(rotators: [stuck], concurrency: 1)
+        await scheduler.waitUntilQuiet()
+        await scheduler.requestRotation(of: ["r0"])
+        await hanging.waitUntilCalled()
+        // The configuration changes again while ARM hangs: the step is cancelled, and a new rotator,
+        // built from the stored record as the daemon builds it, resumes the recorded step.
+        let resumed = try ResourceRotator(
+            name: "r0",
+            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r0"),
+            policy: fixture.policy,
+            provider: fixture.azures[0],
+            publisher: fixture.files[0],
+            store: fixture.store,
+            clock: fixture.clock,
+            logger: Logger(label: "test")
+        )
+        #expect(await resumed.record.step == .regenerating(slot: .secondary, final: false))
+        await scheduler.replace(rotators: [resumed], concurrency: 1)
+        await scheduler.waitUntilQuiet()
+        #expect(await hanging.cancelled)
+        #expect(await fixture.azures[0].regenerations == [.secondary])
+        #expect(await resumed.record.step == .grace(until: fixture.clock.now().addingTimeInterval(300), regenerate: .primary))
+        await scheduler.stop()
+        try await run.value
+    }
+
     @Test func onDemandRotationStartsAtOnce() async throws {
         let fixture = try Fixture(resources: 2)
         let scheduler = fixture.scheduler(concurrency: 2)

@@ -21,6 +21,9 @@ public actor ResourceRotator {
     private let confirmations: ConsumerConfirmations?
     /// Whether the consumers were found unconfirmed at the last check (to log the wait once).
     private var awaitingConfirmation = false
+    /// The steps running now, cancelled when the daemon replaces this rotator (a changed resource
+    /// on reload) or forgets it.
+    private var running: Task<Date, Never>?
     /// Who is watching this resource's steps (a `keyrotd rotate` through the control socket).
     private var observers: [UInt64: AsyncStream<StepReport>.Continuation] = [:]
     private var nextObserver: UInt64 = 0
@@ -83,6 +86,23 @@ public actor ResourceRotator {
     ///   - rotateNow: start a rotation even if it is not due (the invariant still holds).
     ///   - emergency: the published key leaked: regenerate both keys without waiting for grace.
     public func run(rotateNow: Bool = false, emergency: Bool = false) async -> Date {
+        let work = Task { await self.steps(rotateNow: rotateNow, emergency: emergency) }
+        running = work
+        defer { running = nil }
+        return await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            work.cancel()
+        }
+    }
+
+    /// Cancels the steps running now, at once: their HTTP calls, hooks and sleeps end, and the
+    /// recorded step is resumed by whoever runs the resource next.
+    public func cancelRunningSteps() {
+        running?.cancel()
+    }
+
+    private func steps(rotateNow: Bool, emergency: Bool) async -> Date {
         let intact = await publisher.currentDigest() == machine.record.publishedFile && machine.record.publishedFile != nil
         var action = machine.resume(now: clock.now(), fileIntact: intact, rotateNow: rotateNow, emergency: emergency)
         while true {

@@ -120,9 +120,10 @@ public actor RotationScheduler: Service {
         return unknown
     }
 
-    /// Replaces the set of resources (after a reload). New names start at once; removed ones stop after
-    /// their current step; a name whose rotator object changed gets the new one when it is not
-    /// working (in-flight steps are never disturbed). Passing the same rotator object keeps it as is.
+    /// Replaces the set of resources (after a reload). New names start at once; a removed name's
+    /// running step is cancelled and the name dropped; a name whose rotator object changed (its
+    /// configuration did) has its running step cancelled and resumed by the new rotator from the
+    /// recorded step. Passing the same rotator object keeps it as is, running steps and all.
     public func replace(rotators: [ResourceRotator], concurrency: Int) {
         self.concurrency = max(1, concurrency)
         // The old configuration, its parse and any replaced rotators are garbage now: the next quiet
@@ -133,6 +134,7 @@ public actor RotationScheduler: Service {
         for name in entries.keys where !names.contains(name) {
             if entries[name]!.running {
                 entries[name]!.removed = true
+                cancelSteps(of: entries[name]!.rotator)
             } else {
                 forget(name)
             }
@@ -146,6 +148,7 @@ public actor RotationScheduler: Service {
             if entry.rotator === rotator { continue }
             if entry.running {
                 entries[rotator.name]!.replacement = rotator
+                cancelSteps(of: entry.rotator)
             } else {
                 entries[rotator.name] = Entry(rotator: rotator)
                 wakes.set(rotator.name, at: now)
@@ -153,6 +156,12 @@ public actor RotationScheduler: Service {
         }
         publishStatus()
         wake()
+    }
+
+    /// A step waiting for ARM or a hook must not hold a reload's change back (minutes, with a hanging
+    /// ARM); the record on disk makes stopping it safe.
+    private func cancelSteps(of rotator: ResourceRotator) {
+        Task { await rotator.cancelRunningSteps() }
     }
 
     /// Suspends until no resource is working and none is due (for tests and for `rotate --wait`).

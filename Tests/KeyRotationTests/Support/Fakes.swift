@@ -102,3 +102,30 @@ actor ConcurrencyProbe {
 
     func leave() { current -= 1 }
 }
+
+/// An ARM that accepts a regeneration and never answers, until the caller is cancelled.
+actor HangingAzure: KeyProvider {
+    private(set) var cancelled = false
+    private var called = false
+    private var callWaiters: [CheckedContinuation<Void, Never>] = []
+
+    func listKeys() async throws -> AccessKeys { try await hang() }
+    func regenerateKey(_ slot: KeySlot) async throws -> AccessKeys { try await hang() }
+
+    /// Returns once a call hangs.
+    func waitUntilCalled() async {
+        if called { return }
+        await withCheckedContinuation { callWaiters.append($0) }
+    }
+
+    private func hang() async throws -> AccessKeys {
+        called = true
+        for waiter in callWaiters { waiter.resume() }
+        callWaiters.removeAll()
+        let (stream, continuation) = AsyncStream.makeStream(of: Never.self)
+        _ = continuation
+        for await _ in stream {}
+        cancelled = true
+        throw CancellationError()
+    }
+}
