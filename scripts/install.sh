@@ -25,6 +25,7 @@ install -D -m 0644 systemd/keyrotd.sysusers "$DESTDIR$PREFIX/lib/sysusers.d/keyr
 install -D -m 0644 systemd/keyrotd.tmpfiles "$DESTDIR$PREFIX/lib/tmpfiles.d/keyrotd.conf"
 install -D -m 0644 systemd/keyrotd.catalog "$DESTDIR$PREFIX/lib/systemd/catalog/keyrotd.catalog"
 install -D -m 0644 systemd/direct-egress.conf "$DESTDIR$PREFIX/share/keyrotd/direct-egress.conf"
+install -D -m 0644 man/keyrotd.toml.5 "$DESTDIR$PREFIX/share/man/man5/keyrotd.toml.5"
 install -d -m 0755 "$DESTDIR/etc/keyrotd"
 [ -e "$DESTDIR/etc/keyrotd/keyrotd.toml" ] || install -m 0644 config/keyrotd.toml "$DESTDIR/etc/keyrotd/keyrotd.toml"
 

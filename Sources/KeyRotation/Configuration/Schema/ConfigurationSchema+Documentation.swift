@@ -29,3 +29,61 @@ extension Double {
     /// Without a fraction when it has none.
     fileprivate var formatted: String { self == rounded() ? String(Int(self)) : String(self) }
 }
+
+extension ConfigurationSchema {
+    /// `keyrotd.toml(5)`, in roff: every table and key with its type, default and meaning. A test
+    /// keeps `man/keyrotd.toml.5` equal to it and checks that `man` renders it without a warning.
+    public static var manualPage: String {
+        var lines = [
+            ".TH KEYROTD.TOML 5 \"\" \"keyrotd\" \"File Formats\"",
+            // Left-aligned: resource ids and paths are long words that justification cannot fit.
+            ".ad l",
+            ".SH NAME",
+            "keyrotd.toml \\- configuration of keyrotd, the Azure access key rotation daemon",
+            ".SH SYNOPSIS",
+            ".I /etc/keyrotd/keyrotd.toml",
+            ".SH DESCRIPTION",
+            "The file is TOML 1.0.",
+            "Durations are written 30d, 12h, 15m, 90s or 500ms, or sums such as 1h30m.",
+            "Relative paths are relative to the file's directory, and ${VAR} in a path is taken from the environment",
+            "(systemd sets CREDENTIALS_DIRECTORY for LoadCredential=).",
+            "Secrets never sit in this file: a service principal's secret or certificate is read from a file.",
+            ".PP",
+            ".B keyrotd check",
+            "validates the file and prints every problem as",
+            #".IR file : line ": error: " key ": " message ."#,
+        ]
+        for table in ConfigurationKey.Table.allCases {
+            lines += [".SH \(roff(table.rawValue))", roff(table.documentation)]
+            for key in keys where key.tables.first == table {
+                lines += [".TP", ".B \(roff(key.name))"]
+                var facts = "\(roff(key.kind.documentation.replacing("`", with: ""))); default: "
+                facts += roff(key.defaultValue.documentation.replacing("`", with: ""))
+                if key.tables.count > 1 { facts += "; also in " + key.tables.dropFirst().map { roff($0.rawValue) }.joined(separator: ", ") }
+                if !key.credentialKinds.isEmpty { facts += "; kind " + key.credentialKinds.joined(separator: ", ") }
+                lines += ["(\(facts))", ".br", roff(key.summary)]
+            }
+        }
+        lines += [".SH FILES", ".TP", ".I /etc/keyrotd/keyrotd.toml", "the configuration", ".SH SEE ALSO", ".BR keyrotd (8)"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Text safe in roff: backslashes escaped, and a line never starts with a control character.
+    private static func roff(_ text: String) -> String {
+        let escaped = text.replacing("\\", with: "\\e").replacing("-", with: "\\-")
+        return escaped.hasPrefix(".") || escaped.hasPrefix("'") ? "\\&" + escaped : escaped
+    }
+}
+
+extension ConfigurationKey.Table {
+    /// What the table is for, in the manual.
+    var documentation: String {
+        switch self {
+        case .daemon: "Daemon-wide settings. One table, optional."
+        case .credential: "One Azure identity per table; NAME is what resources name in their credential key. Which keys apply depends on kind."
+        case .defaults: "Settings every [[resource]] inherits unless it sets its own."
+        case .resource: "One table per resource to rotate."
+        case .output: "Further files of a resource's key, written in the same step as its output; the layout and permission keys default to the resource's."
+        }
+    }
+}
