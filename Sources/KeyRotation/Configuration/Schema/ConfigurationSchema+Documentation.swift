@@ -83,7 +83,8 @@ extension ConfigurationKey.Table {
         case .credential: "One Azure identity per table; NAME is what resources name in their credential key. Which keys apply depends on kind."
         case .defaults: "Settings every [[resource]] inherits unless it sets its own."
         case .resource: "One table per resource to rotate."
-        case .output: "Further files of a resource's key, written in the same step as its output; the layout and permission keys default to the resource's."
+        case .output:
+            "Further files of a resource's key, written in the same step as its output; the layout and permission keys default to the resource's."
         }
     }
 }
