@@ -15,13 +15,19 @@ import Logging
 /// resources, and a reference is cheaper to hold ten thousand times than a copy.
 public final class ARMClient: Sendable {
     private let endpoint: URL
+    /// The OAuth scope of the tokens ARM accepts.
     let scope: String
+    /// Where the tokens come from (cached, single-flight).
     let credential: any TokenCredential
+    /// The HTTP client.
     let transport: any HTTPTransport
     private let retry: RetryPolicy
+    /// How the client waits (injected so tests do not).
     let sleep: @Sendable (Duration) async throws -> Void
     private let logger: Logger
+    /// How long one request may take.
     let timeout: Duration
+    /// ARM's request budgets, shared by every client of the daemon; `nil` paces nothing.
     let budgets: ARMBudgets?
     /// Whose ARM budget the requests draw on (the credential's name).
     let principal: String
@@ -54,9 +60,13 @@ public final class ARMClient: Sendable {
 
     /// A successful answer's body with the identifiers the errors and logs need.
     struct ReceivedBody {
+        /// The body (never quoted in an error: it may hold keys).
         var bytes: [UInt8]
+        /// ARM's `x-ms-request-id`.
         var requestID: String?
+        /// The `x-ms-client-request-id` keyrotd sent.
         var clientRequestID: String
+        /// Attempts made, retries included.
         var attempts: Int
     }
 

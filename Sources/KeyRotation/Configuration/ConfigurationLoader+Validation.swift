@@ -301,7 +301,7 @@ struct ValidationContext {
         if (info.st_mode & S_IFMT) != S_IFREG {
             error(key, "'\(file)' is not a regular file")
         } else if info.st_mode & 0o004 != 0 {
-            error(key, "'\(file)' is readable by others (mode \(Self.octal(UInt32(info.st_mode) & 0o7777))): run chmod 0600")
+            error(key, "'\(file)' is readable by others (mode \(ConfigurationKey.octal(UInt32(info.st_mode) & 0o7777))): run chmod 0600")
         } else if access(file, R_OK) != 0 {
             error(key, "'\(file)' is not readable by this user")
         }
@@ -728,15 +728,15 @@ struct ValidationContext {
             return nil
         }
         if m & 0o007 != 0 {
-            error("\(prefix).mode", "\(Self.octal(m)) lets every user read the key; use 0600 or 0640 with a readers group")
+            error("\(prefix).mode", "\(ConfigurationKey.octal(m)) lets every user read the key; use 0600 or 0640 with a readers group")
             return nil
         }
         if m & 0o400 == 0 {
-            error("\(prefix).mode", "\(Self.octal(m)) does not let the owner read the file; use 0600 or 0640")
+            error("\(prefix).mode", "\(ConfigurationKey.octal(m)) does not let the owner read the file; use 0600 or 0640")
             return nil
         }
         if m & 0o111 != 0 {
-            error("\(prefix).mode", "\(Self.octal(m)) makes a secret executable; use 0600 or 0640")
+            error("\(prefix).mode", "\(ConfigurationKey.octal(m)) makes a secret executable; use 0600 or 0640")
             return nil
         }
         return m
@@ -749,12 +749,6 @@ struct ValidationContext {
             return nil
         }
         return g
-    }
-
-    /// Four-digit octal, as `chmod` takes it.
-    static func octal(_ value: UInt32) -> String {
-        let s = String(value, radix: 8)
-        return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 
     /// Levenshtein distance, for "did you mean" suggestions.

@@ -16,21 +16,29 @@ struct TOMLDateTime: Equatable, Sendable, CustomStringConvertible {
 
     /// A calendar date.
     struct Day: Equatable, Sendable {
+        /// 0 to 9999.
         var year: Int
+        /// 1 to 12.
         var month: Int
+        /// 1 to the month's last day.
         var day: Int
     }
 
     /// A time of day; `fraction` holds the digits after the point as written (any precision).
     struct Time: Equatable, Sendable {
+        /// 0 to 23.
         var hour: Int
+        /// 0 to 59.
         var minute: Int
+        /// 0 to 60 (a leap second).
         var second: Int
+        /// The digits after the point, as written.
         var fraction: String
     }
 
     /// Why a date or time is not valid, for the syntax error.
     struct Invalid: Error, Sendable {
+        /// The rule the text breaks.
         var reason: String
     }
 
@@ -104,6 +112,7 @@ struct TOMLDateTime: Equatable, Sendable, CustomStringConvertible {
         guard reader.atEnd else { throw Invalid(reason: "unexpected characters after the \(day == nil ? "time" : "date-time")") }
     }
 
+    /// The days of `month` in `year` of the Gregorian calendar (29 in February of a leap year).
     static func days(inMonth month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
