@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures which functions the release daemon runs and writes them to Linker/keyrotd.order.
 
-The release link (Package.swift, `releaseLinkerSettings`) places the listed functions together at
+The release link (the Makefile's `RELEASE`) places the listed functions together at
 the start of the text, so the pages a running daemon maps hold code it runs. Without it the few MB
 of code keyrotd runs lie scattered over 30 MB of text, and the kernel's fault-around maps 64 KB
 around every first touch: 17 MB of an idle daemon's resident memory was its own binary.
