@@ -86,7 +86,7 @@ struct ValidationContext {
 
     // MARK: - Document
 
-    mutating func build(root: TOMLTable) -> Configuration? {
+    mutating func build() -> Configuration? {
         rejectUnknownKeys(root, prefix: "", allowed: ["daemon", "credential", "defaults", "resource"])
         let daemon = readDaemon(table(root, "daemon"))
         var credentials: [String: CredentialConfiguration] = [:]
@@ -176,7 +176,7 @@ struct ValidationContext {
         if let burst = int(t, key, ConfigurationSchema.armWriteBurst) { settings.armWriteBurst = burst }
         if let rate = number(t, key, ConfigurationSchema.armWritesPerSecond) { settings.armWritesPerSecond = rate }
         if let runtime = path(t, key, ConfigurationSchema.runtimeDir) { settings.runtimeDirectory = runtime }
-        settings.onPublish = command(t, key, "on_publish", timeoutKey: "hook_timeout", origin: "[daemon]")
+        settings.onPublish = command(t, key, "on_publish", timeout: ConfigurationSchema.hookTimeout, origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             error("\(key).retry_max", "must not be shorter than retry_initial")
         }
@@ -386,8 +386,8 @@ struct ValidationContext {
             error("\(key).output", problem)
             output = nil
         }
-        let onPublish = command(t, key, "on_publish", timeoutKey: "hook_timeout", origin: "resource \(name ?? key)")
-        let confirmCommand = command(t, key, "confirm_command", timeoutKey: nil, origin: "resource \(name ?? key)")
+        let onPublish = command(t, key, "on_publish", timeout: ConfigurationSchema.hookTimeout, origin: "resource \(name ?? key)")
+        let confirmCommand = command(t, key, "confirm_command", timeout: nil, origin: "resource \(name ?? key)")
         var confirmAckFiles: [String] = []
         if let value = t["confirm_ack_files"] {
             if let array = value.array, array.allSatisfy({ $0.string != nil }) {
@@ -473,11 +473,13 @@ struct ValidationContext {
         return outputs
     }
 
-    /// A command (an argv array) under `name`, with its timeout under `timeoutKey`, both checked.
-    private mutating func command(_ t: TOMLTable?, _ prefix: String, _ name: String, timeoutKey: String?, origin: String) -> HookCommand? {
-        let timeout = timeoutKey.flatMap { _ in duration(t, prefix, ConfigurationSchema.hookTimeout) }
+    /// A command (an argv array) under `name`, with its timeout under the `timeoutKey` declaration, both checked.
+    private mutating func command(_ t: TOMLTable?, _ prefix: String, _ name: String, timeout timeoutKey: ConfigurationKey?, origin: String)
+        -> HookCommand?
+    {
+        let timeout = timeoutKey.flatMap { duration(t, prefix, $0) }
         guard let value = t?[name] else {
-            if timeout != nil, let timeoutKey { warning("\(prefix).\(timeoutKey)", "has no effect without \(name)") }
+            if timeout != nil, let timeoutKey { warning("\(prefix).\(timeoutKey.name)", "has no effect without \(name)") }
             return nil
         }
         let key = "\(prefix).\(name)"

@@ -49,7 +49,7 @@ public struct ConfigurationLoader: Sendable {
             ])
         }
         var context = ValidationContext(path: path, root: root, environment: environment)
-        let configuration = context.build(root: root)
+        let configuration = context.build()
         let errors = context.issues.filter { $0.severity == .error }
         let sorted = context.issues.sorted { ($0.line, $0.key) < ($1.line, $1.key) }
         guard errors.isEmpty, let configuration else { throw ConfigurationError(issues: sorted) }
