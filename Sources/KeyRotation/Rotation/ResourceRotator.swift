@@ -281,7 +281,4 @@ public actor ResourceRotator {
 
     /// Why the resource waits now, as its machine says (`nil` while it works or nothing is under way).
     public func waitReason() -> WaitReason? { machine.waitReason(now: clock.now()) }
-
-    /// What a rotation asked for now would do.
-    public func plan(emergency: Bool = false) -> RotationPlan { machine.plan(now: clock.now(), emergency: emergency) }
 }

@@ -13,15 +13,6 @@ public enum WaitReason: Sendable, Equatable, CustomStringConvertible {
     /// The invariant: `slot` was published less than `grace` ago and may not be regenerated before `until`.
     case invariant(slot: KeySlot, until: Date)
 
-    /// When the wait ends by itself, if it does.
-    public var until: Date? {
-        switch self {
-        case .grace(let until, _), .invariant(_, let until): until
-        case .retry(let at, _): at
-        case .consumersUnconfirmed: nil
-        }
-    }
-
     public var description: String {
         switch self {
         case .grace(let until, let slot):
