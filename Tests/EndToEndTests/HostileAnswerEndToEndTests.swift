@@ -29,13 +29,10 @@ extension EndToEnd {
             let (rotateStatus, rotateOutput, _) = try await scenario.keyrotd(["rotate", "acs-001"], label: "rotate")
             #expect(rotateStatus != 0, "a rotation on hostile answers cannot succeed: \(rotateOutput)")
             var fileChanged = false
-            var served = 0
-            let deadline = ContinuousClock.now + .seconds(150)
-            while try served < kinds.count || (scenario.records()["acs-001"]?.consecutiveFailures ?? 0) < 3 {
-                try #require(ContinuousClock.now < deadline, "timed out: \(served) hostile answers served")
+            try await scenario.wait(for: .seconds(150), "every hostile kind to be served and refused") {
                 fileChanged = fileChanged || (try? String(contentsOfFile: file, encoding: .utf8)) != adopted
-                served = try await scenario.emulator.stats()["injectedValues"] ?? 0
-                try await Task.sleep(for: .milliseconds(200))
+                let served = try await scenario.emulator.stats()["injectedValues"] ?? 0
+                return try served >= kinds.count && (scenario.records()["acs-001"]?.consecutiveFailures ?? 0) >= 3
             }
             #expect(!fileChanged, "a hostile answer reached the secret file")
             let (status, json, _) = try await scenario.keyrotd(["status", "--json"], label: "status")

@@ -39,11 +39,7 @@ extension EndToEnd {
             let daemon = try scenario.startDaemon(environment: environment)
             try await scenario.wait(for: .seconds(60), "a first rotation") { scenario.totalRotations() >= 1 }
             try await hang()
-            let deadline = ContinuousClock.now + .seconds(60)
-            while try await !isHanging() {
-                try #require(ContinuousClock.now < deadline, "\(what) never hung")
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            try await scenario.wait(for: .seconds(60), "\(what) to hang") { try await isHanging() }
             _ = await stop(daemon, what)
             try await lift()
             let before = scenario.totalRotations()
@@ -124,11 +120,7 @@ extension EndToEnd {
             // Existing tunnels stay open, so the proxy hangs from the start: the daemon is stopped while adopting.
             try await scenario.emulator.control("/_emulator/hang?at=proxy")
             let daemon = try scenario.startDaemon(environment: ["HTTPS_PROXY": proxy])
-            let deadline = ContinuousClock.now + .seconds(30)
-            while try await scenario.emulator.stats()["hung"] ?? 0 == 0 {
-                try #require(ContinuousClock.now < deadline, "the proxy never hung")
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            try await scenario.wait(for: .seconds(30), "the proxy to hang") { try await scenario.emulator.stats()["hung"] ?? 0 > 0 }
             _ = await stop(daemon, "the proxy hangs")
             #expect(try scenario.records()["acs-001"]?.step == .adopting)
             try await scenario.emulator.control("/_emulator/hang")

@@ -88,10 +88,10 @@ final class Scenario: Sendable {
     }
 
     /// Polls until `condition` holds or `timeout` passes.
-    func wait(for timeout: Duration, _ what: String, _ condition: () throws -> Bool) async throws {
+    func wait(for timeout: Duration, _ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if (try? condition()) == true { return }
+            if (try? await condition()) == true { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestFailure("timed out after \(timeout) waiting for \(what)")
