@@ -217,7 +217,14 @@ actor DaemonRuntime {
                 name: resource.name,
                 resourceID: resource.id,
                 policy: policy,
-                provider: ACSKeyProvider(client: client, id: resource.id, apiVersion: resource.apiVersion),
+                provider: ARMKeyProvider(
+                    client: client,
+                    id: resource.id,
+                    pair: resource.keyPair,
+                    apiVersion: resource.apiVersion,
+                    cloud: credential.cloud,
+                    endpoint: resource.endpoint
+                ),
                 publisher: try publisher(resource, daemon: daemon, logger: logger),
                 verifier: verifier(resource, transport: transports.entra, logger: logger),
                 confirmations: confirmations(resource),

@@ -93,8 +93,8 @@ struct ARMClientTests {
         ])
         let sleeps = SleepRecorder()
         let keys = try await client(transport, StaticCredential(), sleeps).regenerateKey(id, slot: .secondary, apiVersion: "2026-03-18")
-        #expect(keys.secondaryKey?.exposedValue == Self.key2)
-        #expect(keys.primaryKey == nil)
+        #expect(keys.secondary?.value.exposedValue == Self.key2)
+        #expect(keys.primary == nil)
         let recorded = await sleeps.sleeps
         #expect(recorded.count == 3)
         #expect(recorded[0] == .seconds(2))
@@ -203,12 +203,12 @@ struct ARMClientTests {
         (#"{"secondaryKey":"QUJD"}"#, "InvalidKeyValue", "has 4 characters"),
         (#"{"secondaryKey":4242}"#, "MalformedResponse", "secondaryKey is not a string"),
         (#"{"secondaryKey":["\#(key2)"]}"#, "MalformedResponse", "secondaryKey is not a string"),
-        (#"{}"#, "MalformedResponse", "neither primaryKey nor secondaryKey"),
-        (#"{"primaryKey":null}"#, "MalformedResponse", "neither primaryKey nor secondaryKey"),
+        (#"{}"#, "MalformedResponse", "neither key"),
+        (#"{"primaryKey":null}"#, "MalformedResponse", "neither key"),
     ])
     func refusesEveryValueThatIsNotAKeyOfTheType(body: String, code: String, reason: String) async throws {
         let transport = ScriptedTransport([.respond(200, [("x-ms-request-id", "rid-bad")], body)])
-        let error = await #expect(throws: ARMError.self) { try await client(transport).regenerateKey(id, slot: .secondary, apiVersion: "2026-03-18") }
+        let error = await #expect(throws: ARMError.self) { try await client(transport).listKeys(id, apiVersion: "2026-03-18") }
         #expect(error?.code == code)
         #expect(error?.requestID == "rid-bad")
         #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
@@ -222,8 +222,8 @@ struct ARMClientTests {
         for endpoint in ["https://res.communication.azure.com/", "https://RES.europe.communication.azure.com", "https://127.0.0.1:8443/acs/res/"] {
             let transport = ScriptedTransport([.respond(200, [], Self.keysBody(primary: Self.key1, secondary: Self.key2, endpoint: endpoint))])
             let keys = try await client(transport).listKeys(id, apiVersion: "2026-03-18")
-            #expect(keys.material(.primary)?.key.exposedValue == Self.key1)
-            #expect(keys.material(.secondary)?.key.exposedValue == Self.key2)
+            #expect(keys.primary?.value.exposedValue == Self.key1)
+            #expect(keys.secondary?.value.exposedValue == Self.key2)
         }
     }
 

@@ -79,16 +79,16 @@ struct EmulatorTests {
         let arm = h.arm()
         let before = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")
         let consumer = ACSDataPlaneClient(transport: h.transport)
-        #expect(await consumer.createIdentity(connectionString: before.primaryConnectionString!) == .accepted)
-        #expect(await consumer.createIdentity(connectionString: before.secondaryConnectionString!) == .accepted)
+        #expect(await consumer.createIdentity(connectionString: before.primary!.connectionString!) == .accepted)
+        #expect(await consumer.createIdentity(connectionString: before.secondary!.connectionString!) == .accepted)
         let regenerated = try await arm.regenerateKey(h.resource(), slot: .primary, apiVersion: "2026-03-18")
-        #expect(regenerated.secondaryKey == nil)
-        #expect(regenerated.primaryKey != before.primaryKey)
-        #expect(await consumer.createIdentity(connectionString: before.primaryConnectionString!) == .denied(status: 401))
-        #expect(await consumer.createIdentity(connectionString: regenerated.primaryConnectionString!) == .accepted)
-        #expect(await consumer.createIdentity(connectionString: before.secondaryConnectionString!) == .accepted)
-        let resource = try await arm.get(h.resource(), apiVersion: "2026-03-18")
-        #expect(resource.properties?.provisioningState == "Succeeded")
+        #expect(regenerated.secondary == nil)
+        #expect(regenerated.primary?.value != before.primary?.value)
+        #expect(await consumer.createIdentity(connectionString: before.primary!.connectionString!) == .denied(status: 401))
+        #expect(await consumer.createIdentity(connectionString: regenerated.primary!.connectionString!) == .accepted)
+        #expect(await consumer.createIdentity(connectionString: before.secondary!.connectionString!) == .accepted)
+        let resource = try await arm.resource(h.resource(), apiVersion: "2026-03-18")
+        #expect(resource.string(at: ["properties", "provisioningState"]) == "Succeeded")
         try await h.shutdown()
     }
 
@@ -272,7 +272,7 @@ struct ClientSecretCredentialTests {
         let arm = h.arm()
         let id = h.resource()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<1000 { group.addTask { _ = try await arm.get(id, apiVersion: "2026-03-18") } }
+            for _ in 0..<1000 { group.addTask { _ = try await arm.resource(id, apiVersion: "2026-03-18") } }
             try await group.waitForAll()
         }
         #expect(try await h.stats()["tokenRequests"] as? Int == 1)

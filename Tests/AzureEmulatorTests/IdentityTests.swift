@@ -57,7 +57,7 @@ struct EmulatorIdentityTests {
         for algorithm in CredentialConfiguration.AssertionAlgorithm.allCases {
             let credential = CachedCredential(source: certificateSource(h, algorithm))
             let keys = try await h.arm(credential).regenerateKey(h.resource(), slot: .secondary, apiVersion: "2026-03-18")
-            #expect(keys.secondaryKey != nil)
+            #expect(keys.secondary != nil)
         }
         let issued = try await h.stats()["tokensIssued"] as? [String: Int]
         #expect(issued?["certificate"] == 2)
@@ -92,7 +92,7 @@ struct EmulatorIdentityTests {
         let identities = h.emulator.info.identities
         let source = WorkloadIdentitySource(endpoint: h.entra(clientID: identities.federatedClientID), tokenFile: identities.federatedTokenFile)
         let keys = try await h.arm(CachedCredential(source: source)).listKeys(h.resource(), apiVersion: "2026-03-18")
-        #expect(keys.primaryKey != nil)
+        #expect(keys.primary != nil)
         try await h.emulator.rotateFederatedToken()
         _ = try await source.fetchToken(scope: h.emulator.info.baseURL + "/.default", claims: nil)
 
@@ -158,10 +158,10 @@ struct EmulatorIdentityTests {
         let h = try await EmulatorHarness()
         let credential = h.credential()
         let arm = h.arm(credential)
-        _ = try await arm.get(h.resource(), apiVersion: "2026-03-18")
+        _ = try await arm.resource(h.resource(), apiVersion: "2026-03-18")
         #expect(try await h.raw("POST", "/_emulator/revoke-tokens").status == 204)
         try await Task.sleep(for: .milliseconds(5))  // token issue times are compared with the revocation instant
-        _ = try await arm.get(h.resource(), apiVersion: "2026-03-18")
+        _ = try await arm.resource(h.resource(), apiVersion: "2026-03-18")
         let stats = try await h.stats()
         #expect(stats["claimsChallenges"] as? Int == 1)
         #expect(stats["claimsRequests"] as? Int == 1)

@@ -206,14 +206,65 @@ struct ConfigurationLoaderTests {
             toml: valid(resource: "", more: "[[resource]]\nid = \"/subscriptions/x/resourceGroups/y\""),
             line: 17,
             key: "resource[1].id",
-            message: "expected an ACS resource id"
+            message: "expected an ARM resource id of the form"
         ),
         Case(
             name: "wrong provider in id",
-            toml: valid(more: "[[resource]]\nid = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Cache/redis/r\""),
+            toml: valid(more: "[[resource]]\nid = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/r\""),
             line: 17,
             key: "resource[1].id",
-            message: "expected an ACS resource id"
+            message: "'Microsoft.Web/sites' is not a resource type keyrotd rotates; it rotates Microsoft.Communication/communicationServices, "
+        ),
+        Case(
+            name: "a Service Bus namespace without its rule",
+            toml: valid(more: "[[resource]]\nid = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.ServiceBus/namespaces/orders-ns\""),
+            line: 17,
+            key: "resource[1].id",
+            message:
+                "expected /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ServiceBus/namespaces/{namespace}/authorizationRules/{rule} or "
+        ),
+        Case(
+            name: "a storage account name with capitals",
+            toml: valid(more: "[[resource]]\nid = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/MyStore\""),
+            line: 17,
+            key: "resource[1].id",
+            message: "Azure Storage accounts name 'MyStore' must be 3-24 lower-case letters or digits"
+        ),
+        Case(
+            name: "a read-only pair of a type that has none",
+            toml: valid(
+                more: "[[resource]]\nid = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Cache/redis/cache1\"\nkey_pair = \"read-only\""
+            ),
+            line: 18,
+            key: "resource[1].key_pair",
+            message: "Azure Cache for Redis has no read-only key pair; it has read-write"
+        ),
+        Case(
+            name: "a connection string of a type that has none",
+            toml: valid(
+                more:
+                    "[[resource]]\nid = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Maps/accounts/maps1\"\nformat = \"connection-string\""
+            ),
+            line: 18,
+            key: "resource[1].format",
+            message: "Azure Maps has no connection string"
+        ),
+        Case(
+            name: "a template field a type does not have",
+            toml: valid(
+                more:
+                    "[[resource]]\nid = \"/subscriptions/s/resourceGroups/g/providers/Microsoft.Search/searchServices/find1\"\ntemplate = \"{{connectionString}}\""
+            ),
+            line: 18,
+            key: "resource[1].template",
+            message: "Azure AI Search has no connection string: use {{key}} and {{endpoint}}"
+        ),
+        Case(
+            name: "an api_version in defaults",
+            toml: valid(defaults: "api_version = \"2026-03-18\""),
+            line: 12,
+            key: "defaults.api_version",
+            message: "unknown key 'api_version'"
         ),
         Case(name: "missing id", toml: valid(more: "[[resource]]\nname = \"x\""), line: 16, key: "resource[1].id", message: "is required"),
         Case(name: "bad name", toml: valid(resource: "name = \"has space\""), line: 15, key: "resource[0].name", message: "letters, digits"),
@@ -390,7 +441,8 @@ struct ConfigurationLoaderTests {
             toml: valid(resource: "template = \"ACS_KEY={{accessKey}}\""),
             line: 15,
             key: "resource[0].template",
-            message: "unknown field '{{accessKey}}'; a template may use {{endpoint}}, {{key}}, {{connectionString}}, {{keyType}}, {{rotatedAt}}"
+            message:
+                "unknown field '{{accessKey}}'; a template may use {{endpoint}}, {{key}}, {{keyName}}, {{connectionString}}, {{keyType}}, {{rotatedAt}}"
         ),
         Case(
             name: "template and format together",

@@ -4,11 +4,14 @@ import PropertyBased
 import Testing
 
 struct KeyValueRulesTests {
-    let rules = KeyValueRules.communicationServices
+    let rules = ResourceType.communicationServices.rules
     let key = Data(repeating: 0x5A, count: 64).base64EncodedString()
 
-    func keys(_ connectionString: String, key: String? = nil) -> AccessKeys {
-        AccessKeys(primaryKey: Secret(key ?? self.key), primaryConnectionString: Secret(connectionString))
+    /// Checks a primary key and its connection string as the ARM client does.
+    func validate(_ connectionString: String, resourceName: String = "chat", rules: KeyValueRules? = nil) throws {
+        let rules = rules ?? self.rules
+        try rules.validateKey(key, field: "primaryKey")
+        try rules.validateConnectionString(connectionString, key: key, field: "primaryConnectionString", resourceName: resourceName)
     }
 
     @Test(arguments: [
@@ -19,7 +22,7 @@ struct KeyValueRulesTests {
         "endpoint=http://[::1]:8080/acs/chat/;accesskey=KEY",
     ])
     func acceptsWhatAzureAndTheEmulatorIssue(connectionString: String) throws {
-        try rules.validate(keys(connectionString.replacing("KEY", with: key)), resourceName: "chat")
+        try validate(connectionString.replacing("KEY", with: key))
     }
 
     @Test(arguments: [
@@ -43,7 +46,7 @@ struct KeyValueRulesTests {
     func refusesHostileConnectionStringsNamingTheFieldNotTheValue(connectionString: String, reason: String) {
         let value = connectionString.replacing("KEY", with: key).replacing("OTHER", with: String(key.reversed()))
         #expect {
-            try rules.validate(keys(value), resourceName: "chat")
+            try validate(value)
         } throws: { error in
             let text = String(describing: error)
             return text.hasPrefix("primaryConnectionString ") && text.contains(reason) && !text.contains(key) && !text.contains("EVIL")
@@ -75,10 +78,29 @@ struct KeyValueRulesTests {
         #expect(throws: KeyValueRules.Violation.self) { try hex.validateKey("0123456789abcdefABCDEF012345678g", field: "key1") }
     }
 
+    /// Each type's connection string as Azure issues it (the spec examples' shapes) passes its
+    /// type's rules, and another type's does not.
+    @Test(arguments: [
+        (ResourceType.signalR, "Endpoint=https://chat.service.signalr.net;AccessKey=KEY;Version=1.0;"),
+        (ResourceType.webPubSub, "Endpoint=https://chat.webpubsub.azure.com;AccessKey=KEY;Version=1.0;"),
+        (ResourceType.serviceBus, "Endpoint=sb://chat.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=KEY"),
+        (ResourceType.serviceBus, "Endpoint=sb://chat.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=KEY;EntityPath=orders"),
+        (ResourceType.eventHubs, "Endpoint=sb://chat.servicebus.chinacloudapi.cn/;SharedAccessKeyName=listen;SharedAccessKey=KEY"),
+        (ResourceType.appConfiguration, "Endpoint=https://chat.azconfig.io;Id=0-l4-s0:h5ZQX;Secret=KEY"),
+        (ResourceType.cosmosDB, "AccountEndpoint=https://chat.documents.azure.com:443/;AccountKey=KEY;"),
+        (ResourceType.serviceBus, "Endpoint=sb://127.0.0.1:40443/;SharedAccessKeyName=send;SharedAccessKey=KEY"),
+    ])
+    func everyTypeAcceptsItsOwnConnectionStrings(type: ResourceType, connectionString: String) throws {
+        try validate(connectionString.replacing("KEY", with: key), rules: type.rules)
+        if type != .communicationServices {
+            #expect(throws: KeyValueRules.Violation.self) { try validate(connectionString.replacing("KEY", with: key)) }
+        }
+    }
+
     @Test func aTypeWithoutConnectionStringsRefusesOne() {
         let bare = KeyValueRules(alphabet: .base64, length: 16...1024, connectionString: nil)
         #expect(throws: KeyValueRules.Violation.self) {
-            try bare.validate(keys("endpoint=https://chat.communication.azure.com/;accesskey=\(key)"), resourceName: "chat")
+            try validate("endpoint=https://chat.communication.azure.com/;accesskey=\(key)", rules: bare)
         }
     }
 
@@ -88,7 +110,8 @@ struct KeyValueRulesTests {
             let marker = "Zq9" + noise
             for value in [marker, key + marker, "endpoint=https://chat.communication.azure.com/;accesskey=" + marker] {
                 do {
-                    try rules.validate(keys(value, key: value), resourceName: "chat")
+                    try rules.validateKey(value, field: "primaryKey")
+                    try rules.validateConnectionString(value, key: nil, field: "primaryConnectionString", resourceName: "chat")
                 } catch {
                     #expect(!String(describing: error).contains(marker))
                 }
@@ -100,7 +123,13 @@ struct KeyValueRulesTests {
     @Test(arguments: SecretFormat.allCases)
     func anOutputRefusesAValueItsFormatCannotHold(format: SecretFormat) throws {
         let output = SecretOutput(file: "x", format: format, envName: "ACS", mode: 0o600, group: nil)
-        let hostile = KeyMaterial(slot: .primary, key: Secret(key), connectionString: Secret("endpoint=https://e/;accesskey=\(key)\nEVIL=1"))
+        let hostile = KeyMaterial(
+            slot: .primary,
+            key: Secret(key),
+            connectionString: Secret("endpoint=https://e/;accesskey=\(key)\nEVIL=1"),
+            endpoint: "https://e/",
+            keyName: "Primary"
+        )
         #expect(throws: KeyValueRules.Violation.self) { try output.render(hostile, now: Date()) }
         let template = SecretOutput(
             file: "x",
@@ -110,9 +139,21 @@ struct KeyValueRulesTests {
             mode: 0o600,
             group: nil
         )
-        let quoted = KeyMaterial(slot: .primary, key: Secret("\"" + key), connectionString: Secret("endpoint=https://e/;accesskey=\(key)"))
+        let quoted = KeyMaterial(
+            slot: .primary,
+            key: Secret("\"" + key),
+            connectionString: Secret("endpoint=https://e/;accesskey=\(key)"),
+            endpoint: "https://e/",
+            keyName: "Primary"
+        )
         #expect(throws: KeyValueRules.Violation.self) { try template.render(quoted, now: Date()) }
-        let fine = KeyMaterial(slot: .primary, key: Secret(key), connectionString: Secret("endpoint=https://e/;accesskey=\(key)"))
+        let fine = KeyMaterial(
+            slot: .primary,
+            key: Secret(key),
+            connectionString: Secret("endpoint=https://e/;accesskey=\(key)"),
+            endpoint: "https://e/",
+            keyName: "Primary"
+        )
         #expect(try !output.render(fine, now: Date()).isEmpty)
     }
 }

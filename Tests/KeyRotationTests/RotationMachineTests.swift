@@ -14,13 +14,10 @@ private struct World {
     var generation = 0
 
     func accessKeys(primary: Bool, secondary: Bool) -> AccessKeys {
-        func cs(_ k: String) -> Secret { Secret("endpoint=https://x/;accesskey=\(k)") }
-        return AccessKeys(
-            primaryKey: primary ? Secret(keys[.primary]!) : nil,
-            secondaryKey: secondary ? Secret(keys[.secondary]!) : nil,
-            primaryConnectionString: primary ? cs(keys[.primary]!) : nil,
-            secondaryConnectionString: secondary ? cs(keys[.secondary]!) : nil
-        )
+        func key(_ k: String) -> AccessKey {
+            AccessKey(value: Secret(k), connectionString: Secret("endpoint=https://x/;accesskey=\(k)"), endpoint: "https://x/", name: "k")
+        }
+        return AccessKeys(primary: primary ? key(keys[.primary]!) : nil, secondary: secondary ? key(keys[.secondary]!) : nil)
     }
 
     mutating func regenerate(_ slot: KeySlot, grace: Duration) {
@@ -110,6 +107,39 @@ struct RotationMachineTests {
         #expect(machine.record.step == .idle)
         #expect(machine.record.published == .secondary)
         #expect(world.keys[.primary] == "p0")
+    }
+
+    /// A long-running regeneration journaled before a crash is followed, not asked for again; one
+    /// ARM forgot is asked for again (the key is still not published); one that failed is retried.
+    @Test func aJournaledRegenerationIsFollowedAfterACrash() throws {
+        var world = World()
+        var machine = try adopted(.alternate, &world)
+        world.now = world.now.addingTimeInterval(400)
+        #expect(machine.resume(now: world.now, fileIntact: true, rotateNow: true) == .regenerate(.secondary))
+        let operation = LongRunningOperation(slot: .secondary, url: "https://arm/op/1", isAsyncOperation: true, acceptedAt: world.now)
+        machine.accepted(operation)
+        #expect(machine.record.pendingOperation == operation, "journaled in the record the caller persists")
+        world.regenerate(.secondary, grace: .seconds(300))
+        // A crash while polling: the new process follows the same operation.
+        machine = RotationMachine(record: machine.record, resourceID: "/x", policy: policy(.alternate), now: world.now)
+        #expect(machine.resume(now: world.now, fileIntact: true) == .resumeRegeneration(operation))
+        #expect(machine.resumed(.lost, now: world.now) == .regenerate(.secondary), "a forgotten operation is asked for again")
+        #expect(machine.drainEvents().contains(.operationLost(.secondary)))
+        #expect(machine.record.pendingOperation == nil)
+        machine.accepted(operation)
+        guard case .sleep = machine.resumed(.failed("Conflict"), now: world.now) else {
+            Issue.record("a failed operation is a failed step")
+            return
+        }
+        #expect(machine.record.pendingOperation == nil && machine.record.lastError?.contains("Conflict") == true)
+        world.now = try #require(machine.record.retryAt)
+        #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
+        machine.accepted(operation)
+        let material = try #require(
+            machine.resumed(.completed(world.accessKeys(primary: true, secondary: true)), now: world.now).publishedMaterial
+        )
+        #expect(material.slot == .secondary && material.key.exposedValue == world.keys[.secondary])
+        #expect(machine.record.pendingOperation == nil)
     }
 
     /// `rotate --emergency`, whatever the strategy: both keys regenerated without any time passing,
@@ -213,7 +243,7 @@ struct RotationMachineTests {
                 done.append(.grace(.seconds(until.timeIntervalSince(world.now))))
                 world.now = until
                 action = machine.resume(now: world.now, fileIntact: true)
-            case .sleep, .listKeys:
+            case .sleep, .listKeys, .resumeRegeneration:
                 #expect(done == Array(expected.dropFirst()))
                 #expect(world.violations.isEmpty)
                 return
@@ -348,6 +378,14 @@ struct RotationMachineTests {
                         continue
                     }
                     world.regenerate(slot, grace: policy.grace)
+                    if chance(0.3) {
+                        // A long-running regeneration: journaled when ARM accepts it; its keys are read after it ends.
+                        machine.accepted(LongRunningOperation(slot: slot, url: "https://arm/op", isAsyncOperation: true, acceptedAt: world.now))
+                        persisted = machine.record
+                        if crashAfter { break }
+                        action = machine.regenerated(slot, keys: AccessKeys(), now: world.now)
+                        continue
+                    }
                     if crashAfter { break }
                     let full = chance(0.3)
                     action = machine.regenerated(
@@ -355,6 +393,18 @@ struct RotationMachineTests {
                         keys: world.accessKeys(primary: slot == .primary || full, secondary: slot == .secondary || full),
                         now: world.now
                     )
+                case .resumeRegeneration(let operation):
+                    if fail {
+                        action = machine.failed(FakeError.injected, now: world.now)
+                        continue
+                    }
+                    // After a restart the journaled operation has ended, is forgotten, or failed.
+                    let outcomes: [LongRunningOperation.Outcome] = [
+                        .completed(world.accessKeys(primary: true, secondary: true)), .lost, .failed("Conflict"),
+                    ]
+                    let outcome = outcomes[Int(random.next() % 3)]
+                    if crashAfter { break }
+                    action = machine.resumed(outcome, now: world.now)
                 case .publish(let material):
                     if fail {
                         action = machine.failed(FakeError.injected, now: world.now)

@@ -7,7 +7,9 @@ struct SecretFilePublisherTests {
     private let material = KeyMaterial(
         slot: .secondary,
         key: Secret("a2V5LW1hdGVyaWFs"),
-        connectionString: Secret("endpoint=https://chat.communication.azure.com/;accesskey=a2V5LW1hdGVyaWFs")
+        connectionString: Secret("endpoint=https://chat.communication.azure.com/;accesskey=a2V5LW1hdGVyaWFs"),
+        endpoint: "https://chat.communication.azure.com/",
+        keyName: "Secondary"
     )
     private let resource = ResourceConfiguration(
         name: "chat",
@@ -30,7 +32,7 @@ struct SecretFilePublisherTests {
         let digest = try await publisher.publish(material, step: .publishing(slot: .secondary, final: false))
         #expect(await publisher.currentDigest() == digest)
         let read = { (name: String) in (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "" }
-        #expect(read("chat.conn") == material.connectionString.exposedValue + "\n")
+        #expect(read("chat.conn") == material.value.exposedValue + "\n")
         #expect(
             read("chat.properties")
                 == "ACS__Endpoint=https://chat.communication.azure.com/\nACS__Key=a2V5LW1hdGVyaWFs\nACS__Slot=secondary\nACS__At=2027-01-15T08:00:00Z\n"
@@ -45,7 +47,7 @@ struct SecretFilePublisherTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let digest = try await SecretFilePublisher(resource: resource, directory: directory).publish(material, step: .adopting)
         #expect(
-            digest == KeyFingerprint(bytes: Array((material.connectionString.exposedValue + "\n").utf8)),
+            digest == KeyFingerprint(bytes: Array((material.value.exposedValue + "\n").utf8)),
             "records from before several outputs stay valid"
         )
     }

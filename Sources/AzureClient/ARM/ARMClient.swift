@@ -4,8 +4,9 @@ import KeyRotation
 import Logging
 
 /// Sends requests to ARM as one credential: each authenticated (``ARMClient+Authentication``), paced
-/// within ARM's budgets (``ARMClient+Budget``) and retried here, in ``send(_:method:id:suffix:apiVersion:body:)``.
-/// What a resource type's answers mean lives beside it (``ARMClient+CommunicationServices``), not in it.
+/// within ARM's budgets (``ARMClient+Budget``) and retried here, in ``send(_:method:id:target:body:acceptsEmptyBody:)``.
+/// What the answers mean lives beside it: the keys of every type (``ARMClient+Keys``), long-running
+/// operations (``ARMClient+LongRunning``).
 ///
 /// Every request carries a fresh `x-ms-client-request-id`; answers' `x-ms-request-id`s go to the
 /// log. Retryable failures (408, 429, 5xx, connection errors, unreadable bodies) are retried with
@@ -14,7 +15,8 @@ import Logging
 /// A class, though immutable: one client per credential is shared by the providers of all its
 /// resources, and a reference is cheaper to hold ten thousand times than a copy.
 public final class ARMClient: Sendable {
-    private let endpoint: URL
+    /// ARM's endpoint; answers' operation URLs must point here before a token is sent to them.
+    let endpoint: URL
     /// The OAuth scope of the tokens ARM accepts.
     let scope: String
     /// Where the tokens come from (cached, single-flight).
@@ -60,6 +62,8 @@ public final class ARMClient: Sendable {
 
     /// A successful answer's body with the identifiers the errors and logs need.
     struct ReceivedBody {
+        /// The HTTP status: 200, or 201/202/204 for long-running operations.
+        var status: Int = 200
         /// The body (never quoted in an error: it may hold keys).
         var bytes: [UInt8]
         /// ARM's `x-ms-request-id`.
@@ -68,17 +72,35 @@ public final class ARMClient: Sendable {
         var clientRequestID: String
         /// Attempts made, retries included.
         var attempts: Int
+        /// The `Azure-AsyncOperation`, `Location` and `Retry-After` headers of a long-running answer.
+        var asyncOperation: String? = nil
+        var location: String? = nil
+        var retryAfter: String? = nil
     }
 
-    /// Sends one request to `id` + `suffix` until ARM answers 200 (or 2xx to a `GET`), a final error,
-    /// or the retries run out.
-    func send(_ operation: String, method: String, id: ResourceID, suffix: String, apiVersion: String, body: [UInt8]) async throws
+    /// Sends one request to `target` (a path and query on ARM's endpoint, or an absolute URL on it)
+    /// for resource `id` until ARM answers 2xx, a final error, or the retries run out.
+    ///
+    /// - Parameter acceptsEmptyBody: a 200 without a body is an answer (Cosmos DB's regeneration);
+    ///   otherwise it is taken for a lost answer and retried.
+    func send(_ operation: String, method: String, id: ResourceID, target: String, body: [UInt8], acceptsEmptyBody: Bool = false) async throws
         -> ReceivedBody
     {
         let clientRequestID = UUID().uuidString.lowercased()
         var base = endpoint.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
-        let target = URL(string: base + id.path + suffix + "?api-version=" + apiVersion)!
+        guard let target = URL(string: target.hasPrefix("/") ? base + target : target) else {
+            throw ARMError(
+                operation: operation,
+                resource: id.name,
+                status: 0,
+                code: "InvalidURL",
+                message: "the request URL is not valid",
+                requestID: nil,
+                clientRequestID: clientRequestID,
+                attempts: 0
+            )
+        }
         let key = ARMBudgets.Key(subscription: id.subscription, principal: principal, kind: method == "GET" ? .read : .write)
         var attempt = 0
         var authentication = Authentication()
@@ -108,28 +130,26 @@ public final class ARMClient: Sendable {
             let requestID = response.header("x-ms-request-id")
             if let requestID { log[metadataKey: "arm_request_id"] = .string(requestID) }
             if (200...299).contains(response.status) {
-                if response.status == 200 || method == "GET" {
-                    // A 200 whose body does not decode is retried like a lost answer; the step repeats safely.
-                    if Self.isJSON(response.body) || attempt >= retry.maxAttempts {
-                        log.debug("ARM request succeeded", metadata: ["http_status": "\(response.status)"])
-                        return ReceivedBody(bytes: response.body, requestID: requestID, clientRequestID: clientRequestID, attempts: attempt)
-                    }
-                    let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
-                    log.warning("ARM answered with an unreadable body, retrying", metadata: ["keyrotd_retry_in_ms": "\(delay.milliseconds)"])
-                    try await sleep(delay)
-                    continue
+                // A body that does not decode is retried like a lost answer; the step repeats safely.
+                // Only long-running answers (and a 200 the caller expects empty) may have none.
+                let empty = response.body.isEmpty && (response.status != 200 || acceptsEmptyBody)
+                if empty || Self.isJSON(response.body) || attempt >= retry.maxAttempts {
+                    log.debug("ARM request succeeded", metadata: ["http_status": "\(response.status)"])
+                    return ReceivedBody(
+                        status: response.status,
+                        bytes: response.body,
+                        requestID: requestID,
+                        clientRequestID: clientRequestID,
+                        attempts: attempt,
+                        asyncOperation: response.header("Azure-AsyncOperation"),
+                        location: response.header("Location"),
+                        retryAfter: response.header("Retry-After")
+                    )
                 }
-                // 201/202: an asynchronous operation (older api-versions). The keys come from listKeys.
-                throw ARMError(
-                    operation: operation,
-                    resource: id.name,
-                    status: response.status,
-                    code: "AsyncOperationUnsupported",
-                    message: "ARM started an asynchronous operation; use api_version 2026-03-18, which answers synchronously",
-                    requestID: requestID,
-                    clientRequestID: clientRequestID,
-                    attempts: attempt
-                )
+                let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
+                log.warning("ARM answered with an unreadable body, retrying", metadata: ["keyrotd_retry_in_ms": "\(delay.milliseconds)"])
+                try await sleep(delay)
+                continue
             }
             let error = ARMError(operation, resource: id.name, response: response, clientRequestID: clientRequestID, attempts: attempt)
             if await recovers(from: response, error, &authentication, log) {

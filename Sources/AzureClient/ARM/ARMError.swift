@@ -69,7 +69,7 @@ public struct ARMError: Error, Sendable, CustomStringConvertible {
             return
                 "keyrotd retries with backoff; if this persists, something between keyrotd and ARM (a proxy, a TLS-inspecting firewall) alters answers, or ARM misbehaves: give Azure support the request id"
         case "MissingSubscriptionRegistration":
-            return "register the Microsoft.Communication resource provider in the subscription"
+            return "register the resource provider the message names in the subscription (az provider register)"
         default:
             return nil
         }

@@ -158,12 +158,16 @@ public struct CredentialConfiguration: Sendable, Equatable {
 public struct ResourceConfiguration: Sendable, Equatable {
     /// The name used in logs, state and the CLI; defaults to the ARM resource name.
     public var name: String
-    /// The ARM resource id.
+    /// The ARM resource id, which names the type.
     public var id: ResourceID
     /// The credential (by name) used for this resource.
     public var credential: String
     /// The ARM api-version.
     public var apiVersion: String
+    /// Which pair of keys is rotated.
+    public var keyPair: ResourceType.KeyPair = .readWrite
+    /// The data-plane endpoint, where the configuration names one.
+    public var endpoint: URL?
     /// How keys are rotated.
     public var strategy: RotationStrategy
     /// The rotation period.
@@ -184,7 +188,7 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var group: String?
     /// The resource's own hook, run after its key is published.
     public var onPublish: HookCommand?
-    /// Whether a new key must authenticate against the ACS data plane before it is published.
+    /// Whether a new key must authenticate against the resource's data plane before it is published.
     public var verify: Bool
     /// Files the consumers write the fingerprint of the key they loaded to.
     public var confirmAckFiles: [String] = []
@@ -202,19 +206,19 @@ public struct ResourceConfiguration: Sendable, Equatable {
         [SecretOutput(file: output, format: format, template: template, envName: envName, mode: mode, group: group)] + additionalOutputs
     }
 
-    /// Creates a resource configuration.
+    /// Creates a resource configuration; the api-version, format and `env` variable default to the type's.
     public init(
         name: String,
         id: ResourceID,
         credential: String,
-        apiVersion: String = Defaults.apiVersion,
+        apiVersion: String? = nil,
         strategy: RotationStrategy = Defaults.strategy,
         every: Duration = Defaults.every,
         grace: Duration = Defaults.grace,
         jitter: Duration = Defaults.jitter,
         output: String,
-        format: SecretFormat = Defaults.format,
-        envName: String = Defaults.envName,
+        format: SecretFormat? = nil,
+        envName: String? = nil,
         mode: UInt32 = Defaults.mode,
         group: String? = nil,
         onPublish: HookCommand? = nil,
@@ -223,14 +227,14 @@ public struct ResourceConfiguration: Sendable, Equatable {
         self.name = name
         self.id = id
         self.credential = credential
-        self.apiVersion = apiVersion
+        self.apiVersion = apiVersion ?? id.type.apiVersion
         self.strategy = strategy
         self.every = every
         self.grace = grace
         self.jitter = jitter
         self.output = output
-        self.format = format
-        self.envName = envName
+        self.format = format ?? id.type.defaultFormat
+        self.envName = envName ?? id.type.envName
         self.mode = mode
         self.group = group
         self.onPublish = onPublish
@@ -242,8 +246,6 @@ extension ResourceConfiguration {
     /// The value of each resource setting that neither the resource nor `[defaults]` sets: the
     /// defaults declared in ``ConfigurationSchema``, typed.
     public enum Defaults {
-        /// ARM api-version.
-        public static let apiVersion = ConfigurationSchema.apiVersion.defaultString
         /// Rotation strategy.
         public static let strategy = RotationStrategy(rawValue: ConfigurationSchema.strategy.defaultString)!
         /// Rotation period.
@@ -252,10 +254,6 @@ extension ResourceConfiguration {
         public static let grace = ConfigurationSchema.grace.defaultDuration
         /// Random extra delay of scheduled rotations.
         public static let jitter = ConfigurationSchema.jitter.defaultDuration
-        /// Secret file layout.
-        public static let format = SecretFormat(rawValue: ConfigurationSchema.format.defaultString)!
-        /// Variable name of the `env` format.
-        public static let envName = ConfigurationSchema.envName.defaultString
         /// Secret file mode.
         public static let mode = ConfigurationSchema.mode.defaultMode
         /// Whether new keys are verified against the data plane.

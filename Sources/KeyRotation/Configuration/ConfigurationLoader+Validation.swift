@@ -5,13 +5,12 @@ import SystemPackage
 /// The defaults a `[[resource]]` inherits from `[defaults]`.
 private struct ResourceDefaults {
     var credential: String?
-    var apiVersion = ResourceConfiguration.Defaults.apiVersion
     var strategy = ResourceConfiguration.Defaults.strategy
     var every = ResourceConfiguration.Defaults.every
     var grace = ResourceConfiguration.Defaults.grace
     var jitter = ResourceConfiguration.Defaults.jitter
-    var format = ResourceConfiguration.Defaults.format
-    var envName = ResourceConfiguration.Defaults.envName
+    var format: SecretFormat?
+    var envName: String?
     var mode = ResourceConfiguration.Defaults.mode
     var group: String?
     var verify = ResourceConfiguration.Defaults.verify
@@ -314,7 +313,6 @@ struct ValidationContext {
         let key = "defaults"
         rejectUnknownKeys(t, prefix: key, allowed: ConfigurationSchema.names[.defaults]!)
         if let c = credentialName(t, key, credentials) { defaults.credential = c }
-        if let v = apiVersion(t, key) { defaults.apiVersion = v }
         if let s = strategy(t, key) { defaults.strategy = s }
         if let d = duration(t, key, ConfigurationSchema.every) { defaults.every = d }
         if let d = duration(t, key, ConfigurationSchema.grace) { defaults.grace = d }
@@ -341,9 +339,13 @@ struct ValidationContext {
             case .failure(let problem): error("\(key).id", problem.description)
             }
         }
-        var name = string(t, key, "name") ?? id?.name
+        var name = string(t, key, "name") ?? id?.defaultName
         if let n = name, !ResourceID.isValidName(n) {
-            error("\(key).name", "'\(n)' must be 1-63 letters, digits, '-' or '_' (it names files and log fields)")
+            error(
+                t["name"] != nil ? "\(key).name" : "\(key).id",
+                "'\(n)' must be 1-63 letters, digits, '-' or '_' (it names files and log fields)"
+                    + (t["name"] == nil ? ": set name = …" : "")
+            )
             name = nil
         }
         let credential = credentialName(t, key, credentials) ?? defaults.credential
@@ -359,11 +361,13 @@ struct ValidationContext {
         let every = duration(t, key, ConfigurationSchema.every) ?? defaults.every
         let grace = duration(t, key, ConfigurationSchema.grace) ?? defaults.grace
         let jitter = duration(t, key, ConfigurationSchema.jitter) ?? defaults.jitter
-        let format = format(t, key) ?? defaults.format
+        let format = format(t, key) ?? defaults.format ?? id?.type.defaultFormat ?? .key
         let envName = envName(t, key) ?? defaults.envName
         let mode = mode(t, key) ?? defaults.mode
         let group = group(t, key) ?? defaults.group
-        let apiVersion = apiVersion(t, key) ?? defaults.apiVersion
+        let apiVersion = apiVersion(t, key)
+        let keyPair = choice(t, key, ConfigurationSchema.keyPair).flatMap(ResourceType.KeyPair.init(rawValue:)) ?? .readWrite
+        let endpoint = url(t, key, "endpoint")
         if every <= .zero {
             error("\(key).every", "must be longer than zero")
         }
@@ -416,12 +420,38 @@ struct ValidationContext {
             onPublish: onPublish,
             verify: verify
         )
+        resource.keyPair = keyPair
+        resource.endpoint = endpoint
         resource.template = template
         resource.additionalOutputs = outputs(t, key, resource: resource)
+        checkType(t, key, resource)
         resource.confirmAckFiles = confirmAckFiles
         resource.confirmCommand = confirmCommand
         if let confirmTimeout { resource.confirmTimeout = confirmTimeout }
         return resource
+    }
+
+    /// What the resource's type does not have: a read-only pair, a connection string for a format
+    /// or a template to carry.
+    private mutating func checkType(_ t: TOMLTable, _ key: String, _ resource: ResourceConfiguration) {
+        let type = resource.id.type
+        if type.pairs[resource.keyPair] == nil {
+            let pairs = type.pairs.keys.map(\.rawValue).sorted().joined(separator: ", ")
+            error("\(key).key_pair", "\(type.title) has no \(resource.keyPair) key pair; it has \(pairs)")
+        }
+        if resource.verify, type != .communicationServices {
+            // Each type's data-plane check comes with its emulator twin; until then, say so rather than skip it.
+            error("\(key).verify", "verify is not available for \(type.title) yet (only Azure Communication Services); set verify = false")
+        }
+        guard case .none = type.connectionString else { return }
+        for (i, output) in resource.outputs.enumerated() {
+            let prefix = i == 0 ? key : "\(key).outputs[\(i - 1)]"
+            if let template = output.template, template.fields.contains(.connectionString) {
+                error("\(prefix).template", "\(type.title) has no connection string: use {{key}} and {{endpoint}}")
+            } else if output.template == nil, output.format == .connectionString {
+                error("\(prefix).format", "\(type.title) has no connection string: use format = \"key\", \"env\" or \"json\", or a template")
+            }
+        }
     }
 
     /// `template`, parsed; refused next to `format`.

@@ -1,12 +1,13 @@
 /// How a published key is laid out in its secret file.
 public enum SecretFormat: String, Sendable, CaseIterable, Codable {
-    /// The connection string alone (`endpoint=…;accesskey=…`), the default.
+    /// The connection string alone, the default of the types that have one.
     case connectionString = "connection-string"
-    /// The access key alone.
+    /// The access key alone, the default of the types without a connection string.
     case key
-    /// One `NAME=<connection string>` line, for `EnvironmentFile=` and dotenv readers.
+    /// One `NAME=<connection string>` line (the key where the type has no connection string), for
+    /// `EnvironmentFile=` and dotenv readers.
     case env
-    /// A JSON object with `endpoint`, `key`, `connectionString` and `keyType`.
+    /// A JSON object with `endpoint`, `key`, `keyName`, `keyType` and, where the type has one, `connectionString`.
     case json
 
     /// The file name extension used when a resource names no output.
@@ -23,18 +24,16 @@ public enum SecretFormat: String, Sendable, CaseIterable, Codable {
     public func render(_ material: KeyMaterial, envName: String) -> [UInt8] {
         switch self {
         case .connectionString:
-            return Array((material.connectionString.exposedValue + "\n").utf8)
+            // The configuration check refuses this format for a type without connection strings.
+            return Array((material.value.exposedValue + "\n").utf8)
         case .key:
             return Array((material.key.exposedValue + "\n").utf8)
         case .env:
-            return Array("\(envName)=\(material.connectionString.exposedValue)\n".utf8)
+            return Array("\(envName)=\(material.value.exposedValue)\n".utf8)
         case .json:
-            let fields = [
-                ("endpoint", material.endpoint),
-                ("key", material.key.exposedValue),
-                ("connectionString", material.connectionString.exposedValue),
-                ("keyType", material.slot.rawValue),
-            ]
+            var fields = [("endpoint", material.endpoint), ("key", material.key.exposedValue)]
+            if let connectionString = material.connectionString { fields.append(("connectionString", connectionString.exposedValue)) }
+            fields += [("keyName", material.keyName), ("keyType", material.slot.rawValue)]
             let body = fields.map { "  \"\($0.0)\": \"\(Self.jsonEscaped($0.1))\"" }.joined(separator: ",\n")
             return Array("{\n\(body)\n}\n".utf8)
         }

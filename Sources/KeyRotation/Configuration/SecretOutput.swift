@@ -31,8 +31,9 @@ public struct SecretOutput: Sendable, Equatable {
     ///   it one value (a newline in an `env` file is a second variable). ARM's answers are checked
     ///   before they get here; this is the last guard at the file.
     public func render(_ material: KeyMaterial, now: Date) throws(KeyValueRules.Violation) -> [UInt8] {
-        for (field, value) in [("key", material.key.exposedValue), ("connectionString", material.connectionString.exposedValue)] {
-            if let problem = KeyValueRules.unsafeCharacterProblem(value) {
+        let values = [("key", material.key), ("connectionString", material.connectionString), ("endpoint", Secret(material.endpoint))]
+        for case (let field, let value?) in values {
+            if let problem = KeyValueRules.unsafeCharacterProblem(value.exposedValue) {
                 throw KeyValueRules.Violation(field: field, problem: problem + "; not written to \(file)")
             }
         }

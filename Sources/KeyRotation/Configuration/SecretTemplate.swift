@@ -6,11 +6,13 @@ import FoundationEssentials
 public struct SecretTemplate: Sendable, Equatable {
     /// The values a template may name.
     public enum Field: String, Sendable, CaseIterable {
-        /// `https://NAME.communication.azure.com/`.
+        /// The data-plane endpoint (`https://NAME.communication.azure.com/`).
         case endpoint
         /// The access key.
         case key
-        /// `endpoint=…;accesskey=…`.
+        /// The key's name: `key1`, `Primary`, the authorization rule, App Configuration's key id.
+        case keyName
+        /// The connection string, for types that have one.
         case connectionString
         /// `primary` or `secondary`.
         case keyType
@@ -30,6 +32,11 @@ public struct SecretTemplate: Sendable, Equatable {
     }
 
     private let pieces: [Piece]
+
+    /// The fields the template names.
+    public var fields: Set<Field> {
+        Set(pieces.compactMap { if case .field(let field) = $0 { field } else { nil } })
+    }
 
     /// Parses `text`; every `{{…}}` must name a ``Field``.
     public init(parsing text: String) throws(ParseError) {
@@ -65,7 +72,8 @@ public struct SecretTemplate: Sendable, Equatable {
             case .text(let text): out += text
             case .field(.endpoint): out += material.endpoint
             case .field(.key): out += material.key.exposedValue
-            case .field(.connectionString): out += material.connectionString.exposedValue
+            case .field(.keyName): out += material.keyName
+            case .field(.connectionString): out += material.connectionString?.exposedValue ?? ""
             case .field(.keyType): out += material.slot.rawValue
             case .field(.rotatedAt): out += now.formatted(.iso8601)
             }

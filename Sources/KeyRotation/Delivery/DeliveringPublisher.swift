@@ -30,7 +30,7 @@ public struct DeliveringPublisher: SecretPublisher {
     public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         let digest = try await inner.publish(material, step: step)
         let environment = Self.environment(resource: resource, file: file, material: material, step: step)
-        let secrets = [material.key.exposedValue, material.connectionString.exposedValue]
+        let secrets = [material.key.exposedValue] + (material.connectionString.map { [$0.exposedValue] } ?? [])
         for hook in hooks {
             let result = await runner.run(hook, environment: environment, redacting: secrets)
             var metadata: Logger.Metadata = [

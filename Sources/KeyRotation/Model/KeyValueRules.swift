@@ -7,29 +7,37 @@
 /// a template) would have to escape to keep the value one value. A garbage or hostile answer (a
 /// newline that injects a variable into an `EnvironmentFile=`, a control character, a foreign
 /// endpoint) is refused; the error says what is wrong and never quotes the value.
-public struct KeyValueRules: Sendable {
+public struct KeyValueRules: Sendable, Hashable {
     /// The characters a key is made of.
-    public enum Alphabet: String, Sendable {
+    public enum Alphabet: String, Sendable, Hashable {
         /// Standard base64 with `=` padding (ACS, SignalR, SAS rules …).
         case base64
-        /// Hexadecimal digits (Cognitive Services).
+        /// Hexadecimal digits.
         case hex
+        /// Letters and digits (Cognitive Services and Azure OpenAI, AI Search).
+        case alphanumeric
     }
 
     /// The shape of a `name=value;…` connection string.
-    public struct ConnectionStringShape: Sendable {
+    public struct ConnectionStringShape: Sendable, Hashable {
         /// The field holding the endpoint URL (compared case-insensitively, as the SDKs do).
         public var endpointField: String
         /// The field holding the key.
         public var keyField: String
+        /// Further fields the type writes (`version`, `sharedaccesskeyname`, `entitypath` …), lower case.
+        public var otherFields: [String]
+        /// The endpoint's URL schemes (`https`; `sb` for the Service Bus family).
+        public var schemes: [String]
         /// The DNS suffixes of the type's endpoints (`communication.azure.com` …); the host's first
         /// label must be the resource's name. Loopback hosts (the emulator) are accepted too.
         public var hostSuffixes: [String]
 
-        /// Creates a shape.
-        public init(endpointField: String, keyField: String, hostSuffixes: [String]) {
-            self.endpointField = endpointField
-            self.keyField = keyField
+        /// Creates a shape; field names are compared case-insensitively.
+        public init(endpointField: String, keyField: String, otherFields: [String] = [], schemes: [String] = ["https"], hostSuffixes: [String]) {
+            self.endpointField = endpointField.lowercased()
+            self.keyField = keyField.lowercased()
+            self.otherFields = otherFields.map { $0.lowercased() }
+            self.schemes = schemes
             self.hostSuffixes = hostSuffixes
         }
     }
@@ -58,36 +66,6 @@ public struct KeyValueRules: Sendable {
         self.connectionString = connectionString
     }
 
-    /// Azure Communication Services: base64 keys (64 random bytes today, 88 characters) and
-    /// `endpoint=https://NAME.<geography>.communication.azure.com/;accesskey=KEY`.
-    public static let communicationServices = KeyValueRules(
-        alphabet: .base64,
-        length: 16...1024,
-        connectionString: ConnectionStringShape(
-            endpointField: "endpoint",
-            keyField: "accesskey",
-            hostSuffixes: ["communication.azure.com", "communication.azure.us", "communication.azure.cn"]
-        )
-    )
-
-    /// Checks every value `keys` holds (an answer may hold only half of them).
-    ///
-    /// - Parameter resourceName: the ARM name, which the endpoint's host must start with.
-    public func validate(_ keys: AccessKeys, resourceName: String) throws(Violation) {
-        for slot in KeySlot.allCases {
-            let key = keys.key(slot)
-            if let key { try validateKey(key.exposedValue, field: "\(slot)Key") }
-            if let connectionString = keys.connectionString(slot) {
-                try validateConnectionString(
-                    connectionString.exposedValue,
-                    key: key?.exposedValue,
-                    field: "\(slot)ConnectionString",
-                    resourceName: resourceName
-                )
-            }
-        }
-    }
-
     /// Checks one key.
     public func validateKey(_ value: String, field: String) throws(Violation) {
         if let problem = Self.unsafeCharacterProblem(value) { throw Violation(field: field, problem: problem) }
@@ -101,6 +79,8 @@ public struct KeyValueRules: Sendable {
         switch alphabet {
         case .hex:
             guard bytes.allSatisfy(Self.isHexDigit) else { throw Violation(field: field, problem: "is not hexadecimal") }
+        case .alphanumeric:
+            guard bytes.allSatisfy(Self.isAlphanumeric) else { throw Violation(field: field, problem: "is not made of letters and digits") }
         case .base64:
             let padding = bytes.reversed().prefix { $0 == UInt8(ascii: "=") }.count
             guard padding <= 2, bytes.count % 4 == 0, bytes.dropLast(padding).allSatisfy(Self.isBase64Digit) else {
@@ -109,20 +89,23 @@ public struct KeyValueRules: Sendable {
         }
     }
 
-    /// Checks one connection string: its characters, its fields, its key and its endpoint.
-    private func validateConnectionString(_ value: String, key: String?, field: String, resourceName: String) throws(Violation) {
+    /// Checks one connection string: its characters, its fields, its key (`key`, the answer's key of
+    /// the same slot, when it has one) and its endpoint, whose host must start with `resourceName`.
+    public func validateConnectionString(_ value: String, key: String?, field: String, resourceName: String) throws(Violation) {
         guard let shape = connectionString else {
             throw Violation(field: field, problem: "is not expected: this resource type has no connection string in its answer")
         }
         if let problem = Self.unsafeCharacterProblem(value) { throw Violation(field: field, problem: problem) }
         var fields: [String: String] = [:]
-        for part in value.split(separator: ";") {
+        // A trailing ';' is how SignalR and Cosmos DB end theirs.
+        for part in value.split(separator: ";", omittingEmptySubsequences: true) {
             guard let equals = part.firstIndex(of: "=") else {
                 throw Violation(field: field, problem: "has a part that is not name=value")
             }
             let name = part[..<equals].lowercased()
-            guard name == shape.endpointField || name == shape.keyField else {
-                throw Violation(field: field, problem: "has a field other than \(shape.endpointField) and \(shape.keyField)")
+            guard name == shape.endpointField || name == shape.keyField || shape.otherFields.contains(name) else {
+                let known = ([shape.endpointField, shape.keyField] + shape.otherFields).joined(separator: ", ")
+                throw Violation(field: field, problem: "has a field other than \(known)")
             }
             guard fields.updateValue(String(part[part.index(after: equals)...]), forKey: name) == nil else {
                 throw Violation(field: field, problem: "names \(name) twice")
@@ -138,11 +121,11 @@ public struct KeyValueRules: Sendable {
         } else {
             try validateKey(embeddedKey, field: "\(field).\(shape.keyField)")
         }
-        guard Self.isEndpoint(endpoint, of: resourceName, suffixes: shape.hostSuffixes) else {
+        guard Self.isEndpoint(endpoint, of: resourceName, schemes: shape.schemes, suffixes: shape.hostSuffixes) else {
             throw Violation(
                 field: field,
                 problem:
-                    "has an \(shape.endpointField) that is not https://\(resourceName).…\(shape.hostSuffixes.first.map { "." + $0 } ?? "")/ (nor a loopback emulator)"
+                    "has an \(shape.endpointField) that is not \(shape.schemes[0])://\(resourceName).…\(shape.hostSuffixes.first.map { "." + $0 } ?? "")/ (nor a loopback emulator)"
             )
         }
     }
@@ -160,7 +143,7 @@ public struct KeyValueRules: Sendable {
 
     private static let forbidden: Set<UInt8> = Set("\"'\\`$#{}".utf8)
 
-    private static func isEndpoint(_ text: String, of resourceName: String, suffixes: [String]) -> Bool {
+    private static func isEndpoint(_ text: String, of resourceName: String, schemes: [String], suffixes: [String]) -> Bool {
         // scheme://host[:port]/path, parsed by hand: only the shapes ARM and the emulator produce pass.
         guard let schemeEnd = text.firstRange(of: "://") else { return false }
         let scheme = text[..<schemeEnd.lowerBound].lowercased()
@@ -175,8 +158,8 @@ public struct KeyValueRules: Sendable {
         } else if let colon = host.lastIndex(of: ":") {
             host = host[..<colon]
         }
-        if EndpointPolicy.isLoopback(host: String(host)) { return scheme == "https" || scheme == "http" }
-        guard scheme == "https", path.isEmpty || path == "/" else { return false }
+        if EndpointPolicy.isLoopback(host: String(host)) { return scheme == "https" || scheme == "http" || schemes.contains(scheme) }
+        guard schemes.contains(scheme), path.isEmpty || path == "/" else { return false }
         let labels = host.lowercased().split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels[0] == resourceName.lowercased() else { return false }
         let domain = labels.dropFirst().joined(separator: ".")
@@ -188,8 +171,12 @@ public struct KeyValueRules: Sendable {
             || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
     }
 
-    private static func isBase64Digit(_ byte: UInt8) -> Bool {
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    private static func isBase64Digit(_ byte: UInt8) -> Bool {
+        isAlphanumeric(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
     }
 }

@@ -135,9 +135,13 @@ public actor ResourceRotator {
                         action = machine.failed(alarm, now: clock.now())
                         continue
                     }
-                    let keys = try await provider.regenerateKey(slot)
+                    let keys = try await provider.regenerateKey(slot) { operation in try await self.journal(operation) }
                     regeneratedAt = .now
                     action = machine.regenerated(slot, keys: keys, now: clock.now())
+                case .resumeRegeneration(let operation):
+                    let outcome = try await provider.resumeRegeneration(operation)
+                    if case .completed = outcome { regeneratedAt = .now }
+                    action = machine.resumed(outcome, now: clock.now())
                 case .publish(let material):
                     // Only a newly regenerated key needs proving; adoption and repairs publish keys in use.
                     if let verifier, case .publishing = machine.record.step { try await verifier.verify(material) }
@@ -153,6 +157,18 @@ public actor ResourceRotator {
                 action = machine.failed(error, now: clock.now())
             }
         }
+    }
+
+    /// Records a long-running regeneration ARM accepted, durably, before it is polled: after a
+    /// crash the next run follows the same operation instead of asking for another.
+    private func journal(_ operation: LongRunningOperation) throws {
+        machine.accepted(operation)
+        try store.save(machine.record, for: name)
+        savedRevision = machine.revision
+        logger.info(
+            "ARM accepted the regeneration of the \(operation.slot) key; following the operation",
+            metadata: ["keyrotd_resource": .string(name), "keyrotd_key": .string(operation.slot.rawValue), "keyrotd_event": "operation-accepted"]
+        )
     }
 
     private enum Gate {
@@ -242,6 +258,11 @@ public actor ResourceRotator {
                 (level, message) = (
                     .critical,
                     "EMERGENCY rotation requested by an operator: both keys are regenerated now, one after the other, without waiting for grace; consumers still holding the old key fail until they reload the secret file"
+                )
+            case .operationLost(let slot):
+                metadata["keyrotd_key"] = .string(slot.rawValue)
+                (level, message) = (
+                    .notice, "the regeneration of the \(slot) key ARM accepted can no longer be followed; asking again (the key is not published)"
                 )
             case .regeneratingWithoutGrace(let slot):
                 metadata["keyrotd_key"] = .string(slot.rawValue)

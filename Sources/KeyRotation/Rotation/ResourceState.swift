@@ -40,6 +40,8 @@ public struct ResourceState: Sendable, Codable, Equatable {
     public var emergencySince: Date?
     /// When a failed step is retried.
     public var retryAt: Date?
+    /// A regeneration ARM accepted and runs in the background, until its keys are read.
+    public var pendingOperation: LongRunningOperation?
 
     /// A new record for a resource keyrotd has not managed before.
     public init(resourceID: String, adoptedAt now: Date) {

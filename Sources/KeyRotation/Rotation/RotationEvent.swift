@@ -16,6 +16,9 @@ public enum RotationEvent: Sendable, Equatable {
     case emergencyRequested
     /// `slot`, which consumers may still hold, is regenerated before `grace` passed (emergency only).
     case regeneratingWithoutGrace(KeySlot)
+    /// A regeneration ARM accepted before a restart can no longer be followed; `slot` (not
+    /// published) is regenerated again.
+    case operationLost(KeySlot)
     /// A step failed; it is retried at the time given.
     case failed(message: String, failures: Int)
 }
@@ -31,6 +34,7 @@ extension RotationEvent {
         case .driftDetected: "drift-detected"
         case .fileRepairNeeded: "file-repair"
         case .emergencyRequested, .regeneratingWithoutGrace: "emergency-rotation"
+        case .operationLost: "operation-lost"
         case .failed: "rotation-failed"
         }
     }

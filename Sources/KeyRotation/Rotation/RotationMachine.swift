@@ -11,8 +11,11 @@ public struct RotationMachine: Sendable {
     public enum Action: Sendable, Equatable {
         /// Read both live keys (`listKeys`) and call ``RotationMachine/listed(_:now:)``.
         case listKeys
-        /// Regenerate `slot` and call ``RotationMachine/regenerated(_:keys:now:)``.
+        /// Regenerate `slot` and call ``RotationMachine/regenerated(_:keys:now:)``; journal a
+        /// long-running regeneration with ``RotationMachine/accepted(_:)``.
         case regenerate(KeySlot)
+        /// Follow the journaled regeneration to its end and call ``RotationMachine/resumed(_:now:)``.
+        case resumeRegeneration(LongRunningOperation)
         /// Write the secret file and call ``RotationMachine/published(_:fileDigest:now:)``.
         case publish(KeyMaterial)
         /// Nothing to do before `until`.
@@ -85,6 +88,7 @@ public struct RotationMachine: Sendable {
             if rotateNow || record.emergencySince != nil || now >= record.nextDue { return beginRotation(now: now) }
             return .sleep(until: record.nextDue)
         case .regenerating(let slot, _):
+            if let operation = record.pendingOperation, operation.slot == slot { return .resumeRegeneration(operation) }
             return regenerate(slot, now: now)
         case .publishing(let slot, _):
             if case .holding(let keys) = state, let material = keys.material(slot) { return .publish(material) }
@@ -163,9 +167,34 @@ public struct RotationMachine: Sendable {
             return regenerate(s, now: now)
         }
         guard let material = keys.material(slot) else {
-            return failed(Failure(description: "listKeys answered without the \(slot) key and connection string"), now: now)
+            return failed(Failure(description: "listKeys answered without the \(slot) key"), now: now)
         }
         return .publish(material)
+    }
+
+    /// Journals that ARM accepted the regeneration at hand as a long-running operation: persist
+    /// ``record`` before polling it.
+    public mutating func accepted(_ operation: LongRunningOperation) {
+        guard case .regenerating(let slot, _) = record.step, slot == operation.slot else { return }
+        record.pendingOperation = operation
+    }
+
+    /// Feeds how a journaled regeneration ended.
+    public mutating func resumed(_ outcome: LongRunningOperation.Outcome, now: Date) -> Action {
+        guard case .regenerating(let slot, _) = record.step, record.pendingOperation?.slot == slot else {
+            return failed(Failure(description: "internal: a resumed regeneration in step \(record.step)"), now: now)
+        }
+        switch outcome {
+        case .completed(let keys):
+            return regenerated(slot, keys: keys, now: now)
+        case .lost:
+            record.pendingOperation = nil
+            events.append(.operationLost(slot))
+            return regenerate(slot, now: now)
+        case .failed(let reason):
+            record.pendingOperation = nil
+            return failed(Failure(description: "ARM's regeneration of the \(slot) key failed: \(reason)"), now: now)
+        }
     }
 
     /// Feeds the answer of `regenerateKey(slot)`.
@@ -173,6 +202,7 @@ public struct RotationMachine: Sendable {
         guard case .regenerating(let expected, let final) = record.step, expected == slot else {
             return failed(Failure(description: "internal: regenerate answer for \(slot) in step \(record.step)"), now: now)
         }
+        record.pendingOperation = nil
         state = .holding(keys)
         unconfirmedConsumers = nil
         record.regenerations += 1

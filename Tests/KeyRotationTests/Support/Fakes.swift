@@ -18,13 +18,25 @@ actor FakeAzure: KeyProvider {
 
     func key(_ slot: KeySlot) -> String { slot == .primary ? primary : secondary }
 
+    /// Regenerations answer 202 and are followed (journaled through `accepted`); `crashAfterAccepting`
+    /// makes the next one throw once ARM accepted it, as a process killed while polling would stop.
+    var longRunning = false
+    var crashAfterAccepting = false
+    /// How a journaled operation is found after a restart.
+    var resumedOutcome: LongRunningOperation.Outcome?
+    private(set) var accepted: [LongRunningOperation] = []
+    private(set) var resumed: [LongRunningOperation] = []
+
     func keys(primary p: Bool, secondary s: Bool) -> AccessKeys {
-        AccessKeys(
-            primaryKey: p ? Secret(primary) : nil,
-            secondaryKey: s ? Secret(secondary) : nil,
-            primaryConnectionString: p ? Secret("endpoint=https://fake/;accesskey=\(primary)") : nil,
-            secondaryConnectionString: s ? Secret("endpoint=https://fake/;accesskey=\(secondary)") : nil
-        )
+        func key(_ value: String) -> AccessKey {
+            AccessKey(
+                value: Secret(value),
+                connectionString: Secret("endpoint=https://fake/;accesskey=\(value)"),
+                endpoint: "https://fake/",
+                name: "k"
+            )
+        }
+        return AccessKeys(primary: p ? key(primary) : nil, secondary: s ? key(secondary) : nil)
     }
 
     func listKeys() async throws -> AccessKeys {
@@ -36,7 +48,7 @@ actor FakeAzure: KeyProvider {
         return keys(primary: true, secondary: true)
     }
 
-    func regenerateKey(_ slot: KeySlot) async throws -> AccessKeys {
+    func regenerateKey(_ slot: KeySlot, accepted: @Sendable (LongRunningOperation) async throws -> Void) async throws -> AccessKeys {
         await probe?.enter()
         await Task.yield()
         await probe?.leave()
@@ -46,7 +58,35 @@ actor FakeAzure: KeyProvider {
         }
         regenerations.append(slot)
         if slot == .primary { primary = Self.newKey() } else { secondary = Self.newKey() }
+        if longRunning {
+            let operation = LongRunningOperation(
+                slot: slot,
+                url: "https://arm/operations/\(regenerations.count)",
+                isAsyncOperation: true,
+                acceptedAt: Date()
+            )
+            self.accepted.append(operation)
+            try await accepted(operation)
+            if crashAfterAccepting {
+                crashAfterAccepting = false
+                throw CancellationError()
+            }
+            return AccessKeys()
+        }
         return keys(primary: slot == .primary || !halfResponses, secondary: slot == .secondary || !halfResponses)
+    }
+
+    func resumeRegeneration(_ operation: LongRunningOperation) async throws -> LongRunningOperation.Outcome {
+        resumed.append(operation)
+        let outcome = resumedOutcome ?? .completed(keys(primary: true, secondary: true))
+        resumedOutcome = nil
+        return outcome
+    }
+
+    func setLongRunning(_ on: Bool, crashAfterAccepting crash: Bool = false, resumedOutcome outcome: LongRunningOperation.Outcome? = nil) {
+        longRunning = on
+        crashAfterAccepting = crash
+        resumedOutcome = outcome
     }
 
     func regenerateOutOfBand(_ slot: KeySlot) {
@@ -67,13 +107,13 @@ actor FakeFile: SecretPublisher {
     private(set) var writes = 0
 
     func currentDigest() async -> KeyFingerprint? {
-        material.map { KeyFingerprint(bytes: Array($0.connectionString.exposedValue.utf8)) }
+        material.map { KeyFingerprint(bytes: Array($0.value.exposedValue.utf8)) }
     }
 
     func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         self.material = material
         writes += 1
-        return KeyFingerprint(bytes: Array(material.connectionString.exposedValue.utf8))
+        return KeyFingerprint(bytes: Array(material.value.exposedValue.utf8))
     }
 
     func delete() { material = nil }
@@ -110,7 +150,13 @@ actor HangingAzure: KeyProvider {
     private var callWaiters: [CheckedContinuation<Void, Never>] = []
 
     func listKeys() async throws -> AccessKeys { try await hang() }
-    func regenerateKey(_ slot: KeySlot) async throws -> AccessKeys { try await hang() }
+    func regenerateKey(_ slot: KeySlot, accepted: @Sendable (LongRunningOperation) async throws -> Void) async throws -> AccessKeys {
+        try await hang()
+    }
+    func resumeRegeneration(_ operation: LongRunningOperation) async throws -> LongRunningOperation.Outcome {
+        let _: AccessKeys = try await hang()
+        return .lost
+    }
 
     /// Returns once a call hangs.
     func waitUntilCalled() async {

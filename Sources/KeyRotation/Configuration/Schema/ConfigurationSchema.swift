@@ -239,14 +239,14 @@ public enum ConfigurationSchema {
         in: [.resource],
         .string,
         default: .required,
-        "the ARM resource id: /subscriptions/…/resourceGroups/…/providers/Microsoft.Communication/communicationServices/NAME"
+        "the ARM resource id, of any type in the README's table (/subscriptions/…/resourceGroups/…/providers/Microsoft.ServiceBus/namespaces/NS/authorizationRules/RULE …); it gives the type"
     )
     /// `name`.
     public static let name = ConfigurationKey(
         "name",
         in: [.resource],
         .string,
-        default: .described("the ARM name"),
+        default: .described("the ARM name; a child's names joined with '-' (`NS-queue-RULE`)"),
         "the resource's name in logs, state, status and the CLI"
     )
     /// `credential`.
@@ -260,10 +260,26 @@ public enum ConfigurationSchema {
     /// `api_version`.
     public static let apiVersion = ConfigurationKey(
         "api_version",
-        in: [.defaults, .resource],
+        in: [.resource],
         .string,
-        default: .string("2026-03-18"),
+        default: .described("the type's stable version (README's table)"),
         "the ARM api-version of its calls"
+    )
+    /// `key_pair`.
+    public static let keyPair = ConfigurationKey(
+        "key_pair",
+        in: [.resource],
+        .choice(ResourceType.KeyPair.allCases.map(\.rawValue)),
+        default: .string(ResourceType.KeyPair.readWrite.rawValue),
+        "which pair of keys is rotated; read-only exists for App Configuration and Cosmos DB"
+    )
+    /// `endpoint`.
+    public static let endpoint = ConfigurationKey(
+        "endpoint",
+        in: [.resource],
+        .url,
+        default: .described("from the resource or its connection string; the cloud's for Maps and AI Search"),
+        "the data-plane endpoint for {{endpoint}} and verify, where the resource does not name it (Maps, AI Search behind a private endpoint)"
     )
     /// `strategy`.
     public static let strategy = ConfigurationKey(
@@ -302,7 +318,7 @@ public enum ConfigurationSchema {
         "output",
         in: [.resource],
         .string,
-        default: .described("`NAME.conn` (`.key`, `.env`, `.json`, `.txt` by format)"),
+        default: .described("`NAME.conn` (`.key`, `.env`, `.json` by format, `.txt` with a template)"),
         "the secret file's name inside secrets_dir"
     )
     /// `format`.
@@ -310,15 +326,15 @@ public enum ConfigurationSchema {
         "format",
         in: [.defaults, .resource, .output],
         .choice(SecretFormat.allCases.map(\.rawValue)),
-        default: .string(SecretFormat.connectionString.rawValue),
-        "the file's layout: the connection string, the key, NAME=value (env) or JSON with endpoint, key, connectionString, keyType"
+        default: .described("connection-string where the type has one, key otherwise"),
+        "the file's layout: the connection string, the key, NAME=value (env) or JSON with endpoint, key, keyName, keyType and connectionString"
     )
     /// `env_name`.
     public static let envName = ConfigurationKey(
         "env_name",
         in: [.defaults, .resource, .output],
         .string,
-        default: .string("ACS_CONNECTION_STRING"),
+        default: .described("by type: ACS_CONNECTION_STRING, AZURE_STORAGE_CONNECTION_STRING … (README's table)"),
         "the variable name of the env format"
     )
     /// `template`.
@@ -327,7 +343,7 @@ public enum ConfigurationSchema {
         in: [.resource, .output],
         .string,
         default: .none,
-        "instead of format: text with {{endpoint}}, {{key}}, {{connectionString}}, {{keyType}}, {{rotatedAt}}; it must name {{key}} or {{connectionString}}"
+        "instead of format: text with {{endpoint}}, {{key}}, {{keyName}}, {{connectionString}} (types that have one), {{keyType}}, {{rotatedAt}}; it must name {{key}} or {{connectionString}}"
     )
     /// `mode`.
     public static let mode = ConfigurationKey(
@@ -403,7 +419,7 @@ public enum ConfigurationSchema {
         runtimeDir, onPublish, hookTimeout,
         credentialKind, cloud, authority, armEndpoint, scope, tenant, clientID, clientSecretFile, certificateFile, privateKeyFile,
         assertionAlgorithm, objectID, managedIdentityResourceID, tokenFile,
-        id, name, credential, apiVersion, strategy, every, grace, jitter, output, format, envName, template, mode, group, verify,
+        id, name, credential, apiVersion, keyPair, endpoint, strategy, every, grace, jitter, output, format, envName, template, mode, group, verify,
         confirmAckFiles, confirmCommand, confirmTimeout, outputs, file,
     ]
 

@@ -31,7 +31,7 @@ public struct ACSKeyVerifier: KeyVerifier {
         var attempts = 0
         while true {
             attempts += 1
-            let outcome = await client.listPhoneNumbers(connectionString: material.connectionString)
+            let outcome = await client.listPhoneNumbers(connectionString: material.value)
             if outcome == .accepted {
                 logger.info(
                     "the new \(material.slot) key works against the ACS data plane",

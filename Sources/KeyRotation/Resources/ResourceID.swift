@@ -1,0 +1,134 @@
+/// The ARM id of a resource keyrotd rotates, and the ``ResourceType`` it names:
+/// `/subscriptions/{sub}/resourceGroups/{rg}/providers/{provider}/{type}/{name}[/{child type}/{child name}…]`.
+public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
+    /// The subscription id.
+    public var subscription: String
+    /// The resource group name.
+    public var resourceGroup: String
+    /// The resource type.
+    public var type: ResourceType
+    /// The type segments of the id, spelled as the type declares them (`namespaces`, `queues`, `authorizationRules`).
+    public var shape: [String]
+    /// The names after each type segment (`sb1`, `orders`, `send`).
+    public var names: [String]
+
+    /// Creates the id of a resource of a one-segment type (`communicationServices/NAME`).
+    public init(subscription: String, resourceGroup: String, name: String, type: ResourceType = .communicationServices) {
+        self.init(subscription: subscription, resourceGroup: resourceGroup, type: type, shape: type.shapes[0], names: [name])
+    }
+
+    /// Creates an id from its parts; `names` has one name per segment of `shape`.
+    public init(subscription: String, resourceGroup: String, type: ResourceType, shape: [String], names: [String]) {
+        precondition(shape.count == names.count, "one name per type segment")
+        self.subscription = subscription
+        self.resourceGroup = resourceGroup
+        self.type = type
+        self.shape = shape
+        self.names = names
+    }
+
+    /// The last name: the resource itself, or the authorization rule of a namespace-level type.
+    public var name: String { names[names.count - 1] }
+
+    /// The top resource's name (the account, namespace or service), the first label of its host.
+    public var resourceName: String { names[0] }
+
+    /// Parses an ARM id; segment names are matched case-insensitively as ARM does.
+    /// Returns `nil` with nothing else said; the configuration check (``parse(_:)``) says why.
+    public init?(parsing text: String) {
+        guard case .success(let id) = Self.parse(text) else { return nil }
+        self = id
+    }
+
+    /// Why an id does not parse.
+    struct ParseProblem: Error, Sendable, CustomStringConvertible {
+        /// For the operator.
+        var description: String
+    }
+
+    /// The id in `text`, or why it is not the id of a supported type (one pass: `keyrotd check`
+    /// parses thousands).
+    static func parse(_ text: String) -> Result<ResourceID, ParseProblem> {
+        // Split on the UTF-8 bytes: '/' is ASCII, and Character-wise splitting is what made this slow.
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { String(Substring($0)) }
+        let prefix = "/subscriptions/{subscription}/resourceGroups/{group}/providers/{provider}/{type}/{name}"
+        guard text.hasPrefix("/"), parts.count >= 8, parts.count % 2 == 0,
+            parts[0].lowercased() == "subscriptions",
+            parts[2].lowercased() == "resourcegroups",
+            parts[4].lowercased() == "providers"
+        else { return .failure(ParseProblem(description: "expected an ARM resource id of the form \(prefix)")) }
+        let provider = parts[5].lowercased()
+        let segments = stride(from: 6, to: parts.count, by: 2).map { parts[$0].lowercased() }
+        let names = stride(from: 7, to: parts.count, by: 2).map { parts[$0] }
+        let candidates = ResourceType.all.filter { $0.provider.lowercased() == provider }
+        for type in candidates {
+            guard let shape = type.shapes.first(where: { $0.map { $0.lowercased() } == segments }) else { continue }
+            if let problem = type.nameRule.problem(names[0]) {
+                return .failure(ParseProblem(description: "\(type.title) name '\(names[0])' \(problem)"))
+            }
+            for child in names.dropFirst() where !isValidChildName(child) {
+                return .failure(ParseProblem(description: "name '\(child)' must be 1-256 letters, digits, '-', '_' or '.'"))
+            }
+            if parts[3].isEmpty || parts[3].count > 90 {
+                return .failure(ParseProblem(description: "resource group name must be 1-90 characters"))
+            }
+            return .success(ResourceID(subscription: parts[1], resourceGroup: parts[3], type: type, shape: shape, names: names))
+        }
+        if candidates.isEmpty {
+            let supported = ResourceType.all.flatMap { type in type.shapes.map { type.armType($0) } }
+            return .failure(
+                ParseProblem(
+                    description: "'\(parts[5])/\(parts[6])' is not a resource type keyrotd rotates; it rotates \(supported.joined(separator: ", "))"
+                )
+            )
+        }
+        let expected = candidates.flatMap { type in
+            type.shapes.map { shape in
+                "/subscriptions/{subscription}/resourceGroups/{group}/providers/\(type.provider)"
+                    + shape.map { "/\($0)/{\(Self.placeholder($0))}" }.joined()
+            }
+        }
+        return .failure(ParseProblem(description: "expected \(expected.joined(separator: " or "))"))
+    }
+
+    /// `{namespace}` for `namespaces`, `{rule}` for `authorizationRules`.
+    private static func placeholder(_ segment: String) -> String {
+        switch segment {
+        case "authorizationRules": return "rule"
+        case "namespaces": return "namespace"
+        case "eventhubs": return "eventhub"
+        default: return segment.hasSuffix("s") ? String(segment.dropLast()) : "name"
+        }
+    }
+
+    /// Whether `name` matches ARM's `^[-\w]+$`, 1–63 characters.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 63
+            && name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" }
+    }
+
+    /// Whether `name` may name a queue, topic, hub or authorization rule.
+    private static func isValidChildName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 256
+            && name.unicodeScalars.allSatisfy {
+                ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" || $0 == "."
+            }
+    }
+
+    /// The id of the top resource (the account, namespace or service), whose properties hold the endpoint.
+    public var topPath: String {
+        "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/\(type.provider)/\(shape[0])/\(names[0])"
+    }
+
+    /// The id as ARM prints it.
+    public var path: String {
+        "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/\(type.provider)"
+            + zip(shape, names).map { "/\($0)/\($1)" }.joined()
+    }
+
+    /// The name keyrotd gives the resource when the configuration names none: the ARM name, or
+    /// the names joined with `-` for a child (`sb1-orders-send`).
+    public var defaultName: String { names.joined(separator: "-") }
+
+    public var description: String { path }
+}
