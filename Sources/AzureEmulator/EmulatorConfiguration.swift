@@ -12,6 +12,13 @@ public struct EmulatorConfiguration: Sendable {
     public var caFile: String?
     /// How many ACS resources to create.
     public var resources = 3
+    /// The types of the resources: `resources` of each.
+    public var types: [EmulatedType] = [.communication]
+    /// Whether the long-running types answer regenerations at once (200) instead of with 202 and
+    /// an operation to poll, as Azure may do either.
+    public var synchronousRegeneration = false
+    /// How long a long-running regeneration runs before its key changes.
+    public var operationDuration: Duration = .milliseconds(500)
     /// The (first) subscription id.
     public var subscription = "00000000-0000-4000-8000-000000000001"
     /// How many subscriptions the resources are spread over, in turn (ids count up from ``subscription``).

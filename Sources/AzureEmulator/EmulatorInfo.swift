@@ -119,6 +119,9 @@ public struct EmulatorInfo: Sendable, Codable {
             """
         for id in resources.prefix(resourceLimit ?? resources.count) {
             text += "\n[[resource]]\nid = \"\(id)\"\n"
+            // Maps and AI Search name no endpoint of their own: theirs is the cloud's, here the emulator's.
+            if id.contains("/Microsoft.Maps/") { text += "endpoint = \"\(baseURL)/maps\"\n" }
+            if id.contains("/Microsoft.Search/") { text += "endpoint = \"\(baseURL)/search/\(id.split(separator: "/").last ?? "")\"\n" }
         }
         return text
     }

@@ -17,7 +17,17 @@ struct EmulatorCommand: AsyncParsableCommand {
     /// Where to write a keyrotd configuration for this emulator.
     @Option(help: "Loopback address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one).") var port = 0
-    @Option(help: "Number of ACS resources to create.") var resources = 3
+    @Option(help: "Number of resources of each type to create.") var resources = 3
+    @Option(
+        help: ArgumentHelp(
+            "The resource types to create (comma-separated, or all); ACS only by default.",
+            valueName: "all|" + EmulatedType.all.map(\.name).joined(separator: "|")
+        )
+    )
+    var types = "communication"
+    @Flag(help: "Answer long-running regenerations (SignalR, Web PubSub, Event Grid, Cosmos DB) at once instead of with 202.")
+    var synchronousRegeneration = false
+    @Option(help: "How long a long-running regeneration runs before its key changes.") var operationDuration = "500ms"
     @Option(help: "Number of subscriptions the resources are spread over (each has its own ARM budgets).") var subscriptions = 1
     @Flag(help: "Serve plain HTTP instead of HTTPS.") var plainHttp = false
     @Option(help: "Where to write the generated CA certificate (PEM).") var caFile: String?
@@ -60,6 +70,16 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.resources = resources
+        configuration.types = try types == "all"
+            ? EmulatedType.all
+            : types.split(separator: ",").map { name in
+                guard let type = EmulatedType.named(String(name)) else {
+                    throw ValidationError("--types: unknown type '\(name)'; types are all, \(EmulatedType.all.map(\.name).joined(separator: ", "))")
+                }
+                return type
+            }
+        configuration.synchronousRegeneration = synchronousRegeneration
+        configuration.operationDuration = try Self.duration(operationDuration, "--operation-duration")
         guard (1...99).contains(subscriptions) else { throw ValidationError("--subscriptions takes 1 to 99") }
         configuration.subscriptions = subscriptions
         configuration.tls = !plainHttp

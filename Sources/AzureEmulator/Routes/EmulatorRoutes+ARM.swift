@@ -1,12 +1,6 @@
 import FoundationEssentials
 
 extension EmulatorRoutes {
-    /// The api-versions ARM accepts for Microsoft.Communication.
-    static let supportedAPIVersions = [
-        "2020-08-20", "2020-08-20-preview", "2021-10-01-preview", "2023-03-31", "2023-04-01", "2023-04-01-preview",
-        "2023-06-01-preview", "2025-05-01", "2025-05-01-preview", "2025-09-01", "2026-03-18",
-    ]
-
     /// Serves get, listKeys and regenerateKey, with authentication, throttling and faults.
     func arm(_ request: EmulatorRequest, _ segments: [String]) async -> EmulatorResponse {
         let requestID = UUID().uuidString.lowercased()
@@ -56,42 +50,73 @@ extension EmulatorRoutes {
         guard let apiVersion = request.query["api-version"], !apiVersion.isEmpty else {
             return error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
         }
-        // /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Communication/communicationServices/{n}[/action]
+        // /subscriptions/{s}/resourceGroups/{g}/providers/{provider}/{type}/{name}[/{child type}/{child name}][/action[/argument]]
+        // or /subscriptions/{s}/providers/{provider}/locations/{location}/operationStatuses|operationResults/{id}
         let lower = segments.map { $0.lowercased() }
         guard segments.count >= 2 else { return error(404, "NotFound", "The requested path was not found.") }
         let subscription = segments[1]
         guard await state.hasSubscription(subscription) else {
             return error(404, "SubscriptionNotFound", "The subscription '\(subscription)' could not be found.")
         }
+        if segments.count == 8, lower[2] == "providers", lower[4] == "locations", lower[6] == "operationstatuses" || lower[6] == "operationresults" {
+            guard let type = EmulatedType.all.first(where: { $0.provider.lowercased() == lower[3] && $0.longRunning }) else {
+                return error(404, "NoRegisteredProviderFound", "No registered resource provider found for the path.")
+            }
+            guard type.apiVersions.contains(apiVersion.lowercased()) else { return invalidAPIVersion(type, apiVersion, error) }
+            guard let (retryAfter, remaining) = Optional(await state.take(write: false, subscription: subscription, principal: principal.clientID)),
+                retryAfter == nil
+            else {
+                await state.count { $0.throttledReads += 1 }
+                return error(429, "SubscriptionRequestsThrottled", "Number of 'read' requests exceeded.", [("Retry-After", "1")])
+            }
+            headers.append(("x-ms-ratelimit-remaining-subscription-reads", String(remaining)))
+            await state.count { $0.armReads += 1 }
+            return await operation(segments[7], results: lower[6] == "operationresults", request: request, headers: headers, error)
+        }
         guard segments.count >= 4, lower[2] == "resourcegroups" else { return error(404, "NotFound", "The requested path was not found.") }
         let group = segments[3]
         guard await state.hasResourceGroup(subscription, group) else {
             return error(404, "ResourceGroupNotFound", "Resource group '\(group)' could not be found.")
         }
-        guard segments.count >= 8, lower[4] == "providers", lower[5] == "microsoft.communication", lower[6] == "communicationservices" else {
+        let candidates = segments.count >= 8 && lower[4] == "providers" ? EmulatedType.all.filter { $0.provider.lowercased() == lower[5] } : []
+        guard !candidates.isEmpty else {
             return error(404, "NoRegisteredProviderFound", "No registered resource provider found for the path.")
         }
-        guard Self.supportedAPIVersions.contains(apiVersion.lowercased()) else {
-            return error(
-                400,
-                "InvalidApiVersionParameter",
-                "The api-version '\(apiVersion)' is invalid. The supported versions are '\(Self.supportedAPIVersions.joined(separator: ","))'."
-            )
+        // The type whose shape the path follows; a child type's top resource (a namespace) is a GET target too.
+        var match: (type: EmulatedType, depth: Int)?
+        for type in candidates {
+            for depth in stride(from: type.shape.count, through: 1, by: -1) where segments.count >= 6 + 2 * depth {
+                if (0..<depth).allSatisfy({ lower[6 + 2 * $0] == type.shape[$0].lowercased() }) {
+                    if match == nil || depth > match!.depth { match = (type, depth) }
+                    break
+                }
+            }
         }
-        let name = segments[7]
-        let action = segments.count == 9 ? lower[8] : (segments.count == 8 ? "" : "?")
+        guard let (type, depth) = match else {
+            return error(404, "InvalidResourceType", "The resource type could not be found in the namespace '\(segments[5])' for api version '\(apiVersion)'.")
+        }
+        guard type.apiVersions.contains(apiVersion.lowercased()) else { return invalidAPIVersion(type, apiVersion, error) }
+        let path = "/" + segments[..<(6 + 2 * depth)].joined(separator: "/")
+        let rest = Array(lower[(6 + 2 * depth)...])
+        let action = rest.first ?? ""
         let isWrite = request.method == "POST"
-        switch (request.method, action) {
-        case ("GET", ""), ("POST", "listkeys"), ("POST", "regeneratekey"): break
-        default:
+        let isResource = depth == type.shape.count
+        let known: Bool
+        switch (request.method, rest.count) {
+        case ("GET", 0): known = true
+        case ("POST", 1): known = isResource && [type.listAction.lowercased(), type.regenerateAction.lowercased(), "listconnectionstrings"].contains(action)
+        case ("POST", 2): known = isResource && action == type.regenerateAction.lowercased() && { if case .segment = type.request { true } else { false } }()
+        default: known = false
+        }
+        guard known, type.name == "cosmosdb" || action != "listconnectionstrings" else {
             return error(405, "MethodNotAllowed", "The requested resource does not support http method '\(request.method)' at this path.")
         }
         if isWrite && !principal.canWrite {
-            let verb = action == "listkeys" ? "listKeys" : "regenerateKey"
+            let verb = segments[6 + 2 * depth]
             return error(
                 403,
                 "AuthorizationFailed",
-                "The client '\(principal.clientID)' with object id '\(principal.clientID)' does not have authorization to perform action 'Microsoft.Communication/communicationServices/\(verb)/action' over scope '\(request.path.components(separatedBy: "/\(segments[8])").first ?? request.path)' or the scope is invalid. If access was recently granted, please refresh your credentials."
+                "The client '\(principal.clientID)' with object id '\(principal.clientID)' does not have authorization to perform action '\(type.armType)/\(verb)/action' over scope '\(path)' or the scope is invalid. If access was recently granted, please refresh your credentials."
             )
         }
         // ARM's buckets are per subscription, per principal and per kind of request.
@@ -120,7 +145,7 @@ extension EmulatorRoutes {
         for (status, rate) in faults.errorRates.sorted(by: { $0.key < $1.key }) where rate > 0 {
             if await state.roll() < rate {
                 await state.count { $0.injectedErrors += 1 }
-                return injectedError(status, headers: headers)
+                return injectedError(status, provider: type.provider, headers: headers)
             }
         }
         let resetRoll = await state.roll(), timeoutRoll = await state.roll(), afterRoll = await state.roll()
@@ -130,37 +155,46 @@ extension EmulatorRoutes {
             return resetNow ? .reset : .hang
         }
 
-        guard let resource = await state.resource(subscription, group, name) else {
+        await state.settleOperations()
+        let found = isResource ? await state.resource(id: path) : await state.resource(topID: path)
+        guard let resource = found else {
             return error(
                 404,
                 "ResourceNotFound",
-                "The Resource 'Microsoft.Communication/CommunicationServices/\(name)' under resource group '\(group)' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+                "The Resource '\(type.provider)/\(segments[6 + 2 * (depth - 1)])/\(segments[7 + 2 * (depth - 1)])' under resource group '\(group)' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
             )
         }
-        let response: EmulatorResponse
+        let base = dataPlaneBaseURL(request)
+        var response: EmulatorResponse
         if action == "" {
-            response = Self.json(200, resourceBody(resource), headers: headers)
+            response = Self.json(200, resourceBody(resource, base: base, top: !isResource), headers: headers)
+        } else if action == type.listAction.lowercased() {
+            await state.count { $0.listKeys += 1 }
+            response = Self.json(200, keysBody(resource, base: base, slots: Array(resource.keys.keys)), headers: headers)
+        } else if action == "listconnectionstrings" {
+            response = Self.json(200, connectionStringsBody(resource, base: base), headers: headers)
         } else {
-            let keys: [String: String]
-            if action == "listkeys" {
-                await state.count { $0.listKeys += 1 }
-                keys = keysBody(resource, baseURL: dataPlaneBaseURL(request), primary: true, secondary: true)
-            } else {
-                guard let keyType = JSONValue(parsing: request.body)?["keyType"]?.string?.lowercased(),
-                    keyType == "primary" || keyType == "secondary"
-                else {
-                    return error(400, "InvalidRequestBody", "The keyType to regenerate must be either 'primary' or 'secondary' (case-insensitive).")
-                }
-                let updated = await state.regenerate(EmulatorState.key(subscription, group, name), primary: keyType == "primary")!
-                let full = configuration.fullRegenerateResponse
-                keys = keysBody(
-                    updated,
-                    baseURL: dataPlaneBaseURL(request),
-                    primary: full || keyType == "primary",
-                    secondary: full || keyType == "secondary"
+            guard let slot = slot(requested: request, rest, resource) else {
+                return error(400, "InvalidRequestBody", "The key to regenerate is not valid for \(type.armType): \(Self.requestHelp(type)).")
+            }
+            if type.longRunning && !configuration.synchronousRegeneration {
+                let operationID = await state.startRegeneration(resource.id, slot: slot)
+                let location = "\(baseURL(request))/subscriptions/\(subscription)/providers/\(type.provider)/locations/westeurope"
+                let query = "?api-version=\(apiVersion)"
+                return .respond(
+                    status: 202,
+                    headers: headers + [
+                        ("Azure-AsyncOperation", "\(location)/operationStatuses/\(operationID)\(query)"),
+                        ("Location", "\(location)/operationResults/\(operationID)\(query)"), ("Retry-After", "1"),
+                    ],
+                    body: []
                 )
             }
-            response = await state.nextHostileValue()?.answer(replacing: keys, headers: headers) ?? Self.json(200, keys, headers: headers)
+            let updated = await state.regenerate(resource.id, slot: slot)!
+            response = regenerateAnswer(updated, slot: slot, base: base, headers: headers)
+            if type.name == "communication", let hostile = await state.nextHostileValue() {
+                response = hostile.answer(replacing: keysBody(updated, base: base, slots: answeredSlots(slot)).strings, headers: headers)
+            }
         }
         // Faults after the work is done: the client does not learn what happened.
         if resetNow || timeoutNow {
@@ -174,7 +208,169 @@ extension EmulatorRoutes {
         return response
     }
 
-    private func injectedError(_ status: Int, headers: [(String, String)]) -> EmulatorResponse {
+    private func invalidAPIVersion(
+        _ type: EmulatedType,
+        _ apiVersion: String,
+        _ error: (Int, String, String, [(String, String)]) -> EmulatorResponse
+    ) -> EmulatorResponse {
+        error(
+            400,
+            "InvalidApiVersionParameter",
+            "The api-version '\(apiVersion)' is invalid. The supported versions are '\(type.apiVersions.joined(separator: ","))'.",
+            []
+        )
+    }
+
+    /// A long-running regeneration's status (`operationStatuses`, the `Azure-AsyncOperation`) or
+    /// result (`operationResults`, the `Location`: 202 until done, then the keys).
+    private func operation(
+        _ id: String,
+        results: Bool,
+        request: EmulatorRequest,
+        headers: [(String, String)],
+        _ error: (Int, String, String, [(String, String)]) -> EmulatorResponse
+    ) async -> EmulatorResponse {
+        guard let completed = await state.operationCompleted(id), let record = await state.operation(id),
+            let resource = await state.resource(id: record.resourceID)
+        else {
+            return error(404, "OperationNotFound", "The operation '\(id)' could not be found.", [])
+        }
+        if !results {
+            let body: JSONValue = ["id": .string(request.path), "name": .string(id), "status": completed ? "Succeeded" : "InProgress"]
+            return Self.json(200, body, headers: headers + (completed ? [] : [("Retry-After", "1")]))
+        }
+        guard completed else {
+            let location = baseURL(request) + request.path + (request.rawQuery.map { "?" + $0 } ?? "")
+            return .respond(status: 202, headers: headers + [("Location", location), ("Retry-After", "1")], body: [])
+        }
+        if case .fields(_, _, .some, _, _) = resource.type.answer { return .respond(status: 204, headers: headers, body: []) }
+        return Self.json(200, keysBody(resource, base: dataPlaneBaseURL(request), slots: [.primary, .secondary]), headers: headers)
+    }
+
+    /// The key a regenerate request names, by the type's spelling; `nil` when it names none.
+    private func slot(requested request: EmulatorRequest, _ rest: [String], _ resource: EmulatedResource) -> EmulatedResource.Slot? {
+        switch resource.type.request {
+        case .segment(let primary, let secondary):
+            return rest.count == 2 ? [primary: .primary, secondary: .secondary][rest[1]] : nil
+        case .keyID:
+            guard let id = JSONValue(parsing: request.body)?["id"]?.string else { return nil }
+            return resource.keys.first { $0.value.id == id }?.key
+        case .field(let field, let primary, let secondary, let primaryReadOnly, let secondaryReadOnly):
+            guard let value = JSONValue(parsing: request.body)?[field]?.string?.lowercased() else { return nil }
+            let slots: [([String], EmulatedResource.Slot)] = [
+                (primary, .primary), (secondary, .secondary), (primaryReadOnly, .primaryReadOnly), (secondaryReadOnly, .secondaryReadOnly),
+            ]
+            return slots.first { $0.0.contains(value) }?.1
+        }
+    }
+
+    private static func requestHelp(_ type: EmulatedType) -> String {
+        switch type.request {
+        case .segment(let primary, let secondary): "the path ends in /\(primary) or /\(secondary)"
+        case .keyID: "the body's id must be the id of one of the store's keys"
+        case .field(let field, let primary, let secondary, let pr, let sr): "\(field) must be one of \((primary + secondary + pr + sr).joined(separator: ", "))"
+        }
+    }
+
+    /// The slots a regeneration answer of ACS carries (only the regenerated one, unless configured otherwise).
+    private func answeredSlots(_ slot: EmulatedResource.Slot) -> [EmulatedResource.Slot] {
+        configuration.fullRegenerateResponse ? [.primary, .secondary] : [slot]
+    }
+
+    /// What each type answers to a regeneration that is done.
+    private func regenerateAnswer(_ r: EmulatedResource, slot: EmulatedResource.Slot, base: String, headers: [(String, String)]) -> EmulatorResponse {
+        switch r.type.answer {
+        case .fields(_, _, .some, _, _):
+            return .respond(status: 200, headers: headers, body: [])  // Cosmos DB: no body
+        case .apiKeys:
+            return Self.json(200, apiKey(r, slot, base: base), headers: headers)
+        default:
+            let slots = r.type.name == "communication" ? answeredSlots(slot) : [.primary, .secondary]
+            return Self.json(200, keysBody(r, base: base, slots: slots), headers: headers)
+        }
+    }
+
+    private static let apiKeyNames: [EmulatedResource.Slot: String] = [
+        .primary: "Primary", .secondary: "Secondary", .primaryReadOnly: "Primary Read Only", .secondaryReadOnly: "Secondary Read Only",
+    ]
+
+    private func apiKey(_ r: EmulatedResource, _ slot: EmulatedResource.Slot, base: String) -> JSONValue {
+        let key = r.keys[slot]!
+        return [
+            "id": .string(key.id), "name": .string(Self.apiKeyNames[slot]!), "value": .string(key.value),
+            "connectionString": .string(r.type.connectionString!(r, key.value, key.id, base)), "lastModified": .string(EmulatorRoutes.timestamp(Date())),
+            "readOnly": .bool(slot == .primaryReadOnly || slot == .secondaryReadOnly),
+        ]
+    }
+
+    /// A `listKeys` answer (or a full regeneration answer) holding `slots`, in the type's shape.
+    private func keysBody(_ r: EmulatedResource, base: String, slots: [EmulatedResource.Slot]) -> JSONValue {
+        var body: [String: JSONValue] = [:]
+        switch r.type.answer {
+        case .storageKeys:
+            let keys = [EmulatedResource.Slot.primary, .secondary].filter(slots.contains).map { slot -> JSONValue in
+                [
+                    "keyName": .string(slot == .primary ? "key1" : "key2"), "value": .string(r.keys[slot]!.value), "permissions": "FULL",
+                    "creationTime": .string(EmulatorRoutes.timestamp(Date())),
+                ]
+            }
+            return ["keys": .array(keys)]
+        case .apiKeys:
+            return ["value": .array(EmulatedResource.Slot.allCases.filter(slots.contains).map { apiKey(r, $0, base: base) })]
+        case .fields(let primary, let secondary, let primaryReadOnly, let secondaryReadOnly, let extra):
+            let fields: [EmulatedResource.Slot: String?] = [
+                .primary: primary, .secondary: secondary, .primaryReadOnly: primaryReadOnly, .secondaryReadOnly: secondaryReadOnly,
+            ]
+            for slot in slots {
+                guard let field = fields[slot] ?? nil, let key = r.keys[slot] else { continue }
+                body[field] = .string(key.value)
+                if let connectionString = r.type.connectionString, slot == .primary || slot == .secondary {
+                    switch extra {
+                    case .connectionStrings, .accessKeys:
+                        body["\(slot)ConnectionString"] = .string(connectionString(r, key.value, key.id, base))
+                    default: break
+                    }
+                }
+            }
+            switch extra {
+            case .accessKeys: body["keyName"] = .string(r.name)
+            case .maps:
+                body["id"] = .string(r.id)
+                body["primaryKeyLastUpdated"] = .string(EmulatorRoutes.timestamp(Date()))
+                body["secondaryKeyLastUpdated"] = .string(EmulatorRoutes.timestamp(Date()))
+            case .batch: body["accountName"] = .string(r.name)
+            default: break
+            }
+        }
+        return .object(body)
+    }
+
+    /// Cosmos DB's `listConnectionStrings`.
+    private func connectionStringsBody(_ r: EmulatedResource, base: String) -> JSONValue {
+        let kinds: [(EmulatedResource.Slot, String, String)] = [
+            (.primary, "Primary", "Primary SQL Connection String"), (.secondary, "Secondary", "Secondary SQL Connection String"),
+            (.primaryReadOnly, "PrimaryReadonly", "Primary Read-Only SQL Connection String"),
+            (.secondaryReadOnly, "SecondaryReadonly", "Secondary Read-Only SQL Connection String"),
+        ]
+        let entries = kinds.compactMap { slot, kind, description -> JSONValue? in
+            guard let key = r.keys[slot], let build = r.type.connectionString else { return nil }
+            return [
+                "connectionString": .string(build(r, key.value, key.id, base)), "description": .string(description),
+                "keyKind": .string(kind), "type": "Sql",
+            ]
+        }
+        return ["connectionStrings": .array(entries)]
+    }
+
+    private func resourceBody(_ r: EmulatedResource, base: String, top: Bool) -> JSONValue {
+        [
+            "id": .string(top ? r.topID : r.id), "name": .string(top ? r.names[0] : r.name),
+            "type": .string(top ? "\(r.type.provider)/\(r.type.shape[0])" : r.type.armType), "location": "westeurope", "tags": [:],
+            "properties": r.type.properties(r, base),
+        ]
+    }
+
+    private func injectedError(_ status: Int, provider: String, headers: [(String, String)]) -> EmulatorResponse {
         let (code, message): (String, String) =
             switch status {
             case 429: ("TooManyRequests", "The request was throttled. Please retry after the time given in Retry-After.")
@@ -183,9 +379,9 @@ extension EmulatorRoutes {
                     "InternalServerError",
                     "Encountered internal server error. Diagnostic information: timestamp '\(EmulatorRoutes.timestamp(Date()))'."
                 )
-            case 502: ("BadGateway", "The gateway did not receive a response from 'Microsoft.Communication' within the specified time period.")
+            case 502: ("BadGateway", "The gateway did not receive a response from '\(provider)' within the specified time period.")
             case 503: ("ServiceUnavailable", "The server (leader) is currently unable to handle the request due to a temporary overload.")
-            case 504: ("GatewayTimeout", "The gateway did not receive a response from 'Microsoft.Communication' within the specified time period.")
+            case 504: ("GatewayTimeout", "The gateway did not receive a response from '\(provider)' within the specified time period.")
             case 403: ("AuthorizationFailed", "The client does not have authorization to perform this action.")
             case 404: ("ResourceNotFound", "The requested resource was not found.")
             case 409: ("Conflict", "The operation conflicts with another operation in progress.")
@@ -193,30 +389,5 @@ extension EmulatorRoutes {
             }
         let extra: [(String, String)] = status == 429 || status == 503 ? [("Retry-After", "1")] : []
         return Self.json(status, ["error": ["code": code, "message": message]], headers: headers + extra)
-    }
-
-    private func keysBody(_ r: EmulatedResource, baseURL: String, primary: Bool, secondary: Bool) -> [String: String] {
-        let endpoint = "\(baseURL)/acs/\(r.name)/"
-        var body: [String: String] = [:]
-        if primary {
-            body["primaryKey"] = r.primaryKey
-            body["primaryConnectionString"] = "endpoint=\(endpoint);accesskey=\(r.primaryKey)"
-        }
-        if secondary {
-            body["secondaryKey"] = r.secondaryKey
-            body["secondaryConnectionString"] = "endpoint=\(endpoint);accesskey=\(r.secondaryKey)"
-        }
-        return body
-    }
-
-    private func resourceBody(_ r: EmulatedResource) -> JSONValue {
-        [
-            "id": .string(r.id), "name": .string(r.name), "type": "Microsoft.Communication/CommunicationServices", "location": "global",
-            "tags": [:],
-            "properties": [
-                "provisioningState": "Succeeded", "hostName": .string("\(r.name).communication.azure.com"), "dataLocation": "Europe",
-                "immutableResourceId": .string(r.immutableID), "version": "0.2.0", "disableLocalAuth": false, "publicNetworkAccess": "Enabled",
-            ],
-        ]
     }
 }

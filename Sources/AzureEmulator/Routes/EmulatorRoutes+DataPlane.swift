@@ -33,9 +33,7 @@ extension EmulatorRoutes {
         // The official clients sign the endpoint's host *with* its path when the endpoint has one.
         let hosts = [host, "\(host)/acs/\(resource.name)"]
         let now = await state.now
-        var keys: [String] = []
-        if now >= resource.primaryValidFrom { keys.append(resource.primaryKey) }
-        if now >= resource.secondaryValidFrom { keys.append(resource.secondaryKey) }
+        let keys = resource.validKeys(at: now)
         for key in keys {
             guard let keyBytes = Data(base64Encoded: key) else { continue }
             for signedHost in hosts {

@@ -73,10 +73,7 @@ struct EmulatorRoutes: Sendable {
         if segments.count == 4, segments[1] == "regenerate", request.method == "POST",
             let resource = await state.resource(named: segments[2])
         {
-            await state.regenerate(
-                EmulatorState.key(resource.subscription, resource.resourceGroup, resource.name),
-                primary: segments[3].lowercased() == "primary"
-            )
+            await state.regenerate(resource.id, slot: segments[3].lowercased() == "primary" ? .primary : .secondary)
             await state.count { $0.outOfBandRegenerations += 1 }
             return .respond(status: 204, headers: [], body: [])
         }

@@ -86,3 +86,11 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(uniqueKeysWithValues: elements)) }
 }
+
+extension JSONValue {
+    /// The string fields of an object.
+    var strings: [String: String] {
+        guard case .object(let fields) = self else { return [:] }
+        return fields.compactMapValues { if case .string(let text) = $0 { text } else { nil } }
+    }
+}

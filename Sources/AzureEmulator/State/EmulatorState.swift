@@ -20,6 +20,8 @@ actor EmulatorState {
         var armWrites = 0
         var listKeys = 0
         var regenerations = 0
+        /// Regenerations answered with 202 and run in the background.
+        var operationsStarted = 0
         var throttled = 0
         /// Reads answered 429.
         var throttledReads = 0
@@ -96,23 +98,19 @@ actor EmulatorState {
         self.principals = principals
         self.random = FaultRandom(seed: configuration.seed)
         self.hostileValues = (configuration.faults.hostileValues, configuration.faults.hostileValueCount)
-        for i in 1...max(configuration.resources, 0) where configuration.resources > 0 {
-            let name = "acs-" + String(repeating: "0", count: max(0, 3 - String(i).count)) + String(i)
-            let resource = EmulatedResource(
-                subscription: configuration.subscriptionID((i - 1) % max(1, configuration.subscriptions)),
-                resourceGroup: configuration.resourceGroup,
-                name: name,
-                immutableID: UUID().uuidString.lowercased(),
-                primaryKey: EmulatedResource.newKey(),
-                secondaryKey: EmulatedResource.newKey()
-            )
-            resources[Self.key(resource.subscription, configuration.resourceGroup, name)] = resource
+        var index = 0
+        for type in configuration.types {
+            for i in 1...max(configuration.resources, 1) where configuration.resources > 0 {
+                let resource = EmulatedResource(
+                    type: type,
+                    subscription: configuration.subscriptionID(index % max(1, configuration.subscriptions)),
+                    resourceGroup: configuration.resourceGroup,
+                    names: type.names(index: i)
+                )
+                index += 1
+                resources[resource.id.lowercased()] = resource
+            }
         }
-    }
-
-    /// The case-insensitive lookup key of a resource.
-    static func key(_ subscription: String, _ group: String, _ name: String) -> String {
-        "\(subscription)/\(group)/\(name)".lowercased()
     }
 
     /// Seconds since start, monotonic.
@@ -134,29 +132,66 @@ actor EmulatorState {
         hasSubscription(s) && g.lowercased() == configuration.resourceGroup.lowercased()
     }
 
-    /// The resource at subscription `s`, group `g`, name `n`.
-    func resource(_ s: String, _ g: String, _ n: String) -> EmulatedResource? { resources[Self.key(s, g, n)] }
+    /// The resource with ARM id `id` (case-insensitive).
+    func resource(id: String) -> EmulatedResource? { resources[id.lowercased()] }
+
+    /// A resource whose top resource (the namespace of a rule) is `id`.
+    func resource(topID id: String) -> EmulatedResource? {
+        resources.values.first { $0.topID.lowercased() == id.lowercased() }
+    }
 
     /// The resource called `name` (names are unique in the emulator).
     func resource(named name: String) -> EmulatedResource? {
         resources.values.first { $0.name.lowercased() == name.lowercased() }
     }
 
-    /// Regenerates one key and returns the updated resource.
+    /// Regenerates one key of the resource with id `id` and returns the updated resource.
     @discardableResult
-    func regenerate(_ key: String, primary: Bool) -> EmulatedResource? {
-        guard var r = resources[key] else { return nil }
-        let validFrom = now + configuration.faults.keyValidityDelay.seconds
-        if primary {
-            r.primaryKey = EmulatedResource.newKey()
-            r.primaryValidFrom = validFrom
-        } else {
-            r.secondaryKey = EmulatedResource.newKey()
-            r.secondaryValidFrom = validFrom
-        }
-        resources[key] = r
+    func regenerate(_ id: String, slot: EmulatedResource.Slot) -> EmulatedResource? {
+        guard var r = resources[id.lowercased()], r.keys[slot] != nil else { return nil }
+        r.keys[slot] = EmulatedResource.Key(
+            value: r.type.newKey(),
+            id: EmulatedResource.newKeyID(),
+            validFrom: now + configuration.faults.keyValidityDelay.seconds
+        )
+        resources[id.lowercased()] = r
         stats.regenerations += 1
         return r
+    }
+
+    /// A regeneration running in the background: its key changes when it completes.
+    struct Operation: Sendable {
+        var resourceID: String
+        var slot: EmulatedResource.Slot
+        var completesAt: Double
+        var completed = false
+    }
+
+    private var operations: [String: Operation] = [:]
+
+    /// Starts a background regeneration and returns its id.
+    func startRegeneration(_ id: String, slot: EmulatedResource.Slot) -> String {
+        let operationID = UUID().uuidString.lowercased()
+        operations[operationID] = Operation(resourceID: id, slot: slot, completesAt: now + configuration.operationDuration.seconds)
+        stats.operationsStarted += 1
+        return operationID
+    }
+
+    /// Completes the background regenerations that are due; called before anything reads keys.
+    func settleOperations() {
+        for (operationID, operation) in operations where !operation.completed && operation.completesAt <= now {
+            regenerate(operation.resourceID, slot: operation.slot)
+            operations[operationID]?.completed = true
+        }
+    }
+
+    /// The background regeneration `id`.
+    func operation(_ id: String) -> Operation? { operations[id.lowercased()] }
+
+    /// Whether operation `id` has completed; `nil` when it is unknown.
+    func operationCompleted(_ id: String) -> Bool? {
+        settleOperations()
+        return operations[id.lowercased()]?.completed
     }
 
     /// Regenerates a random key of a random resource (out-of-band fault).
@@ -164,7 +199,7 @@ actor EmulatorState {
         guard !resources.isEmpty else { return }
         let keys = resources.keys.sorted()
         let key = keys[Int(random.next() % UInt64(keys.count))]
-        regenerate(key, primary: random.next() % 2 == 0)
+        regenerate(key, slot: random.next() % 2 == 0 ? .primary : .secondary)
         stats.outOfBandRegenerations += 1
     }
 
