@@ -70,7 +70,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.resources = resources
-        configuration.types = try types == "all"
+        configuration.types =
+            try types == "all"
             ? EmulatedType.all
             : types.split(separator: ",").map { name in
                 guard let type = EmulatedType.named(String(name)) else {

@@ -93,7 +93,11 @@ extension EmulatorRoutes {
             }
         }
         guard let (type, depth) = match else {
-            return error(404, "InvalidResourceType", "The resource type could not be found in the namespace '\(segments[5])' for api version '\(apiVersion)'.")
+            return error(
+                404,
+                "InvalidResourceType",
+                "The resource type could not be found in the namespace '\(segments[5])' for api version '\(apiVersion)'."
+            )
         }
         guard type.apiVersions.contains(apiVersion.lowercased()) else { return invalidAPIVersion(type, apiVersion, error) }
         let path = "/" + segments[..<(6 + 2 * depth)].joined(separator: "/")
@@ -104,8 +108,10 @@ extension EmulatorRoutes {
         let known: Bool
         switch (request.method, rest.count) {
         case ("GET", 0): known = true
-        case ("POST", 1): known = isResource && [type.listAction.lowercased(), type.regenerateAction.lowercased(), "listconnectionstrings"].contains(action)
-        case ("POST", 2): known = isResource && action == type.regenerateAction.lowercased() && { if case .segment = type.request { true } else { false } }()
+        case ("POST", 1):
+            known = isResource && [type.listAction.lowercased(), type.regenerateAction.lowercased(), "listconnectionstrings"].contains(action)
+        case ("POST", 2):
+            known = isResource && action == type.regenerateAction.lowercased() && { if case .segment = type.request { true } else { false } }()
         default: known = false
         }
         guard known, type.name == "cosmosdb" || action != "listconnectionstrings" else {
@@ -268,7 +274,8 @@ extension EmulatorRoutes {
         switch type.request {
         case .segment(let primary, let secondary): "the path ends in /\(primary) or /\(secondary)"
         case .keyID: "the body's id must be the id of one of the store's keys"
-        case .field(let field, let primary, let secondary, let pr, let sr): "\(field) must be one of \((primary + secondary + pr + sr).joined(separator: ", "))"
+        case .field(let field, let primary, let secondary, let pr, let sr):
+            "\(field) must be one of \((primary + secondary + pr + sr).joined(separator: ", "))"
         }
     }
 
@@ -298,7 +305,8 @@ extension EmulatorRoutes {
         let key = r.keys[slot]!
         return [
             "id": .string(key.id), "name": .string(Self.apiKeyNames[slot]!), "value": .string(key.value),
-            "connectionString": .string(r.type.connectionString!(r, key.value, key.id, base)), "lastModified": .string(EmulatorRoutes.timestamp(Date())),
+            "connectionString": .string(r.type.connectionString!(r, key.value, key.id, base)),
+            "lastModified": .string(EmulatorRoutes.timestamp(Date())),
             "readOnly": .bool(slot == .primaryReadOnly || slot == .secondaryReadOnly),
         ]
     }

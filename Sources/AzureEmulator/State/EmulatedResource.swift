@@ -59,7 +59,8 @@ struct EmulatedResource: Sendable {
 
     /// The ARM id.
     var id: String {
-        "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/\(type.provider)" + zip(type.shape, names).map { "/\($0)/\($1)" }.joined()
+        "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/\(type.provider)"
+            + zip(type.shape, names).map { "/\($0)/\($1)" }.joined()
     }
 
     /// The id of the top resource (the namespace of an authorization rule).

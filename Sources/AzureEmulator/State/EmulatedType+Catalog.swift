@@ -198,21 +198,21 @@ extension EmulatedType {
     static let serviceBus = sharedAccessType(
         "servicebus",
         provider: "Microsoft.ServiceBus",
-        apiVersions: ["2024-01-01", "2021-11-01", "2022-10-01-preview"],
+        apiVersions: ["2024-01-01", "2021-11-01", "2022-10-01-preview", "2026-01-01"],
         policyKey: false,
         aliases: true
     )
     static let eventHubs = sharedAccessType(
         "eventhubs",
         provider: "Microsoft.EventHub",
-        apiVersions: ["2024-01-01", "2021-11-01", "2022-10-01-preview", "2024-05-01-preview"],
+        apiVersions: ["2024-01-01", "2021-11-01", "2022-10-01-preview", "2024-05-01-preview", "2026-01-01"],
         policyKey: false,
         aliases: true
     )
     static let relay = sharedAccessType(
         "relay",
         provider: "Microsoft.Relay",
-        apiVersions: ["2024-01-01", "2021-11-01"],
+        apiVersions: ["2024-01-01", "2021-11-01", "2026-01-01"],
         policyKey: false,
         aliases: false
     )
@@ -244,7 +244,7 @@ extension EmulatedType {
         name: "cosmosdb",
         provider: "Microsoft.DocumentDB",
         shape: ["databaseAccounts"],
-        apiVersions: ["2025-10-15", "2024-05-15", "2024-11-15", "2025-04-15"],
+        apiVersions: ["2025-10-15", "2024-05-15", "2024-11-15", "2025-04-15", "2026-03-15"],
         listAction: "listKeys",
         regenerateAction: "regenerateKey",
         request: .field(

@@ -89,6 +89,8 @@ actor FakeAzure: KeyProvider {
         resumedOutcome = outcome
     }
 
+    func setResumedOutcome(_ outcome: LongRunningOperation.Outcome?) { resumedOutcome = outcome }
+
     func regenerateOutOfBand(_ slot: KeySlot) {
         if slot == .primary { primary = Self.newKey() } else { secondary = Self.newKey() }
     }
