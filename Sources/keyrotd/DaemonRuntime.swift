@@ -148,11 +148,11 @@ actor DaemonRuntime {
     }
 
     /// The data-plane check of new keys, when the resource asks for one (`verify = true`).
-    private static func verifier(_ resource: ResourceConfiguration, transport: any HTTPTransport, logger: Logger) -> ACSKeyVerifier? {
+    private static func verifier(_ resource: ResourceConfiguration, transport: any HTTPTransport, logger: Logger) -> DataPlaneKeyVerifier? {
         guard resource.verify else { return nil }
         var logger = logger
         logger[metadataKey: "keyrotd_resource"] = .string(resource.name)
-        return ACSKeyVerifier(client: ACSDataPlaneClient(transport: transport), logger: logger)
+        return DataPlaneKeyVerifier(client: DataPlaneClient(transport: transport), id: resource.id, logger: logger)
     }
 
     /// The consumers that must confirm a published key, when the resource lists any.

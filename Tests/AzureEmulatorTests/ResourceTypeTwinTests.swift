@@ -65,6 +65,46 @@ struct ResourceTypeTwinTests {
         try await h.shutdown()
     }
 
+    /// Every type's data-plane check accepts the live keys and refuses one regenerated away, against
+    /// the emulator's data plane of that type (Redis aside: RESP, not HTTP).
+    @Test(arguments: EmulatedType.all.map(\.name).filter { $0 != "redis" })
+    func everyDataPlaneAcceptsLiveKeysAndRefusesDeadOnes(name: String) async throws {
+        let h = try await EmulatorHarness {
+            $0.types = [EmulatedType.named(name)!]
+            $0.resources = 1
+            $0.operationDuration = .milliseconds(20)
+        }
+        let id = h.resource()
+        let named: Bool =
+            switch id.type.endpoint {
+            case .fixed, .nameInDomain: true
+            default: false
+            }
+        let endpoint = URL(string: h.emulator.info.baseURL + (name == "maps" ? "/maps" : "/\(name)/\(id.resourceName)"))
+        let provider = ARMKeyProvider(
+            client: h.arm(),
+            id: id,
+            pair: .readWrite,
+            apiVersion: id.type.apiVersion,
+            cloud: .azureCloud,
+            endpoint: named ? endpoint : nil
+        )
+        let client = DataPlaneClient(transport: h.transport)
+        let before = try await provider.listKeys()
+        let primary = try #require(before.material(.primary)), secondary = try #require(before.material(.secondary))
+        #expect(await client.check(primary, id: id) == .accepted)
+        #expect(await client.check(secondary, id: id) == .accepted)
+        _ = try await provider.regenerateKey(.secondary) { _ in }
+        guard case .denied = await client.check(secondary, id: id) else {
+            Issue.record("a key regenerated away must be refused")
+            return
+        }
+        let after = try #require(try await provider.listKeys().material(.secondary))
+        #expect(await client.check(after, id: id) == .accepted)
+        #expect(await client.check(primary, id: id) == .accepted)
+        try await h.shutdown()
+    }
+
     /// A journaled operation is followed after a restart; once ARM forgot it, that is said.
     @Test func aJournaledOperationIsFollowedToItsEnd() async throws {
         let h = try await EmulatorHarness {

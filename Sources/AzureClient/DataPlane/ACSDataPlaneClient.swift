@@ -56,7 +56,7 @@ public struct ACSDataPlaneClient: Sendable {
 
     /// The `x-ms-date`, `x-ms-content-sha256` and `Authorization` headers for a request.
     public static func sign(method: String, url: URL, endpoint: String, body: [UInt8], key: Secret, now: Date) -> [(String, String)] {
-        let date = httpDate(now)
+        let date = DataPlaneSignature.httpDate(now)
         let contentHash = Data(SHA256.hash(data: body)).base64EncodedString()
         var host = endpoint
         for scheme in ["https://", "http://"] where host.lowercased().hasPrefix(scheme) { host = String(host.dropFirst(scheme.count)) }
@@ -88,17 +88,5 @@ public struct ACSDataPlaneClient: Sendable {
         }
         guard let endpoint, let key else { return nil }
         return (endpoint, Secret(key))
-    }
-
-    /// RFC 1123 date in GMT, as `x-ms-date` wants it.
-    public static func httpDate(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int?) -> String { let v = n ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
-        return
-            "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
     }
 }

@@ -59,7 +59,7 @@ extension EmulatorRoutes {
     }
 
     /// ACS refuses requests whose `x-ms-date` is more than 15 minutes off.
-    private static func isFresh(_ date: String) -> Bool {
+    static func isFresh(_ date: String) -> Bool {
         let parts = date.split(separator: " ")
         guard parts.count == 6, let day = Int(parts[1]), let year = Int(parts[3]),
             let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2]))

@@ -188,10 +188,11 @@ extension EmulatedType {
             keyShape: .base64(bytes: 32),
             readOnlyPair: false,
             connectionString: { r, key, _, base in
+                // The namespace's path on the emulator's one host stands for its own host name.
                 let authority = base.drop { $0 != "/" }.dropFirst(2)
-                return "Endpoint=sb://\(authority)/;SharedAccessKeyName=\(r.name);SharedAccessKey=\(key)"
+                return "Endpoint=sb://\(authority)/\(name)/\(r.names[0])/;SharedAccessKeyName=\(r.name);SharedAccessKey=\(key)"
             },
-            properties: { r, base in tracked(r, ["serviceBusEndpoint": .string("\(base)/"), "status": "Active"]) }
+            properties: { r, base in tracked(r, ["serviceBusEndpoint": .string("\(base)/\(name)/\(r.names[0])/"), "status": "Active"]) }
         )
     }
 

@@ -439,9 +439,9 @@ struct ValidationContext {
             let pairs = type.pairs.keys.map(\.rawValue).sorted().joined(separator: ", ")
             error("\(key).key_pair", "\(type.title) has no \(resource.keyPair) key pair; it has \(pairs)")
         }
-        if resource.verify, type != .communicationServices {
-            // Each type's data-plane check comes with its emulator twin; until then, say so rather than skip it.
-            error("\(key).verify", "verify is not available for \(type.title) yet (only Azure Communication Services); set verify = false")
+        if resource.verify, type.dataPlane == .redisAuth {
+            // Redis speaks RESP over TLS, not HTTP: say so rather than skip the check.
+            error("\(key).verify", "verify is not available for \(type.title) yet (its data plane is RESP, not HTTP); set verify = false")
         }
         guard case .none = type.connectionString else { return }
         for (i, output) in resource.outputs.enumerated() {

@@ -67,7 +67,8 @@ extension ResourceType {
             connectionString: .answer,
             endpoint: .connectionString,
             keyName: .ruleName,
-            envName: envName
+            envName: envName,
+            dataPlane: .sharedAccessSignature
         )
     }
 
@@ -96,7 +97,8 @@ extension ResourceType {
         connectionString: .answer,
         endpoint: .connectionString,
         keyName: .spelling,
-        envName: "ACS_CONNECTION_STRING"
+        envName: "ACS_CONNECTION_STRING",
+        dataPlane: .communicationHMAC
     )
 
     private static func signalRFamily(_ name: String, _ title: String, segment: String, hosts: [String], envName: String) -> ResourceType {
@@ -125,7 +127,8 @@ extension ResourceType {
             connectionString: .answer,
             endpoint: .connectionString,
             keyName: .spelling,
-            envName: envName
+            envName: envName,
+            dataPlane: .accessToken
         )
     }
 
@@ -164,7 +167,8 @@ extension ResourceType {
         connectionString: .none,
         endpoint: .fixed([.azureCloud: "https://atlas.microsoft.com", .azureUSGovernment: "https://us.atlas.azure.us"]),
         keyName: .spelling,
-        envName: "AZURE_MAPS_KEY"
+        envName: "AZURE_MAPS_KEY",
+        dataPlane: .keyQuery(path: "map/tileset?api-version=2024-04-01&tilesetId=microsoft.base")
     )
 
     /// Azure AI services (Cognitive Services) and Azure OpenAI accounts.
@@ -184,7 +188,8 @@ extension ResourceType {
         connectionString: .none,
         endpoint: .property(["properties", "endpoint"]),
         keyName: .spelling,
-        envName: "AZURE_AI_KEY"
+        envName: "AZURE_AI_KEY",
+        dataPlane: .keyHeader("Ocp-Apim-Subscription-Key", path: "openai/models?api-version=2024-10-21", authenticated: [404])
     )
 
     /// Azure AI Search admin keys.
@@ -204,7 +209,8 @@ extension ResourceType {
         connectionString: .none,
         endpoint: .nameInDomain([.azureCloud: "search.windows.net", .azureUSGovernment: "search.azure.us", .azureChinaCloud: "search.azure.cn"]),
         keyName: .spelling,
-        envName: "AZURE_SEARCH_ADMIN_KEY"
+        envName: "AZURE_SEARCH_ADMIN_KEY",
+        dataPlane: .keyHeader("api-key", path: "indexes?api-version=2024-07-01")
     )
 
     /// Event Grid topics and domains.
@@ -224,7 +230,8 @@ extension ResourceType {
         connectionString: .none,
         endpoint: .property(["properties", "endpoint"]),
         keyName: .spelling,
-        envName: "EVENTGRID_KEY"
+        envName: "EVENTGRID_KEY",
+        dataPlane: .eventGridKey
     )
 
     /// Azure Cache for Redis.
@@ -244,7 +251,8 @@ extension ResourceType {
         connectionString: .built(.redis),
         endpoint: .property(["properties", "hostName"], hostOnly: true),
         keyName: .spelling,
-        envName: "REDIS_CONNECTION_STRING"
+        envName: "REDIS_CONNECTION_STRING",
+        dataPlane: .redisAuth
     )
 
     /// Storage accounts (key1/key2; never the Kerberos keys).
@@ -264,7 +272,8 @@ extension ResourceType {
         connectionString: .built(.storage),
         endpoint: .property(["properties", "primaryEndpoints", "blob"]),
         keyName: .spelling,
-        envName: "AZURE_STORAGE_CONNECTION_STRING"
+        envName: "AZURE_STORAGE_CONNECTION_STRING",
+        dataPlane: .storageSharedKey
     )
 
     /// Service Bus shared access rules: of a namespace, a queue or a topic.
@@ -346,7 +355,8 @@ extension ResourceType {
         connectionString: .answer,
         endpoint: .connectionString,
         keyName: .entryID,
-        envName: "APPCONFIGURATION_CONNECTION_STRING"
+        envName: "APPCONFIGURATION_CONNECTION_STRING",
+        dataPlane: .appConfigurationHMAC
     )
 
     /// Cosmos DB accounts: the read-write pair or the read-only pair.
@@ -383,7 +393,8 @@ extension ResourceType {
         connectionString: .listAction("listConnectionStrings", type: "Sql"),
         endpoint: .connectionString,
         keyName: .spelling,
-        envName: "COSMOS_CONNECTION_STRING"
+        envName: "COSMOS_CONNECTION_STRING",
+        dataPlane: .cosmosMasterKey
     )
 
     /// Batch accounts.
@@ -408,6 +419,7 @@ extension ResourceType {
         connectionString: .none,
         endpoint: .property(["properties", "accountEndpoint"], hostOnly: true),
         keyName: .spelling,
-        envName: "AZURE_BATCH_KEY"
+        envName: "AZURE_BATCH_KEY",
+        dataPlane: .batchSharedKey
     )
 }

@@ -40,6 +40,8 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     public var keyName: KeyNameSource
     /// The variable of the `env` format when the configuration names none.
     public var envName: String
+    /// How `verify` proves a key against the type's data plane.
+    public var dataPlane: DataPlaneCheck
 
     public var description: String { name }
 
@@ -175,6 +177,35 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         case ruleName
         /// The key's id from the answer (App Configuration's `Id=`).
         case entryID
+    }
+
+    /// A read-only call of the type's data plane, authenticated as its SDKs do, that succeeds only
+    /// while the key is valid.
+    public enum DataPlaneCheck: Sendable, Hashable {
+        /// ACS: `GET phoneNumbers`, HMAC-SHA256 signed.
+        case communicationHMAC
+        /// The key in a header (`api-key`, `Ocp-Apim-Subscription-Key`) on `GET {endpoint}PATH`;
+        /// `authenticated` are the statuses besides 2xx that prove the key was accepted (a 404 behind it).
+        case keyHeader(String, path: String, authenticated: Set<Int> = [])
+        /// The key as the `subscription-key` query parameter (Azure Maps).
+        case keyQuery(path: String)
+        /// Event Grid: an empty batch posted with `aeg-sas-key` publishes nothing.
+        case eventGridKey
+        /// The Service Bus family's `SharedAccessSignature` token on `GET {endpoint}`.
+        case sharedAccessSignature
+        /// App Configuration's HMAC-SHA256 on `GET {endpoint}/kv`.
+        case appConfigurationHMAC
+        /// Cosmos DB's master-key token on `GET {endpoint}dbs`.
+        case cosmosMasterKey
+        /// Storage Shared Key on `GET {blob endpoint}?comp=list`.
+        case storageSharedKey
+        /// Batch Shared Key on `GET {endpoint}/applications`.
+        case batchSharedKey
+        /// SignalR and Web PubSub: an HS256 access token signed with the key; a 404 for the
+        /// connection asked about proves the token was accepted.
+        case accessToken
+        /// Redis: `AUTH` with the key over TLS.
+        case redisAuth
     }
 
     /// What the resource's own name must look like.

@@ -3,23 +3,26 @@ import FoundationEssentials
 import KeyRotation
 import Logging
 
-/// Verifies a new key against the ACS data plane with a read-only call (`GET phoneNumbers`),
-/// retrying with backoff while Azure settles: a regenerated key can be refused for a short while
-/// after ARM returned it.
-public struct ACSKeyVerifier: KeyVerifier {
-    private let client: ACSDataPlaneClient
+/// Verifies a new key against the resource's data plane with the type's read-only call
+/// (``DataPlaneClient``), retrying with backoff while Azure settles: a regenerated key can be
+/// refused for a short while after ARM returned it.
+public struct DataPlaneKeyVerifier: KeyVerifier {
+    private let client: DataPlaneClient
+    private let id: ResourceID
     private let patience: Duration
     private let sleep: @Sendable (Duration) async throws -> Void
     private let logger: Logger
 
     /// Creates the verifier; it gives a key `patience` to start working.
     public init(
-        client: ACSDataPlaneClient,
+        client: DataPlaneClient,
+        id: ResourceID,
         patience: Duration = .seconds(300),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
         logger: Logger
     ) {
         self.client = client
+        self.id = id
         self.patience = patience
         self.sleep = sleep
         self.logger = logger
@@ -31,33 +34,24 @@ public struct ACSKeyVerifier: KeyVerifier {
         var attempts = 0
         while true {
             attempts += 1
-            let outcome = await client.listPhoneNumbers(connectionString: material.value)
+            let outcome = await client.check(material, id: id)
             if outcome == .accepted {
                 logger.info(
-                    "the new \(material.slot) key works against the ACS data plane",
+                    "the new \(material.slot) key works against the \(id.type.title) data plane",
                     metadata: ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_verify_attempts": .stringConvertible(attempts)]
                 )
                 return
             }
             if waited >= patience {
-                throw KeyVerificationError(slot: material.slot, outcome: outcome, waited: waited, attempts: attempts)
+                throw KeyVerificationError(slot: material.slot, type: id.type.title, outcome: outcome, waited: waited, attempts: attempts)
             }
             logger.notice(
-                "the new \(material.slot) key does not work yet against the ACS data plane (\(Self.describe(outcome))); waiting before publishing it",
+                "the new \(material.slot) key does not work yet against the \(id.type.title) data plane (\(outcome)); waiting before publishing it",
                 metadata: ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_retry_in_ms": .stringConvertible(delay.milliseconds)]
             )
             try await sleep(delay)
             waited += delay
             delay = min(delay * 2, .seconds(30))
-        }
-    }
-
-    /// An outcome in words, for log lines and errors.
-    static func describe(_ outcome: ACSDataPlaneClient.Outcome) -> String {
-        switch outcome {
-        case .accepted: return "accepted"
-        case .denied(let status): return "refused with HTTP \(status)"
-        case .failed(let reason): return "no verdict: \(reason)"
         }
     }
 }
@@ -66,14 +60,16 @@ public struct ACSKeyVerifier: KeyVerifier {
 public struct KeyVerificationError: Error, Sendable, CustomStringConvertible {
     /// The key.
     public var slot: KeySlot
+    /// The resource type's name.
+    public var type: String
     /// The last answer.
-    public var outcome: ACSDataPlaneClient.Outcome
+    public var outcome: DataPlaneClient.Outcome
     /// How long it was given.
     public var waited: Duration
     /// How many calls were made.
     public var attempts: Int
 
     public var description: String {
-        "the new \(slot) key still does not work against the ACS data plane after \(attempts) attempts over \(Int(waited / .seconds(1))) s (\(ACSKeyVerifier.describe(outcome))); it is not published and consumers keep the key they have. The step is retried; check the resource's endpoint and that its data plane is reachable from this host"
+        "the new \(slot) key still does not work against the \(type) data plane after \(attempts) attempts over \(Int(waited / .seconds(1))) s (\(outcome)); it is not published and consumers keep the key they have. The step is retried; check the resource's endpoint and that its data plane is reachable from this host"
     }
 }
