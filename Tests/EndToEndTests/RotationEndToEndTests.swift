@@ -23,8 +23,19 @@ extension EndToEnd {
             try await scenario.finish()
         }
 
+        /// Across a mix of types, two of them long-running (SignalR and Cosmos DB answer 202 and are
+        /// polled): a kill while ARM runs a regeneration is resumed by following the journaled operation.
         @Test func survivesAHundredSIGKILLsWithTheInvariantIntact() async throws {
-            let scenario = try await Scenario("sigkill", emulatorArguments: ["--no-throttle"], resources: 5, every: "1s", grace: "500ms")
+            let scenario = try await Scenario(
+                "sigkill",
+                emulatorArguments: [
+                    "--no-throttle", "--types", "communication,signalr,cosmosdb,storage,servicebus", "--operation-duration", "300ms",
+                ],
+                resources: 1,
+                every: "1s",
+                grace: "500ms",
+                defaults: "format = \"json\""
+            )
             let consumerTask = Task { await scenario.consumer.run() }
             var generator = SystemRandomNumberGenerator()
             var kills = 0

@@ -27,8 +27,8 @@ extension EndToEnd {
         @Test func verificationPublishesOnlyAKeyThatWorks() async throws {
             let (violations, log, scenario) = try await run(verify: true)
             #expect(violations == [], "a consumer never read a key the data plane refused")
-            #expect(log.contains("does not work yet against the ACS data plane"), "the delay was exercised")
-            #expect(log.contains("key works against the ACS data plane"))
+            #expect(log.contains("does not work yet against the Azure Communication Services data plane"), "the delay was exercised")
+            #expect(log.contains("key works against the Azure Communication Services data plane"))
             try await scenario.finish()
         }
 

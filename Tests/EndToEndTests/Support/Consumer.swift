@@ -4,14 +4,22 @@ import KeyRotation
 import SecretFiles
 
 /// An application that re-reads its secret files every few milliseconds and authenticates with each
-/// against the emulator's data plane, the way a real ACS client would.
+/// against the emulator's data plane of the file's resource type, the way a real client would
+/// (`DataPlaneClient`, the call `verify` makes). ACS files are connection strings; the other types'
+/// are read in the `json` format, which carries the endpoint and key name beside the key.
 ///
 /// A denial is an invariant violation when the file still holds the denied key, or when the key was
 /// read less than `grace` before the denial (keyrotd may only regenerate a key `grace` after it stopped
 /// publishing it, and the consumer read it while it was published).
 actor Consumer {
-    private let files: [String]
-    private let client: ACSDataPlaneClient
+    /// A secret file and the resource whose key it holds.
+    struct File: Sendable {
+        var path: String
+        var id: ResourceID
+    }
+
+    private let files: [File]
+    private let client: DataPlaneClient
     private let transport: AsyncHTTPClientTransport
     private let grace: Double
     private(set) var accepted = 0
@@ -24,10 +32,11 @@ actor Consumer {
     private(set) var seenSecrets: Set<String> = []
     private var stopped = false
 
-    init(files: [String], caFile: String?, grace: Duration) {
-        self.files = files
+    /// Consumes `files`; those of a type without an HTTP data plane (Redis) are left out.
+    init(files: [File], caFile: String?, grace: Duration) {
+        self.files = files.filter { $0.id.type.dataPlane != .redisAuth }
         self.transport = AsyncHTTPClientTransport(extraCAFile: caFile)
-        self.client = ACSDataPlaneClient(transport: transport)
+        self.client = DataPlaneClient(transport: transport)
         self.grace = grace.seconds
     }
 
@@ -56,28 +65,45 @@ actor Consumer {
         try? await transport.shutdown()
     }
 
-    private func check(_ path: String) async {
+    private func check(_ file: File) async {
         // A file not yet published is no failure: adoption writes it.
-        if let bytes = FileManager.default.contents(atPath: path) { await check(path, bytes) }
+        if let bytes = FileManager.default.contents(atPath: file.path) { await check(file, bytes) }
     }
 
-    private func check(_ path: String, _ bytes: Data) async {
-        let readAt = Date()
+    /// The key material a file holds: an ACS connection string, or the `json` format.
+    static func material(_ bytes: Data, id: ResourceID) -> KeyMaterial? {
         let text = String(decoding: bytes, as: UTF8.self)
-        guard let parsed = ACSDataPlaneClient.parse(Secret(text)), text.hasSuffix("\n") else {
+        guard text.hasSuffix("\n") else { return nil }
+        if let parsed = ACSDataPlaneClient.parse(Secret(text)) {
+            return KeyMaterial(slot: .primary, key: parsed.key, connectionString: Secret(text), endpoint: parsed.endpoint, keyName: "")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: bytes) as? [String: String], let key = json["key"], let endpoint = json["endpoint"]
+        else { return nil }
+        return KeyMaterial(
+            slot: json["keyType"] == "secondary" ? .secondary : .primary,
+            key: Secret(key),
+            connectionString: json["connectionString"].map(Secret.init),
+            endpoint: endpoint,
+            keyName: json["keyName"] ?? ""
+        )
+    }
+
+    private func check(_ file: File, _ bytes: Data) async {
+        let readAt = Date()
+        let path = file.path
+        guard let parsed = Self.material(bytes, id: file.id) else {
             malformed.append("\((path as NSString).lastPathComponent): \(bytes.count) bytes")
             return
         }
         seenSecrets.insert(parsed.key.exposedValue)
-        switch await client.createIdentity(connectionString: Secret(text)) {
+        switch await client.check(parsed, id: file.id) {
         case .accepted:
             accepted += 1
         case .denied:
             denied += 1
             let now = Date()
             deniedAt.append(now)
-            let current = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-            if current == text {
+            if FileManager.default.contents(atPath: path) == bytes {
                 violations.append("\((path as NSString).lastPathComponent): the published key \(parsed.key.fingerprint) was refused")
             } else if now.timeIntervalSince(readAt) < grace {
                 violations.append(
@@ -92,14 +118,12 @@ actor Consumer {
     /// Checks every file once more now and returns the files whose key is refused.
     func finalCheck() async -> [String] {
         var refused: [String] = []
-        for path in files {
-            guard let bytes = FileManager.default.contents(atPath: path) else {
-                refused.append("\(path): missing")
+        for file in files {
+            guard let bytes = FileManager.default.contents(atPath: file.path), let material = Self.material(bytes, id: file.id) else {
+                refused.append("\(file.path): missing or unreadable")
                 continue
             }
-            if await client.createIdentity(connectionString: Secret(String(decoding: bytes, as: UTF8.self))) != .accepted {
-                refused.append(path)
-            }
+            if await client.check(material, id: file.id) != .accepted { refused.append(file.path) }
         }
         return refused
     }

@@ -32,6 +32,7 @@ struct EmulatorProcess {
     func writeConfiguration(
         every: String,
         grace: String,
+        strategy: String = "full",
         resources: Int? = nil,
         requestTimeout: String = "30s",
         retryInitial: String = "1s",
@@ -45,6 +46,7 @@ struct EmulatorProcess {
             directory: directory,
             every: every,
             grace: grace,
+            strategy: strategy,
             retryInitial: retryInitial,
             retryMax: retryMax,
             requestTimeout: requestTimeout,

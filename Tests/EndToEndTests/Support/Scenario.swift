@@ -24,7 +24,9 @@ final class Scenario: Sendable {
         every: String,
         grace: String,
         requestTimeout: String = "30s",
-        configured: Int? = nil
+        configured: Int? = nil,
+        strategy: String = "full",
+        defaults: String = ""
     ) async throws {
         directory = try testDirectory(name)
         emulator = try await EmulatorProcess.start(["--resources", String(resources)] + emulatorArguments, directory: directory)
@@ -32,12 +34,21 @@ final class Scenario: Sendable {
         configPath = try emulator.writeConfiguration(
             every: every,
             grace: grace,
+            strategy: strategy,
             resources: configured,
             requestTimeout: requestTimeout,
             armWritesPerSecond: emulatorArguments.contains("--no-throttle") ? 1000 : nil
         )
+        if !defaults.isEmpty {
+            let text = try String(contentsOfFile: configPath, encoding: .utf8)
+            try text.replacingOccurrences(of: "[defaults]\n", with: "[defaults]\n\(defaults)\n").write(
+                toFile: configPath,
+                atomically: true,
+                encoding: .utf8
+            )
+        }
         let configuration = try ConfigurationLoader().load(path: configPath).0
-        let files = configuration.resources.map { configuration.daemon.secretsDirectory + "/" + $0.output }
+        let files = configuration.resources.map { Consumer.File(path: configuration.daemon.secretsDirectory + "/" + $0.output, id: $0.id) }
         self.configuration = configuration
         consumer = Consumer(files: files, caFile: emulator.info.caFile, grace: configuration.resources[0].grace)
     }
