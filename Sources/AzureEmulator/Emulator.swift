@@ -37,6 +37,14 @@ public final class Emulator: Sendable {
                 configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
             )
         }
+        var tasks: [Task<Void, Never>] = []
+        var channels: [any Channel] = []
+        if configuration.types.contains(where: { $0.name == "redis" }) {
+            let redis = try await RedisListener.start(host: configuration.host, port: configuration.redisPort, tls: sslContext, state: state)
+            configuration.redisPort = redis.channel.localAddress?.port ?? 0
+            channels.append(redis.channel)
+            tasks.append(redis.task)
+        }
         let routes = EmulatorRoutes(state: state, configuration: configuration)
         let channel = try await listen(host: configuration.host, port: configuration.port, tls: sslContext) { await routes.handle($0) }
         // Managed identity endpoints are plain HTTP, as in Azure; the listener serves nothing else.
@@ -44,8 +52,7 @@ public final class Emulator: Sendable {
         let port = channel.localAddress?.port ?? configuration.port
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let baseURL = "\(configuration.tls ? "https" : "http")://\(host):\(port)"
-        var tasks: [Task<Void, Never>] = []
-        var channels: [any Channel] = [channel, metadata]
+        channels += [channel, metadata]
         var proxyURL: String?
         var proxiedBaseURL: String?
         if let proxyPort = configuration.proxyPort {

@@ -17,6 +17,8 @@ public struct EmulatorConfiguration: Sendable {
     /// Whether the long-running types answer regenerations at once (200) instead of with 202 and
     /// an operation to poll, as Azure may do either.
     public var synchronousRegeneration = false
+    /// The port of the Redis data plane (TLS, RESP): 0 picks one; set to the bound port at start.
+    public var redisPort = 0
     /// How long a long-running regeneration runs before its key changes.
     public var operationDuration: Duration = .milliseconds(500)
     /// The (first) subscription id.

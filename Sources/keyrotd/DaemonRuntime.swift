@@ -148,11 +148,13 @@ actor DaemonRuntime {
     }
 
     /// The data-plane check of new keys, when the resource asks for one (`verify = true`).
-    private static func verifier(_ resource: ResourceConfiguration, transport: any HTTPTransport, logger: Logger) -> DataPlaneKeyVerifier? {
+    private static func verifier(_ resource: ResourceConfiguration, transport: any HTTPTransport, tlsCAFile: String?, logger: Logger)
+        -> DataPlaneKeyVerifier?
+    {
         guard resource.verify else { return nil }
         var logger = logger
         logger[metadataKey: "keyrotd_resource"] = .string(resource.name)
-        return DataPlaneKeyVerifier(client: DataPlaneClient(transport: transport), id: resource.id, logger: logger)
+        return DataPlaneKeyVerifier(client: DataPlaneClient(transport: transport, extraCAFile: tlsCAFile), id: resource.id, logger: logger)
     }
 
     /// The consumers that must confirm a published key, when the resource lists any.
@@ -226,7 +228,7 @@ actor DaemonRuntime {
                     endpoint: resource.endpoint
                 ),
                 publisher: try publisher(resource, daemon: daemon, logger: logger),
-                verifier: verifier(resource, transport: transports.entra, logger: logger),
+                verifier: verifier(resource, transport: transports.entra, tlsCAFile: daemon.tlsCAFile, logger: logger),
                 confirmations: confirmations(resource),
                 store: store,
                 clock: clock,

@@ -66,8 +66,8 @@ struct ResourceTypeTwinTests {
     }
 
     /// Every type's data-plane check accepts the live keys and refuses one regenerated away, against
-    /// the emulator's data plane of that type (Redis aside: RESP, not HTTP).
-    @Test(arguments: EmulatedType.all.map(\.name).filter { $0 != "redis" })
+    /// the emulator's data plane of that type.
+    @Test(arguments: EmulatedType.all.map(\.name))
     func everyDataPlaneAcceptsLiveKeysAndRefusesDeadOnes(name: String) async throws {
         let h = try await EmulatorHarness {
             $0.types = [EmulatedType.named(name)!]
@@ -89,7 +89,7 @@ struct ResourceTypeTwinTests {
             cloud: .azureCloud,
             endpoint: named ? endpoint : nil
         )
-        let client = DataPlaneClient(transport: h.transport)
+        let client = DataPlaneClient(transport: h.transport, extraCAFile: h.emulator.info.caFile)
         let before = try await provider.listKeys()
         let primary = try #require(before.material(.primary)), secondary = try #require(before.material(.secondary))
         #expect(await client.check(primary, id: id) == .accepted)

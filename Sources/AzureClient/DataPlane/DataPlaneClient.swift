@@ -1,16 +1,23 @@
 import Crypto
 import FoundationEssentials
 import KeyRotation
+import NIOSSL
 
 /// One read-only call of a resource's data plane with a key, authenticated the way the type's
 /// official SDKs do (``ResourceType/DataPlaneCheck``): `verify` proves a new key with it before
 /// publishing, the tests' consumers prove published files with it.
 public struct DataPlaneClient: Sendable {
     private let transport: any HTTPTransport
+    private let redis: RedisAuthentication
 
-    /// Creates the client.
-    public init(transport: any HTTPTransport) {
+    /// Creates the client; `extraCAFile` (`tls_ca_file`) is trusted beside the system's roots for the
+    /// data planes `transport` does not carry (Redis' TLS).
+    public init(transport: any HTTPTransport, extraCAFile: String? = nil) {
         self.transport = transport
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let extraCAFile { tls.additionalTrustRoots = [.file(extraCAFile)] }
+        self.redis = RedisAuthentication(tls: tls)
     }
 
     /// The verdict of one call.
@@ -77,7 +84,12 @@ public struct DataPlaneClient: Sendable {
             let token = DataPlaneSignature.accessToken(audience: url, key: key, expiry: now.addingTimeInterval(300))
             return await send("GET", url + "?api-version=2022-11-01", [("Authorization", "Bearer " + token)], authenticated: [404])
         case .redisAuth:
-            return .failed("Redis speaks RESP, not HTTP; keyrotd cannot check its keys yet")
+            // HOST:PORT,password=… : the connection string names the TLS port.
+            let address = material.value.exposedValue.prefix { $0 != "," }
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+                return .failed("the connection string names no host:port")
+            }
+            return await redis.check(host: String(address[..<colon]), port: port, key: key)
         }
     }
 

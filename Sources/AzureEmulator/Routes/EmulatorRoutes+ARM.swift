@@ -374,7 +374,7 @@ extension EmulatorRoutes {
         [
             "id": .string(top ? r.topID : r.id), "name": .string(top ? r.names[0] : r.name),
             "type": .string(top ? "\(r.type.provider)/\(r.type.shape[0])" : r.type.armType), "location": "westeurope", "tags": [:],
-            "properties": r.type.properties(r, base),
+            "properties": r.type.properties(r, base, configuration.redisPort),
         ]
     }
 

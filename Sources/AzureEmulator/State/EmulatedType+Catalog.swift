@@ -37,7 +37,7 @@ extension EmulatedType {
         keyShape: .base64(bytes: 64),
         readOnlyPair: false,
         connectionString: { r, key, _, base in "endpoint=\(base)/acs/\(r.name)/;accesskey=\(key)" },
-        properties: { r, _ in
+        properties: { r, _, _ in
             tracked(
                 r,
                 [
@@ -62,7 +62,7 @@ extension EmulatedType {
             keyShape: .base64(bytes: 32),
             readOnlyPair: false,
             connectionString: { r, key, _, base in "Endpoint=\(base)/\(path)/\(r.name);AccessKey=\(key);Version=1.0;" },
-            properties: { r, base in
+            properties: { r, base, _ in
                 tracked(r, ["hostName": .string(String(base.drop { $0 != "/" }.dropFirst(2))), "externalIP": "127.0.0.1", "disableLocalAuth": false])
             }
         )
@@ -84,7 +84,7 @@ extension EmulatedType {
         keyShape: .alphanumeric(length: 84),
         readOnlyPair: false,
         connectionString: nil,
-        properties: { r, _ in tracked(r, ["uniqueId": .string(r.immutableID), "disableLocalAuth": false]) }
+        properties: { r, _, _ in tracked(r, ["uniqueId": .string(r.immutableID), "disableLocalAuth": false]) }
     )
 
     static let cognitive = EmulatedType(
@@ -100,7 +100,7 @@ extension EmulatedType {
         keyShape: .alphanumeric(length: 84),
         readOnlyPair: false,
         connectionString: nil,
-        properties: { r, base in tracked(r, ["endpoint": .string("\(base)/cognitive/\(r.name)/"), "disableLocalAuth": false]) }
+        properties: { r, base, _ in tracked(r, ["endpoint": .string("\(base)/cognitive/\(r.name)/"), "disableLocalAuth": false]) }
     )
 
     static let search = EmulatedType(
@@ -116,7 +116,7 @@ extension EmulatedType {
         keyShape: .alphanumeric(length: 52),
         readOnlyPair: false,
         connectionString: nil,
-        properties: { r, _ in tracked(r, ["replicaCount": 1, "partitionCount": 1, "status": "running", "hostingMode": "default"]) }
+        properties: { r, _, _ in tracked(r, ["replicaCount": 1, "partitionCount": 1, "status": "running", "hostingMode": "default"]) }
     )
 
     static let eventGrid = EmulatedType(
@@ -132,7 +132,7 @@ extension EmulatedType {
         keyShape: .base64(bytes: 32),
         readOnlyPair: false,
         connectionString: nil,
-        properties: { r, base in tracked(r, ["endpoint": .string("\(base)/eventgrid/\(r.name)/api/events"), "inputSchema": "EventGridSchema"]) }
+        properties: { r, base, _ in tracked(r, ["endpoint": .string("\(base)/eventgrid/\(r.name)/api/events"), "inputSchema": "EventGridSchema"]) }
     )
 
     static let redis = EmulatedType(
@@ -148,9 +148,8 @@ extension EmulatedType {
         keyShape: .base64(bytes: 32),
         readOnlyPair: false,
         connectionString: nil,
-        properties: { r, base in
-            let port = Int(base.split(separator: ":").last ?? "") ?? 6380
-            return tracked(r, ["hostName": "127.0.0.1", "port": 6379, "sslPort": .int(port), "enableNonSslPort": false, "redisVersion": "6.0"])
+        properties: { r, _, redisPort in
+            tracked(r, ["hostName": "127.0.0.1", "port": 6379, "sslPort": .int(redisPort), "enableNonSslPort": false, "redisVersion": "6.0"])
         }
     )
 
@@ -167,7 +166,7 @@ extension EmulatedType {
         keyShape: .base64(bytes: 64),
         readOnlyPair: false,
         connectionString: nil,
-        properties: { r, base in
+        properties: { r, base, _ in
             // Path-style endpoints, as Azurite serves them: the SDKs take the account from the path for IP hosts.
             let endpoint = JSONValue.string("\(base)/\(r.name)/")
             return tracked(r, ["primaryEndpoints": ["blob": endpoint, "queue": endpoint, "table": endpoint], "allowSharedKeyAccess": true])
@@ -192,7 +191,7 @@ extension EmulatedType {
                 let authority = base.drop { $0 != "/" }.dropFirst(2)
                 return "Endpoint=sb://\(authority)/\(name)/\(r.names[0])/;SharedAccessKeyName=\(r.name);SharedAccessKey=\(key)"
             },
-            properties: { r, base in tracked(r, ["serviceBusEndpoint": .string("\(base)/\(name)/\(r.names[0])/"), "status": "Active"]) }
+            properties: { r, base, _ in tracked(r, ["serviceBusEndpoint": .string("\(base)/\(name)/\(r.names[0])/"), "status": "Active"]) }
         )
     }
 
@@ -238,7 +237,7 @@ extension EmulatedType {
         keyShape: .base64(bytes: 32),
         readOnlyPair: true,
         connectionString: { r, key, keyID, base in "Endpoint=\(base)/appconfig/\(r.name);Id=\(keyID);Secret=\(key)" },
-        properties: { r, base in tracked(r, ["endpoint": .string("\(base)/appconfig/\(r.name)"), "disableLocalAuth": false]) }
+        properties: { r, base, _ in tracked(r, ["endpoint": .string("\(base)/appconfig/\(r.name)"), "disableLocalAuth": false]) }
     )
 
     static let cosmosDB = EmulatedType(
@@ -265,7 +264,7 @@ extension EmulatedType {
         keyShape: .base64(bytes: 64),
         readOnlyPair: true,
         connectionString: { r, key, _, base in "AccountEndpoint=\(base)/cosmos/\(r.name)/;AccountKey=\(key);" },
-        properties: { r, base in tracked(r, ["documentEndpoint": .string("\(base)/cosmos/\(r.name)/"), "disableLocalAuth": false]) }
+        properties: { r, base, _ in tracked(r, ["documentEndpoint": .string("\(base)/cosmos/\(r.name)/"), "disableLocalAuth": false]) }
     )
 
     static let batch = EmulatedType(
@@ -281,7 +280,7 @@ extension EmulatedType {
         keyShape: .base64(bytes: 64),
         readOnlyPair: false,
         connectionString: nil,
-        properties: { r, base in
+        properties: { r, base, _ in
             let authority = base.drop { $0 != "/" }.dropFirst(2)
             return tracked(r, ["accountEndpoint": .string("\(authority)/batch/\(r.name)"), "poolAllocationMode": "BatchService"])
         }

@@ -32,8 +32,8 @@ public struct EmulatedType: Sendable {
     var readOnlyPair: Bool
     /// The connection string of a key, if answers carry one.
     var connectionString: (@Sendable (_ resource: EmulatedResource, _ key: String, _ keyID: String, _ base: String) -> String)?
-    /// The resource's properties for `GET`.
-    var properties: @Sendable (_ resource: EmulatedResource, _ base: String) -> JSONValue
+    /// The resource's properties for `GET`, given the data planes' base URL and the Redis TLS port.
+    var properties: @Sendable (_ resource: EmulatedResource, _ base: String, _ redisPort: Int) -> JSONValue
 
     /// How a regenerate request names the key: the accepted spellings of the primary and secondary
     /// key (and of the read-only pair), case-insensitively.

@@ -439,10 +439,6 @@ struct ValidationContext {
             let pairs = type.pairs.keys.map(\.rawValue).sorted().joined(separator: ", ")
             error("\(key).key_pair", "\(type.title) has no \(resource.keyPair) key pair; it has \(pairs)")
         }
-        if resource.verify, type.dataPlane == .redisAuth {
-            // Redis speaks RESP over TLS, not HTTP: say so rather than skip the check.
-            error("\(key).verify", "verify is not available for \(type.title) yet (its data plane is RESP, not HTTP); set verify = false")
-        }
         guard case .none = type.connectionString else { return }
         for (i, output) in resource.outputs.enumerated() {
             let prefix = i == 0 ? key : "\(key).outputs[\(i - 1)]"

@@ -32,11 +32,11 @@ actor Consumer {
     private(set) var seenSecrets: Set<String> = []
     private var stopped = false
 
-    /// Consumes `files`; those of a type without an HTTP data plane (Redis) are left out.
+    /// Consumes `files`.
     init(files: [File], caFile: String?, grace: Duration) {
-        self.files = files.filter { $0.id.type.dataPlane != .redisAuth }
+        self.files = files
         self.transport = AsyncHTTPClientTransport(extraCAFile: caFile)
-        self.client = DataPlaneClient(transport: transport)
+        self.client = DataPlaneClient(transport: transport, extraCAFile: caFile)
         self.grace = grace.seconds
     }
 
