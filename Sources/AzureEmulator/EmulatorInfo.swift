@@ -73,6 +73,7 @@ public struct EmulatorInfo: Sendable, Codable {
     ///     client secret one (see ``credentialTable(kind:)``).
     ///   - directory: base for the `secrets` and `state` directories.
     ///   - armWritesPerSecond: keyrotd's write pacing, for an emulator whose budget differs from ARM's.
+    ///   - format: the secret files' layout, when not each type's default.
     public func keyrotdConfiguration(
         secretFile: String,
         credential: String? = nil,
@@ -85,7 +86,8 @@ public struct EmulatorInfo: Sendable, Codable {
         retryMax: String = "30s",
         requestTimeout: String = "30s",
         resourceLimit: Int? = nil,
-        armWritesPerSecond: Double? = nil
+        armWritesPerSecond: Double? = nil,
+        format: String? = nil
     ) -> String {
         var text = """
             # keyrotd configuration generated for the keyrotd emulator at \(baseURL).
@@ -115,6 +117,7 @@ public struct EmulatorInfo: Sendable, Codable {
             grace = "\(grace)"
             jitter = "\(jitter)"
             mode = "0600"
+            \(format.map { "format = \"\($0)\"" } ?? "")
 
             """
         for id in resources.prefix(resourceLimit ?? resources.count) {

@@ -11,7 +11,8 @@ struct EmulatorCommand: AsyncParsableCommand {
     /// The command's name and help.
     static let configuration = CommandConfiguration(
         commandName: "keyrotd-emulator",
-        abstract: "An Azure Resource Manager, Entra ID and ACS data-plane emulator for keyrotd's tests, demo and benchmarks."
+        abstract:
+            "An Azure Resource Manager, Entra ID and data-plane emulator of every two-key resource type, for keyrotd's tests, demo and benchmarks."
     )
 
     /// Where to write a keyrotd configuration for this emulator.
@@ -36,6 +37,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "For --write-config: rotation period.") var every = "1m"
     @Option(help: "For --write-config: grace.") var grace = "10s"
     @Option(help: "For --write-config: strategy.") var strategy = "full"
+    @Option(help: "For --write-config: the secret files' format (each type's default when absent).") var configFormat: String?
     @Option(help: "Lifetime of issued tokens, e.g. 1h or 30s.") var tokenLifetime = "1h"
     @Flag(help: "Turn ARM write throttling off.") var noThrottle = false
     @Option(help: "ARM write bucket size per subscription.") var writeBurst: Double = 200
@@ -145,7 +147,8 @@ struct EmulatorCommand: AsyncParsableCommand {
                 every: every,
                 grace: grace,
                 strategy: strategy,
-                armWritesPerSecond: noThrottle ? 10_000 : (writeRefill == 10 ? nil : writeRefill)
+                armWritesPerSecond: noThrottle ? 10_000 : (writeRefill == 10 ? nil : writeRefill),
+                format: configFormat
             )
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }

@@ -21,7 +21,8 @@ struct DemoCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Working folder for the configuration, secrets and state.") var directory = "keyrotd-demo"
-    @Option(help: "Number of emulated ACS resources.") var resources = 3
+    @Option(help: "Emulated resource types (comma-separated, or all).") var types = "communication,storage,servicebus,cosmosdb"
+    @Option(help: "Number of emulated resources of each type.") var resources = 1
     @Option(help: "Rotation period.") var every = "20s"
     @Option(help: "Grace between publishing a key and regenerating the other.") var grace = "5s"
     @Option(help: "Stop after this many seconds (0: run until Ctrl-C).") var duration = 0
@@ -40,7 +41,9 @@ struct DemoCommand: AsyncParsableCommand {
         let configPath = directory + "/keyrotd.toml"
         let emulator = try Self.emulatorExecutable()
         let arguments = [
-            "--port", "0", "--resources", String(resources), "--ca-file", directory + "/emulator-ca.pem", "--write-config", configPath,
+            "--port", "0", "--types", types, "--resources", String(resources), "--ca-file", directory + "/emulator-ca.pem", "--write-config",
+            configPath,
+            "--config-format", "json",
             "--every", every, "--grace", grace,
         ]
         _ = try await Subprocess.run(.path(emulator), arguments: Arguments(arguments), input: .none, output: .sequence, error: .discarded) {
@@ -56,7 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
         Terminal.out(
             """
             keyrotd demo
-              emulator:      \(emulator.baseURL) (Azure Resource Manager, Entra ID and the ACS data plane)
+              emulator:      \(emulator.baseURL) (Azure Resource Manager, Entra ID and each type's data plane)
               configuration: \(configPath)
               secrets:       \(configuration.daemon.secretsDirectory)
               every \(every), grace \(grace), strategy full: watch each file move primary -> secondary -> primary.

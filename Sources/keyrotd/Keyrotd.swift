@@ -23,7 +23,7 @@ struct Keyrotd: AsyncParsableCommand {
     /// The command tree.
     static let configuration = CommandConfiguration(
         commandName: "keyrotd",
-        abstract: "Rotates Azure Communication Services access keys so that consumers never see a dead key.",
+        abstract: "Rotates the access keys of Azure resources with two keys so that consumers never see a dead key.",
         subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, RotateCommand.self, DemoCommand.self]
     )
 }

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// How a published key is laid out in its secret file.
 public enum SecretFormat: String, Sendable, CaseIterable, Codable {
     /// The connection string alone, the default of the types that have one.
@@ -58,5 +60,28 @@ public enum SecretFormat: String, Sendable, CaseIterable, Codable {
             }
         }
         return out
+    }
+}
+
+extension KeyMaterial {
+    /// Reads a file of the `json` format back (what a consumer does): `nil` when it is not one.
+    public init?(json bytes: [UInt8]) {
+        struct Fields: Decodable {
+            var endpoint: String
+            var key: String
+            var keyName: String?
+            var keyType: String?
+            var connectionString: String?
+        }
+        guard let fields = try? JSONDecoder().decode(Fields.self, from: Data(bytes)), let slot = KeySlot(rawValue: fields.keyType ?? "primary") else {
+            return nil
+        }
+        self.init(
+            slot: slot,
+            key: Secret(fields.key),
+            connectionString: fields.connectionString.map(Secret.init),
+            endpoint: fields.endpoint,
+            keyName: fields.keyName ?? ""
+        )
     }
 }

@@ -77,15 +77,7 @@ actor Consumer {
         if let parsed = ACSDataPlaneClient.parse(Secret(text)) {
             return KeyMaterial(slot: .primary, key: parsed.key, connectionString: Secret(text), endpoint: parsed.endpoint, keyName: "")
         }
-        guard let json = try? JSONSerialization.jsonObject(with: bytes) as? [String: String], let key = json["key"], let endpoint = json["endpoint"]
-        else { return nil }
-        return KeyMaterial(
-            slot: json["keyType"] == "secondary" ? .secondary : .primary,
-            key: Secret(key),
-            connectionString: json["connectionString"].map(Secret.init),
-            endpoint: endpoint,
-            keyName: json["keyName"] ?? ""
-        )
+        return KeyMaterial(json: Array(bytes))
     }
 
     private func check(_ file: File, _ bytes: Data) async {
