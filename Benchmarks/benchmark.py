@@ -193,6 +193,28 @@ def throughput(bindir, n, rows):
         row(rows, f"token requests for {n} resources under one credential", str(s["tokenRequests"]))
         stop(d, emu)
 
+def writes_per_type(bindir, n, seconds, rows):
+    """ARM writes per regenerated key for every type: what each type's calls cost the write budget."""
+    with tempfile.TemporaryDirectory() as w:
+        emu, info = start_emulator(bindir, w, n, ["--no-throttle", "--types", "all", "--operation-duration", "200ms"])
+        config = set_schedule(w, "3s", "0s")
+        sock, path = notify_socket(w)
+        d = run_daemon(bindir, config, w, path); wait_ready(sock)
+        types = len(info["resources"]) // n
+        while stats(info)["listKeys"] < types * n:
+            time.sleep(0.2)
+        time.sleep(1)  # adoption's listConnectionStrings (Cosmos DB) follows its listKeys
+        before = stats(info)
+        time.sleep(seconds)
+        after = stats(info)
+        figures = []
+        for name in sorted(after["regenerationsByType"]):
+            keys = after["regenerationsByType"][name] - before["regenerationsByType"].get(name, 0)
+            writes = after["armWritesByType"].get(name, 0) - before["armWritesByType"].get(name, 0)
+            figures.append(f"{name} {writes / max(keys, 1):.2f}")
+        row(rows, f"ARM writes per regenerated key by type, {n} of each, full, {seconds} s", ", ".join(figures))
+        stop(d, emu)
+
 def budget(bindir, n, seconds, rows, latency=None, subscriptions=1):
     """A wave under ARM's real budgets: n resources adopted and then all due at once, the daemon's
     default configuration (concurrency included), ARM answering after `latency` (e.g. 800ms-1200ms)."""
@@ -263,15 +285,17 @@ def main():
     p.add_argument("--budget-seconds", type=int, default=60)
     p.add_argument("--idle-seconds", type=int, default=60)
     p.add_argument("--side-by-side", type=int, default=1000, help="rotations for the comparison with the Python SDK (0 skips it)")
+    p.add_argument("--types", type=int, default=20, help="resources of each type for the writes-per-key figures (0 skips them)")
     p.add_argument("--quick", action="store_true", help="a small run that finishes in about a minute (CI runs it so the script cannot rot)")
     a = p.parse_args()
     if a.quick:
-        a.scale, a.throughput, a.budget, a.budget_seconds, a.idle_seconds, a.side_by_side = [50], 50, 30, 10, 3, 0
+        a.scale, a.throughput, a.budget, a.budget_seconds, a.idle_seconds, a.side_by_side, a.types = [50], 50, 30, 10, 3, 0, 2
     rows = []
     for n in a.scale or []:
         scale(a.bin, n, a.idle_seconds, rows)
     if a.scale: https_floor(a.bin, 50, rows)
     if a.throughput: throughput(a.bin, a.throughput, rows)
+    if a.types: writes_per_type(a.bin, a.types, 20 if a.quick else 60, rows)
     if a.budget:
         budget(a.bin, a.budget, a.budget_seconds, rows)
         for latency, subscriptions in [("800ms-1200ms", 1), ("1800ms-2200ms", 1), ("800ms-1200ms", 5)]:

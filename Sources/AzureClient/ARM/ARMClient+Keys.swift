@@ -114,34 +114,36 @@ extension ARMClient {
         }
     }
 
-    /// The connection strings a type lists apart from its keys (Cosmos DB's `listConnectionStrings`),
-    /// the one of `slot` checked to carry `key`.
-    public func connectionString(
+    /// The connection strings a type lists apart from its keys (Cosmos DB's `listConnectionStrings`):
+    /// one call for every key in `keys`, each string checked to carry its key.
+    public func connectionStrings(
         _ id: ResourceID,
         action: String,
         kind: String,
-        slot: KeySlot,
         pair: ResourceType.KeyPair,
-        key: Secret,
+        keys: ARMKeys,
         apiVersion: String
-    ) async throws -> Secret {
+    ) async throws -> [KeySlot: Secret] {
         let body = try await send(action, method: "POST", id: id, target: Self.target(id, action, apiVersion), body: [])
         guard let entries = ARMJSON(parsing: body.bytes)?["connectionStrings"]?.array else {
             throw Self.malformed(action, id, body, "no connectionStrings array")
         }
-        let wanted = id.type.pairs[pair]?[slot].request.lowercased()
-        for entry in entries {
-            guard entry["keyKind"]?.string?.lowercased() == wanted, entry["type"]?.string?.lowercased() ?? kind.lowercased() == kind.lowercased()
-            else { continue }
-            guard let value = entry["connectionString"]?.string else {
-                throw Self.malformed(action, id, body, "connectionStrings[].connectionString is not a string")
+        var found: [KeySlot: Secret] = [:]
+        for slot in KeySlot.allCases {
+            guard let key = keys[slot]?.value else { continue }
+            let wanted = id.type.pairs[pair]?[slot].request.lowercased()
+            let entry = entries.first { entry in
+                entry["keyKind"]?.string?.lowercased() == wanted && (entry["type"]?.string ?? kind).lowercased() == kind.lowercased()
+            }
+            guard let value = entry?["connectionString"]?.string else {
+                throw Self.malformed(action, id, body, "no \(kind) connection string of the \(slot) key")
             }
             try Self.validate(action, id, body) {
                 try id.type.rules.validateConnectionString(value, key: key.exposedValue, field: "connectionString", resourceName: id.resourceName)
             }
-            return Secret(value)
+            found[slot] = Secret(value)
         }
-        throw Self.malformed(action, id, body, "no \(kind) connection string of the \(slot) key")
+        return found
     }
 
     // MARK: - Answers

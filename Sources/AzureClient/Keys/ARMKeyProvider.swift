@@ -56,20 +56,13 @@ public actor ARMKeyProvider: KeyProvider {
     /// Adds to each key what consumers need beside it.
     private func complete(_ keys: ARMKeys) async throws -> AccessKeys {
         var result = AccessKeys()
+        var listed: [KeySlot: Secret] = [:]
+        if case .listAction(let action, let kind) = id.type.connectionString, !keys.isEmpty {
+            listed = try await client.connectionStrings(id, action: action, kind: kind, pair: pair, keys: keys, apiVersion: apiVersion)
+        }
         for slot in KeySlot.allCases {
             guard let key = keys[slot] else { continue }
-            var connectionString = key.connectionString
-            if case .listAction(let action, let kind) = id.type.connectionString {
-                connectionString = try await client.connectionString(
-                    id,
-                    action: action,
-                    kind: kind,
-                    slot: slot,
-                    pair: pair,
-                    key: key.value,
-                    apiVersion: apiVersion
-                )
-            }
+            var connectionString = key.connectionString ?? listed[slot]
             let endpoint = try await endpoint(connectionString: connectionString)
             if case .built(let recipe) = id.type.connectionString {
                 connectionString = build(recipe, key: key.value, endpoint: endpoint)

@@ -140,6 +140,7 @@ extension EmulatorRoutes {
         }
         headers.append(("x-ms-ratelimit-remaining-subscription-\(kind)s", String(remaining)))
         await state.count { isWrite ? ($0.armWrites += 1) : ($0.armReads += 1) }
+        if isWrite { await state.count { $0.armWritesByType[type.name, default: 0] += 1 } }
 
         // Faults that answer instead of serving.
         let faults = configuration.faults

@@ -22,6 +22,10 @@ actor EmulatorState {
         var regenerations = 0
         /// Regenerations answered with 202 and run in the background.
         var operationsStarted = 0
+        /// ARM writes (list and regenerate actions) per type name.
+        var armWritesByType: [String: Int] = [:]
+        /// Keys regenerated per type name.
+        var regenerationsByType: [String: Int] = [:]
         var throttled = 0
         /// Reads answered 429.
         var throttledReads = 0
@@ -156,6 +160,7 @@ actor EmulatorState {
         )
         resources[id.lowercased()] = r
         stats.regenerations += 1
+        stats.regenerationsByType[r.type.name, default: 0] += 1
         return r
     }
 
