@@ -39,7 +39,7 @@ public final class Emulator: Sendable {
         }
         var tasks: [Task<Void, Never>] = []
         var channels: [any Channel] = []
-        if configuration.types.contains(where: { $0.name == "redis" }) {
+        if configuration.types.contains(where: { $0.family == "redis" }) {
             let redis = try await RedisListener.start(host: configuration.host, port: configuration.redisPort, tls: sslContext, state: state)
             configuration.redisPort = redis.channel.localAddress?.port ?? 0
             channels.append(redis.channel)

@@ -84,15 +84,29 @@ def clients(info, credential):
         regen = lambda: c.storage_accounts.regenerate_key(rg, names[0], StorageAccountRegenerateKeyParameters(key_name="key2"))
         return keys, regen
 
-    def shared_access(module, client_name, models_name, parameters):
+    def shared_access(module, client_name, models_name, parameters, group="namespaces"):
+        """A rule of a namespace, or (group: queues, event_hubs …) of one of its entities."""
         def make(rg, names):
             package = __import__(module, fromlist=[client_name])
             models = __import__(module + ".models", fromlist=[models_name])
-            c = getattr(package, client_name)(credential, sub, **common)
-            keys = lambda: (lambda k: (k.primary_key, k.secondary_key))(c.namespaces.list_keys(rg, names[0], names[1]))
-            regen = lambda: c.namespaces.regenerate_keys(rg, names[0], names[1], getattr(models, models_name)(**parameters))
+            operations = getattr(getattr(package, client_name)(credential, sub, **common), group)
+            keys = lambda: (lambda k: (k.primary_key, k.secondary_key))(operations.list_keys(rg, *names))
+            regen = lambda: operations.regenerate_keys(rg, *names, getattr(models, models_name)(**parameters))
             return keys, regen
         return make
+
+    def eventgrid_domains(rg, names):
+        from azure.mgmt.eventgrid import EventGridManagementClient
+        from azure.mgmt.eventgrid.models import DomainRegenerateKeyRequest
+        c = EventGridManagementClient(credential, sub, **common)
+        keys = lambda: (lambda k: (k.key1, k.key2))(c.domains.list_shared_access_keys(rg, names[0]))
+        regen = lambda: c.domains.regenerate_key(rg, names[0], DomainRegenerateKeyRequest(key_name="key2"))
+        return keys, regen
+
+    service_bus = ("azure.mgmt.servicebus", "ServiceBusManagementClient", "RegenerateAccessKeyParameters", {"key_type": "SecondaryKey"})
+    event_hubs = ("azure.mgmt.eventhub", "EventHubManagementClient", "RegenerateAccessKeyParameters", {"key_type": "SecondaryKey"})
+    relay = ("azure.mgmt.relay", "RelayAPIMgmtClient", "RegenerateAccessKeyParameters", {"key_type": "SecondaryKey"})
+    notification_hubs = ("azure.mgmt.notificationhubs", "NotificationHubsManagementClient", "PolicykeyResource", {"policy_key": "SecondaryKey"})
 
     def appconfiguration(rg, names):
         from azure.mgmt.appconfiguration import AppConfigurationManagementClient
@@ -140,16 +154,18 @@ def clients(info, credential):
         "Microsoft.CognitiveServices/accounts": cognitive,
         "Microsoft.Search/searchServices": search,
         "Microsoft.EventGrid/topics": eventgrid,
+        "Microsoft.EventGrid/domains": eventgrid_domains,
         "Microsoft.Cache/redis": redis,
         "Microsoft.Storage/storageAccounts": storage,
-        "Microsoft.ServiceBus/namespaces": shared_access(
-            "azure.mgmt.servicebus", "ServiceBusManagementClient", "RegenerateAccessKeyParameters", {"key_type": "SecondaryKey"}),
-        "Microsoft.EventHub/namespaces": shared_access(
-            "azure.mgmt.eventhub", "EventHubManagementClient", "RegenerateAccessKeyParameters", {"key_type": "SecondaryKey"}),
-        "Microsoft.Relay/namespaces": shared_access(
-            "azure.mgmt.relay", "RelayAPIMgmtClient", "RegenerateAccessKeyParameters", {"key_type": "SecondaryKey"}),
-        "Microsoft.NotificationHubs/namespaces": shared_access(
-            "azure.mgmt.notificationhubs", "NotificationHubsManagementClient", "PolicykeyResource", {"policy_key": "SecondaryKey"}),
+        "Microsoft.ServiceBus/namespaces/authorizationRules": shared_access(*service_bus),
+        "Microsoft.ServiceBus/namespaces/queues/authorizationRules": shared_access(*service_bus, group="queues"),
+        "Microsoft.ServiceBus/namespaces/topics/authorizationRules": shared_access(*service_bus, group="topics"),
+        "Microsoft.EventHub/namespaces/authorizationRules": shared_access(*event_hubs),
+        "Microsoft.EventHub/namespaces/eventhubs/authorizationRules": shared_access(*event_hubs, group="event_hubs"),
+        "Microsoft.Relay/namespaces/authorizationRules": shared_access(*relay),
+        "Microsoft.Relay/namespaces/hybridConnections/authorizationRules": shared_access(*relay, group="hybrid_connections"),
+        "Microsoft.NotificationHubs/namespaces/authorizationRules": shared_access(*notification_hubs),
+        "Microsoft.NotificationHubs/namespaces/notificationHubs/authorizationRules": shared_access(*notification_hubs, group="notification_hubs"),
         "Microsoft.AppConfiguration/configurationStores": appconfiguration,
         "Microsoft.DocumentDB/databaseAccounts": cosmosdb,
         "Microsoft.Batch/batchAccounts": batch,
@@ -163,7 +179,7 @@ def main():
     table = clients(info, credential)
     for resource_id in info["resources"]:
         parts = resource_id.split("/")
-        rg, kind = parts[4], parts[6] + "/" + parts[7]
+        rg, kind = parts[4], "/".join([parts[6]] + parts[7::2])
         names = parts[8::2]
         try:
             keys, regenerate = table[kind](rg, names)

@@ -173,20 +173,6 @@ public final class ARMClient: Sendable {
 
     /// Whether `body` is a JSON object.
     static func isJSON(_ body: [UInt8]) -> Bool {
-        (try? JSONDecoder().decode(JSONObjectShape.self, from: Data(body))) != nil
-    }
-}
-
-/// Decodes only when the document is a JSON object (the decoder checks the whole document first).
-private struct JSONObjectShape: Decodable {
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: any Decoder) throws {
-        _ = try decoder.container(keyedBy: AnyKey.self)
+        ARMJSON(parsing: body)?.isObject == true
     }
 }

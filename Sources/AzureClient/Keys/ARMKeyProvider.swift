@@ -63,6 +63,9 @@ public actor ARMKeyProvider: KeyProvider {
         for slot in KeySlot.allCases {
             guard let key = keys[slot] else { continue }
             var connectionString = key.connectionString ?? listed[slot]
+            // A type whose answers carry connection strings: a key without one is not publishable
+            // (a bare key would land in a connection-string file); the machine lists the keys again.
+            if case .answer = id.type.connectionString, connectionString == nil { continue }
             let endpoint = try await endpoint(connectionString: connectionString)
             if case .built(let recipe) = id.type.connectionString {
                 connectionString = build(recipe, key: key.value, endpoint: endpoint)

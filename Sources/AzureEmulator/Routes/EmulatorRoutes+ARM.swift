@@ -114,7 +114,7 @@ extension EmulatorRoutes {
             known = isResource && action == type.regenerateAction.lowercased() && { if case .segment = type.request { true } else { false } }()
         default: known = false
         }
-        guard known, type.name == "cosmosdb" || action != "listconnectionstrings" else {
+        guard known, type.family == "cosmosdb" || action != "listconnectionstrings" else {
             return error(405, "MethodNotAllowed", "The requested resource does not support http method '\(request.method)' at this path.")
         }
         if isWrite && !principal.canWrite {
@@ -199,7 +199,7 @@ extension EmulatorRoutes {
             }
             let updated = await state.regenerate(resource.id, slot: slot)!
             response = regenerateAnswer(updated, slot: slot, base: base, headers: headers)
-            if type.name == "communication", let hostile = await state.nextHostileValue() {
+            if type.family == "communication", let hostile = await state.nextHostileValue() {
                 response = hostile.answer(replacing: keysBody(updated, base: base, slots: answeredSlots(slot)).strings, headers: headers)
             }
         }
@@ -293,7 +293,7 @@ extension EmulatorRoutes {
         case .apiKeys:
             return Self.json(200, apiKey(r, slot, base: base), headers: headers)
         default:
-            let slots = r.type.name == "communication" ? answeredSlots(slot) : [.primary, .secondary]
+            let slots = r.type.family == "communication" ? answeredSlots(slot) : [.primary, .secondary]
             return Self.json(200, keysBody(r, base: base, slots: slots), headers: headers)
         }
     }

@@ -17,19 +17,19 @@ extension EmulatorRoutes {
         let now = await state.now
         let resources = await state.resources.values
         // Path-style Storage: /ACCOUNT/…
-        if let account = resources.first(where: { $0.type.name == "storage" && $0.name == prefix }) {
+        if let account = resources.first(where: { $0.type.family == "storage" && $0.name == prefix }) {
             return await verdict(storageSharedKey(request, account, now: now), resource: account, status: 200, ["containers": [String]()])
         }
         guard Self.dataPlanePrefixes.contains(prefix) else { return nil }
         if prefix == "maps" {
             // One endpoint for every account: the key names the account.
             let key = request.query["subscription-key"] ?? ""
-            let account = resources.first { $0.type.name == "maps" && $0.validKeys(at: now).contains(key) }
+            let account = resources.first { $0.type.family == "maps" && $0.validKeys(at: now).contains(key) }
             return await verdict(account != nil, resource: account, status: 200, ["tilesetId": "microsoft.base"])
         }
         guard segments.count >= 2 else { return Self.json(404, ["error": ["code": "NotFound", "message": "no resource named"]]) }
         let typeName = ["appconfig": "appconfiguration", "cosmos": "cosmosdb"][prefix] ?? prefix
-        let candidates = resources.filter { $0.type.name == typeName && $0.names[0] == segments[1] }
+        let candidates = resources.filter { $0.type.family == typeName && $0.names[0] == segments[1] }
         guard let resource = candidates.first else {
             return Self.json(404, ["error": ["code": "ResourceNotFound", "message": "no \(typeName) resource \(segments[1])"]])
         }
@@ -72,7 +72,7 @@ extension EmulatorRoutes {
             return Self.json(status, body)
         }
         await state.count { $0.dataPlaneDenied += 1 }
-        let sharedKey = resource.map { ["storage", "batch"].contains($0.type.name) } ?? false
+        let sharedKey = resource.map { ["storage", "batch"].contains($0.type.family) } ?? false
         return Self.json(
             sharedKey ? 403 : 401,
             ["error": ["code": sharedKey ? "AuthenticationFailed" : "Unauthorized", "message": "The key was not accepted."]]

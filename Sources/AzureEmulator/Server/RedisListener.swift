@@ -55,7 +55,7 @@ enum RedisListener {
             }
             if command.count == 3, command[1] != "default" { return "-WRONGPASS invalid username-password pair or user is disabled.\r\n" }
             let now = await state.now
-            let caches = await state.resources.values.filter { $0.type.name == "redis" }
+            let caches = await state.resources.values.filter { $0.type.family == "redis" }
             if caches.contains(where: { $0.validKeys(at: now).contains(key) }) {
                 await state.count { $0.dataPlaneAccepted += 1 }
                 return "+OK\r\n"

@@ -5,8 +5,9 @@ import FoundationEssentials
 extension EmulatedType {
     /// Every emulated type; `--types all` creates resources of each.
     public static let all: [EmulatedType] = [
-        communication, signalR, webPubSub, maps, cognitive, search, eventGrid, redis, storage, serviceBus, eventHubs, relay,
-        notificationHubs, appConfiguration, cosmosDB, batch,
+        communication, signalR, webPubSub, maps, cognitive, search, eventGrid, eventGridDomains, redis, storage, serviceBus, serviceBusQueues,
+        serviceBusTopics, eventHubs, eventHubsEntities, relay, relayHybridConnections, notificationHubs, notificationHubsHubs, appConfiguration,
+        cosmosDB, batch,
     ]
 
     /// The type called `name`.
@@ -23,6 +24,7 @@ extension EmulatedType {
 
     static let communication = EmulatedType(
         name: "communication",
+        family: "communication",
         provider: "Microsoft.Communication",
         shape: ["communicationServices"],
         apiVersions: [
@@ -51,6 +53,7 @@ extension EmulatedType {
     private static func signalRFamily(_ name: String, segment: String, path: String) -> EmulatedType {
         EmulatedType(
             name: name,
+            family: name,
             provider: "Microsoft.SignalRService",
             shape: [segment],
             apiVersions: ["2024-03-01", "2023-02-01", "2024-08-01-preview", "2024-10-01-preview", "2025-01-01-preview"],
@@ -73,6 +76,7 @@ extension EmulatedType {
 
     static let maps = EmulatedType(
         name: "maps",
+        family: "maps",
         provider: "Microsoft.Maps",
         shape: ["accounts"],
         apiVersions: ["2023-06-01", "2021-02-01", "2021-12-01-preview", "2024-01-01-preview", "2025-10-01-preview"],
@@ -89,6 +93,7 @@ extension EmulatedType {
 
     static let cognitive = EmulatedType(
         name: "cognitive",
+        family: "cognitive",
         provider: "Microsoft.CognitiveServices",
         shape: ["accounts"],
         apiVersions: ["2026-03-01", "2023-05-01", "2024-10-01", "2025-06-01", "2025-09-01"],
@@ -105,6 +110,7 @@ extension EmulatedType {
 
     static let search = EmulatedType(
         name: "search",
+        family: "search",
         provider: "Microsoft.Search",
         shape: ["searchServices"],
         apiVersions: ["2025-05-01", "2023-11-01", "2024-06-01-preview", "2025-02-01-preview"],
@@ -121,6 +127,7 @@ extension EmulatedType {
 
     static let eventGrid = EmulatedType(
         name: "eventgrid",
+        family: "eventgrid",
         provider: "Microsoft.EventGrid",
         shape: ["topics"],
         apiVersions: ["2025-02-15", "2022-06-15", "2024-06-01-preview", "2025-04-01-preview"],
@@ -137,6 +144,7 @@ extension EmulatedType {
 
     static let redis = EmulatedType(
         name: "redis",
+        family: "redis",
         provider: "Microsoft.Cache",
         shape: ["redis"],
         apiVersions: ["2024-11-01", "2023-08-01", "2024-03-01", "2024-04-01-preview"],
@@ -155,6 +163,7 @@ extension EmulatedType {
 
     static let storage = EmulatedType(
         name: "storage",
+        family: "storage",
         provider: "Microsoft.Storage",
         shape: ["storageAccounts"],
         apiVersions: ["2025-06-01", "2023-05-01", "2024-01-01", "2025-01-01", "2026-09-01"],
@@ -176,6 +185,7 @@ extension EmulatedType {
     private static func sharedAccessType(_ name: String, provider: String, apiVersions: [String], policyKey: Bool, aliases: Bool) -> EmulatedType {
         EmulatedType(
             name: name,
+            family: name,
             provider: provider,
             shape: ["namespaces", "authorizationRules"],
             apiVersions: apiVersions,
@@ -189,11 +199,35 @@ extension EmulatedType {
             connectionString: { r, key, _, base in
                 // The namespace's path on the emulator's one host stands for its own host name.
                 let authority = base.drop { $0 != "/" }.dropFirst(2)
-                return "Endpoint=sb://\(authority)/\(name)/\(r.names[0])/;SharedAccessKeyName=\(r.name);SharedAccessKey=\(key)"
+                let entity = r.names.count == 3 ? ";EntityPath=\(r.names[1])" : ""
+                return "Endpoint=sb://\(authority)/\(name)/\(r.names[0])/;SharedAccessKeyName=\(r.name);SharedAccessKey=\(key)\(entity)"
             },
             properties: { r, base, _ in tracked(r, ["serviceBusEndpoint": .string("\(base)/\(name)/\(r.names[0])/"), "status": "Active"]) }
         )
     }
+
+    /// The rules of an entity (`queues/{q}/authorizationRules/{r}`) of a namespace type, `type-SEGMENT`.
+    private static func entityRules(_ namespace: EmulatedType, _ segment: String) -> EmulatedType {
+        var type = namespace
+        type.name = "\(namespace.name)-\(segment.lowercased())"
+        type.shape = ["namespaces", segment, "authorizationRules"]
+        return type
+    }
+
+    static let serviceBusQueues = entityRules(serviceBus, "queues")
+    static let serviceBusTopics = entityRules(serviceBus, "topics")
+    static let eventHubsEntities = entityRules(eventHubs, "eventhubs")
+    static let relayHybridConnections = entityRules(relay, "hybridConnections")
+    static let notificationHubsHubs = entityRules(notificationHubs, "notificationHubs")
+
+    static let eventGridDomains: EmulatedType = {
+        var type = eventGrid
+        type.name = "eventgrid-domains"
+        type.shape = ["domains"]
+        // Domains_RegenerateKey is not long-running in the spec (Topics_RegenerateKey is).
+        type.longRunning = false
+        return type
+    }()
 
     static let serviceBus = sharedAccessType(
         "servicebus",
@@ -226,6 +260,7 @@ extension EmulatedType {
 
     static let appConfiguration = EmulatedType(
         name: "appconfiguration",
+        family: "appconfiguration",
         provider: "Microsoft.AppConfiguration",
         shape: ["configurationStores"],
         apiVersions: ["2024-06-01", "2023-03-01", "2024-05-01", "2025-02-01-preview"],
@@ -242,6 +277,7 @@ extension EmulatedType {
 
     static let cosmosDB = EmulatedType(
         name: "cosmosdb",
+        family: "cosmosdb",
         provider: "Microsoft.DocumentDB",
         shape: ["databaseAccounts"],
         apiVersions: ["2025-10-15", "2024-05-15", "2024-11-15", "2025-04-15", "2026-03-15"],
@@ -269,6 +305,7 @@ extension EmulatedType {
 
     static let batch = EmulatedType(
         name: "batch",
+        family: "batch",
         provider: "Microsoft.Batch",
         shape: ["batchAccounts"],
         apiVersions: ["2025-06-01", "2024-07-01", "2024-02-01"],

@@ -8,8 +8,11 @@ import FoundationEssentials
 /// `ResourceType`: the emulator is what the official SDKs are tested against, so it must not agree
 /// with keyrotd by construction.
 public struct EmulatedType: Sendable {
-    /// The name `--types` takes (`servicebus`).
+    /// The name `--types` takes (`servicebus`, `servicebus-queues`).
     public var name: String
+    /// The service the type belongs to (`servicebus` for its namespaces' and queues' rules): the
+    /// data plane's path prefix.
+    public var family: String
     /// The resource provider (`Microsoft.ServiceBus`).
     var provider: String
     /// The type segments of the emulated resources' ids (`namespaces`, `authorizationRules`).
@@ -25,7 +28,7 @@ public struct EmulatedType: Sendable {
     /// How answers hold the keys.
     var answer: Answer
     /// Whether a regeneration runs in the background (202 and an operation to poll).
-    var longRunning: Bool
+    public var longRunning: Bool
     /// What a new key looks like.
     var keyShape: KeyShape
     /// Whether it has a read-only pair (App Configuration, Cosmos DB).
@@ -99,7 +102,11 @@ public struct EmulatedType: Sendable {
         let number = String(repeating: "0", count: max(0, 3 - String(index).count)) + String(index)
         let prefix = ["communication": "acs-", "storage": "storage", "batch": "batch", "appconfiguration": "appconfig-", "cosmosdb": "cosmos-"]
         let names = [(prefix[name] ?? name + "-") + number]
-        return shape.count == 2 ? names + ["keyrotd"] : names
+        switch shape.count {
+        case 2: return names + ["keyrotd"]
+        case 3: return names + ["orders", "send"]
+        default: return names
+        }
     }
 
     /// The ARM type of the resource (`Microsoft.ServiceBus/namespaces/authorizationRules`).
