@@ -41,7 +41,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case .refused: hint = ""
         case .connection where detail.contains("Operation not permitted"):
             hint =
-                " (the connection was blocked locally, e.g. by the unit's IPAddressDeny=: set HTTPS_PROXY or allow egress; README, \"Network egress\")"
+                " (the connection was blocked locally, e.g. by an IPAddressDeny= drop-in such as proxy-only-egress.conf: set HTTPS_PROXY or allow this address; README, \"Network egress\")"
         case .connection, .timeout: hint = ""
         }
         return "\(kind.rawValue) error talking to \(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? ""): \(detail)\(hint)"

@@ -262,7 +262,7 @@ extension ResourceType {
         provider: "Microsoft.Storage",
         shapes: [["storageAccounts"]],
         nameRule: NameRule(3...24, .lowercaseDigits),
-        apiVersion: "2025-06-01",
+        apiVersion: "2026-09-01",
         listAction: "listKeys",
         regenerate: .body(action: "regenerateKey", field: "keyName"),
         answer: .entries(array: "keys", name: "keyName", value: "value", connectionString: nil, id: nil),
