@@ -1,6 +1,7 @@
 import ArgumentParser
 import Control
 import FoundationEssentials
+import Glibc
 import KeyRotation
 import SecretFiles
 
@@ -58,21 +59,11 @@ struct StatusCommand: ParsableCommand {
         }
         let source = live ? "live" : "from the state records"
         Terminal.out("keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceStatus.summary(statuses, now: Date()))")
-        let header = ["RESOURCE", "STEP", "PUBLISHED", "FINGERPRINT", "ROTATIONS", "LAST ROTATION", "NEXT", "FAILURES", "LAST ERROR"]
-        let rows = statuses.map { s in
-            [
-                s.name, s.step, s.published ?? "-", s.publishedFingerprint ?? "-", String(s.rotations), Terminal.date(s.lastRotation),
-                Terminal.date(s.nextDue), String(s.consecutiveFailures), s.lastError.map { String($0.prefix(120)) } ?? "-",
-            ]
-        }
-        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        for row in [header] + rows {
-            Terminal.out(
-                row.indices.map { i in i == row.count - 1 ? row[i] : row[i] + String(repeating: " ", count: widths[i] - row[i].count) }.joined(
-                    separator: "  "
-                )
-            )
-        }
+        let types = Dictionary(configuration.resources.map { ($0.name, $0.id.type.name) }, uniquingKeysWith: { first, _ in first })
+        let table = StatusTable(statuses.map { StatusTable.Row(status: $0, type: types[$0.name] ?? "-") })
+        // Colour only for a person at a terminal, and never against NO_COLOR (no-color.org).
+        let colour = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        for line in table.lines(now: Date(), colour: colour) { Terminal.out(line) }
         for line in unreadable { Terminal.error("unreadable state: \(line)") }
     }
 }

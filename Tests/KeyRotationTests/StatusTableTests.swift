@@ -1,0 +1,52 @@
+import Foundation
+import KeyRotation
+import Testing
+
+struct StatusTableTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func status(_ name: String, _ step: RotationStep, failures: Int = 0, adopted: Bool = true) -> ResourceStatus {
+        var record = ResourceState(resourceID: "/x/\(name)", adoptedAt: now)
+        record.step = adopted ? step : .adopting
+        record.publishedKey = KeyFingerprint(of: name)
+        record.nextDue = now.addingTimeInterval(3 * 86_400 + 4 * 3600)
+        record.consecutiveFailures = failures
+        if failures > 0 { record.lastError = "ARM regenerateKey on '\(name)' failed: HTTP 403 AuthorizationFailed" }
+        return ResourceStatus(name: name, record: record)
+    }
+
+    @Test func problemsComeFirstThenWorkThenIdleInConfigurationOrder() {
+        let table = StatusTable([
+            .init(status: status("calm-1", .idle), type: "communication"),
+            .init(status: status("busy", .grace(until: now.addingTimeInterval(60), regenerate: .primary)), type: "storage"),
+            .init(status: status("broken", .idle, failures: 3), type: "servicebus"),
+            .init(status: status("new", .idle, adopted: false), type: "redis"),
+            .init(status: status("calm-2", .idle), type: "cosmosdb"),
+        ])
+        let lines = table.lines(now: now, colour: false)
+        #expect(lines.map { $0.split(separator: " ").first.map(String.init) ?? "" } == ["RESOURCE", "broken", "new", "busy", "calm-1", "calm-2"])
+        #expect(lines[1].contains("servicebus") && lines[1].contains("AuthorizationFailed") && lines[1].contains(" 3 "))
+        #expect(lines[3].contains("in 1m"), "next in relative time: \(lines[3])")
+        #expect(lines[4].contains("primary sha256:") && lines[4].contains("in 3d4h"))
+        // Aligned: every column starts where the header's does.
+        let typeColumn = lines[0].firstRange(of: "TYPE")!.lowerBound.utf16Offset(in: lines[0])
+        for line in lines.dropFirst() {
+            let type = line.dropFirst(typeColumn).prefix { $0 != " " }
+            #expect(["communication", "storage", "servicebus", "redis", "cosmosdb"].contains(String(type)), "\(line)")
+        }
+        #expect(!lines.joined().contains("\u{1B}"), "no escape codes without colour")
+    }
+
+    @Test func colourMarksFailingRedAndWorkYellowWithoutMovingColumns() {
+        let table = StatusTable([
+            .init(status: status("broken", .idle, failures: 1), type: "storage"),
+            .init(status: status("busy", .regenerating(slot: .secondary, final: false)), type: "storage"),
+            .init(status: status("calm", .idle), type: "storage"),
+        ])
+        let plain = table.lines(now: now, colour: false)
+        let coloured = table.lines(now: now, colour: true)
+        #expect(coloured[1].hasPrefix("\u{1B}[31m") && coloured[2].hasPrefix("\u{1B}[33m") && !coloured[3].contains("\u{1B}"))
+        let stripped = coloured.map { $0.replacing(/\u{1B}\[[0-9;]*m/, with: "") }
+        #expect(stripped == plain)
+    }
+}
