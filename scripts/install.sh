@@ -21,6 +21,8 @@ unit=$(mktemp)
 trap 'rm -f "$unit"' EXIT
 sed "s|/usr/local/bin/keyrotd|$PREFIX/bin/keyrotd|g" systemd/keyrotd.service > "$unit"
 install -D -m 0644 "$unit" "$DESTDIR$PREFIX/lib/systemd/system/keyrotd.service"
+install -D -m 0644 "systemd/keyrotd-reload@.path" "$DESTDIR$PREFIX/lib/systemd/system/keyrotd-reload@.path"
+install -D -m 0644 "systemd/keyrotd-reload@.service" "$DESTDIR$PREFIX/lib/systemd/system/keyrotd-reload@.service"
 install -D -m 0644 systemd/keyrotd.sysusers "$DESTDIR$PREFIX/lib/sysusers.d/keyrotd.conf"
 install -D -m 0644 systemd/keyrotd.tmpfiles "$DESTDIR$PREFIX/lib/tmpfiles.d/keyrotd.conf"
 install -D -m 0644 systemd/keyrotd.catalog "$DESTDIR$PREFIX/lib/systemd/catalog/keyrotd.catalog"

@@ -22,5 +22,7 @@ public enum MessageID {
         "hook-succeeded": "dcf3cb174740477993ea6398ca96cf49",
         "hook-failed": "f3f59369683d40af8fea8a461b13320d",
         "emergency-rotation": "52e39298cad444dd9f08f270070e2dd0",
+        "operation-accepted": "d0191534eecb4bb69606229d763d3337",
+        "operation-lost": "694aa8d11bc2414cb07b890be47e06bf",
     ]
 }

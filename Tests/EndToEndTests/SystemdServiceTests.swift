@@ -134,6 +134,23 @@ extension EndToEnd {
                 if let key = text.split(separator: "=").last { secrets.insert(String(key).trimmingCharacters(in: .whitespacesAndNewlines)) }
             }
 
+            // A consumer unit reloaded after each publish by the shipped template, keyrotd unprivileged.
+            _ = try await c.run([
+                "sh", "-c",
+                "printf '[Service]\\nExecStart=/bin/sleep infinity\\nExecReload=/bin/sh -c \"sha256sum /var/lib/keyrotd/secrets/acs-001.conn >> /run/app-reloads\"\\n' > /run/systemd/system/app.service",
+            ])
+            _ = try await c.run(["systemctl", "daemon-reload"])
+            #expect(try await c.run(["systemctl", "start", "app.service"]).0 == 0)
+            let (enabled, _, enableErrors) = try await c.run(["systemctl", "enable", "--now", "keyrotd-reload@app.service.path"])
+            #expect(enabled == 0, "\(enableErrors)")
+            try await eventually("app.service reloaded after a publish") {
+                let (_, reloads, _) = try await c.run(["cat", "/run/app-reloads"])
+                return Set(reloads.split(separator: "\n").map { $0.prefix(64) }).count >= 2
+            }
+            let (_, reloadLog, _) = try await c.run(["journalctl", "-u", "app.service", "--no-pager"])
+            #expect(reloadLog.contains("Reloaded") || reloadLog.contains("Reloading"), "\(reloadLog)")
+            _ = try await c.run(["systemctl", "disable", "--now", "keyrotd-reload@app.service.path"])
+
             // Reload with a changed configuration: systemctl reload waits for READY=1.
             let good = try String(contentsOfFile: etc + "/keyrotd.toml", encoding: .utf8)
             try serviceConfiguration(view, every: "4s").write(toFile: etc + "/keyrotd.toml", atomically: true, encoding: .utf8)

@@ -29,27 +29,34 @@ final class Scenario: Sendable {
         defaults: String = ""
     ) async throws {
         directory = try testDirectory(name)
-        emulator = try await EmulatorProcess.start(["--resources", String(resources)] + emulatorArguments, directory: directory)
-        // Against an emulator without throttling keyrotd need not pace itself at ARM's rate.
-        configPath = try emulator.writeConfiguration(
-            every: every,
-            grace: grace,
-            strategy: strategy,
-            resources: configured,
-            requestTimeout: requestTimeout,
-            armWritesPerSecond: emulatorArguments.contains("--no-throttle") ? 1000 : nil
-        )
-        if !defaults.isEmpty {
-            let text = try String(contentsOfFile: configPath, encoding: .utf8)
-            try text.replacingOccurrences(of: "[defaults]\n", with: "[defaults]\n\(defaults)\n").write(
-                toFile: configPath,
-                atomically: true,
-                encoding: .utf8
+        let emulator = try await EmulatorProcess.start(["--resources", String(resources)] + emulatorArguments, directory: directory)
+        self.emulator = emulator
+        // A scenario that cannot be set up leaves no emulator behind (deinit runs only once init succeeded).
+        do {
+            // Against an emulator without throttling keyrotd need not pace itself at ARM's rate.
+            configPath = try emulator.writeConfiguration(
+                every: every,
+                grace: grace,
+                strategy: strategy,
+                resources: configured,
+                requestTimeout: requestTimeout,
+                armWritesPerSecond: emulatorArguments.contains("--no-throttle") ? 1000 : nil
             )
+            if !defaults.isEmpty {
+                let text = try String(contentsOfFile: configPath, encoding: .utf8)
+                try text.replacingOccurrences(of: "[defaults]\n", with: "[defaults]\n\(defaults)\n").write(
+                    toFile: configPath,
+                    atomically: true,
+                    encoding: .utf8
+                )
+            }
+            configuration = try ConfigurationLoader().load(path: configPath).0
+        } catch {
+            kill(emulator.child.pid, SIGKILL)
+            throw error
         }
-        let configuration = try ConfigurationLoader().load(path: configPath).0
-        let files = configuration.resources.map { Consumer.File(path: configuration.daemon.secretsDirectory + "/" + $0.output, id: $0.id) }
-        self.configuration = configuration
+        let loaded = configuration
+        let files = loaded.resources.map { Consumer.File(path: loaded.daemon.secretsDirectory + "/" + $0.output, id: $0.id) }
         consumer = Consumer(files: files, caFile: emulator.info.caFile, grace: configuration.resources[0].grace)
     }
 
