@@ -28,6 +28,17 @@ install -D -m 0644 systemd/keyrotd.tmpfiles "$DESTDIR$PREFIX/lib/tmpfiles.d/keyr
 install -D -m 0644 systemd/keyrotd.catalog "$DESTDIR$PREFIX/lib/systemd/catalog/keyrotd.catalog"
 install -D -m 0644 systemd/proxy-only-egress.conf "$DESTDIR$PREFIX/share/keyrotd/proxy-only-egress.conf"
 install -D -m 0644 man/keyrotd.toml.5 "$DESTDIR$PREFIX/share/man/man5/keyrotd.toml.5"
+install -D -m 0644 man/keyrotd.8 "$DESTDIR$PREFIX/share/man/man8/keyrotd.8"
+install -D -m 0644 man/keyrotd-emulator.1 "$DESTDIR$PREFIX/share/man/man1/keyrotd-emulator.1"
+# Shell completions, made by the argument parser from the binary's own commands and options.
+completions=$(mktemp -d)
+trap 'rm -f "$unit"; rm -rf "$completions"' EXIT
+"$BIN" --generate-completion-script bash > "$completions/keyrotd"
+"$BIN" --generate-completion-script zsh > "$completions/_keyrotd"
+"$BIN" --generate-completion-script fish > "$completions/keyrotd.fish"
+install -D -m 0644 "$completions/keyrotd" "$DESTDIR$PREFIX/share/bash-completion/completions/keyrotd"
+install -D -m 0644 "$completions/_keyrotd" "$DESTDIR$PREFIX/share/zsh/site-functions/_keyrotd"
+install -D -m 0644 "$completions/keyrotd.fish" "$DESTDIR$PREFIX/share/fish/vendor_completions.d/keyrotd.fish"
 install -d -m 0755 "$DESTDIR/etc/keyrotd"
 [ -e "$DESTDIR/etc/keyrotd/keyrotd.toml" ] || install -m 0644 config/keyrotd.toml "$DESTDIR/etc/keyrotd/keyrotd.toml"
 
