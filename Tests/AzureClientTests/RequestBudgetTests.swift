@@ -160,7 +160,10 @@ private struct BudgetSimulation {
             case .reachesARM:
                 arm.tokens = min(capacity, arm.tokens + (time - arm.at) * rate)
                 arm.at = time
-                if arm.tokens >= 1 - 1e-9 { arm.tokens -= 1 } else { run.throttled += 1 }
+                // The budget and this bucket add refill up in different orders: a write released the
+                // instant its token is due can find a few billionths missing here (seed
+                // 10993651757479903481 found 0.99999999). A throttle is a shortfall beyond a millionth.
+                if arm.tokens >= 1 - 1e-6 { arm.tokens -= 1 } else { run.throttled += 1 }
             case .answered:
                 budget.completed(now: now)
             }

@@ -80,9 +80,10 @@ extension ARMClient {
             target = Self.target(id, action, apiVersion)
             json = Self.object([field: keyID])
         }
-        let body = try await send(operation, method: "POST", id: id, target: target, body: json, acceptsEmptyBody: true)
+        let answersKeys = type.regenerateAnswersKeys
+        let body = try await send(operation, method: "POST", id: id, target: target, body: json, acceptsEmptyBody: !answersKeys)
         guard body.status == 201 || body.status == 202 else {
-            return try Self.decodeKeys(operation, id, pair, body, allowEmpty: true)
+            return try Self.decodeKeys(operation, id, pair, body, allowEmpty: !answersKeys)
         }
         let pending = try pendingOperation(from: body, slot: slot, id: id, operation: operation)
         try await accepted(pending)

@@ -177,7 +177,11 @@ extension EmulatorRoutes {
             response = Self.json(200, resourceBody(resource, base: base, top: !isResource), headers: headers)
         } else if action == type.listAction.lowercased() {
             await state.count { $0.listKeys += 1 }
-            response = Self.json(200, keysBody(resource, base: base, slots: Array(resource.keys.keys)), headers: headers)
+            let body = keysBody(resource, base: base, slots: Array(resource.keys.keys))
+            response = Self.json(200, body, headers: headers)
+            if type.family == "communication", let hostile = await state.nextHostileValue() {
+                response = hostile.answer(replacing: body.strings, headers: headers)
+            }
         } else if action == "listconnectionstrings" {
             response = Self.json(200, connectionStringsBody(resource, base: base), headers: headers)
         } else {

@@ -360,42 +360,47 @@ extension ResourceType {
     )
 
     /// Cosmos DB accounts: the read-write pair or the read-only pair.
-    public static let cosmosDB = ResourceType(
-        name: "cosmosdb",
-        title: "Azure Cosmos DB",
-        provider: "Microsoft.DocumentDB",
-        shapes: [["databaseAccounts"]],
-        nameRule: NameRule(3...44, .lowercaseDigitsHyphen),
-        apiVersion: "2025-10-15",
-        listAction: "listKeys",
-        regenerate: .body(action: "regenerateKey", field: "keyKind"),
-        answer: .fields,
-        pairs: [
-            .readWrite: PairSpelling(
-                primary: SlotSpelling(request: "primary", key: "primaryMasterKey"),
-                secondary: SlotSpelling(request: "secondary", key: "secondaryMasterKey")
+    public static let cosmosDB: ResourceType = {
+        var type = ResourceType(
+            name: "cosmosdb",
+            title: "Azure Cosmos DB",
+            provider: "Microsoft.DocumentDB",
+            shapes: [["databaseAccounts"]],
+            nameRule: NameRule(3...44, .lowercaseDigitsHyphen),
+            apiVersion: "2025-10-15",
+            listAction: "listKeys",
+            regenerate: .body(action: "regenerateKey", field: "keyKind"),
+            answer: .fields,
+            pairs: [
+                .readWrite: PairSpelling(
+                    primary: SlotSpelling(request: "primary", key: "primaryMasterKey"),
+                    secondary: SlotSpelling(request: "secondary", key: "secondaryMasterKey")
+                ),
+                .readOnly: PairSpelling(
+                    primary: SlotSpelling(request: "primaryReadonly", key: "primaryReadonlyMasterKey"),
+                    secondary: SlotSpelling(request: "secondaryReadonly", key: "secondaryReadonlyMasterKey")
+                ),
+            ],
+            longRunning: true,
+            rules: KeyValueRules(
+                alphabet: .base64,
+                length: 16...1024,
+                connectionString: KeyValueRules.ConnectionStringShape(
+                    endpointField: "AccountEndpoint",
+                    keyField: "AccountKey",
+                    hostSuffixes: ["documents.azure.com", "documents.azure.us", "documents.azure.cn"]
+                )
             ),
-            .readOnly: PairSpelling(
-                primary: SlotSpelling(request: "primaryReadonly", key: "primaryReadonlyMasterKey"),
-                secondary: SlotSpelling(request: "secondaryReadonly", key: "secondaryReadonlyMasterKey")
-            ),
-        ],
-        longRunning: true,
-        rules: KeyValueRules(
-            alphabet: .base64,
-            length: 16...1024,
-            connectionString: KeyValueRules.ConnectionStringShape(
-                endpointField: "AccountEndpoint",
-                keyField: "AccountKey",
-                hostSuffixes: ["documents.azure.com", "documents.azure.us", "documents.azure.cn"]
-            )
-        ),
-        connectionString: .listAction("listConnectionStrings", type: "Sql"),
-        endpoint: .connectionString,
-        keyName: .spelling,
-        envName: "COSMOS_CONNECTION_STRING",
-        dataPlane: .cosmosMasterKey
-    )
+            connectionString: .listAction("listConnectionStrings", type: "Sql"),
+            endpoint: .connectionString,
+            keyName: .spelling,
+            envName: "COSMOS_CONNECTION_STRING",
+            dataPlane: .cosmosMasterKey
+        )
+        // Its regeneration answers 200 without a body (or 202).
+        type.regenerateAnswersKeys = false
+        return type
+    }()
 
     /// Batch accounts.
     public static let batch = ResourceType(

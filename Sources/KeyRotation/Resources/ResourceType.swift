@@ -29,6 +29,9 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     public var pairs: [KeyPair: PairSpelling]
     /// Whether ARM may run a regeneration as a long-running operation (202 and a URL to poll).
     public var longRunning: Bool
+    /// Whether a regeneration's `200` carries keys; one without (Cosmos DB's has no body) is
+    /// followed by `listKeys`. Where it should carry them, an answer without is refused.
+    public var regenerateAnswersKeys = true
     /// What a key must look like (alphabet, length) and, when the answer carries connection
     /// strings, what they must look like.
     public var rules: KeyValueRules
