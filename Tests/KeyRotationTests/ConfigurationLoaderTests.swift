@@ -260,6 +260,20 @@ struct ConfigurationLoaderTests {
             message: "Azure AI Search has no connection string: use {{key}} and {{endpoint}}"
         ),
         Case(
+            name: "a malformed maintenance window",
+            toml: valid(resource: "window = [\"Mon-Fri 9-17\"]"),
+            line: 15,
+            key: "resource[0].window",
+            message: "'9-17' in 'Mon-Fri 9-17' is not HH:MM-HH:MM in 24-hour time"
+        ),
+        Case(
+            name: "an unknown time zone",
+            toml: valid(defaults: "window = [\"Sat 10:00-12:00\"]\ntimezone = \"Europe/Atlantis\""),
+            line: 13,
+            key: "defaults.timezone",
+            message: "no time zone 'Europe/Atlantis' in the system's zoneinfo"
+        ),
+        Case(
             name: "an api_version in defaults",
             toml: valid(defaults: "api_version = \"2026-03-18\""),
             line: 12,

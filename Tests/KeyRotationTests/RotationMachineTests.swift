@@ -12,6 +12,8 @@ private struct World {
     var now = Date(timeIntervalSince1970: 1_800_000_000)
     var violations: [String] = []
     var generation = 0
+    /// The policy's maintenance windows: a regeneration outside them is a violation (no emergencies here).
+    var windows: MaintenanceWindows?
 
     func accessKeys(primary: Bool, secondary: Bool) -> AccessKeys {
         func key(_ k: String) -> AccessKey {
@@ -27,6 +29,7 @@ private struct World {
         if let stopped = stoppedHolding[slot], now.timeIntervalSince(stopped) < grace.seconds - 0.000_5 {
             violations.append("regenerated \(slot) \(now.timeIntervalSince(stopped))s after it stopped being published (grace \(grace))")
         }
+        if let windows, !windows.contains(now) { violations.append("regenerated \(slot) outside the maintenance windows at \(now)") }
         generation += 1
         keys[slot] = "\(slot.rawValue.prefix(1))\(generation)"
     }
@@ -107,6 +110,61 @@ struct RotationMachineTests {
         #expect(machine.record.step == .idle)
         #expect(machine.record.published == .secondary)
         #expect(world.keys[.primary] == "p0")
+    }
+
+    private func windowed(_ strategy: RotationStrategy, _ entries: [String], grace: Duration = .seconds(300)) throws -> RotationPolicy {
+        var policy = RotationPolicy(strategy: strategy, every: .seconds(3600), grace: grace, jitter: .seconds(600), retryInitial: .seconds(5))
+        policy.windows = try MaintenanceWindows(parsing: entries, zone: .utc)
+        return policy
+    }
+
+    /// 2027-01-02 is a Saturday; `hours` after its midnight, UTC.
+    private func saturday(_ hours: Double) -> Date { Date(timeIntervalSince1970: 1_798_848_000 + hours * 3600) }
+
+    /// A rotation due on the weekend waits for Monday's window and starts inside it (jitter within
+    /// the window); the wait is the status' reason.
+    @Test func aDueRotationWaitsForTheWindowOpening() throws {
+        var world = World()
+        world.now = saturday(10)
+        var machine = try adopted(.alternate, &world)
+        machine.policy = try windowed(.alternate, ["Mon-Fri 09:00-17:00"])
+        world.now = saturday(12)
+        guard case .sleep(let start) = machine.resume(now: world.now, fileIntact: true, rotateNow: true) else {
+            Issue.record("outside the window nothing may start")
+            return
+        }
+        let monday = saturday(48 + 9)
+        #expect(start >= monday && start <= monday.addingTimeInterval(600), "at Monday's opening plus jitter: \(start)")
+        #expect(machine.waitReason(now: world.now) == .window(opensAt: start))
+        #expect(machine.record.step == .idle)
+        world.now = start
+        #expect(machine.resume(now: world.now, fileIntact: true, rotateNow: true) == .regenerate(.secondary))
+        #expect(machine.record.windowOpensAt == nil)
+    }
+
+    /// `full`: when grace carries the second regeneration past the window's end, it waits for the
+    /// next opening; an emergency waits for nothing.
+    @Test func theSecondRegenerationWaitsForTheNextOpening() throws {
+        var world = World()
+        world.now = saturday(10)
+        var machine = try adopted(.full, &world)
+        machine.policy = try windowed(.full, ["Mon-Fri 09:00-10:00"], grace: .seconds(3600))
+        world.now = saturday(48 + 9.75)
+        #expect(machine.resume(now: world.now, fileIntact: true, rotateNow: true) == .regenerate(.secondary))
+        world.regenerate(.secondary, grace: .seconds(3600))
+        let standby = try #require(
+            machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now).publishedMaterial
+        )
+        world.publish(standby)
+        guard case .sleep(let graceEnd) = machine.published(standby, fileDigest: KeyFingerprint(of: "s"), now: world.now) else {
+            Issue.record("grace follows")
+            return
+        }
+        world.now = graceEnd
+        #expect(machine.resume(now: world.now, fileIntact: true) == .sleep(until: saturday(72 + 9)), "Tuesday 09:00")
+        #expect(machine.waitReason(now: world.now) == .window(opensAt: saturday(72 + 9)))
+        #expect(machine.resume(now: world.now, fileIntact: true, emergency: true) == .regenerate(.primary), "an emergency ignores windows")
+        #expect(world.violations.isEmpty)
     }
 
     /// A long-running regeneration journaled before a crash is followed, not asked for again; one
@@ -319,14 +377,24 @@ struct RotationMachineTests {
     }
 
     /// Random crashes (before or after each action takes effect), random failures and random
-    /// wake-ups: the invariant must hold at every regeneration, and the file must end valid.
+    /// wake-ups: the invariant must hold at every regeneration, and the file must end valid. A third
+    /// of the runs have maintenance windows (across Berlin's daylight-saving nights): every
+    /// regeneration falls inside one.
     @Test func invariantHoldsUnderCrashesAndFailures() async throws {
         await propertyCheck(count: 300, input: Gen.uint64(in: 0...UInt64.max), Gen.int(in: 0...1)) { seed, strategyIndex in
             let strategy: RotationStrategy = strategyIndex == 0 ? .full : .alternate
             var random = SplitMix64(seed: seed)
             func chance(_ p: Double) -> Bool { Double(random.next() % 10_000) / 10_000 < p }
             var world = World()
-            let policy = policy(strategy)
+            var policy = policy(strategy)
+            if seed % 3 == 0 {
+                // Short windows in a zone with daylight time: every regeneration must fall inside one.
+                policy.windows = try! MaintenanceWindows(
+                    parsing: ["Mon-Fri 09:00-09:20", "Sat,Sun 02:00-03:30"],
+                    zone: TimeZoneRules(named: "Europe/Berlin")
+                )
+                world.windows = policy.windows
+            }
             var persisted: ResourceState? = nil
             var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: seed))
             var action = machine.resume(now: world.now, fileIntact: false)

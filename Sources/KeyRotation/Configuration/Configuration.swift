@@ -168,6 +168,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var keyPair: ResourceType.KeyPair = .readWrite
     /// The data-plane endpoint, where the configuration names one.
     public var endpoint: URL?
+    /// When regenerations may start; `nil`: always.
+    public var windows: MaintenanceWindows?
     /// How keys are rotated.
     public var strategy: RotationStrategy
     /// The rotation period.

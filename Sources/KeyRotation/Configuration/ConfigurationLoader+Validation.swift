@@ -14,6 +14,8 @@ private struct ResourceDefaults {
     var mode = ResourceConfiguration.Defaults.mode
     var group: String?
     var verify = ResourceConfiguration.Defaults.verify
+    var window: [String]?
+    var timezone: TimeZoneRules?
 }
 
 /// Walks the parsed document, converting values and recording issues with their lines.
@@ -322,6 +324,9 @@ struct ValidationContext {
         if let m = mode(t, key) { defaults.mode = m }
         if let g = group(t, key) { defaults.group = g }
         if let v = bool(t, key, "verify") { defaults.verify = v }
+        if let w = windowEntries(t, key) { defaults.window = w }
+        if let z = timezone(t, key) { defaults.timezone = z }
+        if let entries = defaults.window { _ = windows(entries, zone: defaults.timezone, key: "\(key).window") }
         return defaults
     }
 
@@ -402,6 +407,17 @@ struct ValidationContext {
         }
         let confirmTimeout = duration(t, key, ConfigurationSchema.confirmTimeout)
         let verify = bool(t, key, "verify") ?? defaults.verify
+        let windowEntries = windowEntries(t, key) ?? defaults.window
+        let zone = timezone(t, key) ?? defaults.timezone
+        var windows: MaintenanceWindows?
+        if let entries = windowEntries {
+            if t["window"] != nil || t["timezone"] != nil {
+                windows = self.windows(entries, zone: zone, key: "\(key).window")
+            } else {
+                // [defaults]' own, checked (and reported) there.
+                windows = try? MaintenanceWindows(parsing: entries, zone: zone ?? Self.hostZone)
+            }
+        }
         guard let id, let name, let credential, let output else { return nil }
         var resource = ResourceConfiguration(
             name: name,
@@ -422,6 +438,7 @@ struct ValidationContext {
         )
         resource.keyPair = keyPair
         resource.endpoint = endpoint
+        resource.windows = windows?.windows.isEmpty == false ? windows : nil
         resource.template = template
         resource.additionalOutputs = outputs(t, key, resource: resource)
         checkType(t, key, resource)
@@ -447,6 +464,40 @@ struct ValidationContext {
             } else if output.template == nil, output.format == .connectionString {
                 error("\(prefix).format", "\(type.title) has no connection string: use format = \"key\", \"env\" or \"json\", or a template")
             }
+        }
+    }
+
+    /// The host's time zone (`/etc/localtime`), UTC when it has none.
+    static let hostZone: TimeZoneRules = (try? TimeZoneRules(file: "/etc/localtime", name: "the host's zone")) ?? .utc
+
+    /// `window`: an array of strings.
+    private mutating func windowEntries(_ t: TOMLTable, _ prefix: String) -> [String]? {
+        guard let value = t["window"] else { return nil }
+        guard let array = value.array, array.allSatisfy({ $0.string != nil }) else {
+            error("\(prefix).window", "must be an array of strings such as [\"Mon-Fri 09:00-17:00\"]")
+            return nil
+        }
+        return array.compactMap(\.string)
+    }
+
+    /// `timezone`: an IANA name found in the system's zoneinfo.
+    private mutating func timezone(_ t: TOMLTable, _ prefix: String) -> TimeZoneRules? {
+        guard let name = string(t, prefix, "timezone") else { return nil }
+        do {
+            return try TimeZoneRules(named: name)
+        } catch {
+            self.error("\(prefix).timezone", error.description)
+            return nil
+        }
+    }
+
+    /// The windows of `entries` in `zone` (the host's when `nil`), or an error at `key`.
+    private mutating func windows(_ entries: [String], zone: TimeZoneRules?, key: String) -> MaintenanceWindows? {
+        do {
+            return try MaintenanceWindows(parsing: entries, zone: zone ?? Self.hostZone)
+        } catch {
+            self.error(key, error.description)
+            return nil
         }
     }
 

@@ -42,6 +42,8 @@ public struct ResourceState: Sendable, Codable, Equatable {
     public var retryAt: Date?
     /// A regeneration ARM accepted and runs in the background, until its keys are read.
     public var pendingOperation: LongRunningOperation?
+    /// When the regeneration at hand waits for a maintenance window, the opening it waits for.
+    public var windowOpensAt: Date?
 
     /// A new record for a resource keyrotd has not managed before.
     public init(resourceID: String, adoptedAt now: Date) {

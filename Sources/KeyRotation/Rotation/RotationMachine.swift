@@ -85,7 +85,10 @@ public struct RotationMachine: Sendable {
             return .listKeys
         case .idle:
             if !fileIntact { return repair() }
-            if rotateNow || record.emergencySince != nil || now >= record.nextDue { return beginRotation(now: now) }
+            if rotateNow || record.emergencySince != nil || now >= record.nextDue {
+                if record.emergencySince == nil, let opening = waitForWindow(now: now, jitter: true) { return .sleep(until: opening) }
+                return beginRotation(now: now)
+            }
             return .sleep(until: record.nextDue)
         case .regenerating(let slot, _):
             if let operation = record.pendingOperation, operation.slot == slot { return .resumeRegeneration(operation) }
@@ -110,6 +113,7 @@ public struct RotationMachine: Sendable {
     /// Why the resource waits at `now`; `nil` while it has work to do, or when nothing is under way.
     public func waitReason(now: Date) -> WaitReason? {
         if let retryAt = record.retryAt, retryAt > now { return .retry(at: retryAt, lastError: record.lastError ?? "a failure") }
+        if let opensAt = record.windowOpensAt, opensAt > now, record.emergencySince == nil { return .window(opensAt: opensAt) }
         switch record.step {
         case .grace(let until, let slot) where until > now && record.emergencySince == nil:
             return .grace(until: until, then: slot)
@@ -143,6 +147,9 @@ public struct RotationMachine: Sendable {
         var steps: [RotationPlan.Step] = []
         if let earliest = record.earliestRegeneration(of: standby, grace: policy.grace), earliest > now {
             steps.append(.wait(.invariant(slot: standby, until: earliest)))
+        }
+        if let windows = policy.windows, !windows.contains(now), let opening = windows.nextOpening(atOrAfter: now) {
+            steps.append(.wait(.window(opensAt: opening)))
         }
         steps += [.regenerate(standby), .publish(standby)]
         if policy.strategy == .full { steps += [.grace(policy.grace), .regenerate(published), .publish(published)] }
@@ -311,6 +318,28 @@ public struct RotationMachine: Sendable {
         return regenerate(standby, now: now)
     }
 
+    /// `nil` when a regeneration may start at `now`; else the instant it may (the next window
+    /// opening, plus with `jitter` a random delay within that window), recorded for status.
+    private mutating func waitForWindow(now: Date, jitter: Bool) -> Date? {
+        guard let windows = policy.windows, let opening = windows.nextOpening(atOrAfter: now) else {
+            record.windowOpensAt = nil
+            return nil
+        }
+        if opening <= now, record.windowOpensAt.map({ now >= $0 }) ?? true {
+            record.windowOpensAt = nil
+            return nil
+        }
+        if let waiting = record.windowOpensAt, waiting > now, windows.contains(waiting) { return waiting }
+        var start = opening
+        if jitter, policy.jitter > .zero {
+            // Inside the window: at most the jitter, and never past a tenth short of its closing.
+            let room = min(policy.jitter.seconds, windows.closing(after: opening).timeIntervalSince(opening) * 0.9)
+            start = opening.addingTimeInterval(room * Double(random.next() % 1_000_000) / 1_000_000)
+        }
+        record.windowOpensAt = start
+        return start
+    }
+
     /// The invariant guard every regeneration passes through.
     private mutating func regenerate(_ slot: KeySlot, now: Date) -> Action {
         guard let earliest = record.earliestRegeneration(of: slot, grace: policy.grace) else {
@@ -325,6 +354,8 @@ public struct RotationMachine: Sendable {
             guard record.emergencySince != nil else { return .sleep(until: earliest) }
             events.append(.regeneratingWithoutGrace(slot))
         }
+        // Emergencies ignore maintenance windows; every other regeneration starts inside one.
+        if record.emergencySince == nil, let opening = waitForWindow(now: now, jitter: false) { return .sleep(until: opening) }
         return .regenerate(slot)
     }
 }

@@ -12,6 +12,8 @@ public struct RotationPolicy: Sendable, Equatable {
     public var retryInitial: Duration
     /// The longest retry delay.
     public var retryMax: Duration
+    /// When regenerations may start (emergencies excepted); `nil`: always.
+    public var windows: MaintenanceWindows?
 
     /// Creates a policy.
     public init(
@@ -20,8 +22,10 @@ public struct RotationPolicy: Sendable, Equatable {
         grace: Duration,
         jitter: Duration = .zero,
         retryInitial: Duration = .seconds(30),
-        retryMax: Duration = .seconds(3600)
+        retryMax: Duration = .seconds(3600),
+        windows: MaintenanceWindows? = nil
     ) {
+        self.windows = windows
         self.strategy = strategy
         self.every = every
         self.grace = grace
@@ -38,7 +42,8 @@ public struct RotationPolicy: Sendable, Equatable {
             grace: resource.grace,
             jitter: resource.jitter,
             retryInitial: daemon.retryInitial,
-            retryMax: daemon.retryMax
+            retryMax: daemon.retryMax,
+            windows: resource.windows
         )
     }
 }

@@ -12,6 +12,8 @@ public enum WaitReason: Sendable, Equatable, CustomStringConvertible {
     case consumersUnconfirmed([String], slot: KeySlot)
     /// The invariant: `slot` was published less than `grace` ago and may not be regenerated before `until`.
     case invariant(slot: KeySlot, until: Date)
+    /// Outside the resource's maintenance windows: the regeneration starts at the opening at `opensAt`.
+    case window(opensAt: Date)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum WaitReason: Sendable, Equatable, CustomStringConvertible {
             "the \(slot) key is regenerated once these consumers confirm the published key: \(consumers.joined(separator: ", "))"
         case .invariant(let slot, let until):
             "the \(slot) key was published less than grace ago; it may be regenerated from \(until.formatted(.iso8601))"
+        case .window(let opensAt):
+            "outside the maintenance windows; the regeneration starts when the next one opens, \(opensAt.formatted(.iso8601))"
         }
     }
 }

@@ -26,13 +26,15 @@ public struct ResourceStatus: Sendable, Codable, Equatable {
     /// The status of `name` from its record (`nil`: never run).
     public init(name: String, record: ResourceState?) {
         self.name = name
-        self.step = record?.step.description ?? "not yet adopted"
+        self.step = (record?.step.description ?? "not yet adopted") + (record?.windowOpensAt != nil ? ", waiting for the window" : "")
         let adopted = record.map { $0.step != .adopting } ?? false
         self.published = adopted ? record?.published.rawValue : nil
         self.publishedFingerprint = adopted ? record?.publishedKey?.value : nil
         self.lastRotation = record?.lastRotation
         if let retryAt = record?.retryAt {
             self.nextDue = retryAt
+        } else if let opensAt = record?.windowOpensAt {
+            self.nextDue = opensAt
         } else if case .grace(let until, _) = record?.step {
             self.nextDue = until
         } else {

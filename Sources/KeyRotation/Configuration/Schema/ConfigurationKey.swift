@@ -44,6 +44,8 @@ public struct ConfigurationKey: Sendable, Equatable {
         case command
         /// An array of paths.
         case paths
+        /// An array of strings.
+        case strings
         /// An array of tables (`[[…]]`).
         case tables
 
@@ -61,6 +63,7 @@ public struct ConfigurationKey: Sendable, Equatable {
             case .mode: "mode"
             case .command: "array of strings"
             case .paths: "array of paths"
+            case .strings: "array of strings"
             case .tables: "array of tables"
             }
         }

@@ -369,6 +369,22 @@ public enum ConfigurationSchema {
         default: .boolean(false),
         "publish a new key only after it authenticates against the resource's data plane"
     )
+    /// `window`.
+    public static let window = ConfigurationKey(
+        "window",
+        in: [.defaults, .resource],
+        .strings,
+        default: .described("always"),
+        "weekly windows in which regenerations may start, such as [\"Mon-Fri 09:00-17:00\", \"Sat 22:00-02:00\"] (days Mon…Sun, ranges, 24-hour times, a window may cross midnight); a due rotation waits for the next opening; emergencies and adoption ignore them"
+    )
+    /// `timezone`.
+    public static let timezone = ConfigurationKey(
+        "timezone",
+        in: [.defaults, .resource],
+        .string,
+        default: .described("the host's (/etc/localtime)"),
+        "the IANA time zone of window's times (Europe/Berlin), from the system's zoneinfo"
+    )
     /// `confirm_ack_files`.
     public static let confirmAckFiles = ConfigurationKey(
         "confirm_ack_files",
@@ -420,7 +436,7 @@ public enum ConfigurationSchema {
         credentialKind, cloud, authority, armEndpoint, scope, tenant, clientID, clientSecretFile, certificateFile, privateKeyFile,
         assertionAlgorithm, objectID, managedIdentityResourceID, tokenFile,
         id, name, credential, apiVersion, keyPair, endpoint, strategy, every, grace, jitter, output, format, envName, template, mode, group, verify,
-        confirmAckFiles, confirmCommand, confirmTimeout, outputs, file,
+        window, timezone, confirmAckFiles, confirmCommand, confirmTimeout, outputs, file,
     ]
 
     /// The names `table` allows, computed once: the loader asks for every table of the file.
