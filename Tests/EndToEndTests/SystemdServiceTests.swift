@@ -151,10 +151,12 @@ extension EndToEnd {
             #expect(reloadLog.contains("Reloaded") || reloadLog.contains("Reloading"), "\(reloadLog)")
             _ = try await c.run(["systemctl", "disable", "--now", "keyrotd-reload@app.service.path"])
 
-            // Reload with a changed configuration: systemctl reload waits for READY=1.
+            // Reload with a changed configuration. systemd 252's `systemctl reload` returns when
+            // ExecReload's kill exits, which may be before keyrotd took the signal: wait for its READY=1.
             let good = try String(contentsOfFile: etc + "/keyrotd.toml", encoding: .utf8)
             try serviceConfiguration(view, every: "4s").write(toFile: etc + "/keyrotd.toml", atomically: true, encoding: .utf8)
             #expect(try await c.run(["systemctl", "reload", "keyrotd"]).0 == 0)
+            try await eventually("the reload to finish") { try await c.property("StatusText") != "reloading configuration" }
             // "configuration reloaded; …" until the next change of the summary replaces it.
             let reloadedStatus = try await c.property("StatusText")
             #expect(reloadedStatus.hasPrefix("configuration reloaded; 2 resources") || reloadedStatus.hasPrefix("2 resources"), "\(reloadedStatus)")
@@ -163,7 +165,9 @@ extension EndToEnd {
             // Reload with a broken one: the old configuration keeps running.
             try (good + "\n[daemon]\nbroken = 1\n").write(toFile: etc + "/keyrotd.toml", atomically: true, encoding: .utf8)
             #expect(try await c.run(["systemctl", "reload", "keyrotd"]).0 == 0)
-            #expect(try await c.property("StatusText").hasPrefix("reload rejected, previous configuration kept"))
+            try await eventually("the rejection in STATUS=") {
+                try await c.property("StatusText").hasPrefix("reload rejected, previous configuration kept")
+            }
 
             #expect(try await c.property("ActiveState") == "active")
             let before = try await journal(c, ["-u", "keyrotd", "MESSAGE_ID=\(completed)"]).count
