@@ -15,30 +15,37 @@ struct ResourceTypeTwinTests {
         func record(_ operation: LongRunningOperation) { operations.append(operation) }
     }
 
-    @Test(arguments: EmulatedType.all.map(\.name))
-    func everyTypeListsAndRegeneratesEachKeyAlone(name: String) async throws {
+    /// An emulator with one resource of twin `name`, and keyrotd's provider of it.
+    func twin(_ name: String, operationDuration: Duration) async throws -> (EmulatorHarness, ResourceID, ARMKeyProvider) {
         let h = try await EmulatorHarness {
             $0.types = [EmulatedType.named(name)!]
             $0.resources = 1
-            $0.operationDuration = .milliseconds(50)
+            $0.operationDuration = operationDuration
         }
         let id = h.resource()
-        let type = id.type
-        #expect(type.name == EmulatedType.named(name)!.family)
         // Maps and AI Search name no endpoint: the configuration gives the emulator's, as --write-config does.
         let named: Bool =
-            switch type.endpoint {
+            switch id.type.endpoint {
             case .fixed, .nameInDomain: true
             default: false
             }
+        let endpoint = URL(string: h.emulator.info.baseURL + (id.type.name == "maps" ? "/maps" : "/\(id.type.name)/\(id.resourceName)"))
         let provider = ARMKeyProvider(
             client: h.arm(),
             id: id,
             pair: .readWrite,
-            apiVersion: type.apiVersion,
+            apiVersion: id.type.apiVersion,
             cloud: .azureCloud,
-            endpoint: named ? URL(string: h.emulator.info.baseURL + "/\(name)/") : nil
+            endpoint: named ? endpoint : nil
         )
+        return (h, id, provider)
+    }
+
+    @Test(arguments: EmulatedType.all.map(\.name))
+    func everyTypeListsAndRegeneratesEachKeyAlone(name: String) async throws {
+        let (h, id, provider) = try await twin(name, operationDuration: .milliseconds(50))
+        let type = id.type
+        #expect(type.name == EmulatedType.named(name)!.family)
         let before = try await provider.listKeys()
         let primary = try #require(before.primary)
         #expect(before.secondary != nil)
@@ -70,26 +77,7 @@ struct ResourceTypeTwinTests {
     /// the emulator's data plane of that type.
     @Test(arguments: EmulatedType.all.map(\.name))
     func everyDataPlaneAcceptsLiveKeysAndRefusesDeadOnes(name: String) async throws {
-        let h = try await EmulatorHarness {
-            $0.types = [EmulatedType.named(name)!]
-            $0.resources = 1
-            $0.operationDuration = .milliseconds(20)
-        }
-        let id = h.resource()
-        let named: Bool =
-            switch id.type.endpoint {
-            case .fixed, .nameInDomain: true
-            default: false
-            }
-        let endpoint = URL(string: h.emulator.info.baseURL + (name == "maps" ? "/maps" : "/\(id.type.name)/\(id.resourceName)"))
-        let provider = ARMKeyProvider(
-            client: h.arm(),
-            id: id,
-            pair: .readWrite,
-            apiVersion: id.type.apiVersion,
-            cloud: .azureCloud,
-            endpoint: named ? endpoint : nil
-        )
+        let (h, id, provider) = try await twin(name, operationDuration: .milliseconds(20))
         let client = DataPlaneClient(transport: h.transport, extraCAFile: h.emulator.info.caFile)
         let before = try await provider.listKeys()
         let primary = try #require(before.material(.primary)), secondary = try #require(before.material(.secondary))

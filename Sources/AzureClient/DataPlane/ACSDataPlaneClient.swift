@@ -13,15 +13,8 @@ public struct ACSDataPlaneClient: Sendable {
         self.transport = transport
     }
 
-    /// The outcome of one authenticated call.
-    public enum Outcome: Sendable, Equatable {
-        /// The key was accepted.
-        case accepted
-        /// The key was refused (HTTP 401/403).
-        case denied(status: Int)
-        /// Something else went wrong (not an authentication verdict).
-        case failed(String)
-    }
+    /// The outcome of one authenticated call: the verdict every data plane gives.
+    public typealias Outcome = DataPlaneClient.Outcome
 
     /// Creates an ACS identity (`POST {endpoint}/identities?api-version=2023-10-01`) with the key in
     /// `connectionString`: a cheap call that succeeds only while the key is valid.

@@ -45,11 +45,7 @@ public struct DataPlaneClient: Sendable {
         if !endpoint.hasSuffix("/") { endpoint += "/" }
         switch id.type.dataPlane {
         case .communicationHMAC:
-            switch await ACSDataPlaneClient(transport: transport).listPhoneNumbers(connectionString: material.value, now: now) {
-            case .accepted: return .accepted
-            case .denied(let status): return .denied(status: status)
-            case .failed(let reason): return .failed(reason)
-            }
+            return await ACSDataPlaneClient(transport: transport).listPhoneNumbers(connectionString: material.value, now: now)
         case .keyHeader(let header, let path, let authenticated):
             return await send("GET", endpoint + path, [(header, key)], authenticated: authenticated)
         case .keyQuery(let path):
