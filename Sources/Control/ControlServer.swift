@@ -18,16 +18,27 @@ public struct ControlServer: Service {
     let scheduler: RotationScheduler
     private let logger: Logger
     private let allowed: Set<uid_t>
+    private let started: @Sendable (_ listening: Bool) async -> Void
 
     /// The largest request line accepted.
     static let maximumRequest = 64 * 1024
 
     /// Creates the server for `scheduler` at `path` (created at run, removed at shutdown).
-    public init(path: String, scheduler: RotationScheduler, logger: Logger) {
+    ///
+    /// `started` is called once: with `true` when the socket accepts connections (owner-only
+    /// already), with `false` when it could not be created. The daemon sends `READY=1` then, so a
+    /// `keyrotd status` right after `systemctl start` reaches the daemon instead of racing its bind.
+    public init(
+        path: String,
+        scheduler: RotationScheduler,
+        logger: Logger,
+        started: @escaping @Sendable (_ listening: Bool) async -> Void = { _ in }
+    ) {
         self.path = path
         self.scheduler = scheduler
         self.logger = logger
         self.allowed = [getuid(), 0]
+        self.started = started
     }
 
     /// `struct ucred` (pid, uid, gid), which Glibc's module does not export.
@@ -55,11 +66,13 @@ public struct ControlServer: Service {
                 "control socket unavailable, `keyrotd rotate` and live `keyrotd status` cannot reach this daemon: \(error)",
                 metadata: ["keyrotd_socket": .string(path)]
             )
+            await started(false)
             try await gracefulShutdown()
             return
         }
         logger.debug("control socket listening", metadata: ["keyrotd_socket": .string(path)])
         defer { unlink(path) }
+        await started(true)
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await connection in inbound.cancelOnGracefulShutdown() {

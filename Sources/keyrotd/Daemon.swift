@@ -65,7 +65,16 @@ enum Daemon {
             services.append(.init(service: Watchdog(notifier: notifier, interval: watchdogInterval, logger: logger)))
         }
         services.append(.init(service: reload))
-        services.append(.init(service: ControlServer(path: configuration.daemon.controlSocket, scheduler: scheduler, logger: logger)))
+        services.append(
+            .init(
+                service: ControlServer(
+                    path: configuration.daemon.controlSocket,
+                    scheduler: scheduler,
+                    logger: logger,
+                    started: { _ in notifier.ready(status: await scheduler.summary) }
+                )
+            )
+        )
         services.append(.init(service: scheduler))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -78,7 +87,6 @@ enum Daemon {
                 "keyrotd_executor": .string(DaemonExecutor.mode(environment: ProcessInfo.processInfo.environment).rawValue),
             ]
         )
-        notifier.ready(status: "\(configuration.resources.count) resources; starting")
         try await group.run()
         logger.notice("keyrotd stopped", metadata: ["keyrotd_event": "daemon-stopping"])
         if !(await runtime.shutdown(within: .milliseconds(500))) {

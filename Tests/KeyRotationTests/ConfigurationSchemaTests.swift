@@ -63,24 +63,20 @@ struct ConfigurationSchemaTests {
 
     /// `man/keyrotd.toml.5` is the generated manual, and `man` renders it without a warning. With
     /// `KEYROTD_WRITE_DOCS=1` in the environment the test writes the file instead.
-    @Test func theManualIsTheDeclarationsAndRendersCleanly() throws {
+    @Test func theManualIsTheDeclarationsAndRendersCleanly() async throws {
         let path = Self.root.appendingPathComponent("man/keyrotd.toml.5")
         if ProcessInfo.processInfo.environment["KEYROTD_WRITE_DOCS"] == "1" {
             try ConfigurationSchema.manualPage.write(to: path, atomically: true, encoding: .utf8)
         }
         let page = try String(contentsOf: path, encoding: .utf8)
         #expect(page == ConfigurationSchema.manualPage, "man/keyrotd.toml.5 differs from the declarations; run this test with KEYROTD_WRITE_DOCS=1")
-        let man = Process()
-        man.executableURL = URL(fileURLWithPath: "/usr/bin/man")
-        man.arguments = ["--warnings", "-E", "UTF-8", "-l", path.path]
-        man.environment = ["MANWIDTH": "80", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"]
-        let errors = Pipe()
-        man.standardOutput = FileHandle.nullDevice
-        man.standardError = errors
-        try man.run()
-        let warnings = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        man.waitUntilExit()
-        #expect(man.terminationStatus == 0 && warnings.isEmpty, "man --warnings: \(warnings)")
+        let man = try await Tool.run(
+            "/usr/bin/man",
+            ["--warnings", "-E", "UTF-8", "-l", path.path],
+            environment: ["MANWIDTH": "80", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"]
+        )
+        let warnings = String(decoding: man.errors, as: UTF8.self)
+        #expect(man.status == 0 && warnings.isEmpty, "man --warnings: \(warnings)")
     }
 
     /// Every declared key appears (set or commented out) in a section of config/keyrotd.toml where it

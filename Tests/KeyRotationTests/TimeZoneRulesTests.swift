@@ -12,7 +12,7 @@ struct TimeZoneRulesTests {
     ]
 
     /// Offsets Python gives for `instants` in `zone`.
-    static func python(_ zone: String, _ instants: [Int64]) throws -> [Int] {
+    static func python(_ zone: String, _ instants: [Int64]) async throws -> [Int] {
         let script = """
             import json, sys
             from datetime import datetime, timezone
@@ -20,22 +20,13 @@ struct TimeZoneRulesTests {
             z = ZoneInfo(sys.argv[1])
             print(json.dumps([int(datetime.fromtimestamp(t, timezone.utc).astimezone(z).utcoffset().total_seconds()) for t in json.load(sys.stdin)]))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script, zone]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(try JSONEncoder().encode(instants))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONDecoder().decode([Int].self, from: data)
+        let result = try await Tool.run("/usr/bin/python3", ["-c", script, zone], input: try JSONEncoder().encode(instants))
+        try #require(result.status == 0, "python3: \(String(decoding: result.errors, as: UTF8.self))")
+        return try JSONDecoder().decode([Int].self, from: result.output)
     }
 
     @Test(arguments: zones)
-    func everyOffsetAgreesWithPythonsZoneinfo(zone: String) throws {
+    func everyOffsetAgreesWithPythonsZoneinfo(zone: String) async throws {
         let rules = try TimeZoneRules(named: zone)
         var random = SplitMix64(seed: zone.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) })
         // Random instants from 1900 to 2200, and each transition of 2020-2060 and a second either side.
@@ -44,7 +35,7 @@ struct TimeZoneRulesTests {
             in: Date(timeIntervalSince1970: 1_577_836_800)...Date(timeIntervalSince1970: 2_871_763_200)
         ).map { Int64($0.timeIntervalSince1970) }
         instants += transitions.flatMap { [$0 - 1, $0, $0 + 1] }
-        let expected = try Self.python(zone, instants)
+        let expected = try await Self.python(zone, instants)
         let mismatches = zip(instants, expected).filter { rules.offset(at: Date(timeIntervalSince1970: Double($0.0))) != $0.1 }
         #expect(mismatches.isEmpty, "\(zone): \(mismatches.prefix(5).map { "at \($0.0) Python says \($0.1)" })")
         // Those that still keep daylight time (São Paulo and Tehran gave it up in 2019 and 2022).
