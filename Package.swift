@@ -93,6 +93,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Prometheus text file for node_exporter's textfile collector.
+        .target(
+            name: "MetricsFile",
+            dependencies: [
+                "KeyRotation", "SecretFiles",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // libsystemd, for sd_notify and the journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // sd_notify, the watchdog and the journald log handler.
@@ -144,7 +155,7 @@ let package = Package(
             dependencies: [
                 // Not AzureEmulator: the daemon that holds production credentials carries no emulator code
                 // (`keyrotd demo` runs the keyrotd-emulator executable).
-                "KeyRotation", "AzureClient", "SecretFiles", "Systemd", "Hooks", "Control", "DaemonExecutor",
+                "KeyRotation", "AzureClient", "SecretFiles", "Systemd", "Hooks", "Control", "MetricsFile", "DaemonExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -190,6 +201,7 @@ let package = Package(
         ),
         .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
         .testTarget(name: "HooksTests", dependencies: ["Hooks"], swiftSettings: swiftSettings),
+        .testTarget(name: "MetricsFileTests", dependencies: ["MetricsFile", "KeyRotation"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ControlTests",
             dependencies: [

@@ -5,6 +5,7 @@ import FoundationEssentials
 import Glibc
 import KeyRotation
 import Logging
+import MetricsFile
 import SecretFiles
 import ServiceLifecycle
 import Systemd
@@ -33,6 +34,7 @@ enum Daemon {
             throw ExitCode(1)
         }
         let watchdogInterval = Watchdog.interval
+        let (metricsChanges, metricsChanged) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let scheduler = RotationScheduler(
             rotators: await runtime.currentRotators,
             clock: clock,
@@ -43,7 +45,8 @@ enum Daemon {
             hangAfter: TestFaults.schedulerHangAfter,
             // After a burst (start-up adoption, a wave of rotations) glibc keeps the freed heap in its
             // per-thread arenas; give it back so an idle keyrotd stays small.
-            onIdle: { _ = malloc_trim(0) }
+            onIdle: { _ = malloc_trim(0) },
+            onChange: { metricsChanged.yield() }
         )
         let reload = await ReloadService(
             notifier: notifier,
@@ -76,6 +79,15 @@ enum Daemon {
             )
         )
         services.append(.init(service: scheduler))
+        if let path = configuration.daemon.metricsFile {
+            services.append(
+                .init(
+                    service: MetricsFileService(path: path, clock: clock, changes: metricsChanges, logger: logger) {
+                        await runtime.metricsSnapshot(scheduler: scheduler)
+                    }
+                )
+            )
+        }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )

@@ -20,6 +20,8 @@ actor DaemonRuntime {
     private let metadataTransport: AsyncHTTPClientTransport
     /// ARM's request budgets (per subscription, credential and kind), shared by every credential's client.
     private let budgets: ARMBudgets
+    /// Every ARM request and its answer, counted for the metrics file.
+    let tally = ARMTally()
     private var transports: CachedCredential.Transports { .init(entra: transport, metadata: metadataTransport) }
     /// The state records.
     let store: JSONStateStore
@@ -57,6 +59,7 @@ actor DaemonRuntime {
             previous: Built(clients: [:], rotators: [:], daemonHook: nil),
             transports: transports,
             budgets: budgets,
+            tally: tally,
             store: store,
             clock: clock,
             logger: logger,
@@ -75,10 +78,11 @@ actor DaemonRuntime {
         let old = configuration.daemon
         guard next.daemon.stateDirectory == old.stateDirectory, next.daemon.secretsDirectory == old.secretsDirectory,
             next.daemon.tlsCAFile == old.tlsCAFile, next.daemon.armWriteBurst == old.armWriteBurst,
-            next.daemon.armWritesPerSecond == old.armWritesPerSecond, next.daemon.runtimeDirectory == old.runtimeDirectory
+            next.daemon.armWritesPerSecond == old.armWritesPerSecond, next.daemon.runtimeDirectory == old.runtimeDirectory,
+            next.daemon.metricsFile == old.metricsFile
         else {
             throw ReloadRefused(
-                reason: "state_dir, secrets_dir, runtime_dir, tls_ca_file and the arm_write_* budget take effect only after a restart"
+                reason: "state_dir, secrets_dir, runtime_dir, tls_ca_file, metrics_file and the arm_write_* budget take effect only after a restart"
             )
         }
         let (clients, rotators) = try await Self.build(
@@ -92,6 +96,7 @@ actor DaemonRuntime {
             ),
             transports: transports,
             budgets: budgets,
+            tally: tally,
             store: store,
             clock: clock,
             logger: logger
@@ -100,6 +105,14 @@ actor DaemonRuntime {
         self.clients = clients
         self.rotators = rotators
         return currentRotators
+    }
+
+    /// What each subscription's ARM write budget holds now: the smallest of its buckets when
+    /// several credentials write to it.
+    func writeBudgetRemaining() async -> [String: Double] {
+        await budgets.remaining(.write).reduce(into: [:]) { result, bucket in
+            result[bucket.key.subscription] = min(result[bucket.key.subscription] ?? .infinity, bucket.value)
+        }
     }
 
     /// Closes the HTTP connection pool.
@@ -173,6 +186,7 @@ actor DaemonRuntime {
         previous: Built,
         transports: CachedCredential.Transports,
         budgets: ARMBudgets,
+        tally: ARMTally,
         store: JSONStateStore,
         clock: any WallClock,
         logger: Logger,
@@ -200,6 +214,7 @@ actor DaemonRuntime {
                 transport: transports.entra,
                 timeout: daemon.requestTimeout,
                 budgets: budgets,
+                tally: tally,
                 logger: logger
             )
             clients[name] = (credential, client)

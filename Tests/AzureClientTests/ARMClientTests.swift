@@ -70,9 +70,12 @@ struct ARMClientTests {
         return "{" + fields.joined(separator: ",") + "}"
     }
 
-    func client(_ transport: ScriptedTransport, _ credential: StaticCredential = StaticCredential(), _ sleeps: SleepRecorder = SleepRecorder())
-        -> ARMClient
-    {
+    func client(
+        _ transport: ScriptedTransport,
+        _ credential: StaticCredential = StaticCredential(),
+        _ sleeps: SleepRecorder = SleepRecorder(),
+        tally: ARMTally? = nil
+    ) -> ARMClient {
         ARMClient(
             endpoint: URL(string: "https://arm.example")!,
             scope: "https://arm.example/.default",
@@ -80,8 +83,30 @@ struct ARMClientTests {
             transport: transport,
             retry: RetryPolicy(maxAttempts: 4, base: .milliseconds(100), cap: .seconds(1), retryAfterCap: .seconds(30)),
             sleep: { await sleeps.record($0) },
+            tally: tally,
             logger: Logger(label: "test")
         )
+    }
+
+    @Test func theTallyCountsEveryAttemptByOperationAndAnswer() async throws {
+        let transport = ScriptedTransport([
+            .respond(429, [("Retry-After", "1")], #"{"error":{"code":"SubscriptionRequestsThrottled","message":"slow down"}}"#),
+            .fail(.connection),
+            .respond(200, [], Self.keysBody(secondary: Self.key2)),
+            .respond(200, [], Self.keysBody(primary: Self.key1, secondary: Self.key2)),
+        ])
+        let tally = ARMTally()
+        let client = client(transport, tally: tally)
+        _ = try await client.regenerateKey(id, slot: .secondary, apiVersion: "2026-03-18")
+        _ = try await client.listKeys(id, apiVersion: "2026-03-18")
+        let requests = await tally.requests
+        #expect(
+            requests == [
+                .init(operation: "regenerateKey", code: "429"): 1, .init(operation: "regenerateKey", code: "none"): 1,
+                .init(operation: "regenerateKey", code: "200"): 1, .init(operation: "listKeys", code: "200"): 1,
+            ]
+        )
+        #expect(await tally.throttled == 1)
     }
 
     @Test func retriesRetryableStatusesHonouringRetryAfterAndKeepsTheClientRequestID() async throws {

@@ -381,6 +381,13 @@ struct ConfigurationLoaderTests {
             message: "cannot read"
         ),
         Case(
+            name: "a metrics file node_exporter would not read",
+            toml: valid(daemon: "metrics_file = \"/var/lib/prometheus/node-exporter/keyrotd.txt\""),
+            line: 4,
+            key: "daemon.metrics_file",
+            message: "does not end in NAME.prom"
+        ),
+        Case(
             name: "retry_max below retry_initial",
             toml: valid(daemon: "retry_initial = \"1h\"\nretry_max = \"1m\""),
             line: 5,

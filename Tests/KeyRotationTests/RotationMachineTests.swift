@@ -461,7 +461,7 @@ struct RotationMachineTests {
                         keys: world.accessKeys(primary: slot == .primary || full, secondary: slot == .secondary || full),
                         now: world.now
                     )
-                case .resumeRegeneration(let operation):
+                case .resumeRegeneration:
                     if fail {
                         action = machine.failed(FakeError.injected, now: world.now)
                         continue

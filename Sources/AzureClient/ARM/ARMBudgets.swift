@@ -93,6 +93,12 @@ public actor ARMBudgets {
         update(key) { $0.completed(now: $1, remaining: remaining, throttled: response?.status == 429) }
     }
 
+    /// What each bucket of `kind` holds now, by key: the requests keyrotd may still send at once.
+    public func remaining(_ kind: Kind) -> [Key: Double] {
+        let at = now()
+        return budgets.filter { $0.key.kind == kind }.mapValues { $0.available(at: at) }
+    }
+
     @discardableResult
     private func update<T>(_ key: Key, _ change: (inout RequestBudget, Date) -> T) -> T {
         let at = now()

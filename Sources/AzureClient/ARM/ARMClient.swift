@@ -33,9 +33,11 @@ public final class ARMClient: Sendable {
     let budgets: ARMBudgets?
     /// Whose ARM budget the requests draw on (the credential's name).
     let principal: String
+    /// Where every request and ARM's answer are counted; `nil` counts nothing.
+    let tally: ARMTally?
 
     /// Creates a client; `budgets` (shared by every client of the daemon) paces its requests within
-    /// the buckets ARM keeps for `principal`.
+    /// the buckets ARM keeps for `principal`, and `tally` (shared as well) counts them.
     public init(
         endpoint: URL,
         scope: String,
@@ -46,9 +48,11 @@ public final class ARMClient: Sendable {
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
         budgets: ARMBudgets? = nil,
         principal: String = "default",
+        tally: ARMTally? = nil,
         logger: Logger
     ) {
         self.budgets = budgets
+        self.tally = tally
         self.principal = principal
         self.endpoint = endpoint
         self.scope = scope
@@ -119,6 +123,7 @@ public final class ARMClient: Sendable {
             do {
                 response = try await sendPaced(HTTPRequestData(method: method, url: target, headers: headers, body: body), key)
             } catch {
+                if error is TransportError { await tally?.record(operation, status: nil) }
                 guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
                 log.notice(
                     "ARM request failed, retrying",
@@ -127,6 +132,7 @@ public final class ARMClient: Sendable {
                 try await sleep(delay)
                 continue
             }
+            await tally?.record(operation, status: response.status)
             let requestID = response.header("x-ms-request-id")
             if let requestID { log[metadataKey: "arm_request_id"] = .string(requestID) }
             if (200...299).contains(response.status) {

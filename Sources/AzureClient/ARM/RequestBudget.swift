@@ -69,6 +69,13 @@ public struct RequestBudget: Sendable {
         if let remaining { available = min(available, Double(remaining)) }
     }
 
+    /// The requests that could go at `now` without waiting (the queue aside), for the metrics file.
+    public func available(at now: Date) -> Double {
+        var budget = self
+        budget.refill(now)
+        return max(0, budget.available)
+    }
+
     private func index(of ticket: Ticket) -> Int? {
         // Tickets are queued in increasing order; a binary search finds one among thousands.
         var low = 0

@@ -54,6 +54,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var onPublish: HookCommand?
     /// Where the control socket lives (the unit's `RuntimeDirectory=`).
     public var runtimeDirectory = ConfigurationSchema.runtimeDir.defaultString
+    /// The Prometheus text file for node_exporter's textfile collector, if one is wanted.
+    public var metricsFile: String?
 
     /// The control socket `keyrotd rotate` and `keyrotd status` talk to.
     public var controlSocket: String { FilePath(runtimeDirectory).appending("control.sock").string }

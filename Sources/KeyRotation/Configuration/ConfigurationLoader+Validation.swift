@@ -177,6 +177,14 @@ struct ValidationContext {
         if let burst = int(t, key, ConfigurationSchema.armWriteBurst) { settings.armWriteBurst = burst }
         if let rate = number(t, key, ConfigurationSchema.armWritesPerSecond) { settings.armWritesPerSecond = rate }
         if let runtime = path(t, key, ConfigurationSchema.runtimeDir) { settings.runtimeDirectory = runtime }
+        if let metrics = path(t, key, ConfigurationSchema.metricsFile) {
+            settings.metricsFile = metrics
+            // node_exporter's textfile collector reads only *.prom files of its directory.
+            let name = FilePath(metrics).lastComponent?.string ?? ""
+            if !name.hasSuffix(".prom") || name == ".prom" {
+                error("\(key).metrics_file", "'\(metrics)' does not end in NAME.prom: node_exporter's textfile collector reads only *.prom files")
+            }
+        }
         settings.onPublish = command(t, key, "on_publish", timeout: ConfigurationSchema.hookTimeout, origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             error("\(key).retry_max", "must not be shorter than retry_initial")

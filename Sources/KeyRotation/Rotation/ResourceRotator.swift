@@ -27,6 +27,8 @@ public actor ResourceRotator {
     /// Who is watching this resource's steps (a `keyrotd rotate` through the control socket).
     private var observers: [UInt64: AsyncStream<StepReport>.Continuation] = [:]
     private var nextObserver: UInt64 = 0
+    /// Failed steps since the daemon started (the metrics file's counter).
+    private var failures = 0
     private let store: any StateStore
     private let clock: any WallClock
     /// The daemon's logger, shared: the resource name goes into each entry's metadata instead of a
@@ -221,6 +223,7 @@ public actor ResourceRotator {
     private func flushEvents() {
         let step = machine.record.step
         for event in machine.drainEvents() {
+            if case .failed = event { failures += 1 }
             var metadata: Logger.Metadata = [
                 "keyrotd_resource": .string(name), "keyrotd_step": .string(step.name), "keyrotd_event": .string(event.name),
             ]
@@ -302,4 +305,9 @@ public actor ResourceRotator {
 
     /// Why the resource waits now, as its machine says (`nil` while it works or nothing is under way).
     public func waitReason() -> WaitReason? { machine.waitReason(now: clock.now()) }
+
+    /// This resource's figures for the metrics file; `type` is its resource type's name.
+    public func metrics(type: String) -> ResourceMetrics {
+        ResourceMetrics(name: name, type: type, record: machine.record, failures: failures, waitReason: waitReason())
+    }
 }

@@ -55,6 +55,11 @@ public struct ResourceState: Sendable, Codable, Equatable {
         self.nextDue = now
     }
 
+    /// When the published key became the published one (`nil` while adopting). The other key stopped
+    /// being published at that instant; for an adopted key it is the adoption, as keyrotd cannot
+    /// know how old a key it found is.
+    public var publishedSince: Date? { step == .adopting ? nil : unpublishedAt(published.other) }
+
     /// When `slot` stopped being published (`nil` when it is published or was never recorded).
     public func unpublishedAt(_ slot: KeySlot) -> Date? {
         slot == .primary ? primaryUnpublishedAt : secondaryUnpublishedAt

@@ -47,6 +47,8 @@ public actor RotationScheduler: Service {
     private let hangAfter: Date?
     /// Called once each time the scheduler falls idle after work (nothing running, nothing due).
     private let onIdle: @Sendable () -> Void
+    /// Called after each finished step and each reload: what the metrics file shows may have changed.
+    private let onChange: @Sendable () -> Void
     /// Steps have finished, or a reload replaced the configuration, since `onIdle` last ran.
     private var workSinceIdle = true
     /// How long the scheduler must expect to sleep before it counts as idle.
@@ -61,6 +63,7 @@ public actor RotationScheduler: Service {
     ///     as a deadlocked scheduler would, so the watchdog path can be proven.
     ///   - onIdle: runs when the scheduler falls idle after work, with nothing to do for at least
     ///     30 s; the daemon hands memory the burst of work no longer needs back to the system there.
+    ///   - onChange: runs after each finished step and each reload (it must return at once).
     public init(
         rotators: [ResourceRotator],
         clock: any WallClock,
@@ -69,9 +72,11 @@ public actor RotationScheduler: Service {
         logger: Logger,
         maximumSleep: Duration? = nil,
         hangAfter: Date? = nil,
-        onIdle: @escaping @Sendable () -> Void = {}
+        onIdle: @escaping @Sendable () -> Void = {},
+        onChange: @escaping @Sendable () -> Void = {}
     ) {
         self.onIdle = onIdle
+        self.onChange = onChange
         let now = clock.now()
         for rotator in rotators {
             entries[rotator.name] = Entry(rotator: rotator)
@@ -155,6 +160,7 @@ public actor RotationScheduler: Service {
             }
         }
         publishStatus()
+        onChange()
         wake()
     }
 
@@ -230,6 +236,7 @@ public actor RotationScheduler: Service {
             noteStatus(ResourceStatus(name: name, record: record))
         }
         publishStatus()
+        onChange()
         wake()
     }
 

@@ -90,6 +90,14 @@ public enum ConfigurationSchema {
         default: .string("/run/keyrotd"),
         "holds the control socket control.sock (the unit's RuntimeDirectory=); restart to change"
     )
+    /// `metrics_file`.
+    public static let metricsFile = ConfigurationKey(
+        "metrics_file",
+        in: [.daemon],
+        .path,
+        default: .none,
+        "a Prometheus text file for node_exporter's textfile collector (name ending in .prom), replaced when figures change and every minute; restart to change"
+    )
     /// `on_publish`, in `[daemon]` and per resource.
     public static let onPublish = ConfigurationKey(
         "on_publish",
@@ -432,7 +440,7 @@ public enum ConfigurationSchema {
     /// Every key, in the order the documentation lists them.
     public static let keys: [ConfigurationKey] = [
         secretsDir, stateDir, concurrency, tlsCAFile, retryInitial, retryMax, requestTimeout, logLevel, armWriteBurst, armWritesPerSecond,
-        runtimeDir, onPublish, hookTimeout,
+        runtimeDir, metricsFile, onPublish, hookTimeout,
         credentialKind, cloud, authority, armEndpoint, scope, tenant, clientID, clientSecretFile, certificateFile, privateKeyFile,
         assertionAlgorithm, objectID, managedIdentityResourceID, tokenFile,
         id, name, credential, apiVersion, keyPair, endpoint, strategy, every, grace, jitter, output, format, envName, template, mode, group, verify,

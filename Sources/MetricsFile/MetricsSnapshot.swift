@@ -1,0 +1,107 @@
+import FoundationEssentials
+import KeyRotation
+
+/// Everything the metrics file shows at one instant: each resource's figures and the daemon's ARM
+/// traffic. Holds names, counts and instants only, never a key.
+public struct MetricsSnapshot: Sendable {
+    /// Requests of one ARM operation answered with one HTTP status (`none`: no answer).
+    public struct ARMRequests: Sendable {
+        /// The operation (`listKeys`, `regenerateKey` …).
+        public var operation: String
+        /// The HTTP status, or `none`.
+        public var code: String
+        /// How many since the daemon started.
+        public var count: Int
+
+        /// Creates a count.
+        public init(operation: String, code: String, count: Int) {
+            self.operation = operation
+            self.code = code
+            self.count = count
+        }
+    }
+
+    /// Each configured resource's figures, in configuration order.
+    public var resources: [ResourceMetrics]
+    /// ARM requests by operation and answer.
+    public var armRequests: [ARMRequests]
+    /// Requests ARM answered with 429.
+    public var armThrottled: Int
+    /// What each subscription's ARM write budget holds (requests keyrotd may send at once).
+    public var writeBudgetRemaining: [String: Double]
+
+    /// Creates a snapshot.
+    public init(resources: [ResourceMetrics], armRequests: [ARMRequests], armThrottled: Int, writeBudgetRemaining: [String: Double]) {
+        self.resources = resources
+        self.armRequests = armRequests
+        self.armThrottled = armThrottled
+        self.writeBudgetRemaining = writeBudgetRemaining
+    }
+
+    /// The snapshot in Prometheus' text format, ages measured at `now`.
+    public func exposition(now: Date) -> String {
+        var text = PrometheusText()
+        func each(_ value: (ResourceMetrics) -> Double?) -> [PrometheusText.Sample] {
+            resources.compactMap { r in value(r).map { PrometheusText.Sample([("resource", r.name), ("type", r.type)], $0) } }
+        }
+        text.family(
+            "keyrotd_key_age_seconds",
+            .gauge,
+            help: "Seconds since the published key was published (an adopted key: since its adoption).",
+            each { r in r.publishedSince.map { Self.milliseconds(max(0, now.timeIntervalSince($0))) } }
+        )
+        text.family("keyrotd_rotations_total", .counter, help: "Completed rotations, kept across restarts.", each { Double($0.rotations) })
+        text.family(
+            "keyrotd_rotation_failures_total",
+            .counter,
+            help: "Failed rotation steps since the daemon started.",
+            each { Double($0.failures) }
+        )
+        text.family(
+            "keyrotd_last_rotation_timestamp_seconds",
+            .gauge,
+            help: "When the last rotation completed, in seconds since the Unix epoch.",
+            each { $0.lastRotation.map { Self.milliseconds($0.timeIntervalSince1970) } }
+        )
+        text.family(
+            "keyrotd_next_rotation_timestamp_seconds",
+            .gauge,
+            help:
+                "When keyrotd next works on the resource (the next rotation, or the next step of the one under way), in seconds since the Unix epoch.",
+            each { $0.nextDue.map { Self.milliseconds($0.timeIntervalSince1970) } }
+        )
+        text.family(
+            "keyrotd_waiting",
+            .gauge,
+            help: "1 when the resource waits for the reason: grace, retry (a failed step), confirmation (consumers), window (maintenance).",
+            resources.flatMap { r in
+                ResourceMetrics.Waiting.allCases.map { reason in
+                    PrometheusText.Sample([("resource", r.name), ("type", r.type), ("reason", reason.rawValue)], r.waiting == reason ? 1 : 0)
+                }
+            }
+        )
+        text.family(
+            "keyrotd_arm_requests_total",
+            .counter,
+            help: "Requests sent to ARM since the daemon started, by operation and HTTP status (none: no answer).",
+            armRequests.map { PrometheusText.Sample([("operation", $0.operation), ("code", $0.code)], Double($0.count)) }
+        )
+        text.family(
+            "keyrotd_arm_throttled_total",
+            .counter,
+            help: "Requests ARM throttled (answered 429) since the daemon started.",
+            [PrometheusText.Sample([], Double(armThrottled))]
+        )
+        text.family(
+            "keyrotd_write_budget_remaining",
+            .gauge,
+            help: "ARM write requests keyrotd may send to the subscription at once, as it paces itself within ARM's budget.",
+            writeBudgetRemaining.sorted { $0.key < $1.key }.map { PrometheusText.Sample([("subscription", $0.key)], $0.value.rounded(.down)) }
+        )
+        return text.text
+    }
+
+    /// Seconds to the millisecond: finer digits are noise to a scrape every few seconds, and bytes in
+    /// a file of 10,000 resources.
+    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+}

@@ -1,0 +1,22 @@
+import KeyRotation
+import MetricsFile
+
+extension DaemonRuntime {
+    /// What the metrics file shows now: each configured resource's figures from its running
+    /// rotator, and the ARM traffic of every credential.
+    func metricsSnapshot(scheduler: RotationScheduler) async -> MetricsSnapshot {
+        var resources: [ResourceMetrics] = []
+        resources.reserveCapacity(configuration.resources.count)
+        for resource in configuration.resources {
+            guard let rotator = await scheduler.rotator(named: resource.name) else { continue }
+            resources.append(await rotator.metrics(type: resource.id.type.name))
+        }
+        let requests = await tally.requests
+        return MetricsSnapshot(
+            resources: resources,
+            armRequests: requests.keys.sorted().map { .init(operation: $0.operation, code: $0.code, count: requests[$0]!) },
+            armThrottled: await tally.throttled,
+            writeBudgetRemaining: await writeBudgetRemaining()
+        )
+    }
+}

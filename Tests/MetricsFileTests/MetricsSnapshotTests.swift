@@ -1,0 +1,84 @@
+import FoundationEssentials
+import KeyRotation
+import MetricsFile
+import Testing
+
+/// A snapshot's exposition: every family, a line per resource, values from the records.
+struct MetricsSnapshotTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// A resource that published its secondary key an hour ago and is in grace until the primary is regenerated.
+    func inGrace() -> ResourceMetrics {
+        var record = ResourceState(resourceID: "/subscriptions/s/x", adoptedAt: now.addingTimeInterval(-86_400))
+        record.step = .grace(until: now.addingTimeInterval(600), regenerate: .primary)
+        record.published = .secondary
+        record.setUnpublished(.primary, at: now.addingTimeInterval(-3600))
+        record.setUnpublished(.secondary, at: nil)
+        record.rotations = 4
+        record.lastRotation = now.addingTimeInterval(-90_000)
+        let reason = WaitReason.grace(until: now.addingTimeInterval(600), then: .primary)
+        return ResourceMetrics(name: "orders", type: "storage", record: record, failures: 2, waitReason: reason)
+    }
+
+    /// A resource still being adopted: no published key yet.
+    func adopting() -> ResourceMetrics {
+        ResourceMetrics(
+            name: "new",
+            type: "communication",
+            record: ResourceState(resourceID: "/subscriptions/s/y", adoptedAt: now),
+            failures: 0,
+            waitReason: nil
+        )
+    }
+
+    func exposition() -> String {
+        MetricsSnapshot(
+            resources: [inGrace(), adopting()],
+            armRequests: [.init(operation: "listKeys", code: "200", count: 7), .init(operation: "regenerateKey", code: "429", count: 1)],
+            armThrottled: 1,
+            writeBudgetRemaining: ["0000-sub": 198.6]
+        ).exposition(now: now)
+    }
+
+    @Test func theKeyAgeIsTheTimeSinceThePublishedKeyTookOver() {
+        let text = exposition()
+        #expect(text.contains(#"keyrotd_key_age_seconds{resource="orders",type="storage"} 3600"#))
+        #expect(!text.contains(#"keyrotd_key_age_seconds{resource="new""#), "no published key, no age")
+    }
+
+    @Test func countersAndTimestampsComeFromTheRecordAndTheRotator() {
+        let text = exposition()
+        #expect(text.contains(#"keyrotd_rotations_total{resource="orders",type="storage"} 4"#))
+        #expect(text.contains(#"keyrotd_rotation_failures_total{resource="orders",type="storage"} 2"#))
+        #expect(text.contains(#"keyrotd_last_rotation_timestamp_seconds{resource="orders",type="storage"} 1799910000"#))
+        #expect(text.contains(#"keyrotd_next_rotation_timestamp_seconds{resource="orders",type="storage"} 1800000600"#), "the end of grace")
+        #expect(text.contains(#"keyrotd_rotations_total{resource="new",type="communication"} 0"#))
+    }
+
+    @Test func eachResourceHasOneWaitingLinePerReasonAndOnlyItsReasonIsOne() {
+        let lines = exposition().split(separator: "\n").filter { $0.hasPrefix("keyrotd_waiting{") }
+        #expect(lines.count == 8)
+        #expect(lines.filter { $0.hasSuffix(" 1") } == [#"keyrotd_waiting{resource="orders",type="storage",reason="grace"} 1"#])
+    }
+
+    @Test func armTrafficIsDaemonWide() {
+        let text = exposition()
+        #expect(text.contains(#"keyrotd_arm_requests_total{operation="listKeys",code="200"} 7"#))
+        #expect(text.contains(#"keyrotd_arm_requests_total{operation="regenerateKey",code="429"} 1"#))
+        #expect(text.contains("\nkeyrotd_arm_throttled_total 1\n"))
+        #expect(text.contains(#"keyrotd_write_budget_remaining{subscription="0000-sub"} 198"#))
+    }
+
+    @Test func everyFamilyHasHelpAndTypeOnce() {
+        let text = exposition()
+        for (name, kind) in [
+            ("keyrotd_key_age_seconds", "gauge"), ("keyrotd_rotations_total", "counter"), ("keyrotd_rotation_failures_total", "counter"),
+            ("keyrotd_last_rotation_timestamp_seconds", "gauge"), ("keyrotd_next_rotation_timestamp_seconds", "gauge"),
+            ("keyrotd_waiting", "gauge"), ("keyrotd_arm_requests_total", "counter"), ("keyrotd_arm_throttled_total", "counter"),
+            ("keyrotd_write_budget_remaining", "gauge"),
+        ] {
+            #expect(text.components(separatedBy: "# TYPE \(name) \(kind)\n").count == 2, "\(name)")
+            #expect(text.components(separatedBy: "# HELP \(name) ").count == 2, "\(name)")
+        }
+    }
+}
