@@ -12,10 +12,13 @@ RELEASE = $(SWIFT) build -c release --static-swift-stdlib \
 	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/Linker/keyrotd.order -Xlinker --no-warn-symbol-ordering
 
-.PHONY: deps build release install demo test clean benchmark link-order
+.PHONY: deps test-deps build release install deb demo test clean benchmark link-order
 
 deps:
 	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh test
 
 build: deps
 	$(SWIFT) build
@@ -28,12 +31,16 @@ release: deps
 install: release
 	scripts/install.sh
 
+# keyrotd_<version>_<arch>.deb in .build/deb, from the release build.
+deb: release
+	scripts/make-deb.sh
+
 demo: deps
 	$(SWIFT) build --product keyrotd
 	$(SWIFT) build --product keyrotd-emulator
 	.build/debug/keyrotd demo
 
-test: deps
+test: test-deps
 	$(SWIFT) format lint --strict --configuration .swift-format --recursive Sources Tests Benchmarks Package.swift
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import KeyRotation
 
 /// `keyrotd`: rotates Azure Communication Services access keys without breaking their consumers.
 /// `main.swift` runs it.
@@ -24,6 +25,7 @@ struct Keyrotd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyrotd",
         abstract: "Rotates the access keys of Azure resources with two keys so that consumers never see a dead key.",
+        version: KeyrotdVersion.current,
         subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, RotateCommand.self, DemoCommand.self]
     )
 }

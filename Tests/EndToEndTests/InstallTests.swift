@@ -57,6 +57,9 @@ extension EndToEnd {
             for (event, id) in MessageID.byEvent {
                 #expect(keyrotd.contains(id) && keyrotd.contains(event), "keyrotd(8) lacks \(event)")
             }
+            for option in try await options(Binaries.keyrotd, []) {
+                #expect(keyrotd.contains(option), "keyrotd(8) lacks \(option)")
+            }
             for command in ["run", "check", "status", "rotate", "demo"] {
                 #expect(keyrotd.contains("keyrotd \(command)"))
                 for option in try await options(Binaries.keyrotd, [command]) {

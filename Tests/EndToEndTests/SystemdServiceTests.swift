@@ -10,7 +10,7 @@ extension EndToEnd {
     struct SystemdServiceTests {
         static var canBoot: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn") }
 
-        func serviceConfiguration(_ info: EmulatorInfoView, every: String) -> String {
+        func serviceConfiguration(_ info: EmulatorInfoView, every: String, grace: String = "500ms") -> String {
             var text = """
                 [daemon]
                 secrets_dir = "/var/lib/keyrotd/secrets"
@@ -30,7 +30,7 @@ extension EndToEnd {
 
                 [defaults]
                 every = "\(every)"
-                grace = "500ms"
+                grace = "\(grace)"
                 mode = "0640"
 
                 """

@@ -116,7 +116,8 @@ public final class ARMClient: Sendable {
             attempt += 1
             var headers = [
                 ("Authorization", try await bearer(&authentication)), ("Accept", "application/json"),
-                ("x-ms-client-request-id", clientRequestID), ("x-ms-return-client-request-id", "true"), ("User-Agent", "keyrotd/0.1"),
+                ("x-ms-client-request-id", clientRequestID), ("x-ms-return-client-request-id", "true"),
+                ("User-Agent", "keyrotd/" + KeyrotdVersion.current),
             ]
             if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
             let response: HTTPResponseData

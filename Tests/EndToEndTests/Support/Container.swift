@@ -9,10 +9,12 @@ struct Container {
     let pid1: Int32
     let directory: String
 
-    static func boot(name: String, binds: [String], directory: String) async throws -> Container {
+    /// - Parameter writable: host directories the container sees as its own copy (an overlay over the
+    ///   host's with a temporary upper layer nspawn removes at exit), e.g. /usr for a package to install into.
+    static func boot(name: String, binds: [String], writable: [String] = [], directory: String) async throws -> Container {
         let arguments =
             ["--register=no", "--keep-unit", "--console=passive", "--machine=\(name)", "-D", "/", "--volatile=yes"]
-            + binds.map { "--bind-ro=\($0)" } + ["--boot", "--", "systemd.firstboot=off"]
+            + binds.map { "--bind-ro=\($0)" } + writable.map { "--overlay=\($0)::\($0)" } + ["--boot", "--", "systemd.firstboot=off"]
         let nspawn = try ChildProcess("/usr/bin/systemd-nspawn", arguments, directory: directory, label: "nspawn")
         let deadline = ContinuousClock.now + .seconds(30)
         var pid1: Int32?
