@@ -79,6 +79,7 @@ public final class Emulator: Sendable {
             readerClientSecret: state.reader.secret,
             subscription: configuration.subscription,
             resources: resources,
+            keyVaultURL: baseURL,
             identities: .init(
                 metadataURL: "http://\(host):\(metadata.localAddress?.port ?? 0)",
                 certificateClientID: identities.certificateApp.clientID,

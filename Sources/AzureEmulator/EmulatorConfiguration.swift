@@ -50,6 +50,10 @@ public struct EmulatorConfiguration: Sendable {
     public var writeBucket: TokenBucketSettings? = TokenBucketSettings(capacity: 200, refillPerSecond: 10)
     /// ARM's read bucket per subscription and principal; `nil` turns read throttling off.
     public var readBucket: TokenBucketSettings? = TokenBucketSettings(capacity: 250, refillPerSecond: 25)
+    /// Secret versions a vault creates per 10 s before it answers 429 (Key Vault's limit: 300).
+    public var keyVaultWriteLimit = 300
+    /// Other Key Vault transactions per vault per 10 s (Key Vault's limit: 4,000).
+    public var keyVaultOtherLimit = 4000
 
     /// The id of subscription `index` (0-based): the first id with its last digits counting up.
     public func subscriptionID(_ index: Int) -> String {

@@ -22,6 +22,8 @@ public struct EmulatorInfo: Sendable, Codable {
     public var subscription: String
     /// The resource ids.
     public var resources: [String]
+    /// The emulator's Key Vault: its own base URL (the secrets API is at `/secrets/`).
+    public var keyVaultURL: String
     /// The certificate, federated and managed identities.
     public var identities: Identities
     /// The test HTTP CONNECT proxy (`--proxy-port`), if started.

@@ -43,6 +43,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "ARM write bucket size per subscription.") var writeBurst: Double = 200
     @Option(help: "ARM write bucket refill per second.") var writeRefill: Double = 10
     @Flag(help: "Answer regenerateKey with both keys instead of the regenerated half.") var fullRegenerateResponse = false
+    @Option(help: "Secret versions a Key Vault creates per 10 s before answering 429 (Key Vault's limit).") var keyVaultWriteLimit = 300
     @Option(help: "Added ARM latency: 50ms or a range 10ms-200ms.") var latency: String?
     @Option(help: "Fault: answer STATUS with probability P, as STATUS=P (repeatable), e.g. 503=0.1.") var errorRate: [String] = []
     @Option(help: "Fault: probability of a connection reset.") var resetRate = 0.0
@@ -91,6 +92,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.writeBucket = noThrottle ? nil : .init(capacity: writeBurst, refillPerSecond: writeRefill)
         if noThrottle { configuration.readBucket = nil }
         configuration.fullRegenerateResponse = fullRegenerateResponse
+        guard keyVaultWriteLimit > 0 else { throw ValidationError("--key-vault-write-limit must be positive") }
+        configuration.keyVaultWriteLimit = keyVaultWriteLimit
         if let latency {
             let parts = latency.split(separator: "-").map(String.init)
             let low = try Self.duration(parts[0], "--latency")

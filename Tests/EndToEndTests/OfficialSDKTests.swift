@@ -108,5 +108,29 @@ extension EndToEnd {
                 #expect(line.contains("\"ok\": true"), "\(line)")
             }
         }
+
+        /// Microsoft's Key Vault secrets SDK, its challenge flow unchanged (only its check that the
+        /// host is below vault.azure.net is off, as the emulator is an IP address).
+        @Test func theKeyVaultSecretsSDKSetsGetsListsAndUpdatesInTheEmulatorsVault() async throws {
+            let venv = try await Self.virtualenv("python-keyvault", packages: ["azure-keyvault-secrets==4.12.0"])
+            let directory = try testDirectory("keyvault-sdk")
+            let emulator = try await EmulatorProcess.start(["--resources", "1"], directory: directory)
+            defer { kill(emulator.child.pid, SIGKILL) }
+            let info = directory + "/emulator.json"
+            try JSONEncoder().encode(emulator.info).write(to: URL(fileURLWithPath: info))
+            let (status, out, errors) = try await ChildProcess.run(
+                venv + "/bin/python",
+                [Self.root + "/Tests/sdk/key_vault_secrets.py", info],
+                directory: directory,
+                label: "keyvault-sdk",
+                timeout: .seconds(120)
+            )
+            try #require(status == 0, "\(errors)")
+            let results = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
+            #expect(results.count == 11, "\(results)")
+            for (name, result) in results.sorted(by: { $0.key < $1.key }) {
+                #expect(result as? Bool == true, "\(name): \(result)")
+            }
+        }
     }
 }

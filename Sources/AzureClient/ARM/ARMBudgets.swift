@@ -1,7 +1,8 @@
 import FoundationEssentials
 
 /// ARM's request budgets as keyrotd paces itself within them, shared by every ARM client of the
-/// daemon: one bucket per subscription, per principal and per kind of request. ARM keeps the
+/// daemon: one bucket per subscription, per principal and per kind of request. (Key Vault's clients
+/// keep a registry of their own, a bucket of secret creations per vault.) ARM keeps the
 /// buckets of two principals on one subscription apart (each credential has its own budget), and
 /// reads (`GET`, operation polls) apart from writes (every `listKeys` and regeneration is a POST).
 public actor ARMBudgets {
@@ -91,6 +92,24 @@ public actor ARMBudgets {
     public func completed(_ key: Key, response: HTTPResponseData?) {
         let remaining = response?.header(key.kind.remainingHeader).flatMap { Int($0) }
         update(key) { $0.completed(now: $1, remaining: remaining, throttled: response?.status == 429) }
+    }
+
+    /// Queues for a token of `key`'s bucket, sleeping with `sleep`; returns whether the request had
+    /// to wait. Once it returns, the request is in flight for the budget until ``completed(_:response:)``.
+    @discardableResult
+    public nonisolated func waitForSlot(_ key: Key, sleep: @Sendable (Duration) async throws -> Void) async throws -> Bool {
+        let ticket = await enter(key)
+        var waited = false
+        while let wait = await release(ticket, key) {
+            waited = true
+            do {
+                try await sleep(wait)
+            } catch {
+                await abandon(ticket, key)
+                throw error
+            }
+        }
+        return waited
     }
 
     /// What each bucket of `kind` holds now, by key: the requests keyrotd may still send at once.

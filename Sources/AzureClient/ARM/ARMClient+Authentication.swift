@@ -45,13 +45,8 @@ extension ARMClient {
     /// The claims of a CAE challenge (`WWW-Authenticate: Bearer …, error="insufficient_claims",
     /// claims="<base64 JSON>"`), decoded, or `nil` when the 401 is no such challenge.
     static func insufficientClaims(_ response: HTTPResponseData) -> String? {
-        guard let challenge = response.header("WWW-Authenticate"), challenge.contains("insufficient_claims"),
-            let start = challenge.firstRange(of: "claims=\"")
-        else { return nil }
-        let encoded = challenge[start.upperBound...].prefix { $0 != "\"" }
-        guard let bytes = Base64URL.decode(encoded), let json = String(bytes: bytes, encoding: .utf8),
-            isJSON(bytes)
-        else { return nil }
-        return json
+        guard let claims = BearerChallenge(response.header("WWW-Authenticate"))?.claims, isJSON(Array(claims.utf8)) else { return nil }
+        return claims
     }
+
 }

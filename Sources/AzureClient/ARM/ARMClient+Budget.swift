@@ -9,7 +9,7 @@ extension ARMClient {
     func sendPaced(_ request: HTTPRequestData, _ key: ARMBudgets.Key) async throws -> HTTPResponseData {
         guard let budgets else { return try await transport.send(request, timeout: timeout) }
         var request = request
-        if try await waitForSlot(budgets, key) {
+        if try await budgets.waitForSlot(key, sleep: sleep) {
             do {
                 let token = try await credential.token(scope: scope)
                 if let index = request.headers.firstIndex(where: { $0.0 == "Authorization" }) {
@@ -28,22 +28,5 @@ extension ARMClient {
             await budgets.completed(key, response: nil)
             throw error
         }
-    }
-
-    /// Queues for a token of `key`'s bucket; returns whether the request had to wait. Once it
-    /// returns, the request is in flight for the budget until `completed` is called.
-    private func waitForSlot(_ budgets: ARMBudgets, _ key: ARMBudgets.Key) async throws -> Bool {
-        let ticket = await budgets.enter(key)
-        var waited = false
-        while let wait = await budgets.release(ticket, key) {
-            waited = true
-            do {
-                try await sleep(wait)
-            } catch {
-                await budgets.abandon(ticket, key)
-                throw error
-            }
-        }
-        return waited
     }
 }

@@ -44,7 +44,13 @@ extension EmulatorRoutes {
                 "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp",
                 [("WWW-Authenticate", challenge)]
             )
-        case .valid(let p):
+        case .valid(_, let audience) where audience.hasPrefix(EmulatorRoutes.vaultAudience):
+            return error(
+                401,
+                "InvalidAuthenticationTokenAudience",
+                "The access token has been obtained for wrong audience or resource '\(audience)'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.azure.com/'."
+            )
+        case .valid(let p, _):
             principal = p
         }
         guard let apiVersion = request.query["api-version"], !apiVersion.isEmpty else {

@@ -63,7 +63,10 @@ extension EmulatorRoutes {
             kind = "secret"
         }
         let scope = form["scope"] ?? ""
-        let accepted = ["https://management.azure.com/.default", "https://management.core.windows.net/.default", baseURL(request) + "/.default"]
+        let accepted = [
+            "https://management.azure.com/.default", "https://management.core.windows.net/.default", baseURL(request) + "/.default",
+            Self.vaultAudience + "/.default",
+        ]
         guard accepted.contains(scope) else {
             return Self.entraError(
                 400,

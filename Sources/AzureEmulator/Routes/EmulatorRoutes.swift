@@ -33,6 +33,7 @@ struct EmulatorRoutes: Sendable {
         }
         if segments.first?.lowercased() == "subscriptions" { return await state.hangs(.arm) ? .hang : await arm(request, segments) }
         if segments.first == "acs" { return await dataPlane(request, segments) }
+        if segments.first == "secrets" { return await keyVault(request, segments) }
         if let answer = await typeDataPlane(request, segments) { return answer }
         return Self.json(404, ["error": ["code": "NotFound", "message": "No route for \(request.method) \(request.path)"]])
     }

@@ -54,6 +54,12 @@ actor EmulatorState {
         var proxyTunnels = 0
         /// Proxy requests refused (wrong target or credentials).
         var proxyRefusals = 0
+        /// Key Vault requests answered with the authentication challenge (no token).
+        var keyVaultChallenges = 0
+        /// Secret versions created.
+        var keyVaultWrites = 0
+        /// Key Vault requests answered 429.
+        var keyVaultThrottled = 0
     }
 
     /// How the emulator was set up.
@@ -77,6 +83,8 @@ actor EmulatorState {
     private(set) var resources: [String: EmulatedResource] = [:]
     private(set) var stats = Stats()
     private var buckets: [String: TokenBucket] = [:]
+    /// The Key Vault, made at its first request.
+    private var vault: EmulatedVault?
     private var random: FaultRandom
     /// The hostile values key answers get, in turn, and how many answers are left to spoil (`nil`: all).
     private var hostileValues: (kinds: [HostileValue], remaining: Int?)
@@ -115,6 +123,13 @@ actor EmulatorState {
                 resources[resource.id.lowercased()] = resource
             }
         }
+    }
+
+    /// Runs `body` on the Key Vault.
+    func withVault<T: Sendable>(_ body: (inout EmulatedVault) -> T) -> T {
+        var vault = self.vault ?? EmulatedVault(writeLimit: configuration.keyVaultWriteLimit, otherLimit: configuration.keyVaultOtherLimit, now: now)
+        defer { self.vault = vault }
+        return body(&vault)
     }
 
     /// Seconds since start, monotonic.
@@ -291,7 +306,8 @@ actor EmulatorState {
 
     /// What a bearer token turned out to be.
     enum TokenVerdict: Sendable {
-        case valid(Principal)
+        /// Genuine and current, issued to `principal` for `audience` (the scope without `/.default`).
+        case valid(Principal, audience: String)
         case invalid
         case expired(Date)
         /// Issued before a revocation: answer with a CAE challenge demanding a token issued after it.
@@ -308,7 +324,7 @@ actor EmulatorState {
         guard fields.count == 6, let expiry = Double(fields[2]), let issued = Double(fields[4]) else { return .invalid }
         if Date().timeIntervalSince1970 >= expiry { return .expired(Date(timeIntervalSince1970: expiry)) }
         if let revokedBefore, issued < revokedBefore { return .revoked(notBefore: revokedBefore) }
-        return principals[fields[0]].map { .valid($0) } ?? .invalid
+        return principals[fields[0]].map { .valid($0, audience: fields[3]) } ?? .invalid
     }
 
     /// Base64url without padding.

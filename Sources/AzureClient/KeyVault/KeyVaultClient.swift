@@ -1,0 +1,186 @@
+import DaemonExecutor
+import FoundationEssentials
+import KeyRotation
+import Logging
+
+/// Key Vault's secrets API for one vault, as one credential (api-version 7.6).
+///
+/// Authentication as Key Vault expects: the first request goes without a token (and without its
+/// body); the `401`'s `WWW-Authenticate` names the scope (`resource` + `/.default`), which must be a
+/// Key Vault audience, so a wrong or hostile vault URL never receives a token. Tokens for that scope
+/// come from the credential's cache; a continuous access evaluation challenge is answered once per
+/// request, an expired token refreshed once. Secret creations are paced within the vault's budget
+/// (300 per 10 s) when `budgets` is given; 408, 429 and 5xx are retried, honouring `Retry-After`.
+public actor KeyVaultClient {
+    /// The vault, `https://NAME.vault.azure.net` (or a loopback emulator's vault URL).
+    public nonisolated let vaultURL: URL
+    private let credential: any TokenCredential
+    private let transport: any HTTPTransport
+    private let retry: RetryPolicy
+    private let timeout: Duration
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let budgets: ARMBudgets?
+    private let logger: Logger
+    /// The scope the vault's challenge named; `nil` until the first challenge.
+    private var scope: String?
+
+    /// The api-version of every request.
+    public static let apiVersion = "7.6"
+    /// The audiences Key Vault's challenges name in the public and sovereign clouds.
+    public static let audienceHosts = ["vault.azure.net", "vault.usgovcloudapi.net", "vault.azure.cn", "vault.microsoftazure.de"]
+    /// Key Vault's secret-creation budget per vault (the other transactions' is 4,000 per 10 s).
+    public static let writeLimits = ARMBudgets.Limits(burst: 300, perSecond: 30)
+
+    /// Creates the client; `budgets` (shared by every client of the daemon, made with
+    /// ``writeLimits``) paces secret creations per vault.
+    public init(
+        vaultURL: URL,
+        credential: any TokenCredential,
+        transport: any HTTPTransport,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: Duration = .seconds(60),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
+        budgets: ARMBudgets? = nil,
+        logger: Logger
+    ) {
+        var url = vaultURL.absoluteString
+        while url.hasSuffix("/") { url.removeLast() }
+        self.vaultURL = URL(string: url) ?? vaultURL
+        self.credential = credential
+        self.transport = transport
+        self.retry = retry
+        self.timeout = timeout
+        self.sleep = sleep
+        self.budgets = budgets
+        self.logger = logger
+    }
+
+    /// An answer with the identifiers errors need.
+    struct Answer {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    /// Sends one request (`path` below the vault, query without the api-version) until Key Vault
+    /// answers 2xx, a final error, or the retries run out.
+    func send(_ operation: String, secret: String, method: String, path: String, query: String = "", body: [UInt8] = []) async throws -> Answer {
+        try await send(
+            operation,
+            secret: secret,
+            method: method,
+            url: vaultURL.absoluteString + path + "?api-version=\(Self.apiVersion)" + query,
+            body: body
+        )
+    }
+
+    /// Sends one request to `url`, which must be on the vault (a `nextLink`).
+    func send(_ operation: String, secret: String, method: String, url: String, body: [UInt8] = []) async throws -> Answer {
+        guard let target = URL(string: url), target.scheme == vaultURL.scheme, target.host == vaultURL.host, target.port == vaultURL.port else {
+            throw KeyVaultError(
+                operation: operation,
+                vault: vaultURL.absoluteString,
+                secret: secret,
+                status: 0,
+                code: "MalformedResponse",
+                message: "the next page is not on the vault",
+                requestID: nil
+            )
+        }
+        var attempt = 0
+        var renewed = false
+        var claims: String?
+        var log = logger
+        log[metadataKey: "keyrotd_vault"] = .string(vaultURL.absoluteString)
+        log[metadataKey: "keyrotd_secret"] = .string(secret)
+        log[metadataKey: "keyvault_operation"] = .string(operation)
+        while true {
+            attempt += 1
+            var headers = [("Accept", "application/json"), ("User-Agent", "keyrotd/" + KeyrotdVersion.current)]
+            // Until the vault has said which token it takes, nothing is sent that it should not see.
+            if let scope {
+                let token: AccessToken
+                if let demanded = claims {
+                    token = try await credential.token(scope: scope, claims: demanded)
+                    claims = nil
+                } else {
+                    token = try await credential.token(scope: scope)
+                }
+                headers.append(("Authorization", "Bearer " + token.token.exposedValue))
+                if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+            }
+            let request = HTTPRequestData(method: method, url: target, headers: headers, body: scope == nil ? [] : body)
+            let response: HTTPResponseData
+            do {
+                response = try await paced(request, creates: method == "PUT")
+            } catch {
+                guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
+                log.notice("Key Vault request failed, retrying", metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)"])
+                try await sleep(delay)
+                continue
+            }
+            if (200...299).contains(response.status) { return Answer(status: response.status, body: response.body) }
+            let error = KeyVaultError(operation, vault: vaultURL.absoluteString, secret: secret, response: response)
+            if response.status == 401 {
+                let challenge = BearerChallenge(response.header("WWW-Authenticate"))
+                if scope == nil {
+                    scope = try Self.vaultScope(challenge, error)
+                    attempt -= 1
+                    continue
+                }
+                if !renewed, let demanded = challenge?.claims {
+                    renewed = true
+                    claims = demanded
+                    log.notice("Key Vault asked for a token with new claims (continuous access evaluation); requesting one")
+                    continue
+                }
+                if !renewed {
+                    // An expired or revoked token: once more with a fresh one.
+                    renewed = true
+                    await credential.invalidate()
+                    continue
+                }
+            }
+            if let delay = retry.delay(after: response, attempt: attempt) {
+                log.notice(
+                    response.status == 429
+                        ? "Key Vault throttled the request; waiting as asked" : "Key Vault answered with a retryable error; retrying",
+                    metadata: [
+                        "http_status": "\(response.status)", "keyvault_error_code": .string(error.code),
+                        "keyrotd_retry_in_ms": "\(delay.milliseconds)",
+                    ]
+                )
+                try await sleep(delay)
+                continue
+            }
+            throw error
+        }
+    }
+
+    /// The scope a challenge asks for, if it is a Key Vault audience.
+    static func vaultScope(_ challenge: BearerChallenge?, _ error: KeyVaultError) throws -> String {
+        guard let scope = challenge?.scope, let host = URL(string: scope)?.host?.lowercased(), audienceHosts.contains(host) else {
+            var refused = error
+            refused.code = "UnexpectedChallenge"
+            refused.message = "the answer asks for a token that is not a Key Vault token (\(challenge?.scope ?? "no scope"))"
+            throw refused
+        }
+        return scope
+    }
+
+    /// Sends `request`, a secret creation once it holds a token of the vault's budget.
+    private func paced(_ request: HTTPRequestData, creates: Bool) async throws -> HTTPResponseData {
+        guard creates, request.headers.contains(where: { $0.0 == "Authorization" }), let budgets else {
+            return try await transport.send(request, timeout: timeout)
+        }
+        let key = ARMBudgets.Key(subscription: vaultURL.host ?? "", principal: "keyvault", kind: .write)
+        try await budgets.waitForSlot(key, sleep: sleep)
+        do {
+            let response = try await transport.send(request, timeout: timeout)
+            await budgets.completed(key, response: response)
+            return response
+        } catch {
+            await budgets.completed(key, response: nil)
+            throw error
+        }
+    }
+}
