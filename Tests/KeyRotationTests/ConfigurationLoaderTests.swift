@@ -490,6 +490,103 @@ struct ConfigurationLoaderTests {
             message: "output 'acs-001.conn' is already written by the resource"
         ),
         Case(
+            name: "a vault of another cloud",
+            toml: valid(more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.cn\"\nsecret = \"app\"\nconsumer_refresh = \"1h\""),
+            line: 17,
+            key: "resource[0].outputs[0].key_vault",
+            message: "'kv.vault.azure.cn' is not a vault of AzureCloud: its host must end in .vault.azure.net"
+        ),
+        Case(
+            name: "a vault URL with a path",
+            toml: valid(
+                more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net/secrets/app\"\nsecret = \"app\"\nconsumer_refresh = \"1h\""
+            ),
+            line: 17,
+            key: "resource[0].outputs[0].key_vault",
+            message: "must be the vault's URL alone"
+        ),
+        Case(
+            name: "a vault over plain http",
+            toml: valid(more: "[[resource.outputs]]\nkey_vault = \"http://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\""),
+            line: 17,
+            key: "resource[0].outputs[0].key_vault",
+            message: "plain http is allowed only to a loopback address"
+        ),
+        Case(
+            name: "a Key Vault secret name with an underscore",
+            toml: valid(
+                more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\""
+                    .replacingOccurrences(of: "secret = \"app\"", with: "secret = \"app_key\"")
+            ),
+            line: 18,
+            key: "resource[0].outputs[0].secret",
+            message: "'app_key' is not a Key Vault secret name"
+        ),
+        Case(
+            name: "versions that expire before a rotation is over",
+            toml: valid(
+                more:
+                    "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\"\nexpires_after = \"7d\""
+            ),
+            line: 20,
+            key: "resource[0].outputs[0].expires_after",
+            message: "7d is shorter than every + grace (30d1h)"
+        ),
+        Case(
+            name: "grace shorter than the vault consumers' refresh",
+            toml: valid(more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\""),
+            line: 17,
+            key: "resource[0].outputs[0].key_vault",
+            message: "the resource's grace (1h) is shorter than consumer_refresh (1d)"
+        ),
+        Case(
+            name: "a file and a vault in one output",
+            toml: valid(
+                more:
+                    "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\"\nfile = \"x.conn\""
+            ),
+            line: 20,
+            key: "resource[0].outputs[0].file",
+            message: "give file or key_vault, not both"
+        ),
+        Case(
+            name: "a Key Vault key on a file output",
+            toml: valid(more: "[[resource.outputs]]\nfile = \"x.conn\"\nsecret = \"app\""),
+            line: 18,
+            key: "resource[0].outputs[0].secret",
+            message: "applies only to a Key Vault output"
+        ),
+        Case(
+            name: "keyrotd's own tag",
+            toml: valid(
+                more:
+                    "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\"\ntags = { keyrotd-key = \"x\" }"
+            ),
+            line: 20,
+            key: "resource[0].outputs[0].tags",
+            message: "'keyrotd-key': tags starting with keyrotd- are keyrotd's own"
+        ),
+        Case(
+            name: "one vault secret written twice",
+            toml: valid(
+                more:
+                    "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\"\n[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\""
+            ),
+            line: 22,
+            key: "resource[0].outputs[1].secret",
+            message: "app in https://kv.vault.azure.net is already written by the resource at line 18"
+        ),
+        Case(
+            name: "a clashing file after a vault output names its own table",
+            toml: valid(
+                more:
+                    "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"1h\"\n[[resource.outputs]]\nfile = \"acs-001.conn\""
+            ),
+            line: 21,
+            key: "resource[0].outputs[1].file",
+            message: "output 'acs-001.conn' is already written by the resource"
+        ),
+        Case(
             name: "resource not an array of tables",
             toml: valid().replacingOccurrences(of: "[[resource]]\nid = \"\(id)\"", with: "[resource]\nid = \"\(id)\""),
             line: 13,

@@ -28,6 +28,15 @@ public enum AzureCloud: String, Sendable, Equatable, CaseIterable {
         }
     }
 
+    /// What every vault's host ends with in this cloud (`NAME.vault.azure.net`).
+    public var keyVaultHostSuffix: String {
+        switch self {
+        case .azureCloud: ".vault.azure.net"
+        case .azureUSGovernment: ".vault.usgovcloudapi.net"
+        case .azureChinaCloud: ".vault.azure.cn"
+        }
+    }
+
     /// The scope of ARM tokens. In US Government its host differs from the endpoint's: tokens are
     /// issued for `management.core.usgovcloudapi.net`, requests go to `management.usgovcloudapi.net`.
     public var armScope: String {

@@ -204,6 +204,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var template: SecretTemplate?
     /// Further files the key is written to (`[[resource.outputs]]`).
     public var additionalOutputs: [SecretOutput] = []
+    /// Key Vault secrets the key is written to (`[[resource.outputs]]` with `key_vault`).
+    public var keyVaultOutputs: [KeyVaultOutput] = []
 
     /// Every file the key is written to: ``output`` first.
     public var outputs: [SecretOutput] {

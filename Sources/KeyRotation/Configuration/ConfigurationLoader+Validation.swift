@@ -30,6 +30,10 @@ struct ValidationContext {
     /// The environment for `${VAR}` expansion.
     let environment: [String: String]
     private(set) var issues: [ConfigurationIssue] = []
+    /// Each resource's further outputs as written, by the resource's key path: `files[i]` is
+    /// `additionalOutputs[i]`'s table, `vaults[i]` `keyVaultOutputs[i]`'s (file and Key Vault
+    /// outputs share one array of tables, so a list's index is not the table's).
+    private var outputKeys: [String: (files: [String], vaults: [String])] = [:]
 
     /// Creates a context for the document `root`, read from `path`.
     init(path: String, root: TOMLTable, environment: [String: String]) {
@@ -129,6 +133,7 @@ struct ValidationContext {
         // Where each value was first seen, as a key path: resolved to a line only for an error.
         var names: [String: String] = [:]
         var outputs: [String: String] = [:]
+        var vaultSecrets: [String: String] = [:]
         var ids: [String: String] = [:]
         for (key, resource) in resources {
             if let first = names[resource.name.lowercased()] {
@@ -136,12 +141,24 @@ struct ValidationContext {
             } else {
                 names[resource.name.lowercased()] = "\(key).name"
             }
+            let paths = outputKeys[key] ?? ([], [])
             for (i, output) in resource.outputs.enumerated() {
-                let where_ = i == 0 ? "\(key).output" : "\(key).outputs[\(i - 1)].file"
+                let where_ = i == 0 ? "\(key).output" : "\(paths.files[i - 1]).file"
                 if let first = outputs[output.file] {
                     error(where_, "output '\(output.file)' is already written by the resource at line \(line(of: first))")
                 } else {
                     outputs[output.file] = i == 0 ? key : where_
+                }
+            }
+            for (i, output) in resource.keyVaultOutputs.enumerated() {
+                let secret = output.vault.absoluteString.lowercased() + "|" + output.secret.lowercased()
+                if let first = vaultSecrets[secret] {
+                    error(
+                        "\(paths.vaults[i]).secret",
+                        "\(output.description) is already written by the resource at line \(line(of: first)): two resources would overwrite each other's key"
+                    )
+                } else {
+                    vaultSecrets[secret] = "\(paths.vaults[i]).secret"
                 }
             }
             let id = resource.id.path.lowercased()
@@ -448,7 +465,7 @@ struct ValidationContext {
         resource.endpoint = endpoint
         resource.windows = windows?.windows.isEmpty == false ? windows : nil
         resource.template = template
-        resource.additionalOutputs = outputs(t, key, resource: resource)
+        (resource.additionalOutputs, resource.keyVaultOutputs) = outputs(t, key, resource: resource, cloud: credentials[credential]?.cloud)
         checkType(t, key, resource)
         resource.confirmAckFiles = confirmAckFiles
         resource.confirmCommand = confirmCommand
@@ -465,8 +482,9 @@ struct ValidationContext {
             error("\(key).key_pair", "\(type.title) has no \(resource.keyPair) key pair; it has \(pairs)")
         }
         guard case .none = type.connectionString else { return }
+        let paths = outputKeys[key]?.files ?? []
         for (i, output) in resource.outputs.enumerated() {
-            let prefix = i == 0 ? key : "\(key).outputs[\(i - 1)]"
+            let prefix = i == 0 ? key : paths[i - 1]
             if let template = output.template, template.fields.contains(.connectionString) {
                 error("\(prefix).template", "\(type.title) has no connection string: use {{key}} and {{endpoint}}")
             } else if output.template == nil, output.format == .connectionString {
@@ -524,27 +542,46 @@ struct ValidationContext {
         }
     }
 
-    /// `[[resource.outputs]]`: further files, each inheriting the resource's layout settings.
-    private mutating func outputs(_ t: TOMLTable, _ prefix: String, resource: ResourceConfiguration) -> [SecretOutput] {
-        guard let value = t["outputs"] else { return [] }
+    /// `[[resource.outputs]]`: further files and Key Vault secrets, each inheriting the resource's
+    /// layout settings.
+    private mutating func outputs(_ t: TOMLTable, _ prefix: String, resource: ResourceConfiguration, cloud: AzureCloud?)
+        -> (files: [SecretOutput], vaults: [KeyVaultOutput])
+    {
+        guard let value = t["outputs"] else { return ([], []) }
         guard let array = value.array else {
-            error("\(prefix).outputs", "must be an array of tables: write [[resource.outputs]] with file = … and format or template")
-            return []
+            error(
+                "\(prefix).outputs",
+                "must be an array of tables: write [[resource.outputs]] with file = … (or key_vault = …) and format or template"
+            )
+            return ([], [])
         }
-        var outputs: [SecretOutput] = []
+        var files: [SecretOutput] = []
+        var vaults: [KeyVaultOutput] = []
+        var fileKeys: [String] = []
+        var vaultKeys: [String] = []
         for i in 0..<array.count {
             let key = "\(prefix).outputs[\(i)]"
             guard let o = array[i].table else {
-                error(key, "must be a table with file = … and format or template")
+                error(key, "must be a table with file = … (or key_vault = …) and format or template")
                 continue
             }
             rejectUnknownKeys(o, prefix: key, allowed: ConfigurationSchema.names[.output]!)
+            if o["key_vault"] != nil {
+                if let vault = keyVaultOutput(o, key, resource: resource, cloud: cloud) {
+                    vaults.append(vault)
+                    vaultKeys.append(key)
+                }
+                continue
+            }
+            for misplaced in ["secret", "content_type", "tags", "expires_after", "consumer_refresh"] where o[misplaced] != nil {
+                error("\(key).\(misplaced)", "applies only to a Key Vault output (key_vault = …)")
+            }
             guard let file = required(string(o, key, "file"), o, key, "file") else { continue }
             if let problem = Self.outputProblem(file) {
                 error("\(key).file", problem)
                 continue
             }
-            outputs.append(
+            files.append(
                 SecretOutput(
                     file: file,
                     format: format(o, key) ?? resource.format,
@@ -554,8 +591,84 @@ struct ValidationContext {
                     group: group(o, key) ?? resource.group
                 )
             )
+            fileKeys.append(key)
         }
-        return outputs
+        outputKeys[prefix] = (fileKeys, vaultKeys)
+        return (files, vaults)
+    }
+
+    /// One `[[resource.outputs]]` with `key_vault`: the vault of the credential's cloud (or a
+    /// loopback emulator), a valid secret name, an expiry that outlives a rotation, and a grace that
+    /// outlasts the consumers' refresh.
+    private mutating func keyVaultOutput(_ o: TOMLTable, _ key: String, resource: ResourceConfiguration, cloud: AzureCloud?) -> KeyVaultOutput? {
+        for misplaced in ["file", "mode", "group"] where o[misplaced] != nil {
+            error("\(key).\(misplaced)", "a Key Vault output has no \(misplaced); give file or key_vault, not both")
+        }
+        var vault = url(o, key, "key_vault")
+        if let url = vault, let host = url.host?.lowercased() {
+            let suffix = (cloud ?? .azureCloud).keyVaultHostSuffix
+            if !(url.path.isEmpty || url.path == "/") || url.query != nil {
+                error("\(key).key_vault", "'\(url.absoluteString)' must be the vault's URL alone, https://NAME\(suffix), without a path")
+                vault = nil
+            } else if !host.hasSuffix(suffix), !EndpointPolicy.isLoopback(host: host) {
+                error("\(key).key_vault", "'\(host)' is not a vault of \((cloud ?? .azureCloud).rawValue): its host must end in \(suffix)")
+                vault = nil
+            }
+        }
+        let secret = required(string(o, key, "secret"), o, key, "secret")
+        if let name = secret, !KeyVaultOutput.isValidSecretName(name) {
+            error("\(key).secret", "'\(name)' is not a Key Vault secret name: 1-127 letters, digits and '-'")
+        }
+        var tags: [String: String] = [:]
+        if let value = o["tags"] {
+            if let table = value.table, table.keys.allSatisfy({ table[$0]?.string != nil }) {
+                for name in table.keys { tags[name] = table[name]?.string }
+                if tags.count > KeyVaultOutput.maximumOperatorTags {
+                    error("\(key).tags", "at most \(KeyVaultOutput.maximumOperatorTags) tags (Key Vault allows 15; keyrotd sets 3)")
+                }
+                if let own = tags.keys.sorted().first(where: { $0.hasPrefix("keyrotd-") }) {
+                    error("\(key).tags", "'\(own)': tags starting with keyrotd- are keyrotd's own")
+                }
+            } else {
+                error("\(key).tags", "must be a table of strings, such as { team = \"payments\" }")
+            }
+        }
+        let expiresAfter = duration(o, key, ConfigurationSchema.expiresAfter)
+        if let expiresAfter, expiresAfter < resource.every + resource.grace {
+            error(
+                "\(key).expires_after",
+                "\(DurationFormat.format(expiresAfter)) is shorter than every + grace (\(DurationFormat.format(resource.every + resource.grace))): versions would expire while consumers still read them"
+            )
+        }
+        let consumerRefresh = duration(o, key, ConfigurationSchema.consumerRefresh) ?? ConfigurationSchema.consumerRefresh.defaultDuration
+        if resource.grace < consumerRefresh {
+            error(
+                o["consumer_refresh"] != nil ? "\(key).consumer_refresh" : "\(key).key_vault",
+                "the resource's grace (\(DurationFormat.format(resource.grace))) is shorter than consumer_refresh (\(DurationFormat.format(consumerRefresh))): consumers of the vault would still hold the key it regenerates. Raise grace or, if the consumers refresh faster, say so with consumer_refresh"
+            )
+        }
+        let contentType = string(o, key, "content_type")
+        let layoutFormat = format(o, key) ?? resource.format
+        let layoutTemplate = template(o, key)
+        let layoutEnvName = envName(o, key) ?? resource.envName
+        guard let vault, let secret, KeyVaultOutput.isValidSecretName(secret) else { return nil }
+        let layout = SecretOutput(
+            file: "\(secret) in \(vault.absoluteString)",
+            format: layoutFormat,
+            template: layoutTemplate,
+            envName: layoutEnvName,
+            mode: 0o600,
+            group: nil
+        )
+        return KeyVaultOutput(
+            vault: vault,
+            secret: secret,
+            layout: layout,
+            contentType: contentType,
+            tags: tags,
+            expiresAfter: expiresAfter,
+            consumerRefresh: consumerRefresh
+        )
     }
 
     /// A command (an argv array) under `name`, with its timeout under the `timeoutKey` declaration, both checked.

@@ -48,6 +48,8 @@ public struct ConfigurationKey: Sendable, Equatable {
         case strings
         /// An array of tables (`[[…]]`).
         case tables
+        /// A table of string values (`{ team = "payments" }`).
+        case stringTable
 
         /// The type's name in the documentation.
         public var name: String {
@@ -65,6 +67,7 @@ public struct ConfigurationKey: Sendable, Equatable {
             case .paths: "array of paths"
             case .strings: "array of strings"
             case .tables: "array of tables"
+            case .stringTable: "table of strings"
             }
         }
     }

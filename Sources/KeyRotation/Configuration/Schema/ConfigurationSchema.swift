@@ -433,8 +433,56 @@ public enum ConfigurationSchema {
         "file",
         in: [.output],
         .string,
-        default: .required,
+        default: .described("required, unless key_vault is given"),
         "a further file the key is written to, inside secrets_dir; format, template, env_name, mode and group default to the resource's"
+    )
+    /// `key_vault`.
+    public static let keyVault = ConfigurationKey(
+        "key_vault",
+        in: [.output],
+        .url,
+        default: .none,
+        "instead of file: the vault (https://NAME.vault.azure.net, or the suffix of the credential's cloud) whose secret gets a new version for each published key; format, template and env_name default to the resource's"
+    )
+    /// `secret`.
+    public static let secret = ConfigurationKey(
+        "secret",
+        in: [.output],
+        .string,
+        default: .described("required with key_vault"),
+        "the Key Vault secret's name: letters, digits and '-', at most 127"
+    )
+    /// `content_type`.
+    public static let contentType = ConfigurationKey(
+        "content_type",
+        in: [.output],
+        .string,
+        default: .none,
+        "the content type of each version written to Key Vault"
+    )
+    /// `tags`.
+    public static let tags = ConfigurationKey(
+        "tags",
+        in: [.output],
+        .stringTable,
+        default: .none,
+        "tags of each version written to Key Vault, besides keyrotd's own (keyrotd-resource, keyrotd-key, keyrotd-fingerprint); at most 12"
+    )
+    /// `expires_after`.
+    public static let expiresAfter = ConfigurationKey(
+        "expires_after",
+        in: [.output],
+        .duration(nil),
+        default: .none,
+        "sets each Key Vault version's expiry this long after it is written (for a policy that secrets must expire); at least every + grace"
+    )
+    /// `consumer_refresh`.
+    public static let consumerRefresh = ConfigurationKey(
+        "consumer_refresh",
+        in: [.output],
+        .duration(nil),
+        default: .duration(.seconds(86_400)),
+        "how often the Key Vault secret's consumers read it again (App Service references: 24h, the AKS CSI driver: 2m); the resource's grace must be at least this"
     )
 
     /// Every key, in the order the documentation lists them.
@@ -444,7 +492,8 @@ public enum ConfigurationSchema {
         credentialKind, cloud, authority, armEndpoint, scope, tenant, clientID, clientSecretFile, certificateFile, privateKeyFile,
         assertionAlgorithm, objectID, managedIdentityResourceID, tokenFile,
         id, name, credential, apiVersion, keyPair, endpoint, strategy, every, grace, jitter, output, format, envName, template, mode, group, verify,
-        window, timezone, confirmAckFiles, confirmCommand, confirmTimeout, outputs, file,
+        window, timezone, confirmAckFiles, confirmCommand, confirmTimeout, outputs, file, keyVault, secret, contentType, tags, expiresAfter,
+        consumerRefresh,
     ]
 
     /// The names `table` allows, computed once: the loader asks for every table of the file.
