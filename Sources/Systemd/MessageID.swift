@@ -24,5 +24,7 @@ public enum MessageID {
         "emergency-rotation": "52e39298cad444dd9f08f270070e2dd0",
         "operation-accepted": "d0191534eecb4bb69606229d763d3337",
         "operation-lost": "694aa8d11bc2414cb07b890be47e06bf",
+        "vault-published": "ed252b17f9244c479fabf9157330b4f8",
+        "vault-version-disabled": "795dc7505b874be1bb59502157383318",
     ]
 }

@@ -22,6 +22,8 @@ actor DaemonRuntime {
     private let budgets: ARMBudgets
     /// Every ARM request and its answer, counted for the metrics file.
     let tally = ARMTally()
+    /// Key Vault's budgets of secret creations, one per vault, shared by every Key Vault output.
+    private let vaultBudgets = ARMBudgets(writes: KeyVaultClient.writeLimits)
     private var transports: CachedCredential.Transports { .init(entra: transport, metadata: metadataTransport) }
     /// The state records.
     let store: JSONStateStore
@@ -60,6 +62,7 @@ actor DaemonRuntime {
             transports: transports,
             budgets: budgets,
             tally: tally,
+            vaultBudgets: vaultBudgets,
             store: store,
             clock: clock,
             logger: logger,
@@ -97,6 +100,7 @@ actor DaemonRuntime {
             transports: transports,
             budgets: budgets,
             tally: tally,
+            vaultBudgets: vaultBudgets,
             store: store,
             clock: clock,
             logger: logger
@@ -145,13 +149,28 @@ actor DaemonRuntime {
         var daemonHook: HookCommand?
     }
 
-    /// The secret file writer of `resource`, wrapped in hook delivery when it or `[daemon]` has an `on_publish`.
-    private static func publisher(_ resource: ResourceConfiguration, daemon: DaemonSettings, logger: Logger) throws -> any SecretPublisher {
-        let file = try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory)
+    /// The secret file writer of `resource`, then its Key Vault outputs (clients made by `vaults`),
+    /// wrapped in hook delivery when it or `[daemon]` has an `on_publish`: hooks run once every
+    /// output holds the key.
+    private static func publisher(
+        _ resource: ResourceConfiguration,
+        daemon: DaemonSettings,
+        vaults: (URL) -> KeyVaultClient,
+        logger: Logger
+    ) throws -> any SecretPublisher {
+        var outputs: any SecretPublisher = try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory)
+        if !resource.keyVaultOutputs.isEmpty {
+            outputs = KeyVaultPublisher(
+                inner: outputs,
+                targets: resource.keyVaultOutputs.map { .init(output: $0, client: vaults($0.vault)) },
+                resource: resource.name,
+                logger: logger
+            )
+        }
         let hooks = [resource.onPublish, daemon.onPublish].compactMap { $0 }
-        if hooks.isEmpty { return file }
+        if hooks.isEmpty { return outputs }
         return DeliveringPublisher(
-            inner: file,
+            inner: outputs,
             hooks: hooks,
             runner: SubprocessHookRunner(),
             resource: resource.name,
@@ -187,6 +206,7 @@ actor DaemonRuntime {
         transports: CachedCredential.Transports,
         budgets: ARMBudgets,
         tally: ARMTally,
+        vaultBudgets: ARMBudgets,
         store: JSONStateStore,
         clock: any WallClock,
         logger: Logger,
@@ -242,7 +262,21 @@ actor DaemonRuntime {
                     cloud: credential.cloud,
                     endpoint: resource.endpoint
                 ),
-                publisher: try publisher(resource, daemon: daemon, logger: logger),
+                publisher: try publisher(
+                    resource,
+                    daemon: daemon,
+                    vaults: {
+                        KeyVaultClient(
+                            vaultURL: $0,
+                            credential: client.credential,
+                            transport: transports.entra,
+                            timeout: daemon.requestTimeout,
+                            budgets: vaultBudgets,
+                            logger: logger
+                        )
+                    },
+                    logger: logger
+                ),
                 verifier: verifier(resource, transport: transports.entra, tlsCAFile: daemon.tlsCAFile, logger: logger),
                 confirmations: confirmations(resource),
                 store: store,

@@ -19,8 +19,9 @@ public final class ARMClient: Sendable {
     let endpoint: URL
     /// The OAuth scope of the tokens ARM accepts.
     let scope: String
-    /// Where the tokens come from (cached, single-flight).
-    let credential: any TokenCredential
+    /// Where the tokens come from (cached, single-flight, one entry per scope): the resource's Key
+    /// Vault outputs take their vault tokens from it too.
+    public let credential: any TokenCredential
     /// The HTTP client.
     let transport: any HTTPTransport
     private let retry: RetryPolicy

@@ -33,6 +33,11 @@ extension KeyVaultClient {
         }
     }
 
+    /// Version `version` of `name`, with its value.
+    public func version(_ name: String, _ version: String) async throws -> KeyVaultSecretVersion {
+        try decode("getSecret", name, try await send("getSecret", secret: name, method: "GET", path: "/secrets/\(name)/\(version)"))
+    }
+
     /// Every version of `name` without values, oldest first as Key Vault lists them; empty when the
     /// secret does not exist.
     public func versions(_ name: String) async throws -> [KeyVaultSecretVersion] {

@@ -1,0 +1,109 @@
+import FoundationEssentials
+import KeyRotation
+import Logging
+
+/// A ``SecretPublisher`` that, once the files are written (by `inner`), writes the key to each of the
+/// resource's Key Vault secrets. The key counts as published only when every vault holds it, so a
+/// failing vault fails the step, which is retried; the `full` strategy never regenerates the key
+/// consumers are leaving before the vaults hold the new one.
+///
+/// Each publish adds a version exactly once: the latest version is read first, and one already
+/// tagged with this resource and this key's fingerprint is the publish a crash or a failure
+/// interrupted, so none is added. Then every version of this resource and key slot holding another
+/// fingerprint is disabled: a published key is a regenerated one (or the same key again), so those
+/// hold a key that no longer works, and nothing should read it from the vault.
+public struct KeyVaultPublisher: SecretPublisher {
+    /// One Key Vault output and the client of its vault.
+    public struct Target: Sendable {
+        /// The output.
+        public var output: KeyVaultOutput
+        /// The client of its vault, as the resource's credential.
+        public var client: KeyVaultClient
+
+        /// Pairs them.
+        public init(output: KeyVaultOutput, client: KeyVaultClient) {
+            self.output = output
+            self.client = client
+        }
+    }
+
+    private let inner: any SecretPublisher
+    private let targets: [Target]
+    private let resource: String
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+
+    /// Wraps `inner` for `resource`, writing to `targets` in order after it.
+    public init(inner: any SecretPublisher, targets: [Target], resource: String, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        self.inner = inner
+        self.targets = targets
+        self.resource = resource
+        self.now = now
+        var logger = logger
+        logger[metadataKey: "keyrotd_resource"] = .string(resource)
+        self.logger = logger
+    }
+
+    public func currentDigest() async -> KeyFingerprint? { await inner.currentDigest() }
+
+    public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
+        let digest = try await inner.publish(material, step: step)
+        for target in targets { try await publish(material, step: step, to: target) }
+        return digest
+    }
+
+    private func publish(_ material: KeyMaterial, step: RotationStep, to target: Target) async throws {
+        let output = target.output
+        let fingerprint = material.fingerprint.value
+        var metadata: Logger.Metadata = [
+            "keyrotd_vault": .string(output.vault.absoluteString), "keyrotd_secret": .string(output.secret),
+            "keyrotd_key": .string(material.slot.rawValue), "keyrotd_fingerprint": .string(fingerprint), "keyrotd_step": .string(step.name),
+        ]
+        let latest: KeyVaultSecretVersion?
+        do {
+            latest = try await target.client.latest(output.secret)
+        } catch let error as KeyVaultError where error.code == "Forbidden/SecretDisabled" {
+            latest = nil  // someone disabled the latest version: a new one is due either way
+        }
+        if let latest, latest.tags[KeyVaultOutput.Tag.resource] == resource, latest.tags[KeyVaultOutput.Tag.fingerprint] == fingerprint {
+            metadata["keyrotd_vault_version"] = .string(latest.version)
+            logger.debug("Key Vault already holds this key (an interrupted publish); no version added", metadata: metadata)
+        } else {
+            let written = now()
+            var tags = output.tags
+            tags[KeyVaultOutput.Tag.resource] = resource
+            tags[KeyVaultOutput.Tag.key] = material.slot.rawValue
+            tags[KeyVaultOutput.Tag.fingerprint] = fingerprint
+            let version = try await target.client.setSecret(
+                output.secret,
+                value: Secret(try Self.value(material, output, now: written)),
+                contentType: output.contentType,
+                tags: tags,
+                expires: output.expiresAfter.map { written.addingTimeInterval($0.seconds) }
+            )
+            metadata["keyrotd_vault_version"] = .string(version.version)
+            metadata["keyrotd_event"] = "vault-published"
+            logger.info("\(material.slot) key (\(fingerprint)) published to Key Vault \(output.description)", metadata: metadata)
+        }
+        for version in try await target.client.versions(output.secret)
+        where version.enabled && version.tags[KeyVaultOutput.Tag.resource] == resource
+            && version.tags[KeyVaultOutput.Tag.key] == material.slot.rawValue && version.tags[KeyVaultOutput.Tag.fingerprint] != fingerprint
+        {
+            try await target.client.updateVersion(output.secret, version.version, enabled: false)
+            var disabled = metadata
+            disabled["keyrotd_vault_version"] = .string(version.version)
+            disabled["keyrotd_event"] = "vault-version-disabled"
+            disabled["keyrotd_fingerprint"] = .string(version.tags[KeyVaultOutput.Tag.fingerprint] ?? "none")
+            logger.info("disabled a Key Vault version of \(output.description) holding a regenerated \(material.slot) key", metadata: disabled)
+        }
+    }
+
+    /// The secret's value: the output's layout, as a file would hold it, without the final line
+    /// break (Key Vault references hand the value over as it is, and a connection string must not
+    /// end in a newline).
+    static func value(_ material: KeyMaterial, _ output: KeyVaultOutput, now: Date) throws -> String {
+        var text = String(decoding: try output.layout.render(material, now: now), as: UTF8.self)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+}

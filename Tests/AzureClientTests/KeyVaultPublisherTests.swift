@@ -1,0 +1,90 @@
+import AzureClient
+import Foundation
+import KeyRotation
+import Logging
+import Testing
+
+/// The Key Vault output after the files: one version per published key however often the publish
+/// is repeated, and the versions of a regenerated key disabled, the other key's left alone.
+struct KeyVaultPublisherTests {
+    /// A file publisher that only counts.
+    actor CountingPublisher: SecretPublisher {
+        private(set) var publishes = 0
+        func currentDigest() async -> KeyFingerprint? { nil }
+        func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
+            publishes += 1
+            return KeyFingerprint(of: "file")
+        }
+    }
+
+    static let material = KeyMaterial(
+        slot: .secondary,
+        key: Secret("new-secondary-key"),
+        connectionString: Secret("endpoint=https://x/;accesskey=new-secondary-key"),
+        endpoint: "https://x/",
+        keyName: ""
+    )
+
+    static func item(_ version: String, slot: String, fingerprint: String, enabled: Bool = true, value: Bool = false) -> String {
+        #"{"id":"https://kv.vault.azure.net/secrets/app/\#(version)",\#(value ? #""value":"v","# : "")"attributes":{"enabled":\#(enabled)},"tags":{"keyrotd-resource":"app","keyrotd-key":"\#(slot)","keyrotd-fingerprint":"\#(fingerprint)"}}"#
+    }
+
+    func publisher(_ transport: ScriptedTransport, _ inner: CountingPublisher) -> KeyVaultPublisher {
+        let output = KeyVaultOutput(
+            vault: URL(string: "https://kv.vault.azure.net")!,
+            secret: "app",
+            layout: SecretOutput(file: "app in kv", format: .connectionString, envName: "X", mode: 0o600, group: nil),
+            tags: ["team": "t"]
+        )
+        let client = KeyVaultClient(
+            vaultURL: output.vault,
+            credential: StaticCredential(),
+            transport: transport,
+            retry: RetryPolicy(maxAttempts: 2, base: .milliseconds(1)),
+            sleep: { _ in },
+            logger: Logger(label: "test")
+        )
+        return KeyVaultPublisher(inner: inner, targets: [.init(output: output, client: client)], resource: "app", logger: Logger(label: "test"))
+    }
+
+    @Test func aRepeatedPublishAddsNoSecondVersion() async throws {
+        let fingerprint = Self.material.fingerprint.value
+        let transport = ScriptedTransport([
+            .respond(401, [KeyVaultClientTests.challenge], KeyVaultClientTests.unauthorized),
+            .respond(200, [], Self.item("b", slot: "secondary", fingerprint: fingerprint, value: true)),
+            .respond(200, [], #"{"value":[\#(Self.item("b", slot: "secondary", fingerprint: fingerprint))],"nextLink":null}"#),
+        ])
+        let inner = CountingPublisher()
+        _ = try await publisher(transport, inner).publish(Self.material, step: .publishing(slot: .secondary, final: true))
+        let methods = await transport.requests.map(\.method)
+        #expect(methods == ["GET", "GET", "GET"], "no PUT: \(methods)")
+        #expect(await inner.publishes == 1)
+    }
+
+    @Test func aNewKeyIsOneTaggedVersionWithoutTheLineBreakAndTheRegeneratedKeysVersionsAreDisabled() async throws {
+        let fingerprint = Self.material.fingerprint.value
+        let transport = ScriptedTransport([
+            .respond(401, [KeyVaultClientTests.challenge], KeyVaultClientTests.unauthorized),
+            .respond(200, [], Self.item("a", slot: "primary", fingerprint: "sha256:primary", value: true)),
+            .respond(200, [], Self.item("c", slot: "secondary", fingerprint: fingerprint, value: true)),
+            .respond(
+                200,
+                [],
+                #"{"value":[\#(Self.item("old", slot: "secondary", fingerprint: "sha256:old")),\#(Self.item("a", slot: "primary", fingerprint: "sha256:primary")),\#(Self.item("gone", slot: "secondary", fingerprint: "sha256:older", enabled: false)),\#(Self.item("c", slot: "secondary", fingerprint: fingerprint))]}"#
+            ),
+            .respond(200, [], Self.item("old", slot: "secondary", fingerprint: "sha256:old", enabled: false)),
+        ])
+        _ = try await publisher(transport, CountingPublisher()).publish(Self.material, step: .publishing(slot: .secondary, final: false))
+        let requests = await transport.requests
+        #expect(requests.map(\.method) == ["GET", "GET", "PUT", "GET", "PATCH"])
+        let put = try #require(try JSONSerialization.jsonObject(with: Data(requests[2].body)) as? [String: Any])
+        #expect(put["value"] as? String == "endpoint=https://x/;accesskey=new-secondary-key")
+        #expect(
+            put["tags"] as? [String: String] == [
+                "team": "t", "keyrotd-resource": "app", "keyrotd-key": "secondary", "keyrotd-fingerprint": fingerprint,
+            ]
+        )
+        #expect(requests[4].url.path == "/secrets/app/old", "only the regenerated key's live version; the primary's stays readable")
+        #expect(String(decoding: requests[4].body, as: UTF8.self) == #"{"attributes":{"enabled":false}}"#)
+    }
+}
