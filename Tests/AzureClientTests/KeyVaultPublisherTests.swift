@@ -29,12 +29,16 @@ struct KeyVaultPublisherTests {
         #"{"id":"https://kv.vault.azure.net/secrets/app/\#(version)",\#(value ? #""value":"v","# : "")"attributes":{"enabled":\#(enabled)},"tags":{"keyrotd-resource":"app","keyrotd-key":"\#(slot)","keyrotd-fingerprint":"\#(fingerprint)"}}"#
     }
 
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
     func publisher(_ transport: ScriptedTransport, _ inner: CountingPublisher) -> KeyVaultPublisher {
         let output = KeyVaultOutput(
             vault: URL(string: "https://kv.vault.azure.net")!,
             secret: "app",
             layout: SecretOutput(file: "app in kv", format: .connectionString, envName: "X", mode: 0o600, group: nil),
-            tags: ["team": "t"]
+            contentType: "text/plain",
+            tags: ["team": "t"],
+            expiresAfter: .seconds(90 * 86_400)
         )
         let client = KeyVaultClient(
             vaultURL: output.vault,
@@ -44,7 +48,13 @@ struct KeyVaultPublisherTests {
             sleep: { _ in },
             logger: Logger(label: "test")
         )
-        return KeyVaultPublisher(inner: inner, targets: [.init(output: output, client: client)], resource: "app", logger: Logger(label: "test"))
+        return KeyVaultPublisher(
+            inner: inner,
+            targets: [.init(output: output, client: client)],
+            resource: "app",
+            now: { Self.now },
+            logger: Logger(label: "test")
+        )
     }
 
     @Test func aRepeatedPublishAddsNoSecondVersion() async throws {
@@ -84,6 +94,8 @@ struct KeyVaultPublisherTests {
                 "team": "t", "keyrotd-resource": "app", "keyrotd-key": "secondary", "keyrotd-fingerprint": fingerprint,
             ]
         )
+        #expect(put["contentType"] as? String == "text/plain")
+        #expect((put["attributes"] as? [String: Any])?["exp"] as? Int == 1_800_000_000 + 90 * 86_400, "expires_after from the write")
         #expect(requests[4].url.path == "/secrets/app/old", "only the regenerated key's live version; the primary's stays readable")
         #expect(String(decoding: requests[4].body, as: UTF8.self) == #"{"attributes":{"enabled":false}}"#)
     }
