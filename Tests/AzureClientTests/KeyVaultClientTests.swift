@@ -138,6 +138,24 @@ struct KeyVaultClientTests {
             )
             return CachedCredential(source: ClientSecretSource(endpoint: endpoint, secretFile: directory + "/" + id))
         }
+        // Closed however the test ends: an unclosed HTTP client stops the whole test process.
+        do {
+            try await roundTrip(emulator, transport: transport, credential: credential)
+        } catch {
+            try? await transport.shutdown()
+            try? await emulator.shutdown()
+            throw error
+        }
+        try await transport.shutdown()
+        try await emulator.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func roundTrip(
+        _ emulator: Emulator,
+        transport: AsyncHTTPClientTransport,
+        credential: (String, String) throws -> CachedCredential
+    ) async throws {
         let url = URL(string: emulator.info.keyVaultURL)!
         let writer = KeyVaultClient(
             vaultURL: url,
@@ -172,8 +190,5 @@ struct KeyVaultClientTests {
         #expect(tagged.tags.count == 2)
         let refused = await #expect(throws: KeyVaultError.self) { try await reader.setSecret("app", value: Secret("x")) }
         #expect(refused?.code == "Forbidden/ForbiddenByRbac" && refused?.advice != nil)
-        try await transport.shutdown()
-        try await emulator.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -59,7 +59,8 @@ struct EmulatorHarness {
     func raw(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") async throws -> HTTPResponseData {
         try await transport.send(
             HTTPRequestData(method: method, url: URL(string: emulator.info.baseURL + path)!, headers: headers, body: Array(body.utf8)),
-            timeout: .seconds(5)
+            // Generous: the in-process emulator shares two cooperative threads with every other suite.
+            timeout: .seconds(60)
         )
     }
 
@@ -70,6 +71,22 @@ struct EmulatorHarness {
     func shutdown() async throws {
         try await transport.shutdown()
         try await emulator.shutdown()
+    }
+
+    /// Runs `body` on a new harness and shuts it down however `body` ends: a harness left running
+    /// stops the whole test process when its HTTP client is released unclosed, hiding the failure.
+    static func with(
+        _ configure: (inout EmulatorConfiguration) -> Void = { _ in },
+        _ body: (EmulatorHarness) async throws -> Void
+    ) async throws {
+        let h = try await EmulatorHarness(configure)
+        do {
+            try await body(h)
+        } catch {
+            try? await h.shutdown()
+            throw error
+        }
+        try await h.shutdown()
     }
 }
 

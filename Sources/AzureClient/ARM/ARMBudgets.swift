@@ -112,6 +112,22 @@ public actor ARMBudgets {
         return waited
     }
 
+    /// Runs `send`, the request that took a slot of `key`'s bucket with ``waitForSlot(_:sleep:)``,
+    /// and tells the bucket how it ended (an answer, or none).
+    public nonisolated func complete(
+        _ key: Key,
+        _ send: @Sendable () async throws -> HTTPResponseData
+    ) async throws -> HTTPResponseData {
+        do {
+            let response = try await send()
+            await completed(key, response: response)
+            return response
+        } catch {
+            await completed(key, response: nil)
+            throw error
+        }
+    }
+
     /// What each bucket of `kind` holds now, by key: the requests keyrotd may still send at once.
     public func remaining(_ kind: Kind) -> [Key: Double] {
         let at = now()

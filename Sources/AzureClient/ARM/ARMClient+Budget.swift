@@ -8,25 +8,16 @@ extension ARMClient {
     /// wait the bearer token may be due for refresh, so it is asked for again.
     func sendPaced(_ request: HTTPRequestData, _ key: ARMBudgets.Key) async throws -> HTTPResponseData {
         guard let budgets else { return try await transport.send(request, timeout: timeout) }
-        var request = request
-        if try await budgets.waitForSlot(key, sleep: sleep) {
-            do {
+        let waited = try await budgets.waitForSlot(key, sleep: sleep)
+        return try await budgets.complete(key) {
+            var request = request
+            if waited {
                 let token = try await credential.token(scope: scope)
                 if let index = request.headers.firstIndex(where: { $0.0 == "Authorization" }) {
                     request.headers[index].1 = "Bearer " + token.token.exposedValue
                 }
-            } catch {
-                await budgets.completed(key, response: nil)
-                throw error
             }
-        }
-        do {
-            let response = try await transport.send(request, timeout: timeout)
-            await budgets.completed(key, response: response)
-            return response
-        } catch {
-            await budgets.completed(key, response: nil)
-            throw error
+            return try await transport.send(request, timeout: timeout)
         }
     }
 }

@@ -174,13 +174,7 @@ public actor KeyVaultClient {
         }
         let key = ARMBudgets.Key(subscription: vaultURL.host ?? "", principal: "keyvault", kind: .write)
         try await budgets.waitForSlot(key, sleep: sleep)
-        do {
-            let response = try await transport.send(request, timeout: timeout)
-            await budgets.completed(key, response: response)
-            return response
-        } catch {
-            await budgets.completed(key, response: nil)
-            throw error
-        }
+        let (transport, timeout) = (self.transport, self.timeout)
+        return try await budgets.complete(key) { try await transport.send(request, timeout: timeout) }
     }
 }
