@@ -3,6 +3,7 @@ import AzureEmulator
 import Foundation
 import KeyRotation
 import Logging
+import Synchronization
 import Testing
 
 /// A started emulator with a client that trusts its CA, for one test.
@@ -10,6 +11,10 @@ struct EmulatorHarness {
     let emulator: Emulator
     let transport: AsyncHTTPClientTransport
     let secretFile: String
+    /// Every harness's HTTP client stays referenced until the process ends: one that a failing test
+    /// left open would otherwise stop the whole test process in AsyncHTTPClient's deinit check,
+    /// hiding the failure behind a crash.
+    private static let clients = Mutex<[AsyncHTTPClientTransport]>([])
 
     init(_ configure: (inout EmulatorConfiguration) -> Void = { _ in }) async throws {
         var configuration = EmulatorConfiguration()
@@ -18,6 +23,7 @@ struct EmulatorHarness {
         configure(&configuration)
         emulator = try await Emulator.start(configuration)
         transport = AsyncHTTPClientTransport(extraCAFile: emulator.info.caFile)
+        Self.clients.withLock { [transport] in $0.append(transport) }
         secretFile = NSTemporaryDirectory() + "emu-secret-\(UUID().uuidString.prefix(8))"
         try emulator.info.clientSecret.write(toFile: secretFile, atomically: true, encoding: .utf8)
     }
@@ -73,8 +79,8 @@ struct EmulatorHarness {
         try await emulator.shutdown()
     }
 
-    /// Runs `body` on a new harness and shuts it down however `body` ends: a harness left running
-    /// stops the whole test process when its HTTP client is released unclosed, hiding the failure.
+    /// Runs `body` on a new harness and shuts it down however `body` ends, so a failing test leaves
+    /// no emulator running.
     static func with(
         _ configure: (inout EmulatorConfiguration) -> Void = { _ in },
         _ body: (EmulatorHarness) async throws -> Void
