@@ -10,11 +10,14 @@ extension KeyVaultClient {
         tags: [String: String] = [:],
         expires: Date? = nil
     ) async throws -> KeyVaultSecretVersion {
-        var body: [String: JSONBody] = ["value": .string(value.exposedValue), "tags": .strings(tags)]
-        if let contentType { body["contentType"] = .string(contentType) }
-        if let expires { body["attributes"] = .object(["exp": .integer(Int(expires.timeIntervalSince1970))]) }
+        let body = RequestBody(
+            value: value.exposedValue,
+            contentType: contentType,
+            tags: tags,
+            attributes: expires.map { .init(exp: Int($0.timeIntervalSince1970)) }
+        )
         do {
-            let answer = try await send("setSecret", secret: name, method: "PUT", path: "/secrets/\(name)", body: JSONBody.object(body).bytes)
+            let answer = try await send("setSecret", secret: name, method: "PUT", path: "/secrets/\(name)", body: body.bytes)
             return try decode("setSecret", name, answer)
         } catch var error as KeyVaultError {
             // Whatever echoed the request into its error (a proxy, a broken vault) must not carry the value on.
@@ -46,7 +49,7 @@ extension KeyVaultClient {
             var nextLink: String?
         }
         var versions: [KeyVaultSecretVersion] = []
-        var answer: Answer
+        var answer: [UInt8]
         do {
             answer = try await send("listVersions", secret: name, method: "GET", path: "/secrets/\(name)/versions", query: "&maxresults=25")
         } catch let error as KeyVaultError where error.status == 404 {
@@ -54,7 +57,7 @@ extension KeyVaultClient {
         }
         // A vault with tens of thousands of versions is a loop gone wrong, not a page to read.
         for _ in 0..<1000 {
-            guard let page = try? JSONDecoder().decode(Page.self, from: Data(answer.body)) else { throw malformed("listVersions", name) }
+            guard let page = try? JSONDecoder().decode(Page.self, from: Data(answer)) else { throw malformed("listVersions", name) }
             versions += (page.value ?? []).compactMap(KeyVaultSecretVersion.init)
             guard let next = page.nextLink, !next.isEmpty else { return versions }
             answer = try await send("listVersions", secret: name, method: "GET", url: next)
@@ -67,21 +70,13 @@ extension KeyVaultClient {
     public func updateVersion(_ name: String, _ version: String, enabled: Bool? = nil, tags: [String: String]? = nil) async throws
         -> KeyVaultSecretVersion
     {
-        var body: [String: JSONBody] = [:]
-        if let enabled { body["attributes"] = .object(["enabled": .bool(enabled)]) }
-        if let tags { body["tags"] = .strings(tags) }
-        let answer = try await send(
-            "updateVersion",
-            secret: name,
-            method: "PATCH",
-            path: "/secrets/\(name)/\(version)",
-            body: JSONBody.object(body).bytes
-        )
+        let body = RequestBody(tags: tags, attributes: enabled.map { .init(enabled: $0) })
+        let answer = try await send("updateVersion", secret: name, method: "PATCH", path: "/secrets/\(name)/\(version)", body: body.bytes)
         return try decode("updateVersion", name, answer)
     }
 
-    private func decode(_ operation: String, _ name: String, _ answer: Answer) throws -> KeyVaultSecretVersion {
-        guard let wire = try? JSONDecoder().decode(KeyVaultSecretVersion.Wire.self, from: Data(answer.body)),
+    private func decode(_ operation: String, _ name: String, _ answer: [UInt8]) throws -> KeyVaultSecretVersion {
+        guard let wire = try? JSONDecoder().decode(KeyVaultSecretVersion.Wire.self, from: Data(answer)),
             let version = KeyVaultSecretVersion(wire)
         else {
             throw malformed(operation, name)
@@ -103,26 +98,18 @@ extension KeyVaultClient {
     }
 }
 
-/// The few JSON shapes Key Vault's request bodies need, encoded with the standard encoder.
-enum JSONBody: Encodable {
-    case string(String)
-    case integer(Int)
-    case bool(Bool)
-    case strings([String: String])
-    case object([String: JSONBody])
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let value): try container.encode(value)
-        case .integer(let value): try container.encode(value)
-        case .bool(let value): try container.encode(value)
-        case .strings(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
+/// The body of a set or an update: what is `nil` is left out (an update changes only what it names).
+struct RequestBody: Encodable {
+    struct Attributes: Encodable {
+        var enabled: Bool?
+        var exp: Int?
     }
+    var value: String?
+    var contentType: String?
+    var tags: [String: String]?
+    var attributes: Attributes?
 
-    /// The encoded bytes.
+    /// The encoded bytes, keys sorted.
     var bytes: [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -26,8 +26,8 @@ public actor KeyVaultClient {
 
     /// The api-version of every request.
     public static let apiVersion = "7.6"
-    /// The audiences Key Vault's challenges name in the public and sovereign clouds.
-    public static let audienceHosts = ["vault.azure.net", "vault.usgovcloudapi.net", "vault.azure.cn", "vault.microsoftazure.de"]
+    /// The audiences Key Vault's challenges name: the vault host suffix of each cloud keyrotd knows.
+    public static let audienceHosts = AzureCloud.allCases.map { String($0.keyVaultHostSuffix.dropFirst()) }
     /// Key Vault's secret-creation budget per vault (the other transactions' is 4,000 per 10 s).
     public static let writeLimits = ARMBudgets.Limits(burst: 300, perSecond: 30)
 
@@ -55,15 +55,9 @@ public actor KeyVaultClient {
         self.logger = logger
     }
 
-    /// An answer with the identifiers errors need.
-    struct Answer {
-        var status: Int
-        var body: [UInt8]
-    }
-
     /// Sends one request (`path` below the vault, query without the api-version) until Key Vault
-    /// answers 2xx, a final error, or the retries run out.
-    func send(_ operation: String, secret: String, method: String, path: String, query: String = "", body: [UInt8] = []) async throws -> Answer {
+    /// answers 2xx, a final error, or the retries run out; returns the answer's body.
+    func send(_ operation: String, secret: String, method: String, path: String, query: String = "", body: [UInt8] = []) async throws -> [UInt8] {
         try await send(
             operation,
             secret: secret,
@@ -74,7 +68,7 @@ public actor KeyVaultClient {
     }
 
     /// Sends one request to `url`, which must be on the vault (a `nextLink`).
-    func send(_ operation: String, secret: String, method: String, url: String, body: [UInt8] = []) async throws -> Answer {
+    func send(_ operation: String, secret: String, method: String, url: String, body: [UInt8] = []) async throws -> [UInt8] {
         guard let target = URL(string: url), target.scheme == vaultURL.scheme, target.host == vaultURL.host, target.port == vaultURL.port else {
             throw KeyVaultError(
                 operation: operation,
@@ -118,7 +112,7 @@ public actor KeyVaultClient {
                 try await sleep(delay)
                 continue
             }
-            if (200...299).contains(response.status) { return Answer(status: response.status, body: response.body) }
+            if (200...299).contains(response.status) { return response.body }
             let error = KeyVaultError(operation, vault: vaultURL.absoluteString, secret: secret, response: response)
             if response.status == 401 {
                 let challenge = BearerChallenge(response.header("WWW-Authenticate"))
