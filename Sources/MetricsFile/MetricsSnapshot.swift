@@ -26,15 +26,14 @@ public struct MetricsSnapshot: Sendable {
     /// ARM requests by operation and answer.
     public var armRequests: [ARMRequests]
     /// Requests ARM answered with 429.
-    public var armThrottled: Int
+    public var armThrottled: Int { armRequests.filter { $0.code == "429" }.reduce(0) { $0 + $1.count } }
     /// What each subscription's ARM write budget holds (requests keyrotd may send at once).
     public var writeBudgetRemaining: [String: Double]
 
     /// Creates a snapshot.
-    public init(resources: [ResourceMetrics], armRequests: [ARMRequests], armThrottled: Int, writeBudgetRemaining: [String: Double]) {
+    public init(resources: [ResourceMetrics], armRequests: [ARMRequests], writeBudgetRemaining: [String: Double]) {
         self.resources = resources
         self.armRequests = armRequests
-        self.armThrottled = armThrottled
         self.writeBudgetRemaining = writeBudgetRemaining
     }
 

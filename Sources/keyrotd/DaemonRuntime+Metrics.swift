@@ -15,7 +15,6 @@ extension DaemonRuntime {
         return MetricsSnapshot(
             resources: resources,
             armRequests: requests.keys.sorted().map { .init(operation: $0.operation, code: $0.code, count: requests[$0]!) },
-            armThrottled: await tally.throttled,
             writeBudgetRemaining: await writeBudgetRemaining()
         )
     }

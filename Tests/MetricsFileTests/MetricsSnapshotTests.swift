@@ -35,7 +35,6 @@ struct MetricsSnapshotTests {
         MetricsSnapshot(
             resources: [inGrace(), adopting()],
             armRequests: [.init(operation: "listKeys", code: "200", count: 7), .init(operation: "regenerateKey", code: "429", count: 1)],
-            armThrottled: 1,
             writeBudgetRemaining: ["0000-sub": 198.6]
         ).exposition(now: now)
     }

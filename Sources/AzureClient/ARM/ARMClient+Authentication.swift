@@ -48,5 +48,4 @@ extension ARMClient {
         guard let claims = BearerChallenge(response.header("WWW-Authenticate"))?.claims, isJSON(Array(claims.utf8)) else { return nil }
         return claims
     }
-
 }

@@ -27,7 +27,4 @@ public actor ARMTally {
     func record(_ operation: String, status: Int?) {
         requests[Key(operation: operation, code: status.map(String.init) ?? "none"), default: 0] += 1
     }
-
-    /// The requests ARM throttled (answered 429).
-    public var throttled: Int { requests.reduce(0) { $0 + ($1.key.code == "429" ? $1.value : 0) } }
 }
