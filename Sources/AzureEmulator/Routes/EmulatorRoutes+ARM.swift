@@ -33,11 +33,10 @@ extension EmulatorRoutes {
                 "The access token expiry UTC time '\(EmulatorRoutes.timestamp(expiry))' is earlier than current UTC time '\(EmulatorRoutes.timestamp(Date()))'."
             )
         case .revoked(let notBefore):
-            await state.count { $0.claimsChallenges += 1 }
-            let claims = #"{"access_token":{"nbf":{"essential":true,"value":"\#(Int(notBefore))"}}}"#
-            let challenge =
-                #"Bearer authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims=""#
-                + Data(claims.utf8).base64EncodedString() + "\""
+            let challenge = await claimsChallenge(
+                #"authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize""#,
+                notBefore: notBefore
+            )
             return error(
                 401,
                 "InvalidAuthenticationToken",

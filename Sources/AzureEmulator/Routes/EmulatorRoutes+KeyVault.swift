@@ -94,11 +94,10 @@ extension EmulatorRoutes {
                 VaultRefusal(response: Self.vaultError(401, "Unauthorized", "The access token expired at \(EmulatorRoutes.timestamp(expiry)).")),
             )
         case .revoked(let notBefore):
-            await state.count { $0.claimsChallenges += 1 }
-            let claims = #"{"access_token":{"nbf":{"essential":true,"value":"\#(Int(notBefore))"}}}"#
-            let challenge =
-                #"Bearer authorization="\#(baseURL(request))/\#(state.tenant)", resource="\#(Self.vaultAudience)", error="insufficient_claims", claims=""#
-                + Data(claims.utf8).base64EncodedString() + "\""
+            let challenge = await claimsChallenge(
+                #"authorization="\#(baseURL(request))/\#(state.tenant)", resource="\#(Self.vaultAudience)""#,
+                notBefore: notBefore
+            )
             return .failure(
                 VaultRefusal(
                     response: Self.vaultError(

@@ -87,6 +87,14 @@ struct EmulatorRoutes: Sendable {
     /// `date` as ARM and Entra ID write it in messages: ISO 8601, UTC, whole seconds.
     static func timestamp(_ date: Date) -> String { date.formatted(.iso8601) }
 
+    /// A continuous access evaluation challenge for `WWW-Authenticate`: `parameters` (where tokens
+    /// come from), then the claims demanding a token issued after the revocation at `notBefore`.
+    func claimsChallenge(_ parameters: String, notBefore: Double) async -> String {
+        await state.count { $0.claimsChallenges += 1 }
+        let claims = #"{"access_token":{"nbf":{"essential":true,"value":"\#(Int(notBefore))"}}}"#
+        return "Bearer \(parameters), error=\"insufficient_claims\", claims=\"" + Data(claims.utf8).base64EncodedString() + "\""
+    }
+
     /// A JSON answer.
     static func json(_ status: Int, _ body: some Encodable, headers: [(String, String)] = []) -> EmulatorResponse {
         .respond(status: status, headers: [("Content-Type", "application/json; charset=utf-8")] + headers, body: body.sortedJSON)
