@@ -64,11 +64,9 @@ extension EndToEnd {
             #expect(status == 0, "\(stderr)")
             #expect(stdout.contains("OK, 1 resource, 1 credential"))
 
-            var example = URL(fileURLWithPath: #filePath)
-            for _ in 0..<3 { example.deleteLastPathComponent() }
             let (exampleStatus, _, exampleErrors) = try await ChildProcess.run(
                 Binaries.keyrotd,
-                ["check", "--config", example.appendingPathComponent("config/keyrotd.toml").path],
+                ["check", "--config", EndToEnd.repositoryRoot + "/config/keyrotd.toml"],
                 directory: dir,
                 label: "check-example"
             )

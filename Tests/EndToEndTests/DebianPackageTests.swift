@@ -9,16 +9,11 @@ extension EndToEnd {
     /// service against the emulator, an upgrade to a second build while a rotation is in its grace
     /// period (the rotation finishes, the consumer never fails), remove and purge.
     struct DebianPackageTests {
-        static var root: String {
-            var root = URL(fileURLWithPath: #filePath)
-            for _ in 0..<3 { root.deleteLastPathComponent() }
-            return root.path
-        }
 
         /// Builds the package of the test's (debug) keyrotd as `version` into `directory`.
         func package(_ version: String, into directory: String, scenario: Scenario) async throws -> String {
             let build = try ChildProcess(
-                Self.root + "/scripts/make-deb.sh",
+                EndToEnd.repositoryRoot + "/scripts/make-deb.sh",
                 [],
                 directory: scenario.directory,
                 label: "make-deb",

@@ -7,17 +7,12 @@ extension EndToEnd {
     /// What `make install` puts on a machine besides the binary: the manuals, which render without
     /// a warning and cover every command, option and MESSAGE_ID, and the shell completions.
     struct InstallTests {
-        static var root: String {
-            var root = URL(fileURLWithPath: #filePath)
-            for _ in 0..<3 { root.deleteLastPathComponent() }
-            return root.path
-        }
 
         func install() async throws -> String {
             let directory = try testDirectory("install")
             let stage = directory + "/stage"
             let install = try ChildProcess(
-                Self.root + "/scripts/install.sh",
+                EndToEnd.repositoryRoot + "/scripts/install.sh",
                 [],
                 directory: directory,
                 label: "install",

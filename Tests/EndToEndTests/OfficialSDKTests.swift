@@ -29,15 +29,9 @@ extension EndToEnd {
             "six",
         ]
 
-        static var root: String {
-            var root = URL(fileURLWithPath: #filePath)
-            for _ in 0..<3 { root.deleteLastPathComponent() }
-            return root.path
-        }
-
         /// A virtualenv under `.build/` with `packages`, made once and reused.
         static func virtualenv(_ name: String = "python-acs", packages: [String] = ["azure-communication-identity==1.5.0"]) async throws -> String {
-            let venv = root + "/.build/" + name
+            let venv = EndToEnd.repositoryRoot + "/.build/" + name
             if FileManager.default.fileExists(atPath: venv + "/.installed") { return venv }
             let dir = try testDirectory("venv")
             var (status, _, errors) = try await ChildProcess.run("/usr/bin/env", ["python3", "-m", "venv", venv], directory: dir, label: "venv")
@@ -97,7 +91,7 @@ extension EndToEnd {
             try JSONEncoder().encode(emulator.info).write(to: URL(fileURLWithPath: info))
             let child = try ChildProcess(
                 venv + "/bin/python",
-                [Self.root + "/Tests/sdk/management_sdks.py", info],
+                [EndToEnd.repositoryRoot + "/Tests/sdk/management_sdks.py", info],
                 directory: directory,
                 label: "mgmt-sdks"
             )
@@ -120,7 +114,7 @@ extension EndToEnd {
             try JSONEncoder().encode(emulator.info).write(to: URL(fileURLWithPath: info))
             let (status, out, errors) = try await ChildProcess.run(
                 venv + "/bin/python",
-                [Self.root + "/Tests/sdk/key_vault_secrets.py", info],
+                [EndToEnd.repositoryRoot + "/Tests/sdk/key_vault_secrets.py", info],
                 directory: directory,
                 label: "keyvault-sdk",
                 timeout: .seconds(120)

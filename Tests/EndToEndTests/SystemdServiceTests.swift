@@ -49,10 +49,8 @@ extension EndToEnd {
         func runsAsAHardenedNotifyServiceUnderRealSystemd() async throws {
             let scenario = try await Scenario("nspawn", emulatorArguments: [], resources: 2, every: "3s", grace: "500ms")
             let stage = scenario.directory + "/stage"
-            var root = URL(fileURLWithPath: #filePath)
-            for _ in 0..<3 { root.deleteLastPathComponent() }
             let install = try ChildProcess(
-                root.path + "/scripts/install.sh",
+                EndToEnd.repositoryRoot + "/scripts/install.sh",
                 [],
                 directory: scenario.directory,
                 label: "install",

@@ -4,11 +4,7 @@ import Testing
 extension EndToEnd {
     /// The shipped unit, checked by systemd's own tools.
     struct UnitFileTests {
-        static var root: URL {
-            var root = URL(fileURLWithPath: #filePath)
-            for _ in 0..<3 { root.deleteLastPathComponent() }
-            return root
-        }
+        static var root: URL { URL(fileURLWithPath: EndToEnd.repositoryRoot) }
 
         static var unitText: String {
             (try? String(contentsOf: root.appendingPathComponent("systemd/keyrotd.service"), encoding: .utf8)) ?? ""

@@ -5,9 +5,7 @@ import Glibc
 enum Binaries {
     static var directory: String {
         if let dir = ProcessInfo.processInfo.environment["KEYROTD_BIN_DIR"] { return dir }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { root.deleteLastPathComponent() }
-        return root.path + "/.build/debug"
+        return EndToEnd.repositoryRoot + "/.build/debug"
     }
 
     static var keyrotd: String { directory + "/keyrotd" }
