@@ -77,26 +77,16 @@ public struct ARMError: Error, Sendable, CustomStringConvertible {
 }
 
 extension ARMError {
-    /// ARM's `ErrorResponse` body: `{"error": {"code": …, "message": …}}`.
-    private struct ErrorBody: Decodable {
-        struct Detail: Decodable {
-            var code: String?
-            var message: String?
-        }
-        var error: Detail?
-    }
-
     /// The error an answer that is not a success stands for: ARM's code and the first line of its
     /// message (bounded), or `HTTP<status>` when the body is no `ErrorResponse`.
     init(_ operation: String, resource: String, response: HTTPResponseData, clientRequestID: String, attempts: Int) {
-        let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body))
-        let message = (body?.error?.message ?? "").split(separator: "\n").first.map(String.init) ?? ""
+        let body = AzureErrorBody(response.body)
         self.init(
             operation: operation,
             resource: resource,
             status: response.status,
             code: body?.error?.code ?? (response.status == 429 ? "TooManyRequests" : "HTTP\(response.status)"),
-            message: String(message.prefix(400)),
+            message: body?.message ?? "",
             requestID: response.header("x-ms-request-id"),
             clientRequestID: clientRequestID,
             attempts: attempts

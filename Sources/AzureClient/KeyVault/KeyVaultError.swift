@@ -58,32 +58,18 @@ public struct KeyVaultError: Error, Sendable, CustomStringConvertible {
 }
 
 extension KeyVaultError {
-    /// Key Vault's error body: `{"error": {"code", "message", "innererror": {"code"}}}`.
-    private struct ErrorBody: Decodable {
-        struct Detail: Decodable {
-            var code: String?
-            var message: String?
-            var innererror: Inner?
-        }
-        struct Inner: Decodable {
-            var code: String?
-        }
-        var error: Detail?
-    }
-
     /// The error an unsuccessful answer stands for: `code/innercode`, the first line of the message.
     init(_ operation: String, vault: String, secret: String, response: HTTPResponseData) {
-        let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body))
+        let body = AzureErrorBody(response.body)
         let code = body?.error?.code ?? "HTTP\(response.status)"
         let inner = body?.error?.innererror?.code.map { "/" + $0 } ?? ""
-        let message = (body?.error?.message ?? "").split(separator: "\n").first.map(String.init) ?? ""
         self.init(
             operation: operation,
             vault: vault,
             secret: secret,
             status: response.status,
             code: code + inner,
-            message: String(message.prefix(400)),
+            message: body?.message ?? "",
             requestID: response.header("x-ms-request-id")
         )
     }
