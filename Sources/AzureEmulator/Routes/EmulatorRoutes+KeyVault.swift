@@ -195,8 +195,7 @@ extension EmulatorRoutes {
             }
         }
         guard let updated else { return Self.secretNotFound(version.isEmpty ? name : "\(name)/\(version)") }
-        let stored = await state.withVault { $0.secret(name)?.name } ?? name
-        return Self.json(200, Self.bundle(url, name: stored, updated, value: false))
+        return Self.json(200, Self.bundle(url, name: updated.name, updated.version, value: false))
     }
 
     /// A `SecretBundle` (with the value) or `SecretItem` (without).

@@ -51,14 +51,15 @@ struct EmulatedVault: Sendable {
         return version
     }
 
-    /// Applies `change` to version `id` of `name` (the latest when `id` is empty) and returns it.
-    mutating func update(_ name: String, version id: String, _ change: (inout Version) -> Void) -> Version? {
+    /// Applies `change` to version `id` of `name` (the latest when `id` is empty) and returns it with
+    /// the secret's name as first written.
+    mutating func update(_ name: String, version id: String, _ change: (inout Version) -> Void) -> (name: String, version: Version)? {
         guard var secret = secrets[name.lowercased()] else { return nil }
         guard let index = id.isEmpty ? secret.versions.indices.last : secret.versions.firstIndex(where: { $0.id == id.lowercased() }) else {
             return nil
         }
         change(&secret.versions[index])
         secrets[name.lowercased()] = secret
-        return secret.versions[index]
+        return (secret.name, secret.versions[index])
     }
 }
