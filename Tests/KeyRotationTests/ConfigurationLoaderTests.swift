@@ -587,6 +587,95 @@ struct ConfigurationLoaderTests {
             message: "output 'acs-001.conn' is already written by the resource"
         ),
         Case(
+            name: "a follower name that cannot be a tag",
+            toml: valid(
+                more: "[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\""
+                    .replacingOccurrences(of: "web-1", with: "web_1")
+            ),
+            line: 17,
+            key: "follow[0].name",
+            message: "'web_1' must be 1-64 letters, digits and '-'"
+        ),
+        Case(
+            name: "a followed vault of another cloud",
+            toml: valid(
+                more: "[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\""
+                    .replacingOccurrences(of: "vault.azure.net", with: "vault.usgovcloudapi.net")
+            ),
+            line: 18,
+            key: "follow[0].key_vault",
+            message: "is not a vault of AzureCloud"
+        ),
+        Case(
+            name: "a followed secret name with a dot",
+            toml: valid(
+                more: "[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\""
+                    .replacingOccurrences(of: "secret = \"app\"", with: "secret = \"app.conn\"")
+            ),
+            line: 19,
+            key: "follow[0].secret",
+            message: "'app.conn' is not a Key Vault secret name"
+        ),
+        Case(
+            name: "a follower writing a resource's file",
+            toml: valid(
+                more: "[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\""
+                    .replacingOccurrences(of: "app.conn", with: "acs-001.conn")
+            ),
+            line: 20,
+            key: "follow[0].file",
+            message: "'acs-001.conn' is already written by the entry at line 13"
+        ),
+        Case(
+            name: "two followers of one name",
+            toml: valid(
+                more:
+                    "[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\"\n[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\""
+                    .replacingOccurrences(of: "file = \"app.conn\"\n[[", with: "file = \"other.conn\"\n[[")
+            ),
+            line: 22,
+            key: "follow[1].name",
+            message: "duplicate follower name 'web-1' (also used at line 17)"
+        ),
+        Case(
+            name: "a follower's env format without its variable name",
+            toml: valid(
+                more:
+                    "[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\"\nformat = \"env\""
+            ),
+            line: 21,
+            key: "follow[0].format",
+            message: "needs env_name here"
+        ),
+        Case(
+            name: "followers confirming without a Key Vault output",
+            toml: valid(resource: "confirm_followers = [\"web-1\"]"),
+            line: 15,
+            key: "resource[0].confirm_followers",
+            message: "followers confirm on Key Vault versions"
+        ),
+        Case(
+            name: "a confirming follower's name that cannot be a tag",
+            toml: valid(
+                resource: "confirm_followers = [\"web 1\"]",
+                more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\""
+            ),
+            line: 15,
+            key: "resource[0].confirm_followers",
+            message: "'web 1' is not a follower name"
+        ),
+        Case(
+            name: "operator tags and confirming followers beyond Key Vault's 15",
+            toml: valid(
+                resource: "confirm_followers = [\"web-1\", \"web-2\"]",
+                more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\ntags = { "
+                    + (1...11).map { "t\($0) = \"x\"" }.joined(separator: ", ") + " }"
+            ),
+            line: 19,
+            key: "resource[0].outputs[0].tags",
+            message: "at most 10 tags (Key Vault allows 15; keyrotd sets 3 and each of confirm_followers one)"
+        ),
+        Case(
             name: "resource not an array of tables",
             toml: valid().replacingOccurrences(of: "[[resource]]\nid = \"\(id)\"", with: "[resource]\nid = \"\(id)\""),
             line: 13,
@@ -625,6 +714,29 @@ struct ConfigurationLoaderTests {
         // The example names a systemd credential, which only exists under systemd: a warning, not an error.
         let (loaded, _) = try ConfigurationLoader(environment: [:]).load(path: example.appendingPathComponent("config/keyrotd.toml").path)
         #expect(!loaded.resources.isEmpty)
+    }
+
+    /// A host that only follows needs no [[resource]]; followers that confirm let grace be shorter
+    /// than the vault consumers' refresh.
+    @Test func aFollowerOnlyHostAndConfirmingFollowersLoad() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let followerOnly =
+            Self.valid().components(separatedBy: "[[resource]]")[0]
+            + "[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\""
+        let (configuration, warnings) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(followerOnly, in: dir))
+        #expect(configuration.resources.isEmpty && warnings.isEmpty, "\(warnings)")
+        let follow = try #require(configuration.follows.first)
+        #expect(follow.name == "web-1" && follow.credential == "main" && follow.secret == "app" && follow.output.file == "app.conn")
+        #expect(follow.verbatim && follow.confirm && follow.interval == .seconds(30) && follow.output.mode == 0o640)
+        #expect(follow.confirmationTag == "keyrotd-confirmed-web-1")
+
+        let leader = Self.valid(
+            resource: "grace = \"10m\"\nconfirm_followers = [\"web-1\", \"web-2\"]",
+            more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\""
+        )
+        let (loaded, _) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(leader, in: dir))
+        #expect(loaded.resources.first?.confirmFollowers == ["web-1", "web-2"])
     }
 
     /// A private folder with a client secret file (`SECRET`, 0600) and one readable by others (`OPENSECRET`).

@@ -91,6 +91,8 @@ struct ConfigurationSchemaTests {
             if line.hasPrefix("[[resource.outputs]]") {
                 table = .output
                 shown.append((.resource, "outputs", number + 1))
+            } else if line.hasPrefix("[[follow]]") {
+                table = .follow
             } else if line.hasPrefix("[[resource]]") {
                 table = .resource
             } else if line.hasPrefix("[daemon]") {

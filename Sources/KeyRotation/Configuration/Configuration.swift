@@ -11,18 +11,22 @@ public struct Configuration: Sendable {
     public var credentials: [String: CredentialConfiguration]
     /// The resources to rotate, in file order.
     public var resources: [ResourceConfiguration]
+    /// The Key Vault secrets followed into local files (`[[follow]]`), in file order.
+    public var follows: [FollowConfiguration]
 
     /// Creates a configuration.
     public init(
         sourcePath: String,
         daemon: DaemonSettings,
         credentials: [String: CredentialConfiguration],
-        resources: [ResourceConfiguration]
+        resources: [ResourceConfiguration],
+        follows: [FollowConfiguration] = []
     ) {
         self.sourcePath = sourcePath
         self.daemon = daemon
         self.credentials = credentials
         self.resources = resources
+        self.follows = follows
     }
 }
 
@@ -200,6 +204,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var confirmCommand: HookCommand?
     /// How long consumers have to confirm a published key before the alarm.
     public var confirmTimeout = ConfigurationSchema.confirmTimeout.defaultDuration
+    /// Followers on other hosts that must confirm each published key on the Key Vault outputs.
+    public var confirmFollowers: [String] = []
     /// The operator's layout of ``output``, in place of ``format``.
     public var template: SecretTemplate?
     /// Further files the key is written to (`[[resource.outputs]]`).

@@ -92,7 +92,7 @@ struct ValidationContext {
     // MARK: - Document
 
     mutating func build() -> Configuration? {
-        rejectUnknownKeys(root, prefix: "", allowed: ["daemon", "credential", "defaults", "resource"])
+        rejectUnknownKeys(root, prefix: "", allowed: ["daemon", "credential", "defaults", "resource", "follow"])
         let daemon = readDaemon(table(root, "daemon"))
         var credentials: [String: CredentialConfiguration] = [:]
         if let credentialTables = table(root, "credential") {
@@ -121,15 +121,40 @@ struct ValidationContext {
                 error("resource", "must be an array of tables; write each as [[resource]]")
             }
         }
-        if root["resource"] == nil {
-            warning("", "no [[resource]] entries: keyrotd will run but rotate nothing")
+        var follows: [(key: String, follow: FollowConfiguration)] = []
+        if let value = root["follow"] {
+            if let array = value.array {
+                for i in 0..<array.count {
+                    guard let t = array[i].table else {
+                        error("follow[\(i)]", "must be a table; write [[follow]]")
+                        continue
+                    }
+                    if let follow = readFollow(t, key: "follow[\(i)]", credentials: credentials) {
+                        follows.append((key: "follow[\(i)]", follow: follow))
+                    }
+                }
+            } else {
+                error("follow", "must be an array of tables; write each as [[follow]]")
+            }
         }
-        checkUniqueness(resources)
+        if root["resource"] == nil, root["follow"] == nil {
+            warning("", "no [[resource]] or [[follow]] entries: keyrotd will run but rotate and follow nothing")
+        }
+        checkUniqueness(resources, follows)
         guard let daemon else { return nil }
-        return Configuration(sourcePath: path, daemon: daemon, credentials: credentials, resources: resources.map(\.resource))
+        return Configuration(
+            sourcePath: path,
+            daemon: daemon,
+            credentials: credentials,
+            resources: resources.map(\.resource),
+            follows: follows.map(\.follow)
+        )
     }
 
-    private mutating func checkUniqueness(_ resources: [(key: String, resource: ResourceConfiguration)]) {
+    private mutating func checkUniqueness(
+        _ resources: [(key: String, resource: ResourceConfiguration)],
+        _ follows: [(key: String, follow: FollowConfiguration)]
+    ) {
         // Where each value was first seen, as a key path: resolved to a line only for an error.
         var names: [String: String] = [:]
         var outputs: [String: String] = [:]
@@ -169,6 +194,22 @@ struct ValidationContext {
                 )
             } else {
                 ids[id] = key
+            }
+        }
+        var followers: [String: String] = [:]
+        for (key, follow) in follows {
+            if let first = followers[follow.name.lowercased()] {
+                error(
+                    "\(key).name",
+                    "duplicate follower name '\(follow.name)' (also used at line \(line(of: first))): the leader could not tell their confirmations apart"
+                )
+            } else {
+                followers[follow.name.lowercased()] = "\(key).name"
+            }
+            if let first = outputs[follow.output.file] {
+                error("\(key).file", "'\(follow.output.file)' is already written by the entry at line \(line(of: first))")
+            } else {
+                outputs[follow.output.file] = "\(key).file"
             }
         }
     }
@@ -431,6 +472,7 @@ struct ValidationContext {
             }
         }
         let confirmTimeout = duration(t, key, ConfigurationSchema.confirmTimeout)
+        let confirmFollowers = followerNames(t, key)
         let verify = bool(t, key, "verify") ?? defaults.verify
         let windowEntries = windowEntries(t, key) ?? defaults.window
         let zone = timezone(t, key) ?? defaults.timezone
@@ -465,7 +507,16 @@ struct ValidationContext {
         resource.endpoint = endpoint
         resource.windows = windows?.windows.isEmpty == false ? windows : nil
         resource.template = template
+        resource.confirmFollowers = confirmFollowers
         (resource.additionalOutputs, resource.keyVaultOutputs) = outputs(t, key, resource: resource, cloud: credentials[credential]?.cloud)
+        // A Key Vault output with errors of its own is reported there.
+        let vaultTables = (t["outputs"]?.array ?? []).contains { $0.table?["key_vault"] != nil }
+        if !confirmFollowers.isEmpty, !vaultTables {
+            error(
+                "\(key).confirm_followers",
+                "followers confirm on Key Vault versions: add a [[resource.outputs]] with key_vault = … that they follow"
+            )
+        }
         checkType(t, key, resource)
         resource.confirmAckFiles = confirmAckFiles
         resource.confirmCommand = confirmCommand
@@ -604,17 +655,7 @@ struct ValidationContext {
         for misplaced in ["file", "mode", "group"] where o[misplaced] != nil {
             error("\(key).\(misplaced)", "a Key Vault output has no \(misplaced); give file or key_vault, not both")
         }
-        var vault = url(o, key, "key_vault")
-        if let url = vault, let host = url.host?.lowercased() {
-            let suffix = (cloud ?? .azureCloud).keyVaultHostSuffix
-            if !(url.path.isEmpty || url.path == "/") || url.query != nil {
-                error("\(key).key_vault", "'\(url.absoluteString)' must be the vault's URL alone, https://NAME\(suffix), without a path")
-                vault = nil
-            } else if !host.hasSuffix(suffix), !EndpointPolicy.isLoopback(host: host) {
-                error("\(key).key_vault", "'\(host)' is not a vault of \((cloud ?? .azureCloud).rawValue): its host must end in \(suffix)")
-                vault = nil
-            }
-        }
+        let vault = vaultURL(o, key, cloud: cloud)
         let secret = required(string(o, key, "secret"), o, key, "secret")
         if let name = secret, !KeyVaultOutput.isValidSecretName(name) {
             error("\(key).secret", "'\(name)' is not a Key Vault secret name: 1-127 letters, digits and '-'")
@@ -623,8 +664,13 @@ struct ValidationContext {
         if let value = o["tags"] {
             if let table = value.table, table.keys.allSatisfy({ table[$0]?.string != nil }) {
                 for name in table.keys { tags[name] = table[name]?.string }
-                if tags.count > KeyVaultOutput.maximumOperatorTags {
-                    error("\(key).tags", "at most \(KeyVaultOutput.maximumOperatorTags) tags (Key Vault allows 15; keyrotd sets 3)")
+                let allowed = KeyVaultOutput.maximumOperatorTags - resource.confirmFollowers.count
+                if tags.count > allowed {
+                    error(
+                        "\(key).tags",
+                        "at most \(allowed) tags (Key Vault allows 15; keyrotd sets 3"
+                            + (resource.confirmFollowers.isEmpty ? ")" : " and each of confirm_followers one)")
+                    )
                 }
                 if let own = tags.keys.sorted().first(where: { $0.hasPrefix("keyrotd-") }) {
                     error("\(key).tags", "'\(own)': tags starting with keyrotd- are keyrotd's own")
@@ -641,10 +687,11 @@ struct ValidationContext {
             )
         }
         let consumerRefresh = duration(o, key, ConfigurationSchema.consumerRefresh) ?? ConfigurationSchema.consumerRefresh.defaultDuration
-        if resource.grace < consumerRefresh {
+        // Followers that confirm are the consumers: the key is kept until they have the new one.
+        if resource.grace < consumerRefresh, resource.confirmFollowers.isEmpty {
             error(
                 o["consumer_refresh"] != nil ? "\(key).consumer_refresh" : "\(key).key_vault",
-                "the resource's grace (\(DurationFormat.format(resource.grace))) is shorter than consumer_refresh (\(DurationFormat.format(consumerRefresh))): consumers of the vault would still hold the key it regenerates. Raise grace or, if the consumers refresh faster, say so with consumer_refresh"
+                "the resource's grace (\(DurationFormat.format(resource.grace))) is shorter than consumer_refresh (\(DurationFormat.format(consumerRefresh))): consumers of the vault would still hold the key it regenerates. Raise grace, say so with consumer_refresh if the consumers refresh faster, or have followers confirm (confirm_followers)"
             )
         }
         let contentType = string(o, key, "content_type")
@@ -668,6 +715,106 @@ struct ValidationContext {
             tags: tags,
             expiresAfter: expiresAfter,
             consumerRefresh: consumerRefresh
+        )
+    }
+
+    /// `key_vault`: the URL of a vault of the credential's cloud (or of a loopback emulator), without a path.
+    private mutating func vaultURL(_ t: TOMLTable, _ key: String, cloud: AzureCloud?) -> URL? {
+        guard let url = url(t, key, "key_vault"), let host = url.host?.lowercased() else { return nil }
+        let suffix = (cloud ?? .azureCloud).keyVaultHostSuffix
+        if !(url.path.isEmpty || url.path == "/") || url.query != nil {
+            error("\(key).key_vault", "'\(url.absoluteString)' must be the vault's URL alone, https://NAME\(suffix), without a path")
+            return nil
+        }
+        if !host.hasSuffix(suffix), !EndpointPolicy.isLoopback(host: host) {
+            error("\(key).key_vault", "'\(host)' is not a vault of \((cloud ?? .azureCloud).rawValue): its host must end in \(suffix)")
+            return nil
+        }
+        return url
+    }
+
+    /// `confirm_followers`: follower names, each once.
+    private mutating func followerNames(_ t: TOMLTable, _ key: String) -> [String] {
+        guard let value = t["confirm_followers"] else { return [] }
+        guard let array = value.array, array.allSatisfy({ $0.string != nil }) else {
+            error("\(key).confirm_followers", "must be an array of follower names, such as [\"web-1\", \"web-2\"]")
+            return []
+        }
+        var names: [String] = []
+        for name in array.compactMap(\.string) {
+            if !FollowConfiguration.isValidName(name) {
+                error("\(key).confirm_followers", "'\(name)' is not a follower name: 1-64 letters, digits and '-'")
+            } else if names.contains(where: { $0.lowercased() == name.lowercased() }) {
+                error("\(key).confirm_followers", "'\(name)' is named twice")
+            } else {
+                names.append(name)
+            }
+        }
+        return names
+    }
+
+    /// One `[[follow]]`: a vault of the credential's cloud, a secret name, a file inside the
+    /// secrets directory, and a layout.
+    private mutating func readFollow(_ t: TOMLTable, key: String, credentials: [String: CredentialConfiguration]) -> FollowConfiguration? {
+        rejectUnknownKeys(t, prefix: key, allowed: ConfigurationSchema.names[.follow]!)
+        var name = required(string(t, key, "name"), t, key, "name")
+        if let n = name, !FollowConfiguration.isValidName(n) {
+            error("\(key).name", "'\(n)' must be 1-64 letters, digits and '-' (it becomes the tag keyrotd-confirmed-\(n))")
+            name = nil
+        }
+        var credential = credentialName(t, key, credentials)
+        if t["credential"] == nil {
+            if credentials.count == 1 {
+                credential = credentials.keys.first
+            } else {
+                error(
+                    "\(key).credential",
+                    credentials.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one"
+                )
+            }
+        }
+        let vault = required(vaultURL(t, key, cloud: credential.flatMap { credentials[$0]?.cloud }), t, key, "key_vault")
+        var secret = required(string(t, key, "secret"), t, key, "secret")
+        if let s = secret, !KeyVaultOutput.isValidSecretName(s) {
+            error("\(key).secret", "'\(s)' is not a Key Vault secret name: 1-127 letters, digits and '-'")
+            secret = nil
+        }
+        var file = required(string(t, key, "file"), t, key, "file")
+        if let f = file, let problem = Self.outputProblem(f) {
+            error("\(key).file", problem)
+            file = nil
+        }
+        let format = format(t, key)
+        let template = template(t, key)
+        let output = file.map {
+            SecretOutput(
+                file: $0,
+                format: format ?? .json,
+                template: template,
+                envName: envName(t, key) ?? "KEYROTD_SECRET",
+                mode: mode(t, key) ?? ConfigurationSchema.mode.defaultMode,
+                group: group(t, key)
+            )
+        }
+        if format != .env, t["env_name"] != nil {
+            warning("\(key).env_name", "has no effect without format = \"env\"")
+        } else if format == .env, t["env_name"] == nil {
+            error("\(key).format", "format = \"env\" needs env_name here: a follower does not know the resource's type")
+        }
+        let onPublish = command(t, key, "on_publish", timeout: ConfigurationSchema.hookTimeout, origin: "follower \(name ?? key)")
+        let interval = duration(t, key, ConfigurationSchema.interval) ?? ConfigurationSchema.interval.defaultDuration
+        let confirm = bool(t, key, "confirm") ?? ConfigurationSchema.confirm.defaultBoolean
+        guard let name, let credential, let vault, let secret, let output else { return nil }
+        return FollowConfiguration(
+            name: name,
+            credential: credential,
+            vault: vault,
+            secret: secret,
+            output: output,
+            verbatim: format == nil && template == nil,
+            onPublish: onPublish,
+            interval: interval,
+            confirm: confirm
         )
     }
 

@@ -18,6 +18,8 @@ public struct ConfigurationKey: Sendable, Equatable {
         case resource = "[[resource]]"
         /// `[[resource.outputs]]`: a further file of a resource's key.
         case output = "[[resource.outputs]]"
+        /// `[[follow]]`: a Key Vault secret another host's keyrotd writes, followed into a local file.
+        case follow = "[[follow]]"
     }
 
     /// What a value must be.

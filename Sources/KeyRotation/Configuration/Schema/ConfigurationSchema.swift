@@ -101,7 +101,7 @@ public enum ConfigurationSchema {
     /// `on_publish`, in `[daemon]` and per resource.
     public static let onPublish = ConfigurationKey(
         "on_publish",
-        in: [.daemon, .resource],
+        in: [.daemon, .resource, .follow],
         .command,
         default: .none,
         "a hook: the program's absolute path, then its arguments, run without a shell after the key is durably written (the daemon's after the resource's)"
@@ -109,7 +109,7 @@ public enum ConfigurationSchema {
     /// `hook_timeout`.
     public static let hookTimeout = ConfigurationKey(
         "hook_timeout",
-        in: [.daemon, .resource],
+        in: [.daemon, .resource, .follow],
         .duration(.milliseconds(100) ... .seconds(3600)),
         default: .duration(.seconds(30)),
         "then SIGTERM to the hook's process group, SIGKILL 5 s later; a timeout fails the delivery"
@@ -340,7 +340,7 @@ public enum ConfigurationSchema {
     /// `env_name`.
     public static let envName = ConfigurationKey(
         "env_name",
-        in: [.defaults, .resource, .output],
+        in: [.defaults, .resource, .output, .follow],
         .string,
         default: .described("by type: ACS_CONNECTION_STRING, AZURE_STORAGE_CONNECTION_STRING … (README's table)"),
         "the variable name of the env format"
@@ -348,7 +348,7 @@ public enum ConfigurationSchema {
     /// `template`.
     public static let template = ConfigurationKey(
         "template",
-        in: [.resource, .output],
+        in: [.resource, .output, .follow],
         .string,
         default: .none,
         "instead of format: text with {{endpoint}}, {{key}}, {{keyName}}, {{connectionString}} (types that have one), {{keyType}}, {{rotatedAt}}; it must name {{key}} or {{connectionString}}"
@@ -356,7 +356,7 @@ public enum ConfigurationSchema {
     /// `mode`.
     public static let mode = ConfigurationKey(
         "mode",
-        in: [.defaults, .resource, .output],
+        in: [.defaults, .resource, .output, .follow],
         .mode,
         default: .mode(0o640),
         "the file's permission bits; world-readable or executable modes are refused"
@@ -364,7 +364,7 @@ public enum ConfigurationSchema {
     /// `group`.
     public static let group = ConfigurationKey(
         "group",
-        in: [.defaults, .resource, .output],
+        in: [.defaults, .resource, .output, .follow],
         .string,
         default: .described("the daemon's"),
         "the file's group, for consumers in other services"
@@ -416,6 +416,14 @@ public enum ConfigurationSchema {
         .duration(.seconds(1) ... .seconds(365 * 86_400)),
         default: .duration(.seconds(3600)),
         "how long consumers may take to confirm before the alarm; the key they may still use stays alive"
+    )
+    /// `confirm_followers`.
+    public static let confirmFollowers = ConfigurationKey(
+        "confirm_followers",
+        in: [.resource],
+        .strings,
+        default: .none,
+        "names of followers ([[follow]] on other hosts) that must confirm each published key on the resource's Key Vault outputs before the key they may still use is regenerated; grace may then be shorter than consumer_refresh"
     )
     /// `outputs`.
     public static let outputs = ConfigurationKey(
@@ -482,7 +490,74 @@ public enum ConfigurationSchema {
         in: [.output],
         .duration(nil),
         default: .duration(.seconds(86_400)),
-        "how often the Key Vault secret's consumers read it again (App Service references: 24h, the AKS CSI driver: 2m); the resource's grace must be at least this"
+        "how often the Key Vault secret's consumers read it again (App Service references: 24h, the AKS CSI driver: 2m); the resource's grace must be at least this, unless confirm_followers names its consumers"
+    )
+
+    // MARK: - [[follow]]
+
+    /// `name` of a follower.
+    public static let followName = ConfigurationKey(
+        "name",
+        in: [.follow],
+        .string,
+        default: .required,
+        "the follower's name in its confirmation tag (keyrotd-confirmed-NAME), the leader's confirm_followers, state and status: letters, digits and '-', at most 64"
+    )
+    /// `credential` of a follower.
+    public static let followCredential = ConfigurationKey(
+        "credential",
+        in: [.follow],
+        .string,
+        default: .described("the only one"),
+        "which [credential.NAME] reads the secret; it needs only to read secrets and update their tags"
+    )
+    /// `key_vault` of a follower.
+    public static let followKeyVault = ConfigurationKey(
+        "key_vault",
+        in: [.follow],
+        .url,
+        default: .required,
+        "the vault the leader writes to (https://NAME.vault.azure.net, or the suffix of the credential's cloud)"
+    )
+    /// `secret` of a follower.
+    public static let followSecret = ConfigurationKey(
+        "secret",
+        in: [.follow],
+        .string,
+        default: .required,
+        "the Key Vault secret followed"
+    )
+    /// `file` of a follower.
+    public static let followFile = ConfigurationKey(
+        "file",
+        in: [.follow],
+        .string,
+        default: .required,
+        "the file the secret's latest version is written to, inside secrets_dir"
+    )
+    /// `format` of a follower.
+    public static let followFormat = ConfigurationKey(
+        "format",
+        in: [.follow],
+        .choice(SecretFormat.allCases.map(\.rawValue)),
+        default: .described("the value as it is, and a line break"),
+        "lays the value out anew, as a resource's format does; this (or template) needs the leader's output to have format = \"json\""
+    )
+    /// `interval`.
+    public static let interval = ConfigurationKey(
+        "interval",
+        in: [.follow],
+        .duration(.seconds(1) ... .seconds(86_400)),
+        default: .duration(.seconds(30)),
+        "how often the vault is asked for a new version (with up to 10 % jitter)"
+    )
+    /// `confirm`.
+    public static let confirm = ConfigurationKey(
+        "confirm",
+        in: [.follow],
+        .boolean,
+        default: .boolean(true),
+        "tag each delivered version keyrotd-confirmed-NAME = its fingerprint once the file is durable and the hooks succeeded, for the leader's confirm_followers"
     )
 
     /// Every key, in the order the documentation lists them.
@@ -492,8 +567,9 @@ public enum ConfigurationSchema {
         credentialKind, cloud, authority, armEndpoint, scope, tenant, clientID, clientSecretFile, certificateFile, privateKeyFile,
         assertionAlgorithm, objectID, managedIdentityResourceID, tokenFile,
         id, name, credential, apiVersion, keyPair, endpoint, strategy, every, grace, jitter, output, format, envName, template, mode, group, verify,
-        window, timezone, confirmAckFiles, confirmCommand, confirmTimeout, outputs, file, keyVault, secret, contentType, tags, expiresAfter,
-        consumerRefresh,
+        window, timezone, confirmAckFiles, confirmCommand, confirmTimeout, confirmFollowers, outputs, file, keyVault, secret, contentType, tags,
+        expiresAfter, consumerRefresh,
+        followName, followCredential, followKeyVault, followSecret, followFile, followFormat, interval, confirm,
     ]
 
     /// The names `table` allows, computed once: the loader asks for every table of the file.

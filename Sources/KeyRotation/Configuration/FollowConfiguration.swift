@@ -1,0 +1,62 @@
+import FoundationEssentials
+
+/// One `[[follow]]` table: a Key Vault secret that keyrotd on another host (the leader) writes,
+/// followed into a file in this host's secrets directory.
+public struct FollowConfiguration: Sendable, Equatable {
+    /// The follower's name: in its confirmation tag, the leader's `confirm_followers`, state and status.
+    public var name: String
+    /// The credential (by name) that reads the secret.
+    public var credential: String
+    /// The vault, `https://NAME.vault.azure.net`.
+    public var vault: URL
+    /// The secret's name.
+    public var secret: String
+    /// The file written (name, mode, group) and, unless ``verbatim``, its layout.
+    public var output: SecretOutput
+    /// Whether the value is written as it is (and a line break); otherwise it must be the leader's
+    /// `json` layout, laid out anew by ``output``'s format or template.
+    public var verbatim: Bool
+    /// The hook run after each new version is durably written.
+    public var onPublish: HookCommand?
+    /// How often the vault is asked for a new version.
+    public var interval: Duration
+    /// Whether each delivered version is tagged as confirmed by this follower.
+    public var confirm: Bool
+
+    /// Creates a follower's configuration.
+    public init(
+        name: String,
+        credential: String,
+        vault: URL,
+        secret: String,
+        output: SecretOutput,
+        verbatim: Bool = true,
+        onPublish: HookCommand? = nil,
+        interval: Duration = ConfigurationSchema.interval.defaultDuration,
+        confirm: Bool = ConfigurationSchema.confirm.defaultBoolean
+    ) {
+        self.name = name
+        self.credential = credential
+        self.vault = vault
+        self.secret = secret
+        self.output = output
+        self.verbatim = verbatim
+        self.onPublish = onPublish
+        self.interval = interval
+        self.confirm = confirm
+    }
+
+    /// The tag this follower sets on each version it delivered: its value is the version's fingerprint.
+    public var confirmationTag: String { Self.confirmationTag(name) }
+
+    /// The confirmation tag of follower `name`.
+    public static func confirmationTag(_ name: String) -> String { "keyrotd-confirmed-" + name }
+
+    /// Where it reads from, for messages: `SECRET in https://NAME.vault.azure.net`.
+    public var source: String { "\(secret) in \(vault.absoluteString)" }
+
+    /// Whether `name` is a follower name: it becomes part of a tag name and a file name.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+    }
+}
