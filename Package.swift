@@ -93,6 +93,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Followers: Key Vault secrets another host's keyrotd writes, delivered into local files.
+        .target(
+            name: "Follower",
+            dependencies: [
+                "AzureClient", "KeyRotation", "SecretFiles",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Prometheus text file for node_exporter's textfile collector.
         .target(
             name: "MetricsFile",
@@ -155,7 +166,7 @@ let package = Package(
             dependencies: [
                 // Not AzureEmulator: the daemon that holds production credentials carries no emulator code
                 // (`keyrotd demo` runs the keyrotd-emulator executable).
-                "KeyRotation", "AzureClient", "SecretFiles", "Systemd", "Hooks", "Control", "MetricsFile", "DaemonExecutor",
+                "KeyRotation", "AzureClient", "SecretFiles", "Systemd", "Hooks", "Control", "MetricsFile", "Follower", "DaemonExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -202,6 +213,11 @@ let package = Package(
         .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
         .testTarget(name: "HooksTests", dependencies: ["Hooks"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsFileTests", dependencies: ["MetricsFile", "KeyRotation"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FollowerTests",
+            dependencies: ["Follower", "AzureClient", "KeyRotation", "SecretFiles", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ControlTests",
             dependencies: [

@@ -41,6 +41,8 @@ public struct ControlReply: Sendable, Codable, Equatable {
     public var message: String?
     /// Live state (`status`).
     public var resources: [ResourceStatus]?
+    /// The followers' live state (`status`), when the daemon has any.
+    public var followers: [FollowerStatus]?
     /// The `STATUS=` summary (`status`).
     public var summary: String?
     /// The last line of a `rotate`.
@@ -57,6 +59,7 @@ public struct ControlReply: Sendable, Codable, Equatable {
         outcome: String? = nil,
         message: String? = nil,
         resources: [ResourceStatus]? = nil,
+        followers: [FollowerStatus]? = nil,
         summary: String? = nil,
         done: Bool? = nil,
         failed: Int? = nil,
@@ -67,6 +70,7 @@ public struct ControlReply: Sendable, Codable, Equatable {
         self.outcome = outcome
         self.message = message
         self.resources = resources
+        self.followers = followers
         self.summary = summary
         self.done = done
         self.failed = failed

@@ -19,6 +19,7 @@ public struct ControlServer: Service {
     private let logger: Logger
     private let allowed: Set<uid_t>
     private let started: @Sendable (_ listening: Bool) async -> Void
+    private let followers: @Sendable () async -> [FollowerStatus]
 
     /// The largest request line accepted.
     static let maximumRequest = 64 * 1024
@@ -28,16 +29,19 @@ public struct ControlServer: Service {
     /// `started` is called once: with `true` when the socket accepts connections (owner-only
     /// already), with `false` when it could not be created. The daemon sends `READY=1` then, so a
     /// `keyrotd status` right after `systemctl start` reaches the daemon instead of racing its bind.
+    /// `followers` gives the followers' live statuses for `status`.
     public init(
         path: String,
         scheduler: RotationScheduler,
         logger: Logger,
-        started: @escaping @Sendable (_ listening: Bool) async -> Void = { _ in }
+        started: @escaping @Sendable (_ listening: Bool) async -> Void = { _ in },
+        followers: @escaping @Sendable () async -> [FollowerStatus] = { [] }
     ) {
         self.path = path
         self.scheduler = scheduler
         self.logger = logger
         self.allowed = [getuid(), 0]
+        self.followers = followers
         self.started = started
     }
 
@@ -151,7 +155,8 @@ public struct ControlServer: Service {
             guard let rotator = await scheduler.rotator(named: name) else { continue }
             resources.append(ResourceStatus(name: name, record: await rotator.record))
         }
-        return ControlReply(resources: resources, summary: await scheduler.summary)
+        let followers = await followers()
+        return ControlReply(resources: resources, followers: followers.isEmpty ? nil : followers, summary: await scheduler.summary)
     }
 
     /// A socket path may be reused only when nothing but a stale socket is there.

@@ -78,6 +78,16 @@ public struct AtomicFileWriter: Sendable {
         return nil
     }
 
+    /// The id of group `name`, for a file's configured group.
+    ///
+    /// - Throws: ``FileSystemError`` when the group does not exist.
+    public static func group(named name: String) throws -> gid_t {
+        guard let entry = getgrnam(name) else {
+            throw FileSystemError("look up group", path: name, errno: ENOENT, reason: "group '\(name)' does not exist")
+        }
+        return entry.pointee.gr_gid
+    }
+
     /// Creates `directory` (mode `mode`) if it does not exist, refusing a symbolic link.
     public static func ensureDirectory(_ directory: String, mode: mode_t) throws {
         var info = stat()

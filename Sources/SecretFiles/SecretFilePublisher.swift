@@ -24,13 +24,7 @@ public struct SecretFilePublisher: SecretPublisher {
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.directory = directory
-        self.targets = try resource.outputs.map { output in
-            guard let name = output.group else { return Target(output: output, group: nil) }
-            guard let entry = getgrnam(name) else {
-                throw FileSystemError("look up group", path: name, errno: ENOENT, reason: "group '\(name)' does not exist")
-            }
-            return Target(output: output, group: entry.pointee.gr_gid)
-        }
+        self.targets = try resource.outputs.map { output in Target(output: output, group: try output.group.map(AtomicFileWriter.group(named:))) }
         self.writer = writer
         self.now = now
     }

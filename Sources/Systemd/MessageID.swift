@@ -26,5 +26,9 @@ public enum MessageID {
         "operation-lost": "694aa8d11bc2414cb07b890be47e06bf",
         "vault-published": "ed252b17f9244c479fabf9157330b4f8",
         "vault-version-disabled": "795dc7505b874be1bb59502157383318",
+        "follow-delivered": "04208f72ef594321ab880dfd42ef3c4d",
+        "follow-confirmed": "a726b122554e49e9a51ee3b0d05fd391",
+        "follow-failed": "9d26bf3ab02e4370abdafb5f7c92ffa0",
+        "follow-recovered": "751554d290dc45788e5e7c06a020c9ab",
     ]
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Control
 import DaemonExecutor
+import Follower
 import FoundationEssentials
 import Glibc
 import KeyRotation
@@ -10,7 +11,7 @@ import SecretFiles
 import ServiceLifecycle
 import Systemd
 
-/// The daemon's life: rotators under a scheduler, a reload service and a watchdog, under a service group.
+/// The daemon's life: rotators under a scheduler, followers, a reload service and a watchdog, under a service group.
 enum Daemon {
     /// Runs the daemon until SIGTERM or SIGINT.
     static func run(
@@ -48,6 +49,7 @@ enum Daemon {
             onIdle: { _ = malloc_trim(0) },
             onChange: { metricsChanged.yield() }
         )
+        let followers = FollowerService(followers: await runtime.currentFollowers) { await scheduler.setFollowers($0) }
         let reload = await ReloadService(
             notifier: notifier,
             logger: logger,
@@ -55,6 +57,7 @@ enum Daemon {
                 let rotators = try await runtime.reload(path: configPath)
                 let next = await runtime.configuration
                 await scheduler.replace(rotators: rotators, concurrency: next.daemon.concurrency)
+                await followers.replace(await runtime.currentFollowers)
                 await scheduler.setNote(nil)
                 return "configuration reloaded; " + (await scheduler.summary)
             },
@@ -74,11 +77,13 @@ enum Daemon {
                     path: configuration.daemon.controlSocket,
                     scheduler: scheduler,
                     logger: logger,
-                    started: { _ in notifier.ready(status: await scheduler.summary) }
+                    started: { _ in notifier.ready(status: await scheduler.summary) },
+                    followers: { await followers.currentStatuses }
                 )
             )
         )
         services.append(.init(service: scheduler))
+        services.append(.init(service: followers))
         if let path = configuration.daemon.metricsFile {
             services.append(
                 .init(
@@ -95,6 +100,7 @@ enum Daemon {
             "keyrotd started",
             metadata: [
                 "keyrotd_event": "daemon-started", "keyrotd_resources": "\(configuration.resources.count)",
+                "keyrotd_followers": "\(configuration.follows.count)",
                 "keyrotd_config": .string(configuration.sourcePath),
                 "keyrotd_executor": .string(DaemonExecutor.mode(environment: ProcessInfo.processInfo.environment).rawValue),
             ]

@@ -1,5 +1,6 @@
 import AzureClient
 import DaemonExecutor
+import Follower
 import FoundationEssentials
 import Hooks
 import KeyRotation
@@ -8,9 +9,10 @@ import SecretFiles
 import SystemPackage
 import Systemd
 
-/// Wires a validated configuration into rotators: one HTTP transport, one token cache and ARM client
-/// per credential, one provider, publisher and state record per resource. On reload it builds only
-/// what changed and hands unchanged resources their running rotator back.
+/// Wires a validated configuration into rotators and followers: one HTTP transport, one token cache
+/// and ARM client per credential, one provider, publisher and state record per resource, one Key
+/// Vault client and record per follower. On reload it builds only what changed and hands unchanged
+/// resources their running rotator (and unchanged followers theirs) back.
 actor DaemonRuntime {
     /// The configuration in force.
     private(set) var configuration: Configuration
@@ -27,12 +29,16 @@ actor DaemonRuntime {
     private var transports: CachedCredential.Transports { .init(entra: transport, metadata: metadataTransport) }
     /// The state records.
     let store: JSONStateStore
+    /// The followers' records.
+    private let followerStore: JSONStateStore
     private let clock: any WallClock
     private let logger: Logger
     private var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
     /// Each resource's rotator. Its configuration is looked up in ``configuration`` when needed
     /// (a reload), not kept a second time: at 10,000 resources every copy costs megabytes.
     private var rotators: [String: ResourceRotator] = [:]
+    /// Each follower with the configuration it was built from.
+    private var followers: [String: (FollowConfiguration, SecretFollower)] = [:]
 
     /// Builds everything for `configuration` (only the resources in `names`, when given); `progress` is called every 1,000 resources.
     init(
@@ -48,6 +54,7 @@ actor DaemonRuntime {
         let daemon = configuration.daemon
         try AtomicFileWriter.ensureDirectory(daemon.secretsDirectory, mode: 0o750)
         self.store = try JSONStateStore(stateDirectory: daemon.stateDirectory)
+        self.followerStore = try JSONStateStore(stateDirectory: daemon.stateDirectory, kind: "followers")
         let environment = ProcessInfo.processInfo.environment
         let proxy = try ProxyConfiguration(environment: environment)
         if let proxy { logger.info("Using the HTTPS proxy from HTTPS_PROXY", metadata: ["keyrotd_proxy": .string(proxy.summary)]) }
@@ -56,24 +63,30 @@ actor DaemonRuntime {
         self.budgets = ARMBudgets(writes: .init(burst: daemon.armWriteBurst, perSecond: daemon.armWritesPerSecond))
         var selected = configuration
         selected.resources = configuration.resources.filter { names?.contains($0.name) ?? true }
-        let (clients, rotators) = try await Self.build(
+        if names != nil { selected.follows = [] }
+        let (clients, rotators, followers) = try await Self.build(
             selected,
-            previous: Built(clients: [:], rotators: [:], daemonHook: nil),
+            previous: Built(clients: [:], rotators: [:], followers: [:], daemonHook: nil),
             transports: transports,
             budgets: budgets,
             tally: tally,
             vaultBudgets: vaultBudgets,
             store: store,
+            followerStore: followerStore,
             clock: clock,
             logger: logger,
             progress: progress
         )
         self.clients = clients
         self.rotators = rotators
+        self.followers = followers
     }
 
     /// The rotators, in configuration order.
     var currentRotators: [ResourceRotator] { configuration.resources.compactMap { rotators[$0.name] } }
+
+    /// The followers, in configuration order.
+    var currentFollowers: [SecretFollower] { configuration.follows.compactMap { followers[$0.name]?.1 } }
 
     /// Validates and applies the configuration at `path`; throws (changing nothing) when it is not usable.
     func reload(path: String) async throws -> [ResourceRotator] {
@@ -88,13 +101,14 @@ actor DaemonRuntime {
                 reason: "state_dir, secrets_dir, runtime_dir, tls_ca_file, metrics_file and the arm_write_* budget take effect only after a restart"
             )
         }
-        let (clients, rotators) = try await Self.build(
+        let (clients, rotators, followers) = try await Self.build(
             next,
             previous: Built(
                 clients: self.clients,
                 rotators: Dictionary(
                     uniqueKeysWithValues: configuration.resources.compactMap { r in self.rotators[r.name].map { (r.name, (r, $0)) } }
                 ),
+                followers: self.followers,
                 daemonHook: old.onPublish
             ),
             transports: transports,
@@ -102,12 +116,14 @@ actor DaemonRuntime {
             tally: tally,
             vaultBudgets: vaultBudgets,
             store: store,
+            followerStore: followerStore,
             clock: clock,
             logger: logger
         )
         self.configuration = next
         self.clients = clients
         self.rotators = rotators
+        self.followers = followers
         return currentRotators
     }
 
@@ -146,26 +162,21 @@ actor DaemonRuntime {
     private struct Built {
         var clients: [String: (CredentialConfiguration, ARMClient)]
         var rotators: [String: (ResourceConfiguration, ResourceRotator)]
+        var followers: [String: (FollowConfiguration, SecretFollower)]
         var daemonHook: HookCommand?
     }
 
-    /// The secret file writer of `resource`, then its Key Vault outputs (clients made by `vaults`),
-    /// wrapped in hook delivery when it or `[daemon]` has an `on_publish`: hooks run once every
-    /// output holds the key.
+    /// The secret file writer of `resource`, then its Key Vault outputs (`vaults`), wrapped in hook
+    /// delivery when it or `[daemon]` has an `on_publish`: hooks run once every output holds the key.
     private static func publisher(
         _ resource: ResourceConfiguration,
         daemon: DaemonSettings,
-        vaults: (URL) -> KeyVaultClient,
+        vaults: [KeyVaultPublisher.Target],
         logger: Logger
     ) throws -> any SecretPublisher {
         var outputs: any SecretPublisher = try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory)
-        if !resource.keyVaultOutputs.isEmpty {
-            outputs = KeyVaultPublisher(
-                inner: outputs,
-                targets: resource.keyVaultOutputs.map { .init(output: $0, client: vaults($0.vault)) },
-                resource: resource.name,
-                logger: logger
-            )
+        if !vaults.isEmpty {
+            outputs = KeyVaultPublisher(inner: outputs, targets: vaults, resource: resource.name, logger: logger)
         }
         let hooks = [resource.onPublish, daemon.onPublish].compactMap { $0 }
         if hooks.isEmpty { return outputs }
@@ -189,14 +200,17 @@ actor DaemonRuntime {
         return DataPlaneKeyVerifier(client: DataPlaneClient(transport: transport, extraCAFile: tlsCAFile), id: resource.id, logger: logger)
     }
 
-    /// The consumers that must confirm a published key, when the resource lists any.
-    private static func confirmations(_ resource: ResourceConfiguration) -> ConsumerConfirmations? {
-        guard !resource.confirmAckFiles.isEmpty || resource.confirmCommand != nil else { return nil }
+    /// The consumers that must confirm a published key, when the resource lists any; followers
+    /// confirm on `vaults`, the resource's Key Vault outputs.
+    private static func confirmations(_ resource: ResourceConfiguration, vaults: [KeyVaultPublisher.Target]) -> ConsumerConfirmations? {
+        guard !resource.confirmAckFiles.isEmpty || resource.confirmCommand != nil || !resource.confirmFollowers.isEmpty else { return nil }
         return ConsumerConfirmations(
             ackFiles: resource.confirmAckFiles,
             command: resource.confirmCommand,
+            followers: resource.confirmFollowers,
             timeout: resource.confirmTimeout,
-            runner: SubprocessHookRunner()
+            runner: SubprocessHookRunner(),
+            followerSource: KeyVaultFollowerConfirmations(targets: vaults)
         )
     }
 
@@ -208,10 +222,13 @@ actor DaemonRuntime {
         tally: ARMTally,
         vaultBudgets: ARMBudgets,
         store: JSONStateStore,
+        followerStore: JSONStateStore,
         clock: any WallClock,
         logger: Logger,
         progress: @Sendable (Int) -> Void = { _ in }
-    ) async throws -> ([String: (CredentialConfiguration, ARMClient)], [String: ResourceRotator]) {
+    ) async throws -> (
+        [String: (CredentialConfiguration, ARMClient)], [String: ResourceRotator], [String: (FollowConfiguration, SecretFollower)]
+    ) {
         let daemon = configuration.daemon
         var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
         for (name, credential) in configuration.credentials {
@@ -239,6 +256,16 @@ actor DaemonRuntime {
             )
             clients[name] = (credential, client)
         }
+        func vaultClient(_ url: URL, _ client: ARMClient) -> KeyVaultClient {
+            KeyVaultClient(
+                vaultURL: url,
+                credential: client.credential,
+                transport: transports.entra,
+                timeout: daemon.requestTimeout,
+                budgets: vaultBudgets,
+                logger: logger
+            )
+        }
         var rotators: [String: ResourceRotator] = [:]
         for (index, resource) in configuration.resources.enumerated() {
             guard let (credential, client) = clients[resource.credential] else { continue }
@@ -250,6 +277,7 @@ actor DaemonRuntime {
                 rotators[resource.name] = rotator
                 continue
             }
+            let vaults = resource.keyVaultOutputs.map { KeyVaultPublisher.Target(output: $0, client: vaultClient($0.vault, client)) }
             let rotator = try ResourceRotator(
                 name: resource.name,
                 resourceID: resource.id,
@@ -262,23 +290,9 @@ actor DaemonRuntime {
                     cloud: credential.cloud,
                     endpoint: resource.endpoint
                 ),
-                publisher: try publisher(
-                    resource,
-                    daemon: daemon,
-                    vaults: {
-                        KeyVaultClient(
-                            vaultURL: $0,
-                            credential: client.credential,
-                            transport: transports.entra,
-                            timeout: daemon.requestTimeout,
-                            budgets: vaultBudgets,
-                            logger: logger
-                        )
-                    },
-                    logger: logger
-                ),
+                publisher: try publisher(resource, daemon: daemon, vaults: vaults, logger: logger),
                 verifier: verifier(resource, transport: transports.entra, tlsCAFile: daemon.tlsCAFile, logger: logger),
-                confirmations: confirmations(resource),
+                confirmations: confirmations(resource, vaults: vaults),
                 store: store,
                 clock: clock,
                 logger: logger
@@ -286,6 +300,24 @@ actor DaemonRuntime {
             rotators[resource.name] = rotator
             if index % 1000 == 999 { progress(index + 1) }
         }
-        return (clients, rotators)
+        var followers: [String: (FollowConfiguration, SecretFollower)] = [:]
+        for follow in configuration.follows {
+            guard let (credential, client) = clients[follow.credential] else { continue }
+            if let (old, follower) = previous.followers[follow.name], old == follow, previous.clients[follow.credential]?.0 == credential {
+                followers[follow.name] = (follow, follower)
+                continue
+            }
+            let follower = try SecretFollower(
+                configuration: follow,
+                vault: vaultClient(follow.vault, client),
+                directory: daemon.secretsDirectory,
+                runner: SubprocessHookRunner(),
+                store: followerStore,
+                clock: clock,
+                logger: logger
+            )
+            followers[follow.name] = (follow, follower)
+        }
+        return (clients, rotators, followers)
     }
 }

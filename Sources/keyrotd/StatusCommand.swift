@@ -1,12 +1,14 @@
 import ArgumentParser
 import Control
+import Follower
 import FoundationEssentials
 import Glibc
 import KeyRotation
 import SecretFiles
 
-/// `keyrotd status`: per resource, the published key, last rotation, next due and last error: the
-/// running daemon's live state through its control socket, else the durable state records.
+/// `keyrotd status`: per resource, the published key, last rotation, next due and last error, and
+/// per follower the version delivered: the running daemon's live state through its control socket,
+/// else the durable state records.
 struct StatusCommand: ParsableCommand {
     /// The command's name and help.
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the rotation state of every resource.")
@@ -19,6 +21,7 @@ struct StatusCommand: ParsableCommand {
         let configuration = try loadConfiguration(options.config)
         let daemon = DaemonProbe.runningPID(stateDirectory: configuration.daemon.stateDirectory)
         var statuses: [ResourceStatus] = []
+        var followers: [FollowerStatus] = []
         var unreadable: [String] = []
         var live = false
         if daemon != nil {
@@ -27,6 +30,7 @@ struct StatusCommand: ParsableCommand {
                     if let error = reply.error { throw ControlClient.Unavailable(description: error) }
                     if let resources = reply.resources {
                         statuses = resources
+                        followers = reply.followers ?? []
                         live = true
                     }
                 }
@@ -35,7 +39,7 @@ struct StatusCommand: ParsableCommand {
             }
         }
         if !live {
-            let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
+            let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory, create: false)
             for resource in configuration.resources {
                 do {
                     statuses.append(ResourceStatus(name: resource.name, record: try store.load(resource.name)))
@@ -44,26 +48,46 @@ struct StatusCommand: ParsableCommand {
                     statuses.append(ResourceStatus(name: resource.name, record: nil))
                 }
             }
+            let followerStore = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory, kind: "followers", create: false)
+            for follow in configuration.follows {
+                do {
+                    followers.append(try SecretFollower.status(of: follow, store: followerStore))
+                } catch {
+                    unreadable.append("follower \(follow.name): \(error)")
+                    followers.append(FollowerStatus(name: follow.name, source: follow.source, file: follow.output.file))
+                }
+            }
         }
         if json {
             struct Report: Encodable {
                 var daemonPID: Int32?
                 var live: Bool
                 var resources: [ResourceStatus]
+                var followers: [FollowerStatus]
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            Terminal.out(String(decoding: try encoder.encode(Report(daemonPID: daemon, live: live, resources: statuses)), as: UTF8.self))
+            Terminal.out(
+                String(decoding: try encoder.encode(Report(daemonPID: daemon, live: live, resources: statuses, followers: followers)), as: UTF8.self)
+            )
             return
         }
         let source = live ? "live" : "from the state records"
-        Terminal.out("keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceStatus.summary(statuses, now: Date()))")
+        Terminal.out(
+            "keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceStatus.summary(statuses, now: Date()))\(FollowerStatus.summary(followers).map { "; " + $0 } ?? "")"
+        )
         let types = Dictionary(configuration.resources.map { ($0.name, $0.id.type.name) }, uniquingKeysWith: { first, _ in first })
         let table = StatusTable(statuses.map { StatusTable.Row(status: $0, type: types[$0.name] ?? "-") })
         // Colour only for a person at a terminal, and never against NO_COLOR (no-color.org).
         let colour = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        for line in table.lines(now: Date(), colour: colour) { Terminal.out(line) }
+        if !statuses.isEmpty || followers.isEmpty {
+            for line in table.lines(now: Date(), colour: colour) { Terminal.out(line) }
+        }
+        if !followers.isEmpty {
+            if !statuses.isEmpty { Terminal.out("") }
+            for line in StatusTable.followerLines(followers, now: Date(), colour: colour) { Terminal.out(line) }
+        }
         for line in unreadable { Terminal.error("unreadable state: \(line)") }
     }
 }

@@ -127,6 +127,7 @@ extension EmulatorRoutes {
         guard value.utf8.count <= 25 * 1024 else {
             return Self.vaultError(400, "BadParameter", "The secret value is larger than 25 KB.")
         }
+        if let tags = body["tags"]?.strings, tags.count > Self.maximumTags { return Self.tooManyTags() }
         let now = Int(Date().timeIntervalSince1970)
         let attributes = body["attributes"]
         let version = EmulatedVault.Version(
@@ -168,6 +169,13 @@ extension EmulatorRoutes {
         return Self.json(200, JSONValue.object(body))
     }
 
+    /// Key Vault's limit of tags on a secret version.
+    static let maximumTags = 15
+
+    private static func tooManyTags() -> EmulatorResponse {
+        vaultError(400, "BadParameter", "The number of tags exceeds the maximum of \(maximumTags).")
+    }
+
     /// Attributes and tags; a principal that may not write may change tags only (a follower's
     /// confirmation), as a role with just the secrets' read and update-tags permissions would.
     private func updateSecret(
@@ -181,6 +189,7 @@ extension EmulatorRoutes {
             return Self.vaultError(400, "BadParameter", "The request body must be a JSON object.")
         }
         if !principal.canWrite, body["attributes"] != nil || body["contentType"] != nil { return Self.forbidden("update") }
+        if let tags = body["tags"]?.strings, tags.count > Self.maximumTags { return Self.tooManyTags() }
         let now = Int(Date().timeIntervalSince1970)
         let updated = await state.withVault { vault in
             vault.update(name, version: version) { v in

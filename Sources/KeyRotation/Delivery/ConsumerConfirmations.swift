@@ -4,26 +4,39 @@ import SystemPackage
 
 /// The consumers of one resource that must confirm they loaded the published key before keyrotd
 /// regenerates the key they are leaving: each either writes the key's fingerprint (`sha256:` and the
-/// first 16 hex digits of the key's SHA-256, never the key) to an acknowledgement file, or is
-/// asked through a check command that exits 0 once it runs on that key.
+/// first 16 hex digits of the key's SHA-256, never the key) to an acknowledgement file, is asked
+/// through a check command that exits 0 once it runs on that key, or is a follower on another host
+/// that tags the Key Vault version it delivered.
 public struct ConsumerConfirmations: Sendable {
     /// Files each consumer writes the fingerprint of the key it loaded to.
     public var ackFiles: [String]
     /// A command that exits 0 when every consumer it knows of runs on `KEYROTD_FINGERPRINT`.
     public var command: HookCommand?
+    /// Followers (by name) that must confirm the published key's Key Vault version.
+    public var followers: [String]
     /// How long after a key was published its consumers have to confirm before the alarm.
     public var timeout: Duration
     private let runner: any HookRunner
+    private let followerSource: (any FollowerConfirmationSource)?
 
     /// How often unconfirmed consumers are asked again before the timeout.
     public static let pollInterval: Duration = .seconds(5)
 
-    /// Creates the check.
-    public init(ackFiles: [String], command: HookCommand?, timeout: Duration, runner: any HookRunner) {
+    /// Creates the check; `followerSource` reads the confirmations of `followers`.
+    public init(
+        ackFiles: [String],
+        command: HookCommand?,
+        followers: [String] = [],
+        timeout: Duration,
+        runner: any HookRunner,
+        followerSource: (any FollowerConfirmationSource)? = nil
+    ) {
         self.ackFiles = ackFiles
         self.command = command
+        self.followers = followers
         self.timeout = timeout
         self.runner = runner
+        self.followerSource = followerSource
     }
 
     /// The consumers (files, command) that have not confirmed `fingerprint` of `resource`'s `slot` key.
@@ -37,6 +50,15 @@ public struct ConsumerConfirmations: Sendable {
                 "KEYROTD_FINGERPRINT": fingerprint.value,
             ]
             if await !runner.run(command, environment: environment, redacting: []).succeeded { missing.append(command.program) }
+        }
+        if !followers.isEmpty {
+            do {
+                let confirmed = try await followerSource?.followers(confirming: fingerprint) ?? []
+                missing += followers.filter { !confirmed.contains($0) }.map { "follower \($0)" }
+            } catch {
+                // An unreadable vault confirms nothing; the next poll asks again.
+                missing += followers.map { "follower \($0) (the vault did not answer: \(error))" }
+            }
         }
         return missing
     }
@@ -66,6 +88,6 @@ public struct ConfirmationOverdue: Error, Sendable, CustomStringConvertible {
     public var waited: Duration
 
     public var description: String {
-        "consumers have not confirmed loading the \(slot) key \(fingerprint) published \(DurationFormat.format(.seconds(Int64(waited / .seconds(1))))) ago: \(consumers.joined(separator: ", ")). keyrotd keeps the key they may still use alive and waits; check that they reload the secret file and write the fingerprint to their acknowledgement file (or that the check command succeeds)"
+        "consumers have not confirmed loading the \(slot) key \(fingerprint) published \(DurationFormat.format(.seconds(Int64(waited / .seconds(1))))) ago: \(consumers.joined(separator: ", ")). keyrotd keeps the key they may still use alive and waits; check that they reload the secret file and write the fingerprint to their acknowledgement file (or that the check command succeeds), and that each follower runs (keyrotd status on its host)"
     }
 }

@@ -31,25 +31,8 @@ public struct DeliveringPublisher: SecretPublisher {
         let digest = try await inner.publish(material, step: step)
         let environment = Self.environment(resource: resource, file: file, material: material, step: step)
         let secrets = [material.key.exposedValue] + (material.connectionString.map { [$0.exposedValue] } ?? [])
-        for hook in hooks {
-            let result = await runner.run(hook, environment: environment, redacting: secrets)
-            var metadata: Logger.Metadata = [
-                "keyrotd_hook": .string(hook.program),
-                "keyrotd_hook_origin": .string(hook.origin),
-                "keyrotd_key": .string(material.slot.rawValue),
-                "keyrotd_step": .string(step.name),
-                "keyrotd_hook_ms": .stringConvertible(Int(result.duration / .milliseconds(1))),
-            ]
-            if !result.output.isEmpty { metadata["keyrotd_hook_output"] = .string(result.output) }
-            if result.discardedBytes > 0 { metadata["keyrotd_hook_output_discarded_bytes"] = .stringConvertible(result.discardedBytes) }
-            guard result.succeeded else {
-                metadata["keyrotd_event"] = "hook-failed"
-                logger.error("on_publish hook \(hook.program) \(result.termination); the key is in the file but not delivered", metadata: metadata)
-                throw HookFailure(hook: hook, termination: result.termination)
-            }
-            metadata["keyrotd_event"] = "hook-succeeded"
-            logger.info("on_publish hook \(hook.program) succeeded", metadata: metadata)
-        }
+        let metadata: Logger.Metadata = ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_step": .string(step.name)]
+        try await runner.deliver(hooks, environment: environment, redacting: secrets, metadata: metadata, logger: logger)
         return digest
     }
 

@@ -39,6 +39,8 @@ public actor RotationScheduler: Service {
     private var lastSummary = ""
     /// A lasting remark shown before the summary (a rejected reload), until it is cleared.
     private var note: String?
+    /// The followers' part of the summary (`2 followers current`), set by the follower service.
+    private var followers: String?
     /// When the last `STATUS=` went out: at most one a second, so thousands of rotations do not
     /// flood the service manager (sd_notify blocks when its socket is full).
     private var lastStatusSentAt: Date?
@@ -258,7 +260,7 @@ public actor RotationScheduler: Service {
     private func publishStatus() {
         let next = dues.first()
         // The summary's relative times change every second; update only when what they describe changes.
-        let key = "\(note ?? "") \(entries.count) \(failing.count) \(next?.name ?? "-") \(next?.at.timeIntervalSince1970 ?? 0)"
+        let key = "\(note ?? "") \(entries.count) \(failing.count) \(next?.name ?? "-") \(next?.at.timeIntervalSince1970 ?? 0) \(followers ?? "")"
         guard key != lastSummary else {
             statusPending = false
             return
@@ -283,6 +285,13 @@ public actor RotationScheduler: Service {
     /// The current one-line summary (what `STATUS=` shows), after the note if there is one.
     public var summary: String {
         (note.map { $0 + "; " } ?? "") + ResourceStatus.summary(count: entries.count, failing: failing.count, next: dues.first(), now: clock.now())
+            + (followers.map { "; " + $0 } ?? "")
+    }
+
+    /// Sets the followers' part of the summary (``FollowerStatus/summary(_:)``), sent at once when it changed.
+    public func setFollowers(_ summary: String?) {
+        followers = summary
+        publishStatus()
     }
 
     /// Sets (or, with `nil`, clears) a remark that stays at the front of `STATUS=` through later

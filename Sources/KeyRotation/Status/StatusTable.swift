@@ -44,7 +44,18 @@ public struct StatusTable: Sendable {
             let error = s.lastError.map { String($0.prefix(100)) } ?? "-"
             return [s.name, row.type, key, s.step, next, String(s.consecutiveFailures), error]
         }
-        let widths = Self.header.indices.map { i in ([Self.header] + cells).map { $0[i].count }.max() ?? 0 }
+        return Self.aligned(
+            header: Self.header,
+            rows: cells,
+            colours: ordered.map { $0.rank == 0 ? "31" : ($0.rank == 2 ? "33" : nil) },
+            colour: colour
+        )
+    }
+
+    /// `rows` under `header` in aligned columns (the last one ragged); with `colour`, the header
+    /// bold and each row in its ANSI colour code, if it has one.
+    static func aligned(header: [String], rows: [[String]], colours: [String?], colour: Bool) -> [String] {
+        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         func line(_ cells: [String], colour code: String?) -> String {
             let text = cells.indices.map { i in
                 i == cells.count - 1 ? cells[i] : cells[i] + String(repeating: " ", count: widths[i] - cells[i].count)
@@ -52,9 +63,6 @@ public struct StatusTable: Sendable {
             guard colour, let code else { return text }
             return "\u{1B}[\(code)m" + text + "\u{1B}[0m"
         }
-        return [line(Self.header, colour: "1")]
-            + zip(ordered, cells).map { row, cells in
-                line(cells, colour: row.rank == 0 ? "31" : (row.rank == 2 ? "33" : nil))
-            }
+        return [line(header, colour: "1")] + zip(rows, colours).map { line($0, colour: $1) }
     }
 }

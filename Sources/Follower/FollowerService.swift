@@ -1,0 +1,92 @@
+import KeyRotation
+import Logging
+import ServiceLifecycle
+
+/// Runs every follower (`[[follow]]`) of the daemon, each polling on its own, until graceful
+/// shutdown; a reload hands it the next set. Each poll's status is kept for `keyrotd status`, and
+/// the one-line summary goes to `onSummary` (the scheduler's `STATUS=`) when it changes.
+public actor FollowerService: Service {
+    private var followers: [String: SecretFollower] = [:]
+    private var tasks: [String: Task<Void, Never>] = [:]
+    private var statuses: [String: FollowerStatus] = [:]
+    private var order: [String] = []
+    private var running = false
+    private var lastSummary: String?
+    private let onSummary: @Sendable (String?) async -> Void
+
+    /// Creates the service over `followers`; `onSummary` hears the summary whenever it changes.
+    public init(followers: [SecretFollower], onSummary: @escaping @Sendable (String?) async -> Void) {
+        self.onSummary = onSummary
+        for follower in followers {
+            self.followers[follower.configuration.name] = follower
+            order.append(follower.configuration.name)
+        }
+    }
+
+    /// Every follower's latest status, in configuration order.
+    public var currentStatuses: [FollowerStatus] {
+        get async {
+            var result: [FollowerStatus] = []
+            for name in order {
+                if let status = statuses[name] {
+                    result.append(status)
+                } else if let follower = followers[name] {
+                    result.append(await follower.status)
+                }
+            }
+            return result
+        }
+    }
+
+    /// The followers of the current configuration.
+    public var current: [String: SecretFollower] { followers }
+
+    /// Polls every follower until graceful shutdown, then stops them (a poll in flight is cancelled:
+    /// its record is written only after its delivery, so the next start repeats it).
+    public func run() async throws {
+        running = true
+        for name in order { start(name) }
+        await publishSummary()
+        try? await gracefulShutdown()
+        running = false
+        let stopping = tasks.values
+        tasks.removeAll()
+        for task in stopping { task.cancel() }
+        for task in stopping { await task.value }
+    }
+
+    /// Replaces the followers with `next` (a reload): unchanged ones (the same instance) keep
+    /// running, the others stop and the new ones start.
+    public func replace(_ next: [SecretFollower]) async {
+        let nextNames = next.map(\.configuration.name)
+        for (name, follower) in followers where !next.contains(where: { $0 === follower }) {
+            tasks.removeValue(forKey: name)?.cancel()
+            statuses[name] = nil
+        }
+        followers = Dictionary(uniqueKeysWithValues: next.map { ($0.configuration.name, $0) })
+        order = nextNames
+        if running {
+            for name in order where tasks[name] == nil { start(name) }
+        }
+        await publishSummary()
+    }
+
+    private func start(_ name: String) {
+        guard let follower = followers[name] else { return }
+        tasks[name] = Task { await follower.run { status in await self.noted(status, from: follower) } }
+    }
+
+    private func noted(_ status: FollowerStatus, from follower: SecretFollower) async {
+        // A poll that ends after a reload replaced its follower must not overwrite the new one's.
+        guard followers[status.name] === follower else { return }
+        statuses[status.name] = status
+        await publishSummary()
+    }
+
+    private func publishSummary() async {
+        let summary = FollowerStatus.summary(await currentStatuses)
+        guard summary != lastSummary else { return }
+        lastSummary = summary
+        await onSummary(summary)
+    }
+}
