@@ -148,7 +148,7 @@ public actor SecretFollower {
             throw FollowError.older(source, version: latest.version, created: created, delivered: record.version, deliveredCreated: delivered)
         }
         let fingerprint = latest.tags[KeyVaultOutput.Tag.fingerprint] ?? value.fingerprint.value
-        let (bytes, secrets) = try render(value, version: latest.version)
+        let (bytes, secrets) = try render(value, version: latest)
         let file = configuration.output.file
         let onDisk = AtomicFileWriter.read(file, in: directory)
         if record?.version != latest.version || onDisk != bytes {
@@ -205,14 +205,18 @@ public actor SecretFollower {
         )
     }
 
-    /// The file's bytes, and every secret in them (for the hooks' output redaction).
-    private func render(_ value: Secret, version: String) throws -> (bytes: [UInt8], secrets: [String]) {
+    /// The file's bytes, and every secret in them (for the hooks' output redaction). A template's
+    /// `{{rotatedAt}}` is when the leader wrote the version, so one version always renders the same
+    /// bytes (and an unchanged file is not mistaken for a damaged one).
+    private func render(_ value: Secret, version: KeyVaultSecretVersion) throws -> (bytes: [UInt8], secrets: [String]) {
         let text = value.exposedValue
-        guard !text.contains("\0") else { throw FollowError.notText(configuration.source, version: version) }
+        guard !text.contains("\0") else { throw FollowError.notText(configuration.source, version: version.version) }
         if configuration.verbatim { return (Array((text + "\n").utf8), [text]) }
-        guard let material = KeyMaterial(json: Array(text.utf8)) else { throw FollowError.notJSON(configuration.source, version: version) }
+        guard let material = KeyMaterial(json: Array(text.utf8)) else {
+            throw FollowError.notJSON(configuration.source, version: version.version)
+        }
         let secrets = [text, material.key.exposedValue] + (material.connectionString.map { [$0.exposedValue] } ?? [])
-        return (try configuration.output.render(material, now: clock.now()), secrets)
+        return (try configuration.output.render(material, now: version.created ?? Date(timeIntervalSince1970: 0)), secrets)
     }
 
     /// What the hook is told: names and the fingerprint, never the value.

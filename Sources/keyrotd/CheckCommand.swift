@@ -14,9 +14,10 @@ struct CheckCommand: ParsableCommand {
         do {
             let (configuration, warnings) = try ConfigurationLoader().load(path: options.config)
             for warning in warnings { Terminal.error(warning.description) }
-            Terminal.out(
-                "\(options.config): OK, \(configuration.resources.count) resource\(configuration.resources.count == 1 ? "" : "s"), \(configuration.credentials.count) credential\(configuration.credentials.count == 1 ? "" : "s")"
-            )
+            func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+            var summary = "\(options.config): OK, \(count(configuration.resources.count, "resource"))"
+            if !configuration.follows.isEmpty { summary += ", \(count(configuration.follows.count, "follower"))" }
+            Terminal.out(summary + ", \(count(configuration.credentials.count, "credential"))")
         } catch {
             for issue in error.issues { Terminal.error(issue.description) }
             let count = error.issues.filter { $0.severity == .error }.count

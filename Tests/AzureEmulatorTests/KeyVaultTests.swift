@@ -140,6 +140,21 @@ struct KeyVaultTests {
         }
     }
 
+    @Test func aVersionCarriesAtMostFifteenTags() async throws {
+        try await EmulatorHarness.with { h in
+            let writer = [("Authorization", try await token(h))]
+            func tags(_ count: Int) -> String { "{" + (1...count).map { #""t\#($0)":"x""# }.joined(separator: ",") + "}" }
+            let tooMany = try await h.raw("PUT", vault(h, "/secrets/app"), headers: writer, body: #"{"value":"v","tags":\#(tags(16))}"#)
+            #expect(tooMany.status == 400)
+            #expect(try errorCode(tooMany).0 == "BadParameter")
+            let set = try json(try await h.raw("PUT", vault(h, "/secrets/app"), headers: writer, body: #"{"value":"v","tags":\#(tags(15))}"#))
+            let version = String(try #require(set["id"] as? String).split(separator: "/").last!)
+            let patched = try await h.raw("PATCH", vault(h, "/secrets/app/\(version)"), headers: writer, body: #"{"tags":\#(tags(16))}"#)
+            #expect(patched.status == 400)
+            #expect(try await h.stats()["keyVaultWrites"] as? Int == 1)
+        }
+    }
+
     @Test func creationsOverTheVaultsBudgetAreThrottledAndReadsAreNot() async throws {
         try await EmulatorHarness.with({ $0.keyVaultWriteLimit = 3 }) { h in
             let auth = [("Authorization", try await token(h))]

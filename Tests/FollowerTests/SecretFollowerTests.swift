@@ -226,15 +226,21 @@ struct SecretFollowerTests {
         let templated = try follower(
             vault,
             directories,
-            configuration: Self.configuration(template: try SecretTemplate(parsing: "key={{key}} type={{keyType}}\n"))
+            configuration: Self.configuration(template: try SecretTemplate(parsing: "key={{key}} type={{keyType}} at={{rotatedAt}}\n"))
         )
         #expect(await templated.poll().consecutiveFailures == 0)
-        #expect(directories.file("app.conn") == "key=played-key type=secondary\n")
+        #expect(directories.file("app.conn") == "key=played-key type=secondary at=1970-01-01T00:01:40Z\n", "rotatedAt: when the leader wrote it")
+        let written = try FileManager.default.attributesOfItem(atPath: directories.secrets + "/app.conn")[.modificationDate] as? Date
+        #expect(await templated.poll().consecutiveFailures == 0)
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: directories.secrets + "/app.conn")[.modificationDate] as? Date == written,
+            "not rewritten"
+        )
 
         await vault.add("v2", value: Self.connection, created: 200)
         let refused = await templated.poll()
         #expect(refused.lastError?.contains("is not keyrotd's json layout") == true)
         #expect(refused.lastError?.contains("played-key") == false, "the value is never in a message")
-        #expect(directories.file("app.conn") == "key=played-key type=secondary\n")
+        #expect(directories.file("app.conn")?.hasPrefix("key=played-key type=secondary") == true)
     }
 }

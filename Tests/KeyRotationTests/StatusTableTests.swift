@@ -49,4 +49,31 @@ struct StatusTableTests {
         let stripped = coloured.map { $0.replacing(/\u{1B}\[[0-9;]*m/, with: "") }
         #expect(stripped == plain)
     }
+
+    @Test func followersFailingFirstWithTheirVersionAndConfirmation() {
+        let healthy = FollowerStatus(
+            name: "web-1",
+            source: "app in https://kv.vault.azure.net",
+            file: "app.conn",
+            version: "0123456789abcdef",
+            fingerprint: "sha256:aaaaaaaaaaaaaaaa",
+            deliveredAt: now.addingTimeInterval(-120),
+            confirmed: true
+        )
+        var failing = healthy
+        failing.name = "web-2"
+        failing.consecutiveFailures = 4
+        failing.lastError = "connection refused"
+        let lines = StatusTable.followerLines([healthy, failing], now: now, colour: true)
+        #expect(lines.count == 3 && lines[1].hasPrefix("\u{1B}[31mweb-2") && lines[2].hasPrefix("web-1"), "\(lines)")
+        #expect(lines[2].contains("01234567 sha256:aaaaaaaaaaaaaaaa") && lines[2].contains("2m ago") && lines[2].contains("yes"))
+        #expect(lines[1].contains("connection refused") && lines[1].contains(" 4 "))
+
+        #expect(FollowerStatus.summary([]) == nil)
+        #expect(FollowerStatus.summary([healthy]) == "1 follower current")
+        #expect(FollowerStatus.summary([healthy, failing]) == "1 of 2 followers failing")
+        var fresh = healthy
+        fresh.version = nil
+        #expect(FollowerStatus.summary([healthy, fresh]) == "1 of 2 followers without a version yet")
+    }
 }

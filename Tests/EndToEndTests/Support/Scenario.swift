@@ -60,9 +60,15 @@ final class Scenario: Sendable {
         consumer = Consumer(files: files, caFile: emulator.info.caFile, grace: configuration.resources[0].grace)
     }
 
-    /// Starts `keyrotd run` on the scenario's configuration.
-    func startDaemon(label: String = "daemon", environment: [String: String] = [:]) throws -> ChildProcess {
-        let child = try ChildProcess(Binaries.keyrotd, ["run", "--config", configPath], directory: directory, label: label, environment: environment)
+    /// Starts `keyrotd run` on the scenario's configuration (or on `config`, another host's).
+    func startDaemon(label: String = "daemon", config: String? = nil, environment: [String: String] = [:]) throws -> ChildProcess {
+        let child = try ChildProcess(
+            Binaries.keyrotd,
+            ["run", "--config", config ?? configPath],
+            directory: directory,
+            label: label,
+            environment: environment
+        )
         children.withLock { $0.append(child) }
         return child
     }
