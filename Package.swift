@@ -239,7 +239,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AzureClient", "AzureEmulator", "KeyRotation", "SecretFiles", "Systemd"],
+            dependencies: ["AzureClient", "AzureEmulator", "Follower", "KeyRotation", "SecretFiles", "Systemd"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -38,9 +38,6 @@ public actor FollowerService: Service {
         }
     }
 
-    /// The followers of the current configuration.
-    public var current: [String: SecretFollower] { followers }
-
     /// Polls every follower until graceful shutdown, then stops them (a poll in flight is cancelled:
     /// its record is written only after its delivery, so the next start repeats it).
     public func run() async throws {

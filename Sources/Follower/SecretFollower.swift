@@ -21,6 +21,7 @@ public actor SecretFollower {
     private let directory: String
     private let group: gid_t?
     private let writer: AtomicFileWriter
+    private let hooks: [HookCommand]
     private let runner: any HookRunner
     private let store: JSONStateStore
     private let clock: any WallClock
@@ -32,7 +33,7 @@ public actor SecretFollower {
     private var lastError: String?
 
     /// Creates the follower of `configuration`, writing into `directory` and recording in `store`
-    /// (made with kind `followers`).
+    /// (made with kind `followers`); `daemonHook` (`[daemon] on_publish`) runs after the follower's own.
     ///
     /// - Throws: ``FileSystemError`` when the configured group does not exist or the record is unreadable.
     public init(
@@ -40,6 +41,7 @@ public actor SecretFollower {
         vault: any FollowedVault,
         directory: String,
         writer: AtomicFileWriter = AtomicFileWriter(),
+        daemonHook: HookCommand? = nil,
         runner: any HookRunner,
         store: JSONStateStore,
         clock: any WallClock,
@@ -50,6 +52,7 @@ public actor SecretFollower {
         self.directory = directory
         self.group = try configuration.output.group.map(AtomicFileWriter.group(named:))
         self.writer = writer
+        self.hooks = [configuration.onPublish, daemonHook].compactMap { $0 }
         self.runner = runner
         self.store = store
         self.clock = clock
@@ -63,25 +66,21 @@ public actor SecretFollower {
 
     /// What `keyrotd status` shows.
     public var status: FollowerStatus {
-        FollowerStatus(
-            name: configuration.name,
-            source: configuration.source,
-            file: configuration.output.file,
-            version: record?.version,
-            fingerprint: record?.fingerprint,
-            key: record?.key,
-            deliveredAt: record?.deliveredAt,
-            lastCheck: lastCheck,
-            confirmed: confirmed,
-            consecutiveFailures: consecutiveFailures,
-            lastError: lastError
-        )
+        var status = Self.status(of: configuration, record: record)
+        status.lastCheck = lastCheck
+        status.confirmed = confirmed
+        status.consecutiveFailures = consecutiveFailures
+        status.lastError = lastError
+        return status
     }
 
-    /// The status of a follower that is not running, from its record.
+    /// The status of a follower that is not running, from its record in `store`.
     public static func status(of configuration: FollowConfiguration, store: JSONStateStore) throws -> FollowerStatus {
-        let record = try store.load(FollowerRecord.self, configuration.name)
-        return FollowerStatus(
+        status(of: configuration, record: try store.load(FollowerRecord.self, configuration.name))
+    }
+
+    private static func status(of configuration: FollowConfiguration, record: FollowerRecord?) -> FollowerStatus {
+        FollowerStatus(
             name: configuration.name,
             source: configuration.source,
             file: configuration.output.file,
@@ -117,8 +116,8 @@ public actor SecretFollower {
             }
             consecutiveFailures = 0
             lastError = nil
-        } catch is CancellationError {
-            // A stop, not a failure.
+        } catch  where Task.isCancelled {
+            // A stop (or a reload) cut the poll short: not a failure.
         } catch {
             consecutiveFailures += 1
             let message = "\(error)"
@@ -158,15 +157,13 @@ public actor SecretFollower {
                 "keyrotd_vault_version": .string(latest.version), "keyrotd_fingerprint": .string(fingerprint),
             ]
             if let key = latest.tags[KeyVaultOutput.Tag.key] { metadata["keyrotd_key"] = .string(key) }
-            if let hook = configuration.onPublish {
-                try await runner.deliver(
-                    [hook],
-                    environment: environment(latest, fingerprint: fingerprint),
-                    redacting: secrets,
-                    metadata: metadata,
-                    logger: logger
-                )
-            }
+            try await runner.deliver(
+                hooks,
+                environment: environment(latest, fingerprint: fingerprint),
+                redacting: secrets,
+                metadata: metadata,
+                logger: logger
+            )
             let delivered = FollowerRecord(
                 version: latest.version,
                 created: latest.created,

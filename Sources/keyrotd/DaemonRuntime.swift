@@ -303,7 +303,9 @@ actor DaemonRuntime {
         var followers: [String: (FollowConfiguration, SecretFollower)] = [:]
         for follow in configuration.follows {
             guard let (credential, client) = clients[follow.credential] else { continue }
-            if let (old, follower) = previous.followers[follow.name], old == follow, previous.clients[follow.credential]?.0 == credential {
+            if let (old, follower) = previous.followers[follow.name], old == follow, previous.clients[follow.credential]?.0 == credential,
+                previous.daemonHook == daemon.onPublish
+            {
                 followers[follow.name] = (follow, follower)
                 continue
             }
@@ -311,6 +313,7 @@ actor DaemonRuntime {
                 configuration: follow,
                 vault: vaultClient(follow.vault, client),
                 directory: daemon.secretsDirectory,
+                daemonHook: daemon.onPublish,
                 runner: SubprocessHookRunner(),
                 store: followerStore,
                 clock: clock,

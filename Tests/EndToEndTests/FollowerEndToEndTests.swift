@@ -215,7 +215,17 @@ extension EndToEnd {
             #expect(verdict == .accepted, "the stopped follower's key still works")
             let rotations = alarmed.rotations
 
-            follower = try scenario.startDaemon(label: "web-1-again", config: host.config)
+            // Restarted as the service manager runs it: READY, the watchdog, and the follower in STATUS=.
+            let listener = try NotifyListener(directory: scenario.directory)
+            defer { listener.stop() }
+            follower = try scenario.startDaemon(
+                label: "web-1-again",
+                config: host.config,
+                environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000"]
+            )
+            let ready = try await listener.waitFor("READY=1")
+            _ = try await listener.waitFor("WATCHDOG=1", after: ready)
+            _ = try await listener.waitFor("STATUS=1 follower current", after: ready)
             try await scenario.wait(for: .seconds(60), "the rotation going on") {
                 let record = try #require(try scenario.records()[resource.name])
                 return record.consecutiveFailures == 0 && record.rotations > rotations

@@ -58,6 +58,22 @@ struct RotationSchedulerTests {
         }
     }
 
+    @Test func theSummaryCarriesTheFollowersAndAFollowerOnlyHostSpeaksOfThemAlone() async throws {
+        let one = try Fixture(resources: 1)
+        let scheduler = one.scheduler(concurrency: 1)
+        await scheduler.setFollowers("1 of 2 followers failing")
+        #expect(await scheduler.summary.hasPrefix("1 resource"))
+        #expect(await scheduler.summary.hasSuffix("; 1 of 2 followers failing"))
+        await scheduler.setFollowers(nil)
+        #expect(await !scheduler.summary.contains("follower"))
+
+        let followerOnly = try Fixture(resources: 0).scheduler(concurrency: 1)
+        #expect(await followerOnly.summary == "0 resources; no failures")
+        await followerOnly.setFollowers("2 followers current")
+        await followerOnly.setNote("reload rejected")
+        #expect(await followerOnly.summary == "reload rejected; 2 followers current")
+    }
+
     @Test func fallsIdleOnceAfterWorkEvenWithWatchdogWakeUps() async throws {
         let fixture = try Fixture(resources: 3)
         let idles = Counter()

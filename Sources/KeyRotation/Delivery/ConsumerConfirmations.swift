@@ -53,8 +53,9 @@ public struct ConsumerConfirmations: Sendable {
         }
         if !followers.isEmpty {
             do {
-                let confirmed = try await followerSource?.followers(confirming: fingerprint) ?? []
-                missing += followers.filter { !confirmed.contains($0) }.map { "follower \($0)" }
+                // Names as the operator wrote them on two hosts: a difference in case is no other follower.
+                let confirmed = Set((try await followerSource?.followers(confirming: fingerprint) ?? []).map { $0.lowercased() })
+                missing += followers.filter { !confirmed.contains($0.lowercased()) }.map { "follower \($0)" }
             } catch {
                 // An unreadable vault confirms nothing; the next poll asks again.
                 missing += followers.map { "follower \($0) (the vault did not answer: \(error))" }

@@ -284,7 +284,10 @@ public actor RotationScheduler: Service {
 
     /// The current one-line summary (what `STATUS=` shows), after the note if there is one.
     public var summary: String {
-        (note.map { $0 + "; " } ?? "") + ResourceStatus.summary(count: entries.count, failing: failing.count, next: dues.first(), now: clock.now())
+        let prefix = note.map { $0 + "; " } ?? ""
+        // A host that only follows has no resources to speak of.
+        if entries.isEmpty, let followers { return prefix + followers }
+        return prefix + ResourceStatus.summary(count: entries.count, failing: failing.count, next: dues.first(), now: clock.now())
             + (followers.map { "; " + $0 } ?? "")
     }
 

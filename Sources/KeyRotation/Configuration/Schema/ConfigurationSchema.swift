@@ -98,13 +98,13 @@ public enum ConfigurationSchema {
         default: .none,
         "a Prometheus text file for node_exporter's textfile collector (name ending in .prom), replaced when figures change and every minute; restart to change"
     )
-    /// `on_publish`, in `[daemon]` and per resource.
+    /// `on_publish`, in `[daemon]`, per resource and per follower.
     public static let onPublish = ConfigurationKey(
         "on_publish",
         in: [.daemon, .resource, .follow],
         .command,
         default: .none,
-        "a hook: the program's absolute path, then its arguments, run without a shell after the key is durably written (the daemon's after the resource's)"
+        "a hook: the program's absolute path, then its arguments, run without a shell after the key is durably written (the daemon's after the resource's or follower's)"
     )
     /// `hook_timeout`.
     public static let hookTimeout = ConfigurationKey(
