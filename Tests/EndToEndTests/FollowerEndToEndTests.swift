@@ -137,10 +137,16 @@ extension EndToEnd {
             }
             let before = scenario.totalRotations()
             let vault = try KeyVaultEndToEndTests.reader(scenario, transport: transport)
+            // Two followers that tag at the same instant can lose one tag; the loser sets it again at
+            // its next poll. So the end is when the latest version carries both.
             try await scenario.wait(for: .seconds(90), "two rotations after the last SIGKILL, every follower on the latest version") {
-                guard scenario.totalRotations() >= before + 2, try scenario.records().values.allSatisfy({ $0.step == .idle }) else { return false }
-                let latest = try await vault.latest(secret)?.version
-                return try hosts.allSatisfy { try Self.delivered($0)?.version == latest }
+                guard scenario.totalRotations() >= before + 2, try scenario.records().values.allSatisfy({ $0.step == .idle }),
+                    let latest = try await vault.latest(secret)
+                else { return false }
+                return try hosts.allSatisfy {
+                    try Self.delivered($0)?.version == latest.version
+                        && latest.tags[FollowConfiguration.confirmationTag($0.name)] == latest.tags[KeyVaultOutput.Tag.fingerprint]
+                }
             }
             for daemon in daemons { daemon.signal(SIGTERM) }
             for daemon in daemons { #expect(await daemon.wait(timeout: .seconds(20)) == 0) }
