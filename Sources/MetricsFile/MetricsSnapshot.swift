@@ -1,8 +1,8 @@
 import FoundationEssentials
 import KeyRotation
 
-/// Everything the metrics file shows at one instant: each resource's figures and the daemon's ARM
-/// traffic. Holds names, counts and instants only, never a key.
+/// Everything the metrics file shows at one instant: each resource's figures, each follower's, and
+/// the daemon's ARM traffic. Holds names, counts and instants only, never a key.
 public struct MetricsSnapshot: Sendable {
     /// Requests of one ARM operation answered with one HTTP status (`none`: no answer).
     public struct ARMRequests: Sendable {
@@ -29,12 +29,20 @@ public struct MetricsSnapshot: Sendable {
     public var armThrottled: Int { armRequests.filter { $0.code == "429" }.reduce(0) { $0 + $1.count } }
     /// What each subscription's ARM write budget holds (requests keyrotd may send at once).
     public var writeBudgetRemaining: [String: Double]
+    /// Each follower's status (`[[follow]]`), in configuration order.
+    public var followers: [FollowerStatus]
 
     /// Creates a snapshot.
-    public init(resources: [ResourceMetrics], armRequests: [ARMRequests], writeBudgetRemaining: [String: Double]) {
+    public init(
+        resources: [ResourceMetrics],
+        armRequests: [ARMRequests],
+        writeBudgetRemaining: [String: Double],
+        followers: [FollowerStatus] = []
+    ) {
         self.resources = resources
         self.armRequests = armRequests
         self.writeBudgetRemaining = writeBudgetRemaining
+        self.followers = followers
     }
 
     /// The snapshot in Prometheus' text format, ages measured at `now`.
@@ -96,6 +104,33 @@ public struct MetricsSnapshot: Sendable {
             .gauge,
             help: "ARM write requests keyrotd may send to the subscription at once, as it paces itself within ARM's budget.",
             writeBudgetRemaining.sorted { $0.key < $1.key }.map { PrometheusText.Sample([("subscription", $0.key)], $0.value.rounded(.down)) }
+        )
+        func eachFollower(_ value: (FollowerStatus) -> Double?) -> [PrometheusText.Sample] {
+            followers.compactMap { f in value(f).map { PrometheusText.Sample([("follower", f.name)], $0) } }
+        }
+        text.family(
+            "keyrotd_follower_delivered_timestamp_seconds",
+            .gauge,
+            help: "When the follower delivered the version its file holds (file durable, hooks succeeded), in seconds since the Unix epoch.",
+            eachFollower { $0.deliveredAt.map { Self.milliseconds($0.timeIntervalSince1970) } }
+        )
+        text.family(
+            "keyrotd_follower_last_check_timestamp_seconds",
+            .gauge,
+            help: "When the follower last asked its vault, in seconds since the Unix epoch.",
+            eachFollower { $0.lastCheck.map { Self.milliseconds($0.timeIntervalSince1970) } }
+        )
+        text.family(
+            "keyrotd_follower_failures",
+            .gauge,
+            help: "The follower's failed polls in a row (0: it follows its secret).",
+            eachFollower { Double($0.consecutiveFailures) }
+        )
+        text.family(
+            "keyrotd_follower_confirmed",
+            .gauge,
+            help: "1 when the version the follower delivered carries its confirmation tag for the leader.",
+            eachFollower { $0.confirmed.map { $0 ? 1 : 0 } }
         )
         return text.text
     }

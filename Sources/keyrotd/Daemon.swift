@@ -49,7 +49,10 @@ enum Daemon {
             onIdle: { _ = malloc_trim(0) },
             onChange: { metricsChanged.yield() }
         )
-        let followers = FollowerService(followers: await runtime.currentFollowers) { await scheduler.setFollowers($0) }
+        let followers = FollowerService(followers: await runtime.currentFollowers) {
+            await scheduler.setFollowers($0)
+            metricsChanged.yield()
+        }
         let reload = await ReloadService(
             notifier: notifier,
             logger: logger,
@@ -88,7 +91,7 @@ enum Daemon {
             services.append(
                 .init(
                     service: MetricsFileService(path: path, clock: clock, changes: metricsChanges, logger: logger) {
-                        await runtime.metricsSnapshot(scheduler: scheduler)
+                        await runtime.metricsSnapshot(scheduler: scheduler, followers: await followers.currentStatuses)
                     }
                 )
             )

@@ -3,8 +3,8 @@ import MetricsFile
 
 extension DaemonRuntime {
     /// What the metrics file shows now: each configured resource's figures from its running
-    /// rotator, and the ARM traffic of every credential.
-    func metricsSnapshot(scheduler: RotationScheduler) async -> MetricsSnapshot {
+    /// rotator, the followers' statuses, and the ARM traffic of every credential.
+    func metricsSnapshot(scheduler: RotationScheduler, followers: [FollowerStatus]) async -> MetricsSnapshot {
         var resources: [ResourceMetrics] = []
         resources.reserveCapacity(configuration.resources.count)
         for resource in configuration.resources {
@@ -15,7 +15,8 @@ extension DaemonRuntime {
         return MetricsSnapshot(
             resources: resources,
             armRequests: requests.keys.sorted().map { .init(operation: $0.operation, code: $0.code, count: requests[$0]!) },
-            writeBudgetRemaining: await writeBudgetRemaining()
+            writeBudgetRemaining: await writeBudgetRemaining(),
+            followers: followers
         )
     }
 }

@@ -195,6 +195,10 @@ extension EndToEnd {
             let scenario = try await Scenario("follower-stopped", emulatorArguments: ["--no-throttle"], resources: 1, every: "2s", grace: "1s")
             let (_, hosts) = try Self.setUp(scenario, followers: ["web-1"], confirmTimeout: "3s")
             let host = try #require(hosts.first)
+            let metrics = host.directory + "/keyrotd.prom"
+            let followerConfig = try String(contentsOfFile: host.config, encoding: .utf8)
+            try followerConfig.replacingOccurrences(of: "[daemon]\n", with: "[daemon]\nmetrics_file = \"\(metrics)\"\n")
+                .write(toFile: host.config, atomically: true, encoding: .utf8)
             let resource = try #require(scenario.configuration.resources.first)
             let leader = try scenario.startDaemon(label: "leader")
             var follower = try scenario.startDaemon(label: "web-1", config: host.config)
@@ -239,6 +243,22 @@ extension EndToEnd {
             let running = try await Self.status(host, scenario)
             #expect(running.live && running.followers.first?["name"] as? String == "web-1")
             #expect(running.followers.first?["consecutiveFailures"] as? Int == 0 && running.followers.first?["confirmed"] as? Bool == true)
+
+            // The follower's figures in its metrics file, as Prometheus' own client parses them.
+            let venv = try await OfficialSDKTests.virtualenv("python-prometheus", packages: ["prometheus-client==0.26.0"])
+            try await scenario.wait(for: .seconds(90), "the follower in the metrics file") {
+                try String(contentsOfFile: metrics, encoding: .utf8).contains(#"keyrotd_follower_confirmed{follower="web-1"} 1"#)
+            }
+            let families = try await MetricsEndToEndTests().parse(metrics, venv: venv, scenario: scenario)
+            let names = Set(families.map(\.name))
+            #expect(
+                names.isSuperset(of: [
+                    "keyrotd_follower_delivered_timestamp_seconds", "keyrotd_follower_last_check_timestamp_seconds", "keyrotd_follower_failures",
+                    "keyrotd_follower_confirmed",
+                ]),
+                "\(names)"
+            )
+            #expect(families.first { $0.name == "keyrotd_follower_failures" }?.samples.first?.value == 0)
 
             // A reload hands the follower its new configuration: the next poll writes the new file.
             let config = try String(contentsOfFile: host.config, encoding: .utf8)

@@ -80,4 +80,25 @@ struct MetricsSnapshotTests {
             #expect(text.components(separatedBy: "# HELP \(name) ").count == 2, "\(name)")
         }
     }
+
+    @Test func followersHaveTheirDeliveryChecksFailuresAndConfirmation() {
+        let delivered = FollowerStatus(
+            name: "web-1",
+            source: "app in https://kv.vault.azure.net",
+            file: "app.conn",
+            version: "v1",
+            fingerprint: "sha256:aaaaaaaaaaaaaaaa",
+            deliveredAt: now.addingTimeInterval(-60),
+            lastCheck: now.addingTimeInterval(-5),
+            confirmed: true
+        )
+        let failing = FollowerStatus(name: "web-2", source: "app in https://kv.vault.azure.net", file: "app.conn", consecutiveFailures: 3)
+        let text = MetricsSnapshot(resources: [], armRequests: [], writeBudgetRemaining: [:], followers: [delivered, failing]).exposition(now: now)
+        #expect(text.contains(#"keyrotd_follower_delivered_timestamp_seconds{follower="web-1"} 1799999940"#))
+        #expect(!text.contains(#"keyrotd_follower_delivered_timestamp_seconds{follower="web-2""#), "nothing delivered yet")
+        #expect(text.contains(#"keyrotd_follower_last_check_timestamp_seconds{follower="web-1"} 1799999995"#))
+        #expect(text.contains(#"keyrotd_follower_failures{follower="web-1"} 0"#) && text.contains(#"keyrotd_follower_failures{follower="web-2"} 3"#))
+        #expect(text.contains(#"keyrotd_follower_confirmed{follower="web-1"} 1"#))
+        #expect(!exposition().contains("keyrotd_follower"), "a host without followers has no follower families")
+    }
 }
