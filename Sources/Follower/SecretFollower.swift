@@ -183,10 +183,8 @@ public actor SecretFollower {
         }
         guard configuration.confirm else { return }
         let tag = configuration.confirmationTag
-        if latest.tags[tag] == fingerprint {
-            confirmed = true
-            return
-        }
+        confirmed = latest.tags[tag] == fingerprint
+        if confirmed == true { return }
         // Key Vault replaces all tags: keep the leader's and the other followers' as just read. A
         // follower that tags at the same instant can still overwrite this one; the next poll sees
         // the tag missing and sets it again.

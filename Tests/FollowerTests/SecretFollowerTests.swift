@@ -17,6 +17,7 @@ struct SecretFollowerTests {
         private(set) var versions: [KeyVaultSecretVersion] = []
         private(set) var tagUpdates = 0
         var reachable = true
+        var taggingRefused = false
 
         func add(_ id: String, value: String, created: TimeInterval, tags: [String: String] = [:]) {
             versions.append(
@@ -24,6 +25,7 @@ struct SecretFollowerTests {
             )
         }
         func set(reachable: Bool) { self.reachable = reachable }
+        func set(taggingRefused: Bool) { self.taggingRefused = taggingRefused }
         func setTags(_ id: String, _ tags: [String: String]) {
             if let i = versions.firstIndex(where: { $0.version == id }) { versions[i].tags = tags }
         }
@@ -34,7 +36,7 @@ struct SecretFollowerTests {
             return versions.last
         }
         func updateVersion(_ name: String, _ version: String, enabled: Bool?, tags: [String: String]?) async throws -> KeyVaultSecretVersion {
-            guard reachable else { throw Unreachable() }
+            guard reachable, !taggingRefused else { throw Unreachable() }
             let i = try #require(versions.firstIndex { $0.version == version })
             if let tags { versions[i].tags = tags }
             tagUpdates += 1
@@ -154,6 +156,23 @@ struct SecretFollowerTests {
         let delivered = await follower.poll()
         #expect(delivered.consecutiveFailures == 0 && delivered.version == "v1" && delivered.confirmed == true)
         #expect(await runner.runs.count == 2)
+    }
+
+    @Test func aRefusedTagLeavesTheDeliveryStandingButUnconfirmed() async throws {
+        let directories = try Directories()
+        defer { directories.remove() }
+        let vault = PlayedVault()
+        await vault.add("v1", value: Self.connection, created: 100, tags: Self.leaderTags)
+        await vault.set(taggingRefused: true)
+        let runner = RecordingRunner()
+        let follower = try follower(vault, directories, runner: runner)
+        let refused = await follower.poll()
+        #expect(refused.version == "v1" && refused.confirmed == false && refused.consecutiveFailures == 1)
+        #expect(directories.file("app.conn") == Self.connection + "\n", "delivered all the same")
+        await vault.set(taggingRefused: false)
+        let confirmed = await follower.poll()
+        #expect(confirmed.confirmed == true && confirmed.consecutiveFailures == 0)
+        #expect(await runner.runs.count == 1, "the confirmation alone is repeated, not the delivery")
     }
 
     @Test func anUnreachableVaultKeepsTheFileAndANewVersionIsDeliveredAfter() async throws {
