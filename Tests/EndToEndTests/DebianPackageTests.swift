@@ -72,16 +72,9 @@ extension EndToEnd {
                 writable: ["/usr", "/var"],
                 directory: scenario.directory
             )
-            var secrets: Set<String> = []
-            do {
-                secrets = try await exercise(container, first: first, second: second, configuration: configuration, scenario: scenario)
-            } catch {
-                await container.powerOff()
-                throw error
+            let secrets = try await container.use(keepingJournalIn: scenario.directory) {
+                try await exercise($0, first: first, second: second, configuration: configuration, scenario: scenario)
             }
-            let (_, journal, _) = try await container.run(["journalctl", "-o", "json", "--no-pager"])
-            try journal.write(toFile: scenario.directory + "/container-journal.json", atomically: true, encoding: .utf8)
-            await container.powerOff()
             try await scenario.finish(extraSecrets: secrets, excluding: [packages, source, scenario.directory + "/nsenter-secret"])
         }
 

@@ -73,17 +73,11 @@ extension EndToEnd {
                 binds: ["/opt/swift", "/etc/ssl", "\(stage)/usr/local:/usr/local", "\(etc):/etc/keyrotd"],
                 directory: scenario.directory
             )
-            var secrets: Set<String> = []
-            do {
+            let secrets = try await container.use(keepingJournalIn: scenario.directory) { container in
+                var secrets: Set<String> = []
                 try await exercise(container, etc: etc, view: view, secrets: &secrets)
-            } catch {
-                await container.powerOff()
-                throw error
+                return secrets
             }
-            // Everything the container's journal holds, for the leak scan.
-            let (_, journal, _) = try await container.run(["journalctl", "-o", "json", "--no-pager"])
-            try journal.write(toFile: scenario.directory + "/container-journal.json", atomically: true, encoding: .utf8)
-            await container.powerOff()
             try await scenario.finish(extraSecrets: secrets, excluding: [stage, scenario.directory + "/nsenter-secret"])
         }
 

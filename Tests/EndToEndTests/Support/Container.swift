@@ -49,6 +49,22 @@ struct Container {
         try await run(["systemctl", "show", unit, "-p", name, "--value"]).1.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs `body` on the container and powers it off however `body` ends; when it succeeds, the
+    /// container's whole journal is kept first in `directory/container-journal.json`, for the leak scan.
+    func use<T>(keepingJournalIn directory: String, _ body: (Container) async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body(self)
+        } catch {
+            await powerOff()
+            throw error
+        }
+        let (_, journal, _) = try await run(["journalctl", "-o", "json", "--no-pager"])
+        try journal.write(toFile: directory + "/container-journal.json", atomically: true, encoding: .utf8)
+        await powerOff()
+        return result
+    }
+
     /// Powers the container off and removes the cgroups nspawn leaves behind.
     func powerOff() async {
         _ = try? await run(["systemctl", "poweroff"], timeout: .seconds(10))
