@@ -12,12 +12,12 @@ public struct KeyVaultFollowerConfirmations: FollowerConfirmationSource {
     }
 
     public func followers(confirming fingerprint: KeyFingerprint) async throws -> Set<String> {
+        let prefix = FollowConfiguration.confirmationTag("")
         var confirmed: Set<String> = []
         for target in targets {
             guard let latest = try await target.client.latest(target.output.secret),
                 latest.tags[KeyVaultOutput.Tag.fingerprint] == fingerprint.value
             else { continue }
-            let prefix = FollowConfiguration.confirmationTag("")
             for (tag, value) in latest.tags where tag.hasPrefix(prefix) && value == fingerprint.value {
                 confirmed.insert(String(tag.dropFirst(prefix.count)))
             }

@@ -419,15 +419,7 @@ struct ValidationContext {
             )
             name = nil
         }
-        let credential = credentialName(t, key, credentials) ?? defaults.credential
-        if credential == nil, t["credential"] == nil {
-            error(
-                "\(key).credential",
-                credentials.isEmpty
-                    ? "no credential: add a [credential.NAME] table"
-                    : "several credentials exist; name one here or in [defaults]"
-            )
-        }
+        let credential = credential(t, key, credentials, fallback: defaults.credential, nameIt: "name one here or in [defaults]")
         let strategy = strategy(t, key) ?? defaults.strategy
         let every = duration(t, key, ConfigurationSchema.every) ?? defaults.every
         let grace = duration(t, key, ConfigurationSchema.grace) ?? defaults.grace
@@ -762,17 +754,7 @@ struct ValidationContext {
             error("\(key).name", "'\(n)' must be 1-64 letters, digits and '-' (it becomes the tag keyrotd-confirmed-\(n))")
             name = nil
         }
-        var credential = credentialName(t, key, credentials)
-        if t["credential"] == nil {
-            if credentials.count == 1 {
-                credential = credentials.keys.first
-            } else {
-                error(
-                    "\(key).credential",
-                    credentials.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one"
-                )
-            }
-        }
+        let credential = credential(t, key, credentials, fallback: credentials.count == 1 ? credentials.keys.first : nil, nameIt: "name one")
         let vault = required(vaultURL(t, key, cloud: credential.flatMap { credentials[$0]?.cloud }), t, key, "key_vault")
         var secret = required(string(t, key, "secret"), t, key, "secret")
         if let s = secret, !KeyVaultOutput.isValidSecretName(s) {
@@ -1015,6 +997,22 @@ struct ValidationContext {
             return nil
         }
         return url
+    }
+
+    /// `credential`, else `fallback` (the only credential, or `[defaults]`'); an error when the table
+    /// names none and there is no fallback, saying where to `nameIt`.
+    private mutating func credential(
+        _ t: TOMLTable,
+        _ key: String,
+        _ credentials: [String: CredentialConfiguration],
+        fallback: String?,
+        nameIt: String
+    ) -> String? {
+        let credential = credentialName(t, key, credentials) ?? fallback
+        if credential == nil, t["credential"] == nil {
+            error("\(key).credential", credentials.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; \(nameIt)")
+        }
+        return credential
     }
 
     private mutating func credentialName(_ t: TOMLTable, _ prefix: String, _ credentials: [String: CredentialConfiguration]) -> String? {
