@@ -3,10 +3,7 @@ import FoundationEssentials
 extension StatusTable {
     /// `keyrotd status`'s follower table: one row per follower, failing ones first and red.
     public static func followerLines(_ statuses: [FollowerStatus], now: Date, colour: Bool) -> [String] {
-        let ordered = statuses.enumerated().sorted {
-            ($0.element.consecutiveFailures == 0 ? 1 : 0, $0.offset) < ($1.element.consecutiveFailures == 0 ? 1 : 0, $1.offset)
-        }
-        .map(\.element)
+        let ordered = statuses.filter { $0.consecutiveFailures > 0 } + statuses.filter { $0.consecutiveFailures == 0 }
         let rows = ordered.map { s -> [String] in
             let version = s.version.map { v in "\(v.prefix(8)) \(s.fingerprint ?? "")" } ?? "-"
             let confirmed = s.confirmed.map { $0 ? "yes" : "no" } ?? "-"
