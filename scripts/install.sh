@@ -48,5 +48,5 @@ if [ -z "$DESTDIR" ] && [ "$(id -u)" -eq 0 ]; then
     systemd-tmpfiles --create "$PREFIX/lib/tmpfiles.d/keyrotd.conf"
     journalctl --update-catalog
     if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
-    echo "installed; put the service principal's secret in /etc/keyrotd/client-secret (mode 0600), edit /etc/keyrotd/keyrotd.toml, then: systemctl enable --now keyrotd"
+    echo "installed; for a service principal with a secret put it in /etc/credstore/keyrotd-client-secret (mode 0600), edit /etc/keyrotd/keyrotd.toml, then: systemctl enable --now keyrotd"
 fi

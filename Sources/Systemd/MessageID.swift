@@ -30,5 +30,6 @@ public enum MessageID {
         "follow-confirmed": "a726b122554e49e9a51ee3b0d05fd391",
         "follow-failed": "9d26bf3ab02e4370abdafb5f7c92ffa0",
         "follow-recovered": "751554d290dc45788e5e7c06a020c9ab",
+        "credential-missing": "8a04aa33eba54dd8be44848324526708",
     ]
 }

@@ -2,10 +2,15 @@ import ArgumentParser
 import KeyRotation
 
 /// Loads the configuration or prints every problem and exits 1.
-func loadConfiguration(_ path: String) throws -> Configuration {
+///
+/// - Parameter printingWarnings: whether to print what `check` would warn about; `status` and
+///   `rotate` only read state and leave validation to `check` and the daemon.
+func loadConfiguration(_ path: String, printingWarnings: Bool = true) throws -> Configuration {
     do {
         let (configuration, warnings) = try ConfigurationLoader().load(path: path)
-        for warning in warnings { Terminal.error(warning.description) }
+        if printingWarnings {
+            for warning in warnings { Terminal.error(warning.description) }
+        }
         return configuration
     } catch {
         for issue in error.issues { Terminal.error(issue.description) }

@@ -59,6 +59,7 @@ enum Daemon {
             reload: {
                 let rotators = try await runtime.reload(path: configPath)
                 let next = await runtime.configuration
+                MissingCredentials.report(next, environment: ProcessInfo.processInfo.environment, logger: logger)
                 await scheduler.replace(rotators: rotators, concurrency: next.daemon.concurrency)
                 await followers.replace(await runtime.currentFollowers)
                 await scheduler.setNote(nil)
@@ -108,6 +109,7 @@ enum Daemon {
                 "keyrotd_executor": .string(DaemonExecutor.mode(environment: ProcessInfo.processInfo.environment).rawValue),
             ]
         )
+        MissingCredentials.report(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
         try await group.run()
         logger.notice("keyrotd stopped", metadata: ["keyrotd_event": "daemon-stopping"])
         if !(await runtime.shutdown(within: .milliseconds(500))) {

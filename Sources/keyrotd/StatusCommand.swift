@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
 
     /// Prints the table (or JSON) of the live state, or of the state records.
     func run() throws {
-        let configuration = try loadConfiguration(options.config)
+        let configuration = try loadConfiguration(options.config, printingWarnings: false)
         let daemon = DaemonProbe.runningPID(stateDirectory: configuration.daemon.stateDirectory)
         var statuses: [ResourceStatus] = []
         var followers: [FollowerStatus] = []

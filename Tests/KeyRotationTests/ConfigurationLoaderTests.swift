@@ -739,6 +739,60 @@ struct ConfigurationLoaderTests {
         #expect(loaded.resources.first?.confirmFollowers == ["web-1", "web-2"])
     }
 
+    /// `${CREDENTIALS_DIRECTORY}/ID` where that variable is not set (`check` in a shell) is checked
+    /// at the source keyrotd.service's `LoadCredential=` names: refused with the line and the path
+    /// looked for when the unit does not load it or the source is missing; a directory is a source.
+    @Test func aHandedOverCredentialIsCheckedAtItsSource() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try Self.write(Self.valid().replacingOccurrences(of: "SECRET", with: "${CREDENTIALS_DIRECTORY}/keyrotd-client-secret"), in: dir)
+        func errors(_ sources: [String: String], stores: [String] = ServiceCredentials.credentialStores) -> [String] {
+            let handOver = ServiceCredentials(sources: sources, searchDirectories: stores)
+            do {
+                _ = try ConfigurationLoader(environment: [:], serviceCredentials: handOver).load(path: path)
+                return []
+            } catch {
+                // A credential with an error is left out, so its resource also says it has none.
+                return error.issues.filter { $0.severity == .error && $0.key.hasPrefix("credential.") }.map(\.description)
+            }
+        }
+        let at = "\(path):8: error: credential.main.client_secret_file: keyrotd.service "
+        let fix = "add LoadCredential=keyrotd-client-secret (systemctl edit keyrotd.service), or name another file"
+        #expect(errors([:]) == [at + "hands over no credential 'keyrotd-client-secret': " + fix])
+        let stores = [dir + "/etc-credstore", dir + "/run-credstore"]
+        #expect(
+            errors(["keyrotd-client-secret": "keyrotd-client-secret"], stores: stores) == [
+                at + "cannot load credential 'keyrotd-client-secret': none of \(stores[0])/keyrotd-client-secret, "
+                    + "\(stores[1])/keyrotd-client-secret exists; put it in \(stores[0])/keyrotd-client-secret (root, mode 0600)"
+            ]
+        )
+        #expect(
+            errors(["keyrotd-client-secret": "/nowhere/client-secret"])
+                == [
+                    at
+                        + "cannot load credential 'keyrotd-client-secret': '/nowhere/client-secret' does not exist; put it in /nowhere/client-secret (root, mode 0600)"
+                ]
+        )
+        // Found in the second store, but readable by others: the source's own file checks apply.
+        try FileManager.default.createDirectory(atPath: stores[1], withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir + "/open-secret", toPath: stores[1] + "/keyrotd-client-secret")
+        let open = errors(["keyrotd-client-secret": "keyrotd-client-secret"], stores: stores)
+        #expect(open.first?.contains("\(stores[1])/keyrotd-client-secret' is readable by others") == true, "\(open)")
+        #expect(errors(["keyrotd-client-secret": dir + "/secret"]).isEmpty)
+        #expect(errors(["keyrotd-client-secret": stores[1]]).isEmpty, "a directory is a valid source")
+
+        // Without the unit's view, a warning; under the service itself, a missing file is the daemon's to report.
+        let (_, warnings) = try ConfigurationLoader(environment: [:]).load(path: path)
+        #expect(
+            warnings.map(\.message) == [
+                "cannot check '${CREDENTIALS_DIRECTORY}/keyrotd-client-secret': CREDENTIALS_DIRECTORY is not set here "
+                    + "and keyrotd.service's LoadCredential= could not be read (is systemd running?)"
+            ]
+        )
+        let (_, underSystemd) = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": dir + "/run-credentials"]).load(path: path)
+        #expect(underSystemd.isEmpty)
+    }
+
     /// A private folder with a client secret file (`SECRET`, 0600) and one readable by others (`OPENSECRET`).
     static func directory() throws -> String {
         let dir = NSTemporaryDirectory() + "config-\(UUID().uuidString.prefix(8))"

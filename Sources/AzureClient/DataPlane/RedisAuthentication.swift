@@ -23,7 +23,7 @@ struct RedisAuthentication {
                 return first
             }
         } catch {
-            return .failed("\(error)")
+            return .failed(SystemTrustStore.explain(error) ?? "\(error)")
         }
     }
 

@@ -37,6 +37,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let hint: String
         switch kind {
+        case .tls where detail.contains("system trust store"): hint = ""
         case .tls: hint = " (check the server certificate, the system trust store and tls_ca_file)"
         case .refused: hint = ""
         case .connection where detail.contains("Operation not permitted"):
@@ -69,6 +70,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
             default:
                 return TransportError(kind: .connection, url: url, detail: "\(e)")
             }
+        }
+        if let missingRoots = SystemTrustStore.explain(error) {
+            return TransportError(kind: .tls, url: url, detail: missingRoots)
         }
         if error is NIOSSLError || String(describing: type(of: error)).contains("BoringSSL") {
             return TransportError(kind: .tls, url: url, detail: "\(error)")

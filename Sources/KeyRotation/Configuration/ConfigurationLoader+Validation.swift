@@ -29,6 +29,8 @@ struct ValidationContext {
     private let root: TOMLTable
     /// The environment for `${VAR}` expansion.
     let environment: [String: String]
+    /// What keyrotd.service hands over, where `CREDENTIALS_DIRECTORY` is not set.
+    let serviceCredentials: ServiceCredentials?
     private(set) var issues: [ConfigurationIssue] = []
     /// Each resource's further outputs as written, by the resource's key path: `files[i]` is
     /// `additionalOutputs[i]`'s table, `vaults[i]` `keyVaultOutputs[i]`'s (file and Key Vault
@@ -36,10 +38,11 @@ struct ValidationContext {
     private var outputKeys: [String: (files: [String], vaults: [String])] = [:]
 
     /// Creates a context for the document `root`, read from `path`.
-    init(path: String, root: TOMLTable, environment: [String: String]) {
+    init(path: String, root: TOMLTable, environment: [String: String], serviceCredentials: ServiceCredentials?) {
         self.path = path
         self.root = root
         self.environment = environment
+        self.serviceCredentials = serviceCredentials
     }
 
     private var baseDirectory: String {
@@ -344,18 +347,12 @@ struct ValidationContext {
     }
 
     private mutating func checkReadable(_ file: String, key: String) {
-        if file.contains("${") { return }
+        guard let file = onDisk(file, key: key) else { return }
         if access(file, R_OK) != 0 { error(key, "'\(file)' does not exist or is not readable by this user") }
     }
 
     private mutating func checkSecretFile(_ file: String, key: String) {
-        if file.contains("${") {
-            warning(
-                key,
-                "cannot check '\(file)': an environment variable in it is not set here (systemd sets CREDENTIALS_DIRECTORY for LoadCredential=)"
-            )
-            return
-        }
+        guard let file = onDisk(file, key: key) else { return }
         var info = stat()
         guard lstat(file, &info) == 0 else {
             error(key, "'\(file)' does not exist: create it, mode 0600")
@@ -371,6 +368,45 @@ struct ValidationContext {
             error(key, "'\(file)' is readable by others (mode \(ConfigurationKey.octal(UInt32(info.st_mode) & 0o7777))): run chmod 0600")
         } else if access(file, R_OK) != 0 {
             error(key, "'\(file)' is not readable by this user")
+        }
+    }
+
+    /// The file to check on this host for a credential file, or nil when there is none to check.
+    ///
+    /// `${CREDENTIALS_DIRECTORY}/ID` is, for the service, what its `LoadCredential=ID` hands over:
+    /// where that variable is not set (`check` in a shell), that source is checked instead. Where it
+    /// is set (the service itself) and the file is missing, systemd skipped a credential it did not
+    /// find; the daemon names it (`credential-missing`) rather than refuse to start.
+    private mutating func onDisk(_ file: String, key: String) -> String? {
+        if let directory = environment["CREDENTIALS_DIRECTORY"], file.hasPrefix(directory + "/"), access(file, F_OK) != 0 {
+            return nil
+        }
+        guard file.contains("${") else { return file }
+        let prefix = "${CREDENTIALS_DIRECTORY}/"
+        guard file.hasPrefix(prefix), let id = file.dropFirst(prefix.count).split(separator: "/").first.map(String.init) else {
+            warning(key, "cannot check '\(file)': an environment variable in it is not set here")
+            return nil
+        }
+        guard let handOver = serviceCredentials else {
+            warning(
+                key,
+                "cannot check '\(file)': CREDENTIALS_DIRECTORY is not set here and keyrotd.service's LoadCredential= could not be read (is systemd running?)"
+            )
+            return nil
+        }
+        let unit = handOver.unit
+        switch handOver.source(of: id) {
+        case .notLoaded:
+            error(key, "\(unit) hands over no credential '\(id)': add LoadCredential=\(id) (systemctl edit \(unit)), or name another file")
+            return nil
+        case .missing(let paths):
+            let looked = paths.count == 1 ? "'\(paths[0])' does not exist" : "none of \(paths.joined(separator: ", ")) exists"
+            error(key, "\(unit) cannot load credential '\(id)': \(looked); put it in \(paths[0]) (root, mode 0600)")
+            return nil
+        case .found(let source):
+            // A directory or a socket is a valid source too; only a file has a mode worth checking.
+            var info = stat()
+            return stat(source, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? source : nil
         }
     }
 

@@ -8,10 +8,14 @@ import SystemPackage
 public struct ConfigurationLoader: Sendable {
     /// The environment used for `${VAR}` expansion.
     public var environment: [String: String]
+    /// What keyrotd.service hands over, for checking `${CREDENTIALS_DIRECTORY}/…` files where that
+    /// variable is not set (`check` in a shell); nil where it could not be read.
+    public var serviceCredentials: ServiceCredentials?
 
     /// Creates a loader reading `${VAR}` values from `environment`.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, serviceCredentials: ServiceCredentials? = nil) {
         self.environment = environment
+        self.serviceCredentials = serviceCredentials
     }
 
     /// Loads the file at `path`.
@@ -48,7 +52,7 @@ public struct ConfigurationLoader: Sendable {
                 ConfigurationIssue(file: path, line: error.line, key: "", message: "TOML syntax error at column \(error.column): \(error.message)")
             ])
         }
-        var context = ValidationContext(path: path, root: root, environment: environment)
+        var context = ValidationContext(path: path, root: root, environment: environment, serviceCredentials: serviceCredentials)
         let configuration = context.build()
         let errors = context.issues.filter { $0.severity == .error }
         let sorted = context.issues.sorted { ($0.line, $0.key) < ($1.line, $1.key) }

@@ -1,0 +1,42 @@
+import Glibc
+
+/// What keyrotd.service's `LoadCredential=` hands over, so that `check`, run from a shell where
+/// `CREDENTIALS_DIRECTORY` is not set, can tell whether `${CREDENTIALS_DIRECTORY}/ID` will exist
+/// when the service starts.
+public struct ServiceCredentials: Sendable, Equatable {
+    /// The unit, for messages.
+    public var unit: String
+    /// Credential id → the source the unit names: an absolute path, or a name systemd looks up in
+    /// ``searchDirectories`` (what a `LoadCredential=ID` without a path means).
+    public var sources: [String: String]
+    /// Where systemd 252 looks for a source that is not an absolute path, in its order.
+    public var searchDirectories: [String]
+
+    /// The directories systemd searches for `LoadCredential=ID` without a path.
+    public static let credentialStores = ["/etc/credstore", "/run/credstore", "/usr/lib/credstore"]
+
+    /// Creates the description of `unit`'s hand-over.
+    public init(unit: String = "keyrotd.service", sources: [String: String], searchDirectories: [String] = Self.credentialStores) {
+        self.unit = unit
+        self.sources = sources
+        self.searchDirectories = searchDirectories
+    }
+
+    /// Where a credential comes from.
+    public enum Source: Sendable, Equatable {
+        /// This path exists (a file, a directory or a socket: all valid sources).
+        case found(String)
+        /// The unit loads the credential, but from none of these paths, which do not exist.
+        case missing(lookedIn: [String])
+        /// The unit has no `LoadCredential=` for this id.
+        case notLoaded
+    }
+
+    /// Where credential `id` would come from if the service started now.
+    public func source(of id: String) -> Source {
+        guard let source = sources[id] else { return .notLoaded }
+        let candidates = source.hasPrefix("/") ? [source] : searchDirectories.map { $0 + "/" + source }
+        if let found = candidates.first(where: { access($0, F_OK) == 0 }) { return .found(found) }
+        return .missing(lookedIn: candidates)
+    }
+}
