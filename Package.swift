@@ -126,18 +126,20 @@ let package = Package(
                 "KeyRotation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
         // The Swift runtime's enqueue hooks, which need the Swift calling convention only C can declare.
         .target(name: "CConcurrencyHooks"),
+        // The self-pipe signal handler SignalPipe reads, so that signals need no Dispatch source.
+        .target(name: "CSignalPipe"),
         // Swift concurrency on keyrotd's own threads, so that an idle daemon has no Dispatch pool monitor waking it.
         .target(
             name: "DaemonExecutor",
             dependencies: [
                 "CConcurrencyHooks",
+                "CSignalPipe",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

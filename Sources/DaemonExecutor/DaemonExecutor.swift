@@ -17,8 +17,8 @@ import NIOPosix
 /// **How.** Global jobs go to a ``JobPool`` with a thread per core (as Dispatch's cooperative pool
 /// had); main-actor jobs to a pool of one thread. Delayed jobs wait on a timer of NIO's singleton
 /// event loops, which serve the sockets and sleep in `epoll_wait` until something is due.
-/// Dispatch still serves the signal sources (on its overcommit queues, which do not arm the
-/// monitor) and parks the main thread. A clock-based `Task.sleep` bypasses the runtime's enqueue
+/// Signals come through ``SignalPipe``, not Dispatch sources. Dispatch only parks the main thread,
+/// and starts no thread of its own. A clock-based `Task.sleep` bypasses the runtime's enqueue
 /// hooks in this toolchain and goes to Dispatch: daemon code sleeps with ``sleep(for:)``.
 ///
 /// **What it costs.** It sets the concurrency runtime's `swift_task_enqueue*_hook` variables and
@@ -62,12 +62,29 @@ public enum DaemonExecutor {
     /// Must be called from the main thread before any task exists: a task that starts on Dispatch
     /// has already armed the monitor.
     public static func run(_ body: @escaping @Sendable () async -> Void) -> Never {
-        if mode(environment: currentEnvironment()) == .ownThreads { installHooks() }
+        if mode(environment: currentEnvironment()) == .ownThreads {
+            installHooks()
+            ownThreads = true
+        }
         Task.detached {
-            await body()
+            await preferringOwnThreads { await body() }
             exit(0)
         }
         dispatchMain()
+    }
+
+    /// Set once by `run`, before the first task exists.
+    nonisolated(unsafe) private static var ownThreads = false
+
+    /// Runs `body` with the job threads as its task executor when they are in use, so that the
+    /// `Task.sleep`s of libraries in it stay off Dispatch (see ``PoolTaskExecutor``). `run` gives
+    /// this to the whole task tree; an unstructured `Task {}` does not inherit it, so code that
+    /// calls such a library from one (a hook run by a rotation) asks for it again.
+    public static func preferringOwnThreads<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        #if compiler(>=6.3) && compiler(<6.4)
+            if ownThreads { return try await withTaskExecutorPreference(taskExecutor) { try await body() } }
+        #endif
+        return try await body()
     }
 
     private static func installHooks() {
@@ -100,6 +117,11 @@ public enum DaemonExecutor {
     }()
 
     private static let global = JobPool(threads: System.coreCount, name: "keyrotd-jobs", isolation: generic)
+
+    #if compiler(>=6.3) && compiler(<6.4)
+        /// The daemon's task tree prefers this, so that libraries' `Task.sleep` stays off Dispatch.
+        private static let taskExecutor = PoolTaskExecutor(pool: global)
+    #endif
 
     /// One thread, because main-actor jobs must run one at a time, in order.
     private static let main = JobPool(threads: 1, name: "keyrotd-main", isolation: MainActor.sharedUnownedExecutor)

@@ -10,7 +10,7 @@ final class JobPool: @unchecked Sendable {
     // @unchecked: every mutable field below is read and written only with `mutex` held.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var jobs = Deque<UnownedJob>()
+    private var jobs = Deque<(job: UnownedJob, taskExecutor: UnownedTaskExecutor?)>()
     private var idleThreads = 0
     private let isolation: UnownedSerialExecutor
     private let name: String
@@ -40,10 +40,11 @@ final class JobPool: @unchecked Sendable {
         }
     }
 
-    /// Queues `job`; an idle thread, if there is one, takes it at once.
-    func enqueue(_ job: UnownedJob) {
+    /// Queues `job`; an idle thread, if there is one, takes it at once. A job of a task that prefers
+    /// a task executor (`withTaskExecutorPreference`) runs on behalf of that executor.
+    func enqueue(_ job: UnownedJob, taskExecutor: UnownedTaskExecutor? = nil) {
         pthread_mutex_lock(mutex)
-        jobs.append(job)
+        jobs.append((job, taskExecutor))
         let wake = idleThreads > 0
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(condition) }
@@ -59,9 +60,13 @@ final class JobPool: @unchecked Sendable {
         }
         pthread_mutex_lock(mutex)
         while true {
-            if let job = jobs.popFirst() {
+            if let (job, taskExecutor) = jobs.popFirst() {
                 pthread_mutex_unlock(mutex)
-                job.runSynchronously(on: isolation)
+                if let taskExecutor {
+                    job.runSynchronously(isolatedTo: isolation, taskExecutor: taskExecutor)
+                } else {
+                    job.runSynchronously(on: isolation)
+                }
                 pthread_mutex_lock(mutex)
             } else {
                 idleThreads += 1

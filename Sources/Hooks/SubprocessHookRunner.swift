@@ -27,48 +27,54 @@ public struct SubprocessHookRunner: HookRunner {
         // Enough beyond the limit that a secret straddling it is still whole when redacted.
         let keep = Self.outputLimit + 1024
         do {
-            let result = try await Subprocess.run(
-                .path(FilePath(hook.program)),
-                arguments: Arguments(Array(hook.argv.dropFirst())),
-                environment: .custom(
-                    Dictionary(uniqueKeysWithValues: environment.compactMap { name, value in Environment.Key(rawValue: name).map { ($0, value) } })
-                ),
-                platformOptions: options,
-                input: .none,
-                output: .sequence,
-                error: .combinedWithOutput
-            ) { execution in
-                try await withThrowingTaskGroup(of: Event.self) { group in
-                    group.addTask {
+            // swift-subprocess polls for cancellation with Task.sleep while the hook runs: on keyrotd's
+            // threads, not Dispatch's (DaemonExecutor.preferringOwnThreads).
+            let result = try await DaemonExecutor.preferringOwnThreads {
+                try await Subprocess.run(
+                    .path(FilePath(hook.program)),
+                    arguments: Arguments(Array(hook.argv.dropFirst())),
+                    environment: .custom(
+                        Dictionary(
+                            uniqueKeysWithValues: environment.compactMap { name, value in Environment.Key(rawValue: name).map { ($0, value) } }
+                        )
+                    ),
+                    platformOptions: options,
+                    input: .none,
+                    output: .sequence,
+                    error: .combinedWithOutput
+                ) { execution in
+                    try await withThrowingTaskGroup(of: Event.self) { group in
+                        group.addTask {
+                            var capture = Capture()
+                            for try await buffer in execution.standardOutput {
+                                buffer.withUnsafeBytes { capture.append($0, keeping: keep) }
+                            }
+                            return .read(capture)
+                        }
+                        group.addTask {
+                            do {
+                                try await DaemonExecutor.sleep(for: hook.timeout)
+                            } catch {
+                                return .timerStopped
+                            }
+                            await execution.teardown(using: teardown)
+                            return .timedOut
+                        }
                         var capture = Capture()
-                        for try await buffer in execution.standardOutput {
-                            buffer.withUnsafeBytes { capture.append($0, keeping: keep) }
+                        while let event = try await group.next() {
+                            switch event {
+                            case .read(let read):
+                                capture.bytes = read.bytes
+                                capture.discarded = read.discarded
+                                group.cancelAll()
+                            case .timedOut:
+                                capture.timedOut = true
+                            case .timerStopped:
+                                break
+                            }
                         }
-                        return .read(capture)
+                        return capture
                     }
-                    group.addTask {
-                        do {
-                            try await DaemonExecutor.sleep(for: hook.timeout)
-                        } catch {
-                            return .timerStopped
-                        }
-                        await execution.teardown(using: teardown)
-                        return .timedOut
-                    }
-                    var capture = Capture()
-                    while let event = try await group.next() {
-                        switch event {
-                        case .read(let read):
-                            capture.bytes = read.bytes
-                            capture.discarded = read.discarded
-                            group.cancelAll()
-                        case .timedOut:
-                            capture.timedOut = true
-                        case .timerStopped:
-                            break
-                        }
-                    }
-                    return capture
                 }
             }
             let capture = result.closureResult

@@ -1,6 +1,5 @@
 import Logging
 import ServiceLifecycle
-import UnixSignals
 
 /// Reloads the configuration on SIGHUP (what `ExecReload=` sends), bracketed by `RELOADING=1` and
 /// `READY=1` so `systemctl reload` waits for it. The `reload` closure validates everything before
@@ -11,29 +10,31 @@ public struct ReloadService: Service {
     private let logger: Logger
     private let reload: @Sendable () async throws -> String
     private let rejected: @Sendable (String) async -> String
-    private let signals: UnixSignalsSequence
+    private let hangups: AsyncStream<Void>
 
-    /// Creates the service. Create it before announcing readiness: from then on SIGHUP is trapped, so an
-    /// early `systemctl reload` cannot kill the daemon.
+    /// Creates the service.
     ///
     /// - Parameters:
+    ///   - hangups: one element per SIGHUP. Trap SIGHUP before announcing readiness, so an early
+    ///     `systemctl reload` cannot kill the daemon.
     ///   - reload: applies a new configuration and returns the status line to show.
     ///   - rejected: told why a configuration was refused; returns the status line to show.
     public init(
+        hangups: AsyncStream<Void>,
         notifier: SystemdNotifier,
         logger: Logger,
         reload: @escaping @Sendable () async throws -> String,
         rejected: @escaping @Sendable (String) async -> String
-    ) async {
+    ) {
         self.notifier = notifier
         self.logger = logger
         self.reload = reload
         self.rejected = rejected
-        self.signals = await UnixSignalsSequence(trapping: .sighup)
+        self.hangups = hangups
     }
 
     public func run() async throws {
-        for await _ in signals.cancelOnGracefulShutdown() {
+        for await _ in hangups.cancelOnGracefulShutdown() {
             notifier.reloading()
             do {
                 let status = try await reload()

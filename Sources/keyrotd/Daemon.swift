@@ -53,7 +53,11 @@ enum Daemon {
             await scheduler.setFollowers($0)
             metricsChanged.yield()
         }
-        let reload = await ReloadService(
+        // Trapped before readiness is announced, so an early stop or reload finds them handled.
+        let signals = try await SignalPipe.signals([SIGTERM, SIGINT, SIGHUP])
+        let (hangups, hangup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reload = ReloadService(
+            hangups: hangups,
             notifier: notifier,
             logger: logger,
             reload: {
@@ -97,9 +101,17 @@ enum Daemon {
                 )
             )
         }
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        // ServiceGroup bounds a cancellation with Task.sleep in an unstructured task, which starts
+        // Dispatch's timer thread at every stop; systemd's TimeoutStopSec= bounds the stop already.
+        groupConfiguration.maximumCancellationDuration = nil
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let signalling = Task {
+            for await signal in signals {
+                if signal == SIGHUP { hangup.yield() } else { await group.triggerGracefulShutdown() }
+            }
+        }
+        defer { signalling.cancel() }
         logger.notice(
             "keyrotd started",
             metadata: [

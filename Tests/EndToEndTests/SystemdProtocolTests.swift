@@ -64,7 +64,8 @@ extension EndToEnd {
             // After rotations, watchdog pings and reloads, Dispatch has still not started its worker pool,
             // whose monitor would wake the daemon every second for good. Dispatch names a worker after
             // its root queue, and the kernel keeps the last 15 characters: "oot.default-qos" for the
-            // pool, "…qos.overcommit" for the signal sources' threads, which are fine.
+            // pool, "…qos.overcommit" for serial queues' threads (AsyncHTTPClient makes TLS contexts on
+            // one), which are fine.
             let threads = try daemon.threadNames()
             #expect(threads.contains("keyrotd-jobs"), "jobs run on keyrotd's own threads: \(threads)")
             #expect(!threads.contains { $0.hasSuffix("-qos") }, "a Dispatch pool worker: \(threads)")

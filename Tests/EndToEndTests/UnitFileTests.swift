@@ -48,24 +48,27 @@ extension EndToEnd {
             return (number, out)
         }
 
-        /// Egress is open, so a fresh install reaches Azure; every other setting keeps the rating at 1.1.
+        /// Egress is open, so a fresh install reaches Azure; every other setting keeps the rating at 1.2
+        /// (1.1 before `setpriority` was allowed for libdispatch's worker threads).
         @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
-        func securityExposureStaysAt1Point1OrBelowWithEgressOpen() async throws {
-            let (exposure, report) = try await exposure(Self.unitText, threshold: 11)
-            #expect(exposure <= 1.1, "\(report)")
+        func securityExposureStaysAt1Point2OrBelowWithEgressOpen() async throws {
+            let (exposure, report) = try await exposure(Self.unitText, threshold: 12)
+            #expect(exposure <= 1.2, "\(report)")
+            // The one system call allowed from @resources, and nothing else of it.
+            #expect(report.contains("(e.g. setpriority is allowed)"), "\(report)")
             #expect(!Self.unitText.contains("\nIPAddressDeny="), "the shipped unit must reach Azure as installed")
             #expect(!report.contains("✗ UMask=") && !report.contains("✗ PrivateMounts=") && !report.contains("✗ MemoryDenyWriteExecute="))
         }
 
-        /// The proxy-only drop-in is the documented hardening step: an egress allow list, rated 1.0.
+        /// The proxy-only drop-in is the documented hardening step: an egress allow list, rated 1.1.
         @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze")))
         func theProxyOnlyDropInAddsTheAllowList() async throws {
             let dropIn = try String(contentsOf: Self.root.appendingPathComponent("systemd/proxy-only-egress.conf"), encoding: .utf8)
             // A drop-in's [Service] lines extend the unit's section; appended, they read the same.
             let lines = dropIn.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.hasPrefix("[") }
             let unit = Self.unitText.replacingOccurrences(of: "\n[Install]", with: "\n" + lines.joined(separator: "\n") + "\n\n[Install]")
-            let (exposure, report) = try await exposure(unit, threshold: 10)
-            #expect(exposure <= 1.0, "\(report)")
+            let (exposure, report) = try await exposure(unit, threshold: 11)
+            #expect(exposure <= 1.1, "\(report)")
             #expect(report.contains("IP address allow list with non-localhost entries"))
         }
     }

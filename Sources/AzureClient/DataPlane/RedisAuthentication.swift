@@ -1,3 +1,4 @@
+import DaemonExecutor
 import FoundationEssentials
 import NIOCore
 import NIOPosix
@@ -15,7 +16,7 @@ struct RedisAuthentication {
             return try await withThrowingTaskGroup(of: DataPlaneClient.Outcome.self) { group in
                 group.addTask { try await authenticate(host: host, port: port, key: key) }
                 group.addTask {
-                    try await Task.sleep(for: .seconds(10))
+                    try await DaemonExecutor.sleep(for: .seconds(10))
                     return .failed("no answer from \(host):\(port) within 10 s")
                 }
                 let first = try await group.next() ?? .failed("no answer")

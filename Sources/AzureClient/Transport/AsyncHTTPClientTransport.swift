@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Dispatch
 import FoundationEssentials
 import KeyRotation
 import NIOCore
@@ -61,8 +62,19 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     /// Closes the connection pools.
     public func shutdown() async throws {
-        try await direct.shutdown()
-        try await proxied?.shutdown()
+        try await Self.shutdown(direct)
+        if let proxied { try await Self.shutdown(proxied) }
+    }
+
+    /// AsyncHTTPClient's own `shutdown()` answers on Dispatch's global queue, whose first worker
+    /// arms libdispatch's once-a-second pool monitor and its timer thread for the rest of the
+    /// process; a serial queue's worker does neither.
+    private static func shutdown(_ client: HTTPClient) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            client.shutdown(queue: DispatchQueue(label: "keyrotd.http-shutdown")) { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
     }
 
     public func send(_ request: HTTPRequestData, timeout: Duration) async throws -> HTTPResponseData {
