@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages keyrotd builds and tests with (libsystemd for the journal and
 # sd_notify, systemd-container for the nspawn tests, man-db and groff to check that the manual
-# renders); with `test`, also lintian, which checks the Debian package. Idempotent; needs root only
+# renders); with `test`, also lintian, which checks the Debian package, and mmdebstrap, which builds
+# the fresh Debian root the package is tested on. Idempotent; needs root only
 # when something is missing.
 set -euo pipefail
 packages=(libsystemd-dev pkg-config systemd-container man-db groff-base)
-if [ "${1:-}" = test ]; then packages+=(lintian); fi
+if [ "${1:-}" = test ]; then packages+=(lintian mmdebstrap); fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

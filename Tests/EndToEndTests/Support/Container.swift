@@ -1,19 +1,24 @@
 import Foundation
 import Glibc
 
-/// A real systemd as PID 1 in `systemd-nspawn -D / --volatile=yes` (the host's /usr, an empty /etc
-/// and /var), booted for one test and powered off after it. Never started any other way: outside
-/// nspawn, systemd would take over the machine's cgroups.
+/// A real systemd as PID 1 in `systemd-nspawn`, booted for one test and powered off after it: on the
+/// host's root (`-D / --volatile=yes`: the host's /usr, an empty /etc and /var), or on a root file
+/// system of its own (`--volatile=overlay`: its changes go to a temporary layer, so the root serves
+/// the next test unchanged). Never started any other way: outside nspawn, systemd would take over
+/// the machine's cgroups.
 struct Container {
     let nspawn: ChildProcess
     let pid1: Int32
     let directory: String
 
-    /// - Parameter writable: host directories the container sees as its own copy (an overlay over the
-    ///   host's with a temporary upper layer nspawn removes at exit), e.g. /usr for a package to install into.
-    static func boot(name: String, binds: [String], writable: [String] = [], directory: String) async throws -> Container {
+    /// - Parameters:
+    ///   - root: the root file system; the host's by default.
+    ///   - writable: host directories the container sees as its own copy (an overlay over the host's
+    ///     with a temporary upper layer nspawn removes at exit), e.g. /usr for a package to install into.
+    static func boot(name: String, root: String = "/", binds: [String], writable: [String] = [], directory: String) async throws -> Container {
         let arguments =
-            ["--register=no", "--keep-unit", "--console=passive", "--machine=\(name)", "-D", "/", "--volatile=yes"]
+            ["--register=no", "--keep-unit", "--console=passive", "--machine=\(name)", "-D", root]
+            + [root == "/" ? "--volatile=yes" : "--volatile=overlay"]
             + binds.map { "--bind-ro=\($0)" } + writable.map { "--overlay=\($0)::\($0)" } + ["--boot", "--", "systemd.firstboot=off"]
         let nspawn = try ChildProcess("/usr/bin/systemd-nspawn", arguments, directory: directory, label: "nspawn")
         let deadline = ContinuousClock.now + .seconds(30)
@@ -42,6 +47,12 @@ struct Container {
             label: "nsenter",
             timeout: timeout
         )
+    }
+
+    /// The journal entries `journalctl ARGUMENTS` selects, as JSON objects.
+    func journal(_ arguments: [String]) async throws -> [[String: Any]] {
+        let (_, out, _) = try await run(["journalctl", "-o", "json", "--no-pager"] + arguments)
+        return out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
     /// `systemctl show -p PROPERTY --value`.
