@@ -31,6 +31,13 @@ extension EndToEnd {
             return build.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
+        /// The line of `client_secret_file` in the shipped example.
+        static func exampleSecretLine() throws -> Int {
+            let example = try String(contentsOfFile: EndToEnd.repositoryRoot + "/config/keyrotd.toml", encoding: .utf8)
+            return try #require(example.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("client_secret_file") })
+                + 1
+        }
+
         /// One resource's line of `keyrotd status --json` inside the container.
         func status(_ c: Container, _ name: String) async throws -> [String: Any] {
             let (_, json, _) = try await c.run(["keyrotd", "status", "--json", "--config", "/etc/keyrotd/keyrotd.toml"])
@@ -129,6 +136,21 @@ extension EndToEnd {
             #expect(try await c.property("ActiveState") == "inactive")
             #expect(try await c.property("FragmentPath").hasSuffix("/systemd/system/keyrotd.service"))
             #expect(try await c.run(["journalctl", "--list-catalog"]).1.contains(MessageID.byEvent["rotation-completed"]!))
+
+            // The shipped example, as the package installs it: check refuses the secret it names until
+            // it is in the credential store, and then accepts the file without a warning.
+            let (exampleRefused, _, exampleRefusal) = try await c.run(["keyrotd", "check"] + config)
+            #expect(exampleRefused == 1, "\(exampleRefusal)")
+            #expect(
+                exampleRefusal.contains("/etc/keyrotd/keyrotd.toml:\(try Self.exampleSecretLine()): error: credential.main.client_secret_file: ")
+                    && exampleRefusal.contains("put it in /etc/credstore/keyrotd-client-secret"),
+                "\(exampleRefusal)"
+            )
+            _ = try await c.run(["install", "-D", "-m", "0600", "/src/client-secret", "/etc/credstore/keyrotd-client-secret"])
+            let (exampleAccepted, exampleOut, exampleErrors) = try await c.run(["keyrotd", "check"] + config)
+            #expect(exampleAccepted == 0 && exampleOut.contains(": OK, 5 resources") && exampleErrors.isEmpty, "\(exampleOut)\(exampleErrors)")
+            _ = try await c.run(["rm", "/etc/credstore/keyrotd-client-secret"])
+            steps.append("check of the shipped example refused without the secret, accepted with it")
 
             // Configured as an operator would, but the secret not yet in place: check refuses it, naming the path.
             _ = try await c.run([
