@@ -3,8 +3,8 @@ import KeyRotation
 
 /// Loads the configuration or prints every problem and exits 1.
 ///
-/// - Parameter printingWarnings: whether to print what `check` would warn about; `status` and
-///   `rotate` only read state and leave validation to `check` and the daemon.
+/// - Parameter printingWarnings: whether to print what `check` would warn about; `status` only
+///   reads state and leaves validation to `check` and the daemon.
 func loadConfiguration(_ path: String, printingWarnings: Bool = true) throws -> Configuration {
     do {
         let (configuration, warnings) = try ConfigurationLoader().load(path: path)
