@@ -14,8 +14,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     /// Prints every problem, or a one-line summary when there is none.
     func run() async throws {
-        let handOver = await UnitCredentialReader.read()
-        let loader = ConfigurationLoader(serviceCredentials: try? handOver.get())
+        let loader = ConfigurationLoader(serviceCredentials: await UnitCredentialReader.read())
         var failed = 0
         do {
             let (configuration, warnings) = try loader.load(path: options.config)

@@ -8,17 +8,12 @@ import SystemPackage
 /// systemd 252's `systemctl show -p LoadCredential` prints `[unprintable]` for this property, so it
 /// is read over D-Bus with `busctl --json=short`, which gives the (id, source) pairs as they are.
 enum UnitCredentialReader {
-    /// Why the hand-over could not be read (no systemd, the unit not installed).
-    struct Unavailable: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// `unit`'s credentials, or why they cannot be known here.
-    static func read(unit: String = "keyrotd.service") async -> Result<ServiceCredentials, Unavailable> {
+    static func read(unit: String = "keyrotd.service") async -> Result<ServiceCredentials, ServiceCredentials.Unavailable> {
         let object = "/org/freedesktop/systemd1/unit/" + busPathComponent(unit)
         do {
             let state: String = try await property(object, "org.freedesktop.systemd1.Unit", "LoadState")
-            guard state == "loaded" else { return .failure(Unavailable(description: "\(unit) is \(state) here")) }
+            guard state == "loaded" else { return .failure(ServiceCredentials.Unavailable("\(unit) is \(state) here")) }
             let pairs: [[String]] = try await property(object, "org.freedesktop.systemd1.Service", "LoadCredential")
             var sources: [String: String] = [:]
             for pair in pairs where pair.count == 2 { sources[pair[0]] = pair[1] }
@@ -32,7 +27,11 @@ enum UnitCredentialReader {
         var data: Value
     }
 
-    private static func property<Value: Decodable>(_ object: String, _ interface: String, _ name: String) async throws(Unavailable) -> Value {
+    private static func property<Value: Decodable>(
+        _ object: String,
+        _ interface: String,
+        _ name: String
+    ) async throws(ServiceCredentials.Unavailable) -> Value {
         let answered: Bool
         let output: String?
         do {
@@ -45,12 +44,12 @@ enum UnitCredentialReader {
             answered = result.terminationStatus.isSuccess
             output = result.standardOutput
         } catch {
-            throw Unavailable(description: "busctl could not run (\(error))")
+            throw ServiceCredentials.Unavailable("busctl could not run (\(error))")
         }
         guard answered, let text = output,
             let reply = try? JSONDecoder().decode(Reply<Value>.self, from: Data(text.utf8))
         else {
-            throw Unavailable(description: "systemd did not answer over D-Bus (is it running?)")
+            throw ServiceCredentials.Unavailable("systemd did not answer over D-Bus (is it running here?)")
         }
         return reply.data
     }

@@ -749,7 +749,7 @@ struct ConfigurationLoaderTests {
         func errors(_ sources: [String: String], stores: [String] = ServiceCredentials.credentialStores) -> [String] {
             let handOver = ServiceCredentials(sources: sources, searchDirectories: stores)
             do {
-                _ = try ConfigurationLoader(environment: [:], serviceCredentials: handOver).load(path: path)
+                _ = try ConfigurationLoader(environment: [:], serviceCredentials: .success(handOver)).load(path: path)
                 return []
             } catch {
                 // A credential with an error is left out, so its resource also says it has none.
@@ -781,12 +781,14 @@ struct ConfigurationLoaderTests {
         #expect(errors(["keyrotd-client-secret": dir + "/secret"]).isEmpty)
         #expect(errors(["keyrotd-client-secret": stores[1]]).isEmpty, "a directory is a valid source")
 
-        // Without the unit's view, a warning; under the service itself, a missing file is the daemon's to report.
-        let (_, warnings) = try ConfigurationLoader(environment: [:]).load(path: path)
+        // Without the unit's view, a warning with the reason; under the service itself, a missing file
+        // is the daemon's to report.
+        let unreadable = ServiceCredentials.Unavailable("keyrotd.service is not-found here")
+        let (_, warnings) = try ConfigurationLoader(environment: [:], serviceCredentials: .failure(unreadable)).load(path: path)
         #expect(
             warnings.map(\.message) == [
                 "cannot check '${CREDENTIALS_DIRECTORY}/keyrotd-client-secret': CREDENTIALS_DIRECTORY is not set here "
-                    + "and keyrotd.service's LoadCredential= could not be read (is systemd running?)"
+                    + "and keyrotd.service's LoadCredential= could not be read: keyrotd.service is not-found here"
             ]
         )
         let (_, underSystemd) = try ConfigurationLoader(environment: ["CREDENTIALS_DIRECTORY": dir + "/run-credentials"]).load(path: path)

@@ -30,7 +30,7 @@ struct ValidationContext {
     /// The environment for `${VAR}` expansion.
     let environment: [String: String]
     /// What keyrotd.service hands over, where `CREDENTIALS_DIRECTORY` is not set.
-    let serviceCredentials: ServiceCredentials?
+    let serviceCredentials: Result<ServiceCredentials, ServiceCredentials.Unavailable>?
     private(set) var issues: [ConfigurationIssue] = []
     /// Each resource's further outputs as written, by the resource's key path: `files[i]` is
     /// `additionalOutputs[i]`'s table, `vaults[i]` `keyVaultOutputs[i]`'s (file and Key Vault
@@ -38,7 +38,12 @@ struct ValidationContext {
     private var outputKeys: [String: (files: [String], vaults: [String])] = [:]
 
     /// Creates a context for the document `root`, read from `path`.
-    init(path: String, root: TOMLTable, environment: [String: String], serviceCredentials: ServiceCredentials?) {
+    init(
+        path: String,
+        root: TOMLTable,
+        environment: [String: String],
+        serviceCredentials: Result<ServiceCredentials, ServiceCredentials.Unavailable>?
+    ) {
         self.path = path
         self.root = root
         self.environment = environment
@@ -387,11 +392,17 @@ struct ValidationContext {
             warning(key, "cannot check '\(file)': an environment variable in it is not set here")
             return nil
         }
-        guard let handOver = serviceCredentials else {
+        let handOver: ServiceCredentials
+        switch serviceCredentials {
+        case .success(let read): handOver = read
+        case .failure(let reason):
             warning(
                 key,
-                "cannot check '\(file)': CREDENTIALS_DIRECTORY is not set here and keyrotd.service's LoadCredential= could not be read (is systemd running?)"
+                "cannot check '\(file)': CREDENTIALS_DIRECTORY is not set here and keyrotd.service's LoadCredential= could not be read: \(reason)"
             )
+            return nil
+        case nil:
+            warning(key, "cannot check '\(file)': CREDENTIALS_DIRECTORY is not set here (keyrotd check reads what keyrotd.service hands over)")
             return nil
         }
         let unit = handOver.unit

@@ -9,11 +9,14 @@ public struct ConfigurationLoader: Sendable {
     /// The environment used for `${VAR}` expansion.
     public var environment: [String: String]
     /// What keyrotd.service hands over, for checking `${CREDENTIALS_DIRECTORY}/…` files where that
-    /// variable is not set (`check` in a shell); nil where it could not be read.
-    public var serviceCredentials: ServiceCredentials?
+    /// variable is not set (`check` in a shell), or why it could not be read; nil where nobody asked.
+    public var serviceCredentials: Result<ServiceCredentials, ServiceCredentials.Unavailable>?
 
     /// Creates a loader reading `${VAR}` values from `environment`.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, serviceCredentials: ServiceCredentials? = nil) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        serviceCredentials: Result<ServiceCredentials, ServiceCredentials.Unavailable>? = nil
+    ) {
         self.environment = environment
         self.serviceCredentials = serviceCredentials
     }

@@ -22,6 +22,17 @@ public struct ServiceCredentials: Sendable, Equatable {
         self.searchDirectories = searchDirectories
     }
 
+    /// Why the hand-over could not be read (systemd not running here, the unit not installed).
+    public struct Unavailable: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The reason, for the operator.
+        public var description: String
+
+        /// Creates the reason.
+        public init(_ description: String) {
+            self.description = description
+        }
+    }
+
     /// Where a credential comes from.
     public enum Source: Sendable, Equatable {
         /// This path exists (a file, a directory or a socket: all valid sources).

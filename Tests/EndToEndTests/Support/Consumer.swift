@@ -2,6 +2,7 @@ import AzureClient
 import Foundation
 import KeyRotation
 import SecretFiles
+import Synchronization
 
 /// An application that re-reads its secret files every few milliseconds and authenticates with each
 /// against the emulator's data plane of the file's resource type, the way a real client would
@@ -32,10 +33,16 @@ actor Consumer {
     private(set) var seenSecrets: Set<String> = []
     private var stopped = false
 
+    /// Every consumer's HTTP client stays referenced until the process ends: one that a failing test
+    /// left open would otherwise stop the whole test process in AsyncHTTPClient's deinit check,
+    /// hiding the failure behind a crash (as `EmulatorHarness` does).
+    private static let transports = Mutex<[AsyncHTTPClientTransport]>([])
+
     /// Consumes `files`.
     init(files: [File], caFile: String?, grace: Duration) {
         self.files = files
         self.transport = AsyncHTTPClientTransport(extraCAFile: caFile)
+        Self.transports.withLock { [transport] in $0.append(transport) }
         self.client = DataPlaneClient(transport: transport, extraCAFile: caFile)
         self.grace = grace.seconds
     }

@@ -37,12 +37,14 @@ struct Container {
         throw TestFailure("the container did not boot: \(nspawn.stdout.suffix(2000))")
     }
 
-    /// Runs a command inside the container (all its namespaces).
+    /// Runs a command inside the container (all its namespaces), with the environment of a root
+    /// shell there rather than the test's: CI's TMPDIR, for one, names a folder the container lacks.
     @discardableResult
     func run(_ command: [String], timeout: Duration = .seconds(60)) async throws -> (Int32, String, String) {
-        try await ChildProcess.run(
+        let environment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"]
+        return try await ChildProcess.run(
             "/usr/bin/nsenter",
-            ["-t", String(pid1), "-a"] + command,
+            ["-t", String(pid1), "-a", "/usr/bin/env", "-i"] + environment + command,
             directory: directory,
             label: "nsenter",
             timeout: timeout
