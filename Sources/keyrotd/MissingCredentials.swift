@@ -8,7 +8,7 @@ import Logging
 /// path and the fix, instead of systemd's "243/CREDENTIALS" naming neither.
 enum MissingCredentials {
     /// One file the configuration wants and did not receive.
-    struct Missing: Equatable {
+    struct Missing {
         /// The `[credential.NAME]` table.
         var credential: String
         /// The path the configuration names.
@@ -28,10 +28,8 @@ enum MissingCredentials {
             default: files = []
             }
             return files.compactMap { file in
-                guard file.hasPrefix(directory + "/"), access(file, F_OK) != 0,
-                    let id = file.dropFirst(directory.count + 1).split(separator: "/").first
-                else { return nil }
-                return Missing(credential: credential.name, file: file, id: String(id))
+                guard let id = ServiceCredentials.id(of: file, in: directory), access(file, F_OK) != 0 else { return nil }
+                return Missing(credential: credential.name, file: file, id: id)
             }
         }
     }

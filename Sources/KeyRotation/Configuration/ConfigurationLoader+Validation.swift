@@ -387,8 +387,7 @@ struct ValidationContext {
             return nil
         }
         guard file.contains("${") else { return file }
-        let prefix = "${CREDENTIALS_DIRECTORY}/"
-        guard file.hasPrefix(prefix), let id = file.dropFirst(prefix.count).split(separator: "/").first.map(String.init) else {
+        guard let id = ServiceCredentials.id(of: file, in: "${CREDENTIALS_DIRECTORY}") else {
             warning(key, "cannot check '\(file)': an environment variable in it is not set here")
             return nil
         }

@@ -43,6 +43,14 @@ public struct ServiceCredentials: Sendable, Equatable {
         case notLoaded
     }
 
+    /// The credential id of `path` when it lies in `directory` (the credentials directory, or its
+    /// unexpanded `${CREDENTIALS_DIRECTORY}`): its first component there, since a directory can be a
+    /// credential too.
+    public static func id(of path: String, in directory: String) -> String? {
+        guard path.hasPrefix(directory + "/") else { return nil }
+        return path.dropFirst(directory.count + 1).split(separator: "/").first.map(String.init)
+    }
+
     /// Where credential `id` would come from if the service started now.
     public func source(of id: String) -> Source {
         guard let source = sources[id] else { return .notLoaded }
