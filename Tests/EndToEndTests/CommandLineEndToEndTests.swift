@@ -153,7 +153,7 @@ extension EndToEnd {
             stat(directory + "/generated/emulator-client-secret", &info)
             #expect(info.st_mode & 0o077 == 0)
             await emulator.stop()
-            #expect(emulator.child.process.terminationStatus == 0)
+            #expect(emulator.child.terminationStatus == 0)
         }
 
         @Test func theDemoShowsRotationsWithinAMinute() async throws {

@@ -21,7 +21,7 @@ extension EndToEnd {
 
             /// A failed expectation must not leave the emulator running.
             deinit {
-                if emulator.child.process.isRunning { kill(emulator.child.pid, SIGKILL) }
+                if emulator.child.isRunning { kill(emulator.child.pid, SIGKILL) }
             }
 
             static func start() async throws -> Rig {

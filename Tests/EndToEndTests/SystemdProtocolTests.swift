@@ -137,7 +137,7 @@ extension EndToEnd.SystemdProtocolTests {
             let child = try ChildProcess("/lib/systemd/systemd-journald", [], directory: directory, label: "journald")
             let deadline = ContinuousClock.now + .seconds(10)
             while !FileManager.default.fileExists(atPath: "/run/systemd/journal/socket") {
-                guard ContinuousClock.now < deadline, child.process.isRunning else { throw TestFailure("journald did not start: \(child.stderr)") }
+                guard ContinuousClock.now < deadline, child.isRunning else { throw TestFailure("journald did not start: \(child.stderr)") }
                 try await Task.sleep(for: .milliseconds(50))
             }
             return Journald(child: child)

@@ -23,7 +23,7 @@ struct Container {
         let nspawn = try ChildProcess("/usr/bin/systemd-nspawn", arguments, directory: directory, label: "nspawn")
         let deadline = ContinuousClock.now + .seconds(30)
         var pid1: Int32?
-        while ContinuousClock.now < deadline, nspawn.process.isRunning {
+        while ContinuousClock.now < deadline, nspawn.isRunning {
             if pid1 == nil, let children = try? String(contentsOfFile: "/proc/\(nspawn.pid)/task/\(nspawn.pid)/children", encoding: .utf8) {
                 pid1 = children.split(separator: " ").first.flatMap { Int32($0) }
             }

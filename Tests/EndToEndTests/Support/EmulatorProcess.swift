@@ -22,7 +22,7 @@ struct EmulatorProcess {
                 let info = try JSONDecoder().decode(EmulatorInfo.self, from: Data(line.utf8))
                 return EmulatorProcess(child: child, info: info, directory: directory)
             }
-            if !child.process.isRunning { break }
+            if !child.isRunning { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestFailure("emulator did not start: \(child.stderr)")

@@ -75,7 +75,7 @@ final class Scenario: Sendable {
 
     /// A failed test leaves nothing running: every process the scenario started is killed with it.
     deinit {
-        for child in children.withLock({ $0 }) + [emulator.child] where child.process.isRunning {
+        for child in children.withLock({ $0 }) + [emulator.child] where child.isRunning {
             kill(child.pid, SIGKILL)
         }
     }
