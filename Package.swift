@@ -41,6 +41,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // keyrotd.toml: the TOML parser, the declarations of every key, and each table's reading.
+        .target(
+            name: "ConfigurationFile",
+            dependencies: [
+                "KeyRotation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP to ARM and Entra ID, and the ACS key provider.
         .target(
             name: "AzureClient",
@@ -168,7 +178,8 @@ let package = Package(
             dependencies: [
                 // Not AzureEmulator: the daemon that holds production credentials carries no emulator code
                 // (`keyrotd demo` runs the keyrotd-emulator executable).
-                "KeyRotation", "AzureClient", "SecretFiles", "Systemd", "Hooks", "Control", "MetricsFile", "Follower", "DaemonExecutor",
+                "KeyRotation", "ConfigurationFile", "AzureClient", "SecretFiles", "Systemd", "Hooks", "Control", "MetricsFile", "Follower",
+                "DaemonExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -198,12 +209,23 @@ let package = Package(
             path: "Benchmarks/HTTPSFloor",
             swiftSettings: swiftSettings
         ),
+        // What tests of several targets share: running an outside program to compare with.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "KeyRotationTests",
             dependencies: [
-                "KeyRotation",
+                "KeyRotation", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConfigurationFileTests",
+            dependencies: [
+                "ConfigurationFile", "KeyRotation", "TestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -241,7 +263,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["AzureClient", "AzureEmulator", "Follower", "KeyRotation", "SecretFiles", "Systemd"],
+            dependencies: ["AzureClient", "AzureEmulator", "ConfigurationFile", "Follower", "KeyRotation", "SecretFiles", "Systemd"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -63,8 +63,9 @@ enum Daemon {
             reload: {
                 let rotators = try await runtime.reload(path: configPath)
                 let next = await runtime.configuration
+                LogSetup.level.set(next.daemon.logLevel)
                 MissingCredentials.report(next, environment: ProcessInfo.processInfo.environment, logger: logger)
-                await scheduler.replace(rotators: rotators, concurrency: next.daemon.concurrency)
+                await scheduler.replace(rotators: rotators)
                 await followers.replace(await runtime.currentFollowers)
                 await scheduler.setNote(nil)
                 return "configuration reloaded; " + (await scheduler.summary)

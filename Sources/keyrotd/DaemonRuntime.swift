@@ -1,3 +1,4 @@
+import ConfigurationFile
 import AzureClient
 import DaemonExecutor
 import Follower
@@ -92,14 +93,10 @@ actor DaemonRuntime {
     func reload(path: String) async throws -> [ResourceRotator] {
         let (next, _) = try ConfigurationLoader().load(path: path)
         let old = configuration.daemon
-        guard next.daemon.stateDirectory == old.stateDirectory, next.daemon.secretsDirectory == old.secretsDirectory,
-            next.daemon.tlsCAFile == old.tlsCAFile, next.daemon.armWriteBurst == old.armWriteBurst,
-            next.daemon.armWritesPerSecond == old.armWritesPerSecond, next.daemon.runtimeDirectory == old.runtimeDirectory,
-            next.daemon.metricsFile == old.metricsFile
-        else {
-            throw ReloadRefused(
-                reason: "state_dir, secrets_dir, runtime_dir, tls_ca_file, metrics_file and the arm_write_* budget take effect only after a restart"
-            )
+        let waiting = ConfigurationSchema.restartRequired(from: old, to: next.daemon)
+        guard waiting.isEmpty else {
+            let names = waiting.map { "[daemon] \($0.name)" }.joined(separator: ", ")
+            throw ReloadRefused(reason: "\(names) changed, which only a start applies: restart keyrotd to apply (systemctl restart keyrotd)")
         }
         let (clients, rotators, followers) = try await Self.build(
             next,

@@ -67,7 +67,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             """
         )
-        LogSetup.bootstrap(level: "warning")
+        LogSetup.bootstrap(level: .warning)
         let logger = Logger(label: "keyrotd")
         let lock = try InstanceLock(stateDirectory: configuration.daemon.stateDirectory)
         let watcher = SecretWatcher(configuration: configuration, caFile: emulator.caFile)

@@ -1,3 +1,4 @@
+import KeyRotation
 import Logging
 import Systemd
 
@@ -13,15 +14,16 @@ enum LogSetup {
         case stderr
     }
 
-    /// Sends swift-log output to `target` at `level`.
-    static func bootstrap(level: String, target: Target = .stderr) {
-        let parsed = Logger.Level(rawValue: level) ?? .info
+    /// The level every handler logs at; a reload of `log_level` sets it.
+    static let level = LogLevelSwitch(DaemonSettings.Defaults.logLevel)
+
+    /// Sends swift-log output to `target`, at `initial` until ``level`` is set again.
+    static func bootstrap(level initial: Logger.Level, target: Target = .stderr) {
+        level.set(initial)
         let journal = target == .journal || (target == .auto && JournalLogHandler.stderrIsJournal)
         LoggingSystem.bootstrap { label in
-            if journal { return JournalLogHandler(identifier: "keyrotd", logLevel: parsed) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = parsed
-            return handler
+            if journal { return SwitchedLevelLogHandler(JournalLogHandler(identifier: "keyrotd"), level: level) }
+            return SwitchedLevelLogHandler(StreamLogHandler.standardError(label: label), level: level)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ConfigurationFile
 import Glibc
 import KeyRotation
 import Logging

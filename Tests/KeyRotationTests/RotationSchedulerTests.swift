@@ -96,7 +96,7 @@ struct RotationSchedulerTests {
         let run = Task { try await scheduler.run() }
         var events = idles.makeAsyncIterator()
         await events.next()  // adoption done, the next rotation an hour away
-        await scheduler.replace(rotators: fixture.rotators, concurrency: 2)
+        await scheduler.replace(rotators: fixture.rotators)
         await events.next()  // without the reload's trim this never comes, and the time limit fails the test
         await scheduler.stop()
         try await run.value
@@ -194,7 +194,7 @@ struct RotationSchedulerTests {
             clock: fixture.clock,
             logger: Logger(label: "test")
         )
-        await scheduler.replace(rotators: [stuck], concurrency: 1)
+        await scheduler.replace(rotators: [stuck])
         await scheduler.waitUntilQuiet()
         await scheduler.requestRotation(of: ["r0"])
         await hanging.waitUntilCalled()
@@ -211,7 +211,7 @@ struct RotationSchedulerTests {
             logger: Logger(label: "test")
         )
         #expect(await resumed.record.step == .regenerating(slot: .secondary, final: false))
-        await scheduler.replace(rotators: [resumed], concurrency: 1)
+        await scheduler.replace(rotators: [resumed])
         await scheduler.waitUntilQuiet()
         #expect(await hanging.cancelled)
         #expect(await fixture.azures[0].regenerations == [.secondary])

@@ -1,5 +1,6 @@
 import Foundation
 import KeyRotation
+import TestSupport
 import Testing
 
 /// The zoneinfo reader against Python's `zoneinfo` (which reads the same files): every offset agrees,

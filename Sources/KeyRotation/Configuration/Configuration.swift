@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Logging
 import SystemPackage
 
 /// A validated keyrotd configuration.
@@ -46,18 +47,18 @@ public struct DaemonSettings: Sendable, Equatable {
     public var retryInitial: Duration
     /// The longest delay between retries of a failing rotation.
     public var retryMax: Duration
-    /// The lowest log level written (`trace` … `critical`).
-    public var logLevel: String
+    /// The lowest log level written.
+    public var logLevel: Logger.Level
     /// How long one HTTP request to ARM or Entra ID may take before it is abandoned (and retried).
     public var requestTimeout: Duration
     /// ARM's per-subscription write burst, which keyrotd paces itself within.
-    public var armWriteBurst = ConfigurationSchema.armWriteBurst.defaultInteger
+    public var armWriteBurst = Defaults.armWriteBurst
     /// ARM's per-subscription write refill rate (writes per second).
-    public var armWritesPerSecond = ConfigurationSchema.armWritesPerSecond.defaultNumber
+    public var armWritesPerSecond = Defaults.armWritesPerSecond
     /// The hook run after every resource's key is published, after the resource's own.
     public var onPublish: HookCommand?
     /// Where the control socket lives (the unit's `RuntimeDirectory=`).
-    public var runtimeDirectory = ConfigurationSchema.runtimeDir.defaultString
+    public var runtimeDirectory = Defaults.runtimeDirectory
     /// The Prometheus text file for node_exporter's textfile collector, if one is wanted.
     public var metricsFile: String?
 
@@ -68,12 +69,12 @@ public struct DaemonSettings: Sendable, Equatable {
     public init(
         secretsDirectory: String,
         stateDirectory: String,
-        concurrency: Int = ConfigurationSchema.concurrency.defaultInteger,
+        concurrency: Int = Defaults.concurrency,
         tlsCAFile: String? = nil,
-        retryInitial: Duration = ConfigurationSchema.retryInitial.defaultDuration,
-        retryMax: Duration = ConfigurationSchema.retryMax.defaultDuration,
-        logLevel: String = ConfigurationSchema.logLevel.defaultString,
-        requestTimeout: Duration = ConfigurationSchema.requestTimeout.defaultDuration
+        retryInitial: Duration = Defaults.retryInitial,
+        retryMax: Duration = Defaults.retryMax,
+        logLevel: Logger.Level = Defaults.logLevel,
+        requestTimeout: Duration = Defaults.requestTimeout
     ) {
         self.secretsDirectory = secretsDirectory
         self.stateDirectory = stateDirectory
@@ -83,6 +84,32 @@ public struct DaemonSettings: Sendable, Equatable {
         self.retryMax = retryMax
         self.logLevel = logLevel
         self.requestTimeout = requestTimeout
+    }
+}
+
+extension DaemonSettings {
+    /// The value of each `[daemon]` setting the file does not give.
+    public enum Defaults {
+        /// Where secret files are published.
+        public static let secretsDirectory = "/var/lib/keyrotd/secrets"
+        /// Where state records and the instance lock live.
+        public static let stateDirectory = "/var/lib/keyrotd/state"
+        /// Resources working at once, and connections to one host.
+        public static let concurrency = 256
+        /// The first wait after a failed step.
+        public static let retryInitial: Duration = .seconds(30)
+        /// The longest wait between retries.
+        public static let retryMax: Duration = .seconds(3600)
+        /// How long one HTTP request may take.
+        public static let requestTimeout: Duration = .seconds(60)
+        /// The lowest level logged.
+        public static let logLevel = Logger.Level.info
+        /// ARM's write burst per subscription and credential.
+        public static let armWriteBurst = 200
+        /// ARM's write refill per second.
+        public static let armWritesPerSecond = 10.0
+        /// The control socket's directory (the unit's `RuntimeDirectory=`).
+        public static let runtimeDirectory = "/run/keyrotd"
     }
 }
 
@@ -203,7 +230,7 @@ public struct ResourceConfiguration: Sendable, Equatable {
     /// A command that exits 0 once the consumers run on `KEYROTD_FINGERPRINT`.
     public var confirmCommand: HookCommand?
     /// How long consumers have to confirm a published key before the alarm.
-    public var confirmTimeout = ConfigurationSchema.confirmTimeout.defaultDuration
+    public var confirmTimeout = Defaults.confirmTimeout
     /// Followers on other hosts that must confirm each published key on the Key Vault outputs.
     public var confirmFollowers: [String] = []
     /// The operator's layout of ``output``, in place of ``format``.
@@ -255,20 +282,21 @@ public struct ResourceConfiguration: Sendable, Equatable {
 }
 
 extension ResourceConfiguration {
-    /// The value of each resource setting that neither the resource nor `[defaults]` sets: the
-    /// defaults declared in ``ConfigurationSchema``, typed.
+    /// The value of each resource setting that neither the resource nor `[defaults]` sets.
     public enum Defaults {
         /// Rotation strategy.
-        public static let strategy = RotationStrategy(rawValue: ConfigurationSchema.strategy.defaultString)!
+        public static let strategy = RotationStrategy.full
         /// Rotation period.
-        public static let every = ConfigurationSchema.every.defaultDuration
+        public static let every: Duration = .seconds(30 * 86_400)
         /// Grace before the key consumers leave is regenerated.
-        public static let grace = ConfigurationSchema.grace.defaultDuration
+        public static let grace: Duration = .seconds(3600)
         /// Random extra delay of scheduled rotations.
-        public static let jitter = ConfigurationSchema.jitter.defaultDuration
+        public static let jitter: Duration = .zero
         /// Secret file mode.
-        public static let mode = ConfigurationSchema.mode.defaultMode
+        public static let mode: UInt32 = 0o640
         /// Whether new keys are verified against the data plane.
-        public static let verify = ConfigurationSchema.verify.defaultBoolean
+        public static let verify = false
+        /// How long consumers have to confirm a published key.
+        public static let confirmTimeout: Duration = .seconds(3600)
     }
 }

@@ -32,8 +32,8 @@ public struct FollowConfiguration: Sendable, Equatable {
         output: SecretOutput,
         verbatim: Bool = true,
         onPublish: HookCommand? = nil,
-        interval: Duration = ConfigurationSchema.interval.defaultDuration,
-        confirm: Bool = ConfigurationSchema.confirm.defaultBoolean
+        interval: Duration = Defaults.interval,
+        confirm: Bool = Defaults.confirm
     ) {
         self.name = name
         self.credential = credential
@@ -58,5 +58,15 @@ public struct FollowConfiguration: Sendable, Equatable {
     /// Whether `name` is a follower name: it becomes part of a tag name and a file name.
     public static func isValidName(_ name: String) -> Bool {
         (1...64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+    }
+}
+
+extension FollowConfiguration {
+    /// The values of a follower's settings its table does not give.
+    public enum Defaults {
+        /// How often the vault is asked for a new version.
+        public static let interval: Duration = .seconds(30)
+        /// Whether delivered versions are tagged as confirmed.
+        public static let confirm = true
     }
 }

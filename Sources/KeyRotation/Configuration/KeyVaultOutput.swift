@@ -31,6 +31,9 @@ public struct KeyVaultOutput: Sendable, Equatable {
     /// Key Vault's limit of tags on a secret, less keyrotd's own.
     public static let maximumOperatorTags = 12
 
+    /// How often a vault's consumers are taken to read it again when the output does not say: App Service's references refresh daily.
+    public static let defaultConsumerRefresh: Duration = .seconds(86_400)
+
     /// Creates an output.
     public init(
         vault: URL,
@@ -39,7 +42,7 @@ public struct KeyVaultOutput: Sendable, Equatable {
         contentType: String? = nil,
         tags: [String: String] = [:],
         expiresAfter: Duration? = nil,
-        consumerRefresh: Duration = ConfigurationSchema.consumerRefresh.defaultDuration
+        consumerRefresh: Duration = Self.defaultConsumerRefresh
     ) {
         self.vault = vault
         self.secret = secret

@@ -13,7 +13,7 @@ public struct HookCommand: Sendable, Equatable {
     /// The `PATH` hooks get; nothing else of keyrotd's environment is passed on.
     public static let searchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     /// The default ``timeout``.
-    public static let defaultTimeout = ConfigurationSchema.hookTimeout.defaultDuration
+    public static let defaultTimeout: Duration = .seconds(30)
 
     /// Creates a hook command.
     public init(argv: [String], timeout: Duration = Self.defaultTimeout, origin: String) {

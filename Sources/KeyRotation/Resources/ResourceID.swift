@@ -45,14 +45,14 @@ public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Why an id does not parse.
-    struct ParseProblem: Error, Sendable, CustomStringConvertible {
+    public struct ParseProblem: Error, Sendable, CustomStringConvertible {
         /// For the operator.
-        var description: String
+        public var description: String
     }
 
     /// The id in `text`, or why it is not the id of a supported type (one pass: `keyrotd check`
     /// parses thousands).
-    static func parse(_ text: String) -> Result<ResourceID, ParseProblem> {
+    public static func parse(_ text: String) -> Result<ResourceID, ParseProblem> {
         // Split on the UTF-8 bytes: '/' is ASCII, and Character-wise splitting is what made this slow.
         let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map { String(Substring($0)) }
         let prefix = "/subscriptions/{subscription}/resourceGroups/{group}/providers/{provider}/{type}/{name}"

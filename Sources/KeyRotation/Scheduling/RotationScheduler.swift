@@ -26,7 +26,7 @@ public actor RotationScheduler: Service {
     /// Resources whose last step failed.
     private var failing: Set<String> = []
     private let clock: any WallClock
-    private var concurrency: Int
+    private let concurrency: Int
     private let notifier: any DaemonNotifier
     private let logger: Logger
     private let maximumSleep: Duration?
@@ -131,8 +131,7 @@ public actor RotationScheduler: Service {
     /// running step is cancelled and the name dropped; a name whose rotator object changed (its
     /// configuration did) has its running step cancelled and resumed by the new rotator from the
     /// recorded step. Passing the same rotator object keeps it as is, running steps and all.
-    public func replace(rotators: [ResourceRotator], concurrency: Int) {
-        self.concurrency = max(1, concurrency)
+    public func replace(rotators: [ResourceRotator]) {
         // The old configuration, its parse and any replaced rotators are garbage now: the next quiet
         // moment hands that memory back, even when no step runs because nothing changed.
         workSinceIdle = true

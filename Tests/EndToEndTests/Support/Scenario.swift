@@ -1,3 +1,4 @@
+import ConfigurationFile
 import AzureEmulator
 import Foundation
 import Glibc

@@ -1,20 +1,20 @@
 import Foundation
 
 /// What a tool run by ``Tool/run(_:_:environment:input:)`` left.
-struct ToolResult: Sendable {
+public struct ToolResult: Sendable {
     /// The exit status.
-    var status: Int32
+    public var status: Int32
     /// Everything written to standard output.
-    var output: Data
+    public var output: Data
     /// Everything written to standard error.
-    var errors: Data
+    public var errors: Data
 }
 
 /// An outside program a test compares keyrotd with (Python's zoneinfo, man).
-enum Tool {
+public enum Tool {
     /// Runs `executable` to its end on a thread of its own: waiting for it on the cooperative pool
     /// (two threads on a two-core machine) would stall every other suite in the test process.
-    static func run(
+    public static func run(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String]? = nil,

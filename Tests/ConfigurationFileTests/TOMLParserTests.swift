@@ -2,7 +2,8 @@ import Foundation
 import PropertyBased
 import Testing
 
-@testable import KeyRotation
+@testable import ConfigurationFile
+import KeyRotation
 
 struct TOMLParserTests {
     @Test func parsesTheShapesAConfigurationUses() throws {

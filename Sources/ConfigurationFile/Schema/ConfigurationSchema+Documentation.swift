@@ -1,3 +1,5 @@
+import KeyRotation
+
 extension ConfigurationSchema {
     /// The README's configuration table: every key with where it may appear, its type, default and
     /// meaning, in declaration order. A test keeps the README's copy equal to it.
@@ -6,9 +8,20 @@ extension ConfigurationSchema {
         for key in keys {
             let tables = key.tables.map { "`\($0.rawValue)`" }.joined(separator: ", ")
             let kinds = key.credentialKinds.isEmpty ? "" : " (kind " + key.credentialKinds.map { "`\($0)`" }.joined(separator: ", ") + ")"
-            lines.append("| `\(key.name)` | \(tables)\(kinds) | \(key.kind.documentation) | \(key.defaultValue.documentation) | \(key.summary) |")
+            lines.append("| `\(key.name)` | \(tables)\(kinds) | \(key.kind.documentation) | \(key.defaultValue.documentation) | \(key.documentedSummary) |")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ConfigurationKey {
+    /// The kinds of identity a `[credential.NAME]` key applies to (empty: every kind).
+    var credentialKinds: [String] { tables.contains(.credential) ? variants : [] }
+
+    /// The summary, and that a change waits for a restart where it does.
+    var documentedSummary: String {
+        if case .restart = reload { return summary + "; restart to change" }
+        return summary
     }
 }
 
@@ -61,7 +74,7 @@ extension ConfigurationSchema {
                 facts += roff(key.defaultValue.documentation.replacing("`", with: ""))
                 if key.tables.count > 1 { facts += "; also in " + key.tables.dropFirst().map { roff($0.rawValue) }.joined(separator: ", ") }
                 if !key.credentialKinds.isEmpty { facts += "; kind " + key.credentialKinds.joined(separator: ", ") }
-                lines += ["(\(facts))", ".br", roff(key.summary)]
+                lines += ["(\(facts))", ".br", roff(key.documentedSummary)]
             }
         }
         lines += [".SH FILES", ".TP", ".I /etc/keyrotd/keyrotd.toml", "the configuration", ".SH SEE ALSO", ".BR keyrotd (8)"]

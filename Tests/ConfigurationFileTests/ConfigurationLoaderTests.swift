@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+@testable import ConfigurationFile
 import KeyRotation
 import Testing
 

@@ -1,7 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
-@testable import KeyRotation
+@testable import ConfigurationFile
+import KeyRotation
 
 /// The declarations are the one source: each is complete, and the README's table and the annotated
 /// example agree with them (a key added without documentation fails here).

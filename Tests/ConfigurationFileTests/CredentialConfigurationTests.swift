@@ -1,4 +1,5 @@
 import Foundation
+@testable import ConfigurationFile
 import KeyRotation
 import Testing
 

@@ -1,10 +1,14 @@
-/// One configuration key, declared once: its name, where it may appear, its type and range, its
-/// default and what it means.
+import KeyRotation
+
+/// One configuration key, declared once beside the code that reads it (`X+Reading.swift`): its
+/// name, where it may appear, the type that parses it, its range, its default, whether a reload
+/// applies it, and what it means.
 ///
-/// The loader takes from it which keys a table allows (and the "did you mean" for the others), the
-/// type and range checks with their messages, and the defaults; the README's configuration table,
-/// the annotated example's check and the manual are made from the same declarations
-/// (``ConfigurationSchema``), so adding a key is one edit.
+/// The reading takes from it which keys a table allows (and the "did you mean" for the others,
+/// or "applies only to" for a key of another kind of the table), the type and range checks with
+/// their messages, and what `[[resource]]` inherits from `[defaults]`; a reload, which changes need
+/// a restart; the README's configuration table, the annotated example's check and the manual are
+/// made from the same declarations (``ConfigurationSchema``).
 public struct ConfigurationKey: Sendable, Equatable {
     /// The tables a key may appear in.
     public enum Table: String, Sendable, CaseIterable {
@@ -52,6 +56,11 @@ public struct ConfigurationKey: Sendable, Equatable {
         case tables
         /// A table of string values (`{ team = "payments" }`).
         case stringTable
+
+        /// One of the raw values of `type`, a string-backed enumeration.
+        static func choice<T: CaseIterable & RawRepresentable>(_ type: T.Type) -> Kind where T.RawValue == String {
+            .choice(T.allCases.map(\.rawValue))
+        }
 
         /// The type's name in the documentation.
         public var name: String {
@@ -115,70 +124,65 @@ public struct ConfigurationKey: Sendable, Equatable {
     public let name: String
     /// Where it may appear.
     public let tables: [Table]
-    /// For `[credential.NAME]` keys: the `kind`s of identity it applies to (empty: every kind).
-    public let credentialKinds: [String]
+    /// The variants of its tables it applies to: the `kind`s of a `[credential.NAME]`, `file` or
+    /// `key-vault` for a `[[resource.outputs]]` (empty: every variant).
+    public let variants: [String]
     /// Its type and range.
     public let kind: Kind
+    /// The type its value parses as; nil for an array of tables, which is read table by table.
+    let valueType: (any ConfigurationValue.Type)?
+    /// Whether a reload applies a change, or only a restart.
+    public let reload: Reload
     /// Its value when not given.
     public let defaultValue: Default
     /// One line for the operator: what it does.
     public let summary: String
 
-    /// Declares a key.
-    public init(
+    /// When a change to a key takes effect.
+    public enum Reload: Sendable, Equatable {
+        /// At the next reload: what it configures is rebuilt or updated then.
+        case live
+        /// Only at the next start, because what it configures is made once (a directory taken
+        /// over, a connection pool, a budget); a reload that changes it is refused. The field is
+        /// where a reload finds the running and the new value to compare.
+        case restart(any PartialKeyPath<DaemonSettings> & Sendable)
+
+        public static func == (lhs: Reload, rhs: Reload) -> Bool {
+            switch (lhs, rhs) {
+            case (.live, .live): true
+            case (.restart(let a), .restart(let b)): a == b
+            default: false
+            }
+        }
+    }
+
+    /// Declares a key whose value parses as `valueType`.
+    init(
         _ name: String,
         in tables: [Table],
-        kinds credentialKinds: [String] = [],
+        only variants: [String] = [],
+        _ valueType: (any ConfigurationValue.Type)?,
         _ kind: Kind,
         default defaultValue: Default,
+        reload: Reload = .live,
         _ summary: String
     ) {
         self.name = name
         self.tables = tables
-        self.credentialKinds = credentialKinds
+        self.variants = variants
+        self.valueType = valueType
         self.kind = kind
         self.defaultValue = defaultValue
+        self.reload = reload
         self.summary = summary
     }
 
-    /// The declared default string; only for keys whose default is one.
-    public var defaultString: String {
-        guard case .string(let value) = defaultValue else { preconditionFailure("\(name) has no string default") }
-        return value
-    }
-
-    /// The declared default integer; only for keys whose default is one.
-    public var defaultInteger: Int {
-        guard case .integer(let value) = defaultValue else { preconditionFailure("\(name) has no integer default") }
-        return value
-    }
-
-    /// The declared default number; only for keys whose default is one.
-    public var defaultNumber: Double {
-        guard case .number(let value) = defaultValue else { preconditionFailure("\(name) has no number default") }
-        return value
-    }
-
-    /// The declared default duration; only for keys whose default is one.
-    public var defaultDuration: Duration {
-        guard case .duration(let value) = defaultValue else { preconditionFailure("\(name) has no duration default") }
-        return value
-    }
-
-    /// The declared default boolean; only for keys whose default is one.
-    public var defaultBoolean: Bool {
-        guard case .boolean(let value) = defaultValue else { preconditionFailure("\(name) has no boolean default") }
-        return value
-    }
-
-    /// The declared default mode; only for keys whose default is one.
-    public var defaultMode: UInt32 {
-        guard case .mode(let value) = defaultValue else { preconditionFailure("\(name) has no mode default") }
-        return value
+    public static func == (lhs: ConfigurationKey, rhs: ConfigurationKey) -> Bool {
+        lhs.name == rhs.name && lhs.tables == rhs.tables && lhs.variants == rhs.variants && lhs.kind == rhs.kind
     }
 
     /// Four-digit octal, as `chmod` takes it.
-    static func octal(_ value: UInt32) -> String {
+    public static func octal(_ value: UInt32) -> String {
         let s = String(value, radix: 8)
         return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
