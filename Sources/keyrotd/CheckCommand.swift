@@ -1,6 +1,6 @@
-import ConfigurationFile
 import ArgumentParser
 import AzureClient
+import ConfigurationFile
 import FoundationEssentials
 import KeyRotation
 

@@ -1,5 +1,5 @@
-import ConfigurationFile
 import ArgumentParser
+import ConfigurationFile
 import KeyRotation
 
 /// Loads the configuration or prints every problem and exits 1.

@@ -1,5 +1,5 @@
-import ConfigurationFile
 import AzureClient
+import ConfigurationFile
 import DaemonExecutor
 import Follower
 import FoundationEssentials

@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
-@testable import ConfigurationFile
 import KeyRotation
 import Testing
+
+@testable import ConfigurationFile
 
 /// The loader (what `keyrotd check` and the daemon run) against broken configurations, in process:
 /// each must name the right file, line and key. `CheckCommandTests` runs a few through the binary.

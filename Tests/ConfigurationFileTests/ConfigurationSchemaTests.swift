@@ -1,9 +1,9 @@
 import Foundation
+import KeyRotation
 import TestSupport
 import Testing
 
 @testable import ConfigurationFile
-import KeyRotation
 
 /// The declarations are the one source: each is complete, and the README's table and the annotated
 /// example agree with them (a key added without documentation fails here).

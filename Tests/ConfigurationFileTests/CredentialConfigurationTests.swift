@@ -1,7 +1,8 @@
 import Foundation
-@testable import ConfigurationFile
 import KeyRotation
 import Testing
+
+@testable import ConfigurationFile
 
 struct CredentialConfigurationTests {
     /// Loads a document with the given credential tables and one resource per credential.

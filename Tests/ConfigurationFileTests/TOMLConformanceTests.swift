@@ -1,8 +1,8 @@
 import Foundation
+import KeyRotation
 import Testing
 
 @testable import ConfigurationFile
-import KeyRotation
 
 /// The toml-test suite for TOML 1.0.0 (`Tests/toml-test`, MIT, from toml-lang/toml-test): every
 /// valid document decodes to exactly the expected typed JSON, every invalid one is refused with a

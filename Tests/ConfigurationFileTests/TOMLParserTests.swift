@@ -1,9 +1,9 @@
 import Foundation
+import KeyRotation
 import PropertyBased
 import Testing
 
 @testable import ConfigurationFile
-import KeyRotation
 
 struct TOMLParserTests {
     @Test func parsesTheShapesAConfigurationUses() throws {

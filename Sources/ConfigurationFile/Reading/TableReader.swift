@@ -45,7 +45,10 @@ struct TableReader {
     /// `key`'s value (or `[defaults]`' for an inherited key), parsed as its declared type; nil, with
     /// the problem recorded, when it does not parse.
     mutating func read<Value: ConfigurationValue>(_ key: ConfigurationKey, as type: Value.Type = Value.self) -> Value? {
-        precondition(key.tables.contains(kind) && key.valueType.map(ObjectIdentifier.init) == ObjectIdentifier(Value.self), "\(key.name) is not declared in \(kind.rawValue) as \(Value.self)")
+        precondition(
+            key.tables.contains(kind) && key.valueType.map(ObjectIdentifier.init) == ObjectIdentifier(Value.self),
+            "\(key.name) is not declared in \(kind.rawValue) as \(Value.self)"
+        )
         consumed.insert(key.name)
         guard let raw = table[key.name] else { return inherited[key.name] as? Value }
         do throws(ValueProblem) {

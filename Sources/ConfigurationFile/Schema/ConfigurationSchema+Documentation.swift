@@ -8,7 +8,9 @@ extension ConfigurationSchema {
         for key in keys {
             let tables = key.tables.map { "`\($0.rawValue)`" }.joined(separator: ", ")
             let kinds = key.credentialKinds.isEmpty ? "" : " (kind " + key.credentialKinds.map { "`\($0)`" }.joined(separator: ", ") + ")"
-            lines.append("| `\(key.name)` | \(tables)\(kinds) | \(key.kind.documentation) | \(key.defaultValue.documentation) | \(key.documentedSummary) |")
+            lines.append(
+                "| `\(key.name)` | \(tables)\(kinds) | \(key.kind.documentation) | \(key.defaultValue.documentation) | \(key.documentedSummary) |"
+            )
         }
         return lines.joined(separator: "\n")
     }

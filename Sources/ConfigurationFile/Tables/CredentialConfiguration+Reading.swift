@@ -157,7 +157,10 @@ extension CredentialConfiguration {
         }
         if t.table["client_secret"] != nil {
             t.accept("client_secret")
-            t.document.error("\(t.keyPath).client_secret", "secrets never go in the configuration file; put it in a file and name it with client_secret_file")
+            t.document.error(
+                "\(t.keyPath).client_secret",
+                "secrets never go in the configuration file; put it in a file and name it with client_secret_file"
+            )
         }
         let chosenKind = t.contains(Key.credentialKind) ? t.read(Key.credentialKind, as: CredentialKind.self) : .servicePrincipal
         guard let chosenKind else { return nil }

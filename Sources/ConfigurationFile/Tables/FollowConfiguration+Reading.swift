@@ -94,12 +94,18 @@ extension FollowConfiguration {
             t.error(Key.followName, "'\(n)' must be 1-64 letters, digits and '-' (it becomes the tag keyrotd-confirmed-\(n))")
             name = nil
         }
-        let credential = t.read(Key.followCredential, as: CredentialName.self)?.name ?? (document.credentials.count == 1 ? document.credentials.keys.first : nil)
+        let credential =
+            t.read(Key.followCredential, as: CredentialName.self)?.name ?? (document.credentials.count == 1 ? document.credentials.keys.first : nil)
         if credential == nil, !t.contains(Key.followCredential) {
-            t.error(Key.followCredential, document.credentials.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one")
+            t.error(
+                Key.followCredential,
+                document.credentials.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one"
+            )
         }
         let cloud = credential.flatMap { document.credentials[$0]?.cloud }
-        let vault = t.contains(Key.followKeyVault) ? KeyVaultOutput.readVault(&t, Key.followKeyVault, cloud: cloud) : t.required(Key.followKeyVault, as: URL.self)
+        let vault =
+            t.contains(Key.followKeyVault)
+            ? KeyVaultOutput.readVault(&t, Key.followKeyVault, cloud: cloud) : t.required(Key.followKeyVault, as: URL.self)
         let secret = t.required(Key.followSecret, as: KeyVaultSecretName.self)
         let file = t.required(Key.followFile, as: OutputFileName.self)
         let format = t.read(Key.followFormat, as: SecretFormat.self)

@@ -85,7 +85,8 @@ extension KeyVaultOutput {
         if tags.count > allowed {
             o.error(
                 Key.tags,
-                "at most \(allowed) tags (Key Vault allows 15; keyrotd sets 3" + (resource.confirmFollowers.isEmpty ? ")" : " and each of confirm_followers one)")
+                "at most \(allowed) tags (Key Vault allows 15; keyrotd sets 3"
+                    + (resource.confirmFollowers.isEmpty ? ")" : " and each of confirm_followers one)")
             )
         }
         if let own = tags.keys.sorted().first(where: { $0.hasPrefix("keyrotd-") }) {

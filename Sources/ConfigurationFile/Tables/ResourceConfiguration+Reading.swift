@@ -269,9 +269,14 @@ extension ResourceConfiguration {
             )
             name = nil
         }
-        let credential = t.read(Key.credential, as: CredentialName.self)?.name ?? (document.credentials.count == 1 ? document.credentials.keys.first : nil)
+        let credential =
+            t.read(Key.credential, as: CredentialName.self)?.name ?? (document.credentials.count == 1 ? document.credentials.keys.first : nil)
         if credential == nil, !t.contains(Key.credential) {
-            t.error(Key.credential, document.credentials.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one here or in [defaults]")
+            t.error(
+                Key.credential,
+                document.credentials.isEmpty
+                    ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one here or in [defaults]"
+            )
         }
         let strategy = t.read(Key.strategy, as: RotationStrategy.self) ?? Defaults.strategy
         let every = t.read(Key.every, as: Duration.self) ?? Defaults.every
@@ -404,7 +409,10 @@ extension ResourceConfiguration {
             if let template = output.template, template.fields.contains(.connectionString) {
                 t.document.error("\(prefix).template", "\(type.title) has no connection string: use {{key}} and {{endpoint}}")
             } else if output.template == nil, output.format == .connectionString {
-                t.document.error("\(prefix).format", "\(type.title) has no connection string: use format = \"key\", \"env\" or \"json\", or a template")
+                t.document.error(
+                    "\(prefix).format",
+                    "\(type.title) has no connection string: use format = \"key\", \"env\" or \"json\", or a template"
+                )
             }
         }
     }

@@ -7,7 +7,9 @@ struct KeyVaultSecretName: ConfigurationValue, Equatable {
 
     init(configuration value: TOMLValue, key: ConfigurationKey, in document: ConfigurationDocument) throws(ValueProblem) {
         let name = try value.requireString()
-        guard KeyVaultOutput.isValidSecretName(name) else { throw ValueProblem("'\(name)' is not a Key Vault secret name: 1-127 letters, digits and '-'") }
+        guard KeyVaultOutput.isValidSecretName(name) else {
+            throw ValueProblem("'\(name)' is not a Key Vault secret name: 1-127 letters, digits and '-'")
+        }
         self.name = name
     }
 }

@@ -1,5 +1,5 @@
-import ConfigurationFile
 import AzureEmulator
+import ConfigurationFile
 import Foundation
 import Glibc
 import KeyRotation
