@@ -81,7 +81,8 @@ public struct ConfigurationLoader: Sendable {
         TableReader.rejectUnknown(root, at: "", allowed: ["daemon", "credential", "defaults", "resource", "follow"], in: document)
         let daemon = DaemonSettings.read(document.table("daemon", as: .daemon), in: document)
         if let credentials = root["credential"]?.table {
-            for name in credentials.keys.sorted() {
+            document.credentialNames = credentials.keys.sorted()
+            for name in document.credentialNames {
                 let keyPath = "credential.\(name)"
                 guard let table = credentials[name]?.table else {
                     document.error(keyPath, "must be a table ([credential.\(name)])")

@@ -1,5 +1,3 @@
-import Glibc
-
 /// What keyrotd.service's `LoadCredential=` hands over, so that `check`, run from a shell where
 /// `CREDENTIALS_DIRECTORY` is not set, can tell whether `${CREDENTIALS_DIRECTORY}/ID` will exist
 /// when the service starts.
@@ -51,11 +49,11 @@ public struct ServiceCredentials: Sendable, Equatable {
         return path.dropFirst(directory.count + 1).split(separator: "/").first.map(String.init)
     }
 
-    /// Where credential `id` would come from if the service started now.
-    public func source(of id: String) -> Source {
+    /// Where credential `id` would come from if the service started now, looked up in `files`.
+    public func source(of id: String, in files: any ConfigurationFileSystem = HostFileSystem()) -> Source {
         guard let source = sources[id] else { return .notLoaded }
         let candidates = source.hasPrefix("/") ? [source] : searchDirectories.map { $0 + "/" + source }
-        if let found = candidates.first(where: { access($0, F_OK) == 0 }) { return .found(found) }
+        if let found = candidates.first(where: { files.isAccessible($0, for: .exists) }) { return .found(found) }
         return .missing(lookedIn: candidates)
     }
 }

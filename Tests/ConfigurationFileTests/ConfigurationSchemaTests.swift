@@ -47,7 +47,7 @@ struct ConfigurationSchemaTests {
     @Test func theReadmeTableIsTheDeclarations() throws {
         let path = Self.root.appendingPathComponent("README.md")
         var readme = try String(contentsOf: path, encoding: .utf8)
-        let begin = "<!-- BEGIN configuration table: generated from ConfigurationSchema (Sources/KeyRotation/Configuration/Schema) -->\n"
+        let begin = "<!-- BEGIN configuration table: generated from the declarations in Sources/ConfigurationFile/Tables -->\n"
         let end = "\n<!-- END configuration table -->"
         let start = try #require(readme.firstRange(of: begin), "README.md has no generated configuration table")
         let stop = try #require(readme[start.upperBound...].firstRange(of: end))

@@ -22,6 +22,9 @@ final class ConfigurationDocument {
     private(set) var issues: [ConfigurationIssue] = []
     /// The credentials read so far, by name, which resources and followers name.
     var credentials: [String: CredentialConfiguration] = [:]
+    /// The names of every `[credential.NAME]` table, read or refused: naming one with errors of its
+    /// own is not a second error.
+    var credentialNames: [String] = []
 
     /// Creates the reading of `root`, parsed from `path`.
     init(

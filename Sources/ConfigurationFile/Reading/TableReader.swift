@@ -52,9 +52,7 @@ struct TableReader {
         consumed.insert(key.name)
         guard let raw = table[key.name] else { return inherited[key.name] as? Value }
         do throws(ValueProblem) {
-            let value = try Value(configuration: raw, key: key, in: document)
-            values[key.name] = value
-            return value
+            return try Value(configuration: raw, key: key, in: document)
         } catch {
             document.error(path(key), error.message)
             return nil

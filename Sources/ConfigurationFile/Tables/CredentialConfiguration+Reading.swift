@@ -311,7 +311,7 @@ extension CredentialConfiguration {
             return nil
         }
         let unit = handOver.unit
-        switch handOver.source(of: id) {
+        switch handOver.source(of: id, in: files) {
         case .notLoaded:
             t.error(key, "\(unit) hands over no credential '\(id)': add LoadCredential=\(id) (systemctl edit \(unit)), or name another file")
             return nil

@@ -95,11 +95,11 @@ extension FollowConfiguration {
             name = nil
         }
         let credential =
-            t.read(Key.followCredential, as: CredentialName.self)?.name ?? (document.credentials.count == 1 ? document.credentials.keys.first : nil)
+            t.read(Key.followCredential, as: CredentialName.self)?.name ?? (document.credentialNames.count == 1 ? document.credentialNames.first : nil)
         if credential == nil, !t.contains(Key.followCredential) {
             t.error(
                 Key.followCredential,
-                document.credentials.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one"
+                document.credentialNames.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one"
             )
         }
         let cloud = credential.flatMap { document.credentials[$0]?.cloud }

@@ -270,7 +270,7 @@ extension ResourceConfiguration {
             name = nil
         }
         let credential =
-            t.read(Key.credential, as: CredentialName.self)?.name ?? (document.credentials.count == 1 ? document.credentials.keys.first : nil)
+            t.read(Key.credential, as: CredentialName.self)?.name ?? (document.credentialNames.count == 1 ? document.credentialNames.first : nil)
         if credential == nil, !t.contains(Key.credential) {
             t.error(
                 Key.credential,

@@ -5,8 +5,8 @@ struct CredentialName: ConfigurationValue, Equatable {
 
     init(configuration value: TOMLValue, key: ConfigurationKey, in document: ConfigurationDocument) throws(ValueProblem) {
         let name = try value.requireString()
-        guard document.credentials[name] != nil else {
-            let defined = document.credentials.keys.sorted()
+        guard document.credentialNames.contains(name) else {
+            let defined = document.credentialNames
             throw ValueProblem("no [credential.\(name)] table" + (defined.isEmpty ? "" : "; defined: \(defined.joined(separator: ", "))"))
         }
         self.name = name

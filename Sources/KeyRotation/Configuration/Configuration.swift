@@ -3,7 +3,7 @@ import Logging
 import SystemPackage
 
 /// A validated keyrotd configuration.
-public struct Configuration: Sendable {
+public struct Configuration: Sendable, Equatable {
     /// The file it was read from.
     public var sourcePath: String
     /// Daemon-wide settings.

@@ -17,6 +17,9 @@ public struct TimeZoneRules: Sendable, Equatable {
     public struct Problem: Error, Sendable, CustomStringConvertible {
         /// For the operator.
         public var description: String
+
+        /// Creates the problem.
+        public init(description: String) { self.description = description }
     }
 
     /// UTC, with no transition.
