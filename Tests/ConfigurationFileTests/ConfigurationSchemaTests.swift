@@ -19,6 +19,17 @@ struct ConfigurationSchemaTests {
             #expect(!key.summary.isEmpty, "\(key.name) has no description")
             #expect(!key.tables.isEmpty, "\(key.name) appears in no table")
             #expect(key.credentialKinds.isEmpty || key.tables == [.credential], "\(key.name): identity kinds apply to [credential.NAME] keys only")
+            #expect(
+                (key.valueType == nil) == (key.kind == .tables),
+                "\(key.name): every value parses as a type; an array of tables is read table by table"
+            )
+            if case .restart = key.reload { #expect(key.tables == [.daemon], "\(key.name): only [daemon] keys wait for a restart") }
+            if key.tables.contains(.output) {
+                #expect(
+                    Set(key.variants).isSubset(of: [SecretOutput.fileVariant, KeyVaultOutput.variant]),
+                    "\(key.name): an output is a file or a vault"
+                )
+            }
             switch (key.kind, key.defaultValue) {
             case (.integer(let range), .integer(let value)): #expect(range.contains(value), "\(key.name)'s default is out of its range")
             case (.number(let range), .number(let value)): #expect(range.contains(value), "\(key.name)'s default is out of its range")

@@ -61,7 +61,10 @@ struct TableReaderTests {
             daemon: "on_publish = [\"/opt/fake/hook\"]\nlog_level = \"DEBUG\"",
             defaults: "group = \"fake-readers\"\ntimezone = \"Fake/Zone\"\nwindow = [\"Mon-Fri 09:00-17:00\"]"
         )
-        let (configuration, warnings) = try ConfigurationLoader(environment: [:], fileSystem: Self.host).load(source: source, path: "/etc/fake/keyrotd.toml")
+        let (configuration, warnings) = try ConfigurationLoader(environment: [:], fileSystem: Self.host).load(
+            source: source,
+            path: "/etc/fake/keyrotd.toml"
+        )
         #expect(warnings.isEmpty)
         #expect(configuration.daemon.logLevel == .debug, "a choice is read in any case")
         #expect(configuration.daemon.onPublish?.argv == ["/opt/fake/hook"])
@@ -75,13 +78,19 @@ struct TableReaderTests {
             Self.errors(Self.document(daemon: "on_publish = [\"/opt/fake/not-a-program\"]"))
                 == ["daemon.on_publish: '/opt/fake/not-a-program' is not an executable file"]
         )
-        #expect(Self.errors(Self.document(defaults: "timezone = \"Europe/Berlin\"")) == ["defaults.timezone: no time zone 'Europe/Berlin' in the fake zoneinfo"])
+        #expect(
+            Self.errors(Self.document(defaults: "timezone = \"Europe/Berlin\"")) == [
+                "defaults.timezone: no time zone 'Europe/Berlin' in the fake zoneinfo"
+            ]
+        )
     }
 
     /// `[defaults]` values are checked once, where they are written, however many resources inherit
     /// them; a resource's own value wins; an inherited value is what the resource gets.
     @Test func inheritsFromDefaultsAndReportsTheirProblemsOnce() throws {
-        #expect(Self.errors(Self.document(defaults: "group = \"nobody-here\"")) == ["defaults.group: group 'nobody-here' does not exist on this machine"])
+        #expect(
+            Self.errors(Self.document(defaults: "group = \"nobody-here\"")) == ["defaults.group: group 'nobody-here' does not exist on this machine"]
+        )
         let source = Self.document(defaults: "every = \"7d\"\nmode = \"0600\"", resource: "grace = \"2h\"")
             .replacingOccurrences(of: "id = \"\(Self.id)2\"\ngrace = \"2h\"", with: "id = \"\(Self.id)2\"\nevery = \"14d\"")
         let (configuration, _) = try ConfigurationLoader(environment: [:], fileSystem: Self.host).load(source: source, path: "/etc/fake/keyrotd.toml")
@@ -95,16 +104,24 @@ struct TableReaderTests {
     /// another variant of the table says which it belongs to; a key the reading handles itself is
     /// reported once, by it.
     @Test func reportsUnknownAndMisplacedKeysFromTheDeclarations() {
-        #expect(Self.errors(Self.document(daemon: "log_levle = \"info\"")) == ["daemon.log_levle: unknown key 'log_levle'; did you mean 'log_level'?"])
+        #expect(
+            Self.errors(Self.document(daemon: "log_levle = \"info\"")) == ["daemon.log_levle: unknown key 'log_levle'; did you mean 'log_level'?"]
+        )
         let allowed = ConfigurationSchema.names[.daemon]!.sorted().joined(separator: ", ")
         #expect(Self.errors(Self.document(daemon: "colour = \"blue\"")) == ["daemon.colour: unknown key 'colour'; allowed here: \(allowed)"])
         let managed = Self.document().replacingOccurrences(of: "tenant = \"t\"\n", with: "kind = \"managed-identity\"\ntenant = \"t\"\n")
             .replacingOccurrences(of: "client_id = \"c\"\n", with: "").replacingOccurrences(of: "client_secret_file", with: "object_id")
-        #expect(Self.errors(managed) == ["credential.main.tenant: applies only to kind = 'service-principal' or 'workload-identity', not 'managed-identity'"])
+        #expect(
+            Self.errors(managed) == [
+                "credential.main.tenant: applies only to kind = 'service-principal' or 'workload-identity', not 'managed-identity'"
+            ]
+        )
         let vault = "\n[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nmode = \"0600\"\n"
-        #expect(Self.errors(Self.document(resource: "grace = \"1d\"") + vault) == [
-            "resource[1].outputs[0].mode: a Key Vault output has no mode; give file or key_vault, not both"
-        ])
+        #expect(
+            Self.errors(Self.document(resource: "grace = \"1d\"") + vault) == [
+                "resource[1].outputs[0].mode: a Key Vault output has no mode; give file or key_vault, not both"
+            ]
+        )
         let file = "\n[[resource.outputs]]\nfile = \"extra.conn\"\ncontent_type = \"text/plain\"\n"
         #expect(Self.errors(Self.document() + file) == ["resource[1].outputs[0].content_type: applies only to a Key Vault output (key_vault = …)"])
         let secret = Self.document().replacingOccurrences(of: "client_id = \"c\"\n", with: "client_id = \"c\"\nclient_secret = \"s3cr3t\"\n")
@@ -117,7 +134,10 @@ struct TableReaderTests {
 
     /// Every value type says what is wrong, in the words the operator reads.
     @Test(arguments: [
-        ("daemon", "log_level = \"warnng\"", "daemon.log_level: unknown log_level 'warnng'; use trace, debug, info, notice, warning, error or critical; did you mean 'warning'?"),
+        (
+            "daemon", "log_level = \"warnng\"",
+            "daemon.log_level: unknown log_level 'warnng'; use trace, debug, info, notice, warning, error or critical; did you mean 'warning'?"
+        ),
         ("daemon", "concurrency = 0", "daemon.concurrency: must be between 1 and 1024 (got 0)"),
         ("daemon", "arm_writes_per_second = \"fast\"", "daemon.arm_writes_per_second: must be a number, not string"),
         ("daemon", "request_timeout = \"2d\"", "daemon.request_timeout: must be between 100ms and 1d (got 2d)"),

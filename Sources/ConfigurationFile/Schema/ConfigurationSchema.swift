@@ -16,9 +16,9 @@ public enum ConfigurationSchema {
         byTable[table]?[name]
     }
 
-    /// The keys `table` allows; for `[credential.NAME]`, those of identity `kind` (every kind's when `nil`).
-    public static func keys(in table: ConfigurationKey.Table, credentialKind kind: String? = nil) -> [ConfigurationKey] {
-        keys.filter { key in key.tables.contains(table) && (kind == nil || key.variants.isEmpty || key.variants.contains(kind!)) }
+    /// The keys `table` allows, in the documentation's order.
+    public static func keys(in table: ConfigurationKey.Table) -> [ConfigurationKey] {
+        keys.filter { $0.tables.contains(table) }
     }
 
     /// The `[daemon]` keys a reload cannot apply whose value differs between `running` and `next`.
@@ -31,7 +31,8 @@ public enum ConfigurationSchema {
 
     private static let byTable: [ConfigurationKey.Table: [String: ConfigurationKey]] = Dictionary(
         uniqueKeysWithValues: ConfigurationKey.Table.allCases.map { table in
-            (table, Dictionary(uniqueKeysWithValues: keys.filter { $0.tables.contains(table) }.map { ($0.name, $0) }))
+            // A name declared twice for a table keeps its first declaration; ConfigurationSchemaTests refuses it.
+            (table, Dictionary(keys(in: table).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
         }
     )
 }

@@ -95,7 +95,8 @@ extension FollowConfiguration {
             name = nil
         }
         let credential =
-            t.read(Key.followCredential, as: CredentialName.self)?.name ?? (document.credentialNames.count == 1 ? document.credentialNames.first : nil)
+            t.read(Key.followCredential, as: CredentialName.self)?.name
+            ?? (document.credentialNames.count == 1 ? document.credentialNames.first : nil)
         if credential == nil, !t.contains(Key.followCredential) {
             t.error(
                 Key.followCredential,
