@@ -86,7 +86,7 @@ enum Daemon {
                     path: configuration.daemon.controlSocket,
                     scheduler: scheduler,
                     logger: logger,
-                    started: { _ in notifier.ready(status: await scheduler.summary) },
+                    started: { _ in await scheduler.announceReady() },
                     followers: { await followers.currentStatuses }
                 )
             )

@@ -45,12 +45,17 @@ struct RotationSchedulerTests {
             }
         }
 
-        func scheduler(concurrency: Int, maximumSleep: Duration? = nil, onIdle: @escaping @Sendable () -> Void = {}) -> RotationScheduler {
+        func scheduler(
+            concurrency: Int,
+            maximumSleep: Duration? = nil,
+            notifier: any DaemonNotifier = SilentNotifier(),
+            onIdle: @escaping @Sendable () -> Void = {}
+        ) -> RotationScheduler {
             RotationScheduler(
                 rotators: rotators,
                 clock: clock,
                 concurrency: concurrency,
-                notifier: SilentNotifier(),
+                notifier: notifier,
                 logger: Logger(label: "test"),
                 maximumSleep: maximumSleep,
                 onIdle: onIdle
@@ -72,6 +77,16 @@ struct RotationSchedulerTests {
         await followerOnly.setFollowers("2 followers current")
         await followerOnly.setNote("reload rejected")
         #expect(await followerOnly.summary == "reload rejected; 2 followers current")
+    }
+
+    /// READY=1 carries the summary as it is when it is sent: a follower-only host once announced
+    /// "0 resources" after its followers' status had gone out, and `systemctl status` kept that.
+    @Test func readyCarriesTheSummaryOfTheMomentItIsSent() async throws {
+        let notifier = RecordingNotifier()
+        let scheduler = try Fixture(resources: 0).scheduler(concurrency: 1, notifier: notifier)
+        await scheduler.setFollowers("1 follower current")
+        await scheduler.announceReady()
+        #expect(notifier.messages.withLock { $0 }.last == "READY: 1 follower current")
     }
 
     @Test func fallsIdleOnceAfterWorkEvenWithWatchdogWakeUps() async throws {
@@ -240,4 +255,13 @@ final class Counter: Sendable {
     private let count = Mutex(0)
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
+}
+
+/// Records what the scheduler tells the service manager.
+private final class RecordingNotifier: DaemonNotifier {
+    let messages = Mutex<[String]>([])
+    func ready(status: String) { messages.withLock { $0.append("READY: " + status) } }
+    func status(_ text: String) { messages.withLock { $0.append("STATUS: " + text) } }
+    func heartbeat() {}
+    func stopping() {}
 }

@@ -290,6 +290,13 @@ public actor RotationScheduler: Service {
             + (followers.map { "; " + $0 } ?? "")
     }
 
+    /// Tells the service manager the daemon is ready, with the summary as it is at that moment.
+    /// Sent from inside the scheduler, so that a status it sends around then (the followers' first)
+    /// cannot be overtaken by a summary computed before it.
+    public func announceReady() {
+        notifier.ready(status: summary)
+    }
+
     /// Sets the followers' part of the summary (``FollowerStatus/summary(_:)``), sent at once when it changed.
     public func setFollowers(_ summary: String?) {
         followers = summary
