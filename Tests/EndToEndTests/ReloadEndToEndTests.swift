@@ -51,7 +51,9 @@ extension EndToEnd {
                 let before = listener.received.count
                 daemon.signal(SIGHUP)
                 let reloading = try await listener.waitFor("RELOADING=1", after: before)
-                return listener.received[try await listener.waitFor("READY=1", after: reloading)].1
+                // The index first: `received` is a snapshot, taken when it is read.
+                let ready = try await listener.waitFor("READY=1", after: reloading)
+                return listener.received[ready].1
             }
             func hookLines() -> Int { daemon.stderr.components(separatedBy: "on_publish hook /usr/bin/true succeeded").count - 1 }
 
