@@ -8,8 +8,9 @@ import KeyRotation
 /// or "applies only to" for a key of another kind of the table), the type and range checks with
 /// their messages, and what `[[resource]]` inherits from `[defaults]`; a reload, which changes need
 /// a restart; the README's configuration table, the annotated example's check and the manual are
-/// made from the same declarations (``ConfigurationSchema``).
-public struct ConfigurationKey: Sendable, Equatable {
+/// made from the same declarations (``ConfigurationSchema``). A class: a reading passes each
+/// declaration around some twenty times per resource, and a reference is one retain, not six.
+public final class ConfigurationKey: Sendable, Equatable {
     /// The tables a key may appear in.
     public enum Table: String, Sendable, CaseIterable {
         /// `[daemon]`: daemon-wide settings.
