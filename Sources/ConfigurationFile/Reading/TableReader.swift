@@ -30,7 +30,6 @@ struct TableReader {
         self.keyPath = keyPath
         self.table = table
         self.kind = kind
-        consumed.reserveCapacity(ConfigurationSchema.names[kind]?.count ?? 0)
     }
 
     /// Takes what `defaults` read for the keys declared in both tables that this table does not give.
