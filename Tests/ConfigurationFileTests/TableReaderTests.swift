@@ -132,6 +132,27 @@ struct TableReaderTests {
         )
     }
 
+    /// A resource or follower that names no credential takes the file's only one; with none or
+    /// several, it says so, and where to name one.
+    @Test func aTableWithoutACredentialTakesTheOnlyOneOrSaysWhatToDo() {
+        let follow = "\n[[follow]]\nname = \"web-1\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nfile = \"app.conn\"\n"
+        let second = "[credential.other]\nkind = \"managed-identity\"\n[defaults]"
+        #expect(
+            Self.errors(Self.document().replacingOccurrences(of: "[defaults]", with: second) + follow) == [
+                "resource[0].credential: several credentials exist; name one here or in [defaults]",
+                "resource[1].credential: several credentials exist; name one here or in [defaults]",
+                "follow[0].credential: several credentials exist; name one",
+            ]
+        )
+        let none = Self.document().components(separatedBy: "[credential.main]")[0] + "[defaults]\n[[resource]]\nid = \"\(Self.id)1\"\n" + follow
+        #expect(
+            Self.errors(none) == [
+                "resource[0].credential: no credential: add a [credential.NAME] table",
+                "follow[0].credential: no credential: add a [credential.NAME] table",
+            ]
+        )
+    }
+
     /// Every value type says what is wrong, in the words the operator reads.
     @Test(arguments: [
         (

@@ -94,15 +94,7 @@ extension FollowConfiguration {
             t.error(Key.followName, "'\(n)' must be 1-64 letters, digits and '-' (it becomes the tag keyrotd-confirmed-\(n))")
             name = nil
         }
-        let credential =
-            t.read(Key.followCredential, as: CredentialName.self)?.name
-            ?? (document.credentialNames.count == 1 ? document.credentialNames.first : nil)
-        if credential == nil, !t.contains(Key.followCredential) {
-            t.error(
-                Key.followCredential,
-                document.credentialNames.isEmpty ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one"
-            )
-        }
+        let credential = CredentialName.read(&t, Key.followCredential, nameIt: "name one")
         let cloud = credential.flatMap { document.credentials[$0]?.cloud }
         let vault =
             t.contains(Key.followKeyVault)

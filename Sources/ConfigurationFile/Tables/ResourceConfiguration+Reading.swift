@@ -269,15 +269,7 @@ extension ResourceConfiguration {
             )
             name = nil
         }
-        let credential =
-            t.read(Key.credential, as: CredentialName.self)?.name ?? (document.credentialNames.count == 1 ? document.credentialNames.first : nil)
-        if credential == nil, !t.contains(Key.credential) {
-            t.error(
-                Key.credential,
-                document.credentials.isEmpty
-                    ? "no credential: add a [credential.NAME] table" : "several credentials exist; name one here or in [defaults]"
-            )
-        }
+        let credential = CredentialName.read(&t, Key.credential, nameIt: "name one here or in [defaults]")
         let strategy = t.read(Key.strategy, as: RotationStrategy.self) ?? Defaults.strategy
         let every = t.read(Key.every, as: Duration.self) ?? Defaults.every
         let grace = t.read(Key.grace, as: Duration.self) ?? Defaults.grace
