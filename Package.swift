@@ -234,7 +234,7 @@ let package = Package(
             dependencies: ["AzureClient", "AzureEmulator", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], swiftSettings: swiftSettings),
+        .testTarget(name: "SecretFilesTests", dependencies: ["SecretFiles"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "HooksTests", dependencies: ["Hooks"], swiftSettings: swiftSettings),
         .testTarget(name: "MetricsFileTests", dependencies: ["MetricsFile", "KeyRotation"], swiftSettings: swiftSettings),
         .testTarget(

@@ -20,6 +20,7 @@ public struct ControlServer: Service {
     private let allowed: Set<uid_t>
     private let started: @Sendable (_ listening: Bool) async -> Void
     private let followers: @Sendable () async -> [FollowerStatus]
+    private let summary: @Sendable () async -> String
 
     /// The largest request line accepted.
     static let maximumRequest = 64 * 1024
@@ -29,14 +30,17 @@ public struct ControlServer: Service {
     /// `started` is called once: with `true` when the socket accepts connections (owner-only
     /// already), with `false` when it could not be created. The daemon sends `READY=1` then, so a
     /// `keyrotd status` right after `systemctl start` reaches the daemon instead of racing its bind.
-    /// `followers` gives the followers' live statuses for `status`.
+    /// `followers` gives the followers' live statuses for `status`, `summary` the line
+    /// `systemctl status` shows.
     public init(
         path: String,
         scheduler: RotationScheduler,
         logger: Logger,
         started: @escaping @Sendable (_ listening: Bool) async -> Void = { _ in },
-        followers: @escaping @Sendable () async -> [FollowerStatus] = { [] }
+        followers: @escaping @Sendable () async -> [FollowerStatus] = { [] },
+        summary: @escaping @Sendable () async -> String
     ) {
+        self.summary = summary
         self.path = path
         self.scheduler = scheduler
         self.logger = logger
@@ -68,13 +72,13 @@ public struct ControlServer: Service {
             // Rotation does not depend on the socket: run without it, and say so.
             logger.error(
                 "control socket unavailable, `keyrotd rotate` and live `keyrotd status` cannot reach this daemon: \(error)",
-                metadata: ["keyrotd_socket": .string(path)]
+                metadata: .fields([.socket: .string(path)])
             )
             await started(false)
             try await gracefulShutdown()
             return
         }
-        logger.debug("control socket listening", metadata: ["keyrotd_socket": .string(path)])
+        logger.debug("control socket listening", metadata: .fields([.socket: .string(path)]))
         defer { unlink(path) }
         await started(true)
         try await withThrowingDiscardingTaskGroup { group in
@@ -120,7 +124,7 @@ public struct ControlServer: Service {
                 guard allowed.contains(connection.peer.uid) else {
                     logger.warning(
                         "control socket: refused a caller of another user",
-                        metadata: ["keyrotd_peer_uid": "\(connection.peer.uid)", "keyrotd_peer_pid": "\(connection.peer.pid)"]
+                        metadata: .fields([.peerUID: "\(connection.peer.uid)", .peerPID: "\(connection.peer.pid)"])
                     )
                     try await writer.send(ControlReply(error: "refused: uid \(connection.peer.uid) is neither keyrotd's user nor root"))
                     return
@@ -135,7 +139,7 @@ public struct ControlServer: Service {
                 logger.log(
                     level: request.command == .rotate ? .notice : .debug,
                     "control socket: \(request.command.rawValue)",
-                    metadata: ["keyrotd_peer_uid": "\(connection.peer.uid)", "keyrotd_resources": .string(request.names.joined(separator: ","))]
+                    metadata: .fields([.peerUID: "\(connection.peer.uid)", .resources: .string(request.names.joined(separator: ","))])
                 )
                 switch request.command {
                 case .status:
@@ -156,7 +160,7 @@ public struct ControlServer: Service {
             resources.append(ResourceStatus(name: name, record: await rotator.record))
         }
         let followers = await followers()
-        return ControlReply(resources: resources, followers: followers.isEmpty ? nil : followers, summary: await scheduler.summary)
+        return ControlReply(resources: resources, followers: followers.isEmpty ? nil : followers, summary: await summary())
     }
 
     /// A socket path may be reused only when nothing but a stale socket is there.

@@ -57,9 +57,9 @@ public actor SecretFollower {
         self.store = store
         self.clock = clock
         var logger = logger
-        logger[metadataKey: "keyrotd_follower"] = .string(configuration.name)
-        logger[metadataKey: "keyrotd_vault"] = .string(configuration.vault.absoluteString)
-        logger[metadataKey: "keyrotd_secret"] = .string(configuration.secret)
+        logger[field: .follower] = .string(configuration.name)
+        logger[field: .vault] = .string(configuration.vault.absoluteString)
+        logger[field: .secret] = .string(configuration.secret)
         self.logger = logger
         self.record = try store.load(FollowerRecord.self, configuration.name)
     }
@@ -112,7 +112,7 @@ public actor SecretFollower {
         do {
             try await follow()
             if consecutiveFailures > 0 {
-                logger.notice("following \(configuration.source) again", metadata: ["keyrotd_event": "follow-recovered"])
+                logger.log(.followRecovered, "following \(configuration.source) again")
             }
             consecutiveFailures = 0
             lastError = nil
@@ -123,10 +123,7 @@ public actor SecretFollower {
             let message = "\(error)"
             // Once per distinct problem: an unreachable vault must not write a line every interval.
             if message != lastError {
-                logger.error(
-                    "cannot follow \(configuration.source): \(message)",
-                    metadata: ["keyrotd_event": "follow-failed", "keyrotd_failures": .stringConvertible(consecutiveFailures)]
-                )
+                logger.log(.followFailed, "cannot follow \(configuration.source): \(message)", [.failures: .stringConvertible(consecutiveFailures)])
             }
             lastError = message
         }
@@ -153,10 +150,10 @@ public actor SecretFollower {
         if record?.version != latest.version || onDisk != bytes {
             let repair = record?.version == latest.version
             try writer.write(bytes, to: file, in: directory, mode: mode_t(configuration.output.mode), group: group)
-            var metadata: Logger.Metadata = [
-                "keyrotd_vault_version": .string(latest.version), "keyrotd_fingerprint": .string(fingerprint),
-            ]
-            if let key = latest.tags[KeyVaultOutput.Tag.key] { metadata["keyrotd_key"] = .string(key) }
+            var metadata: Logger.Metadata = .fields([
+                .vaultVersion: .string(latest.version), .fingerprint: .string(fingerprint),
+            ])
+            if let key = latest.tags[KeyVaultOutput.Tag.key] { metadata[.key] = .string(key) }
             try await runner.deliver(
                 hooks,
                 environment: environment(latest, fingerprint: fingerprint),
@@ -173,8 +170,8 @@ public actor SecretFollower {
             )
             try store.save(delivered, for: configuration.name)
             record = delivered
-            metadata["keyrotd_event"] = repair ? "file-repair" : "follow-delivered"
-            logger.notice(
+            logger.log(
+                repair ? .fileRepair : .followDelivered,
                 repair
                     ? "\(file) did not hold version \(latest.version) of \(source); rewrote it"
                     : "version \(latest.version) of \(source) (\(fingerprint)) delivered to \(file)",
@@ -192,11 +189,10 @@ public actor SecretFollower {
         tags[tag] = fingerprint
         _ = try await vault.updateVersion(configuration.secret, latest.version, enabled: nil, tags: tags)
         confirmed = true
-        logger.info(
+        logger.log(
+            .followConfirmed,
             "confirmed version \(latest.version) of \(source) (\(fingerprint)) to the leader",
-            metadata: [
-                "keyrotd_event": "follow-confirmed", "keyrotd_vault_version": .string(latest.version), "keyrotd_fingerprint": .string(fingerprint),
-            ]
+            [.vaultVersion: .string(latest.version), .fingerprint: .string(fingerprint)]
         )
     }
 

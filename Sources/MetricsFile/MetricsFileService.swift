@@ -92,7 +92,7 @@ public actor MetricsFileService: Service {
         do {
             try writer.write(Array(figures.exposition(now: now).utf8), to: name, in: directory, mode: 0o644)
             if failing != nil {
-                logger.notice("metrics file written again", metadata: ["keyrotd_metrics_file": .string("\(directory)/\(name)")])
+                logger.notice("metrics file written again", metadata: .fields([.metricsFile: .string("\(directory)/\(name)")]))
                 failing = nil
             }
         } catch {
@@ -100,7 +100,7 @@ public actor MetricsFileService: Service {
             if message != failing {
                 logger.error(
                     "cannot write the metrics file; rotation goes on without it: \(message)",
-                    metadata: ["keyrotd_metrics_file": .string("\(directory)/\(name)")]
+                    metadata: .fields([.metricsFile: .string("\(directory)/\(name)")])
                 )
             }
             failing = message

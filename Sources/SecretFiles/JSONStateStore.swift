@@ -37,6 +37,8 @@ public struct JSONStateStore: StateStore {
         }
         do {
             return try Self.decoder.decode(Record.self, from: Data(bytes))
+        } catch let newer as ResourceState.UnknownFormat {
+            throw FileSystemError("read state", path: "\(directory)/\(name)", errno: 0, reason: newer.description)
         } catch {
             throw FileSystemError(
                 "parse state",

@@ -1,6 +1,7 @@
 internal import CSystemd
 import FoundationEssentials
 import Glibc
+import KeyRotation
 import Logging
 import SystemPackage
 
@@ -50,7 +51,7 @@ public struct JournalLogHandler: LogHandler {
         for (key, value) in all {
             fields.append("\(Self.fieldName(key))=\(value)")
         }
-        if case .string(let name)? = all["keyrotd_event"], let id = MessageID.byEvent[name] {
+        if case .string(let name)? = all[.event], let id = JournalEvent(rawValue: name)?.messageID {
             fields.append("MESSAGE_ID=\(id)")
         }
         if Self.send(fields) < 0 {

@@ -38,13 +38,10 @@ public struct ReloadService: Service {
             notifier.reloading()
             do {
                 let status = try await reload()
-                logger.notice("configuration reloaded", metadata: ["keyrotd_event": "config-reloaded"])
+                logger.log(.configReloaded, "configuration reloaded")
                 notifier.ready(status: status)
             } catch {
-                logger.error(
-                    "configuration rejected; the running configuration stays in force: \(error)",
-                    metadata: ["keyrotd_event": "config-rejected"]
-                )
+                logger.log(.configRejected, "configuration rejected; the running configuration stays in force: \(error)")
                 notifier.ready(status: await rejected("reload rejected, previous configuration kept: \(String(describing: error).prefix(200))"))
             }
         }

@@ -1,4 +1,6 @@
 internal import CSystemd
+import DaemonExecutor
+import FoundationEssentials
 import Glibc
 import KeyRotation
 import Synchronization
@@ -11,18 +13,30 @@ import Synchronization
 public struct SystemdNotifier: DaemonNotifier {
     /// Where scheduler progress is recorded.
     public let beacon: ProgressBeacon
+    /// The `STATUS=` line, composed from the scheduler's, the followers' and the reload's parts.
+    public let statusLine: StatusLine
 
     /// Creates a notifier.
     public init(beacon: ProgressBeacon = ProgressBeacon()) {
         self.beacon = beacon
+        self.statusLine = StatusLine(now: { Date() }, sleep: DaemonExecutor.sleep(for:)) { line in
+            _ = sd_notify(0, "STATUS=\(Self.clean(line))")
+        }
     }
 
     /// Whether a service manager listens (`NOTIFY_SOCKET` is set).
     public static var isSupervised: Bool { getenv("NOTIFY_SOCKET") != nil }
 
+    /// The daemon serves: `READY=1` with the status line as it is at this moment.
+    public func ready() { send("READY=1\nSTATUS=\(Self.clean(statusLine.markSent()))") }
+
+    /// A reload ended: `READY=1` with `status` in front of the line.
     public func ready(status: String) { send("READY=1\nSTATUS=\(Self.clean(status))") }
 
+    /// A status before the daemon serves (loading state), outside the composed line.
     public func status(_ text: String) { send("STATUS=\(Self.clean(text))") }
+
+    public func resourcesChanged(_ summary: ResourceSummary) { statusLine.update { $0.resources = summary } }
 
     public func heartbeat() { beacon.beat() }
 

@@ -33,9 +33,9 @@ public struct Watchdog: Service {
                 warned = false
             } else if !warned {
                 warned = true
-                logger.critical(
-                    "the scheduler has made no progress for \(notifier.beacon.age); withholding watchdog pings so systemd restarts keyrotd",
-                    metadata: ["keyrotd_event": "watchdog-stalled"]
+                logger.log(
+                    .watchdogStalled,
+                    "the scheduler has made no progress for \(notifier.beacon.age); withholding watchdog pings so systemd restarts keyrotd"
                 )
             }
             _ = try? await cancelWhenGracefulShutdown { try await DaemonExecutor.sleep(for: interval / 2) }

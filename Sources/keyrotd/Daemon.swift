@@ -50,7 +50,8 @@ enum Daemon {
             onChange: { metricsChanged.yield() }
         )
         let followers = FollowerService(followers: await runtime.currentFollowers) {
-            await scheduler.setFollowers($0)
+            let followers = $0
+            notifier.statusLine.update { $0.followers = followers }
             metricsChanged.yield()
         }
         // Trapped before readiness is announced, so an early stop or reload finds them handled.
@@ -67,12 +68,12 @@ enum Daemon {
                 MissingCredentials.report(next, environment: ProcessInfo.processInfo.environment, logger: logger)
                 await scheduler.replace(rotators: rotators)
                 await followers.replace(await runtime.currentFollowers)
-                await scheduler.setNote(nil)
-                return "configuration reloaded; " + (await scheduler.summary)
+                notifier.statusLine.update { $0.note = nil }
+                return "configuration reloaded; " + notifier.statusLine.markSent()
             },
             rejected: { reason in
-                await scheduler.setNote(reason)
-                return await scheduler.summary
+                notifier.statusLine.update { $0.note = reason }
+                return notifier.statusLine.markSent()
             }
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -86,8 +87,9 @@ enum Daemon {
                     path: configuration.daemon.controlSocket,
                     scheduler: scheduler,
                     logger: logger,
-                    started: { _ in await scheduler.announceReady() },
-                    followers: { await followers.currentStatuses }
+                    started: { _ in notifier.ready() },
+                    followers: { await followers.currentStatuses },
+                    summary: { notifier.statusLine.text }
                 )
             )
         )
@@ -113,18 +115,19 @@ enum Daemon {
             }
         }
         defer { signalling.cancel() }
-        logger.notice(
+        logger.log(
+            .daemonStarted,
             "keyrotd started",
-            metadata: [
-                "keyrotd_event": "daemon-started", "keyrotd_resources": "\(configuration.resources.count)",
-                "keyrotd_followers": "\(configuration.follows.count)",
-                "keyrotd_config": .string(configuration.sourcePath),
-                "keyrotd_executor": .string(DaemonExecutor.mode(environment: ProcessInfo.processInfo.environment).rawValue),
+            [
+                .resources: "\(configuration.resources.count)",
+                .followers: "\(configuration.follows.count)",
+                .config: .string(configuration.sourcePath),
+                .executor: .string(DaemonExecutor.mode(environment: ProcessInfo.processInfo.environment).rawValue),
             ]
         )
         MissingCredentials.report(configuration, environment: ProcessInfo.processInfo.environment, logger: logger)
         try await group.run()
-        logger.notice("keyrotd stopped", metadata: ["keyrotd_event": "daemon-stopping"])
+        logger.log(.daemonStopping, "keyrotd stopped")
         if !(await runtime.shutdown(within: .milliseconds(500))) {
             logger.debug("HTTP connections to an unresponsive server were left to the exit")
         }

@@ -58,7 +58,7 @@ actor DaemonRuntime {
         self.followerStore = try JSONStateStore(stateDirectory: daemon.stateDirectory, kind: "followers")
         let environment = ProcessInfo.processInfo.environment
         let proxy = try ProxyConfiguration(environment: environment)
-        if let proxy { logger.info("Using the HTTPS proxy from HTTPS_PROXY", metadata: ["keyrotd_proxy": .string(proxy.summary)]) }
+        if let proxy { logger.info("Using the HTTPS proxy from HTTPS_PROXY", metadata: .fields([.proxy: .string(proxy.summary)])) }
         self.transport = AsyncHTTPClientTransport(extraCAFile: daemon.tlsCAFile, proxy: proxy, connectionsPerHost: daemon.concurrency)
         self.metadataTransport = AsyncHTTPClientTransport(metadata: true)
         self.budgets = ARMBudgets(writes: .init(burst: daemon.armWriteBurst, perSecond: daemon.armWritesPerSecond))
@@ -193,7 +193,7 @@ actor DaemonRuntime {
     {
         guard resource.verify else { return nil }
         var logger = logger
-        logger[metadataKey: "keyrotd_resource"] = .string(resource.name)
+        logger[field: .resource] = .string(resource.name)
         return DataPlaneKeyVerifier(client: DataPlaneClient(transport: transport, extraCAFile: tlsCAFile), id: resource.id, logger: logger)
     }
 
@@ -205,7 +205,6 @@ actor DaemonRuntime {
             ackFiles: resource.confirmAckFiles,
             command: resource.confirmCommand,
             followers: resource.confirmFollowers,
-            timeout: resource.confirmTimeout,
             runner: SubprocessHookRunner(),
             followerSource: KeyVaultFollowerConfirmations(targets: vaults)
         )
@@ -240,7 +239,7 @@ actor DaemonRuntime {
                 requestTimeout: daemon.requestTimeout,
                 arcKeyDirectory: TestFaults.arcKeyDirectory ?? ManagedIdentitySource.arcKeyDirectory
             )
-            logger.debug("Credential ready", metadata: ["keyrotd_credential": .string(name), "keyrotd_identity": .string(tokens.sourceName)])
+            logger.debug("Credential ready", metadata: .fields([.credential: .string(name), .identity: .string(tokens.sourceName)]))
             let client = ARMClient(
                 endpoint: credential.armEndpoint,
                 scope: credential.scope,
@@ -264,6 +263,7 @@ actor DaemonRuntime {
             )
         }
         var rotators: [String: ResourceRotator] = [:]
+        let environment = RotatorEnvironment(store: store, clock: clock, logger: logger)
         for (index, resource) in configuration.resources.enumerated() {
             guard let (credential, client) = clients[resource.credential] else { continue }
             let policy = RotationPolicy(resource, daemon: daemon)
@@ -290,9 +290,7 @@ actor DaemonRuntime {
                 publisher: try publisher(resource, daemon: daemon, vaults: vaults, logger: logger),
                 verifier: verifier(resource, transport: transports.entra, tlsCAFile: daemon.tlsCAFile, logger: logger),
                 confirmations: confirmations(resource, vaults: vaults),
-                store: store,
-                clock: clock,
-                logger: logger
+                environment: environment
             )
             rotators[resource.name] = rotator
             if index % 1000 == 999 { progress(index + 1) }

@@ -39,12 +39,10 @@ enum MissingCredentials {
     static func report(_ configuration: Configuration, environment: [String: String], logger: Logger) {
         for missing in find(in: configuration, credentialsDirectory: environment["CREDENTIALS_DIRECTORY"]) {
             let store = ServiceCredentials.credentialStores[0] + "/" + missing.id
-            logger.error(
+            logger.log(
+                .credentialMissing,
                 "credential \(missing.credential) needs \(missing.file), which systemd did not hand over: put it in \(store) (root, mode 0600) and restart keyrotd",
-                metadata: [
-                    "keyrotd_event": "credential-missing", "keyrotd_credential": .string(missing.credential),
-                    "keyrotd_file": .string(missing.file), "keyrotd_credential_store": .string(store),
-                ]
+                [.credential: .string(missing.credential), .file: .string(missing.file), .credentialStore: .string(store)]
             )
         }
     }

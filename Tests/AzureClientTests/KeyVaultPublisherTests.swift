@@ -65,7 +65,10 @@ struct KeyVaultPublisherTests {
             .respond(200, [], #"{"value":[\#(Self.item("b", slot: "secondary", fingerprint: fingerprint))],"nextLink":null}"#),
         ])
         let inner = CountingPublisher()
-        _ = try await publisher(transport, inner).publish(Self.material, step: .publishing(slot: .secondary, final: true))
+        _ = try await publisher(transport, inner).publish(
+            Self.material,
+            step: .rotating(Rotation(startedAt: Date(timeIntervalSince1970: 0), phase: .publishing(slot: .secondary, final: true)))
+        )
         let methods = await transport.requests.map(\.method)
         #expect(methods == ["GET", "GET", "GET"], "no PUT: \(methods)")
         #expect(await inner.publishes == 1)
@@ -84,7 +87,10 @@ struct KeyVaultPublisherTests {
             ),
             .respond(200, [], Self.item("old", slot: "secondary", fingerprint: "sha256:old", enabled: false)),
         ])
-        _ = try await publisher(transport, CountingPublisher()).publish(Self.material, step: .publishing(slot: .secondary, final: false))
+        _ = try await publisher(transport, CountingPublisher()).publish(
+            Self.material,
+            step: .rotating(Rotation(startedAt: Date(timeIntervalSince1970: 0), phase: .publishing(slot: .secondary, final: false)))
+        )
         let requests = await transport.requests
         #expect(requests.map(\.method) == ["GET", "GET", "PUT", "GET", "PATCH"])
         let put = try #require(try JSONSerialization.jsonObject(with: Data(requests[2].body)) as? [String: Any])

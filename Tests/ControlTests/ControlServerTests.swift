@@ -31,10 +31,16 @@ struct ControlServerTests {
             // The server says when it listens: no wall-clock deadline here, which a busy test
             // process (two cooperative threads shared with every other suite) can overrun.
             let (started, report) = AsyncStream.makeStream(of: Bool.self)
-            let server = ControlServer(path: path, scheduler: scheduler, logger: logger) { listening in
-                report.yield(listening)
-                report.finish()
-            }
+            let server = ControlServer(
+                path: path,
+                scheduler: scheduler,
+                logger: logger,
+                started: { listening in
+                    report.yield(listening)
+                    report.finish()
+                },
+                summary: { "0 resources; no failures" }
+            )
             let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
             self.group = group
             running = Task { try await group.run() }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KeyRotation
+import SecretFiles
 import Systemd
 import Testing
 
@@ -135,7 +136,7 @@ extension EndToEnd {
             )
             #expect(try await c.property("ActiveState") == "inactive")
             #expect(try await c.property("FragmentPath").hasSuffix("/systemd/system/keyrotd.service"))
-            #expect(try await c.run(["journalctl", "--list-catalog"]).1.contains(MessageID.byEvent["rotation-completed"]!))
+            #expect(try await c.run(["journalctl", "--list-catalog"]).1.contains(JournalEvent.rotationCompleted.messageID))
 
             // The shipped example, as the package installs it: check refuses the secret it names until
             // it is in the credential store, and then accepts the file without a warning.
@@ -170,7 +171,7 @@ extension EndToEnd {
             let (enabled, _, enableErrors) = try await c.run(["systemctl", "enable", "--now", "keyrotd"])
             try #require(enabled == 0, "\(enableErrors)")
             #expect(try await c.property("ActiveState") == "active")
-            let missing = try #require(try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(MessageID.byEvent["credential-missing"]!)"]).first)
+            let missing = try #require(try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(JournalEvent.credentialMissing.messageID)"]).first)
             #expect(missing["KEYROTD_FILE"] as? String == "/run/credentials/keyrotd.service/keyrotd-client-secret")
             #expect((missing["MESSAGE"] as? String)?.contains("put it in /etc/credstore/keyrotd-client-secret") == true, "\(missing)")
             steps.append("service without the secret: credential-missing")
@@ -203,6 +204,14 @@ extension EndToEnd {
                 return true
             }
             let pidBefore = try await c.property("MainPID")
+            // What the previous release leaves in the state directory: the same records in format 1
+            // (rewritten in place, so owner and mode stay the daemon's). Grace writes nothing until it ends.
+            let stateDirectory = "/proc/\(c.pid1)/root/var/lib/keyrotd/state"
+            let store = try JSONStateStore(stateDirectory: stateDirectory, create: false)
+            for resource in resources {
+                let record = try #require(try store.load(resource))
+                try FormatOneRecord.bytes(record).write(to: URL(fileURLWithPath: "\(stateDirectory)/resources/\(resource).json"))
+            }
 
             // The upgrade, inside grace: the new build restarts the service, which resumes the rotations.
             let (upgraded, upgradeOut, upgradeErrors) = try await c.run(apt + [name(second)], timeout: .seconds(300))
@@ -222,7 +231,11 @@ extension EndToEnd {
                 }
                 return true
             }
-            steps.append("\(resources.count) resources rotated through an upgrade in grace")
+            for resource in resources {
+                let written = try String(contentsOfFile: "\(stateDirectory)/resources/\(resource).json", encoding: .utf8)
+                #expect(written.contains("\"formatVersion\":2"), "the format-1 record was read and written back in format 2")
+            }
+            steps.append("\(resources.count) resources rotated through an upgrade in grace from format-1 records")
             await consumer.stop()
             let violations = await consumer.violations
             #expect(violations.isEmpty, "\(violations)")

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import KeyRotation
 import Systemd
 import Testing
 
@@ -49,8 +50,8 @@ extension EndToEnd {
         func theManualsRenderCleanlyAndCoverEveryCommandOptionAndMessageID() async throws {
             let prefix = try await install()
             let keyrotd = try await rendered(prefix + "/share/man/man8/keyrotd.8")
-            for (event, id) in MessageID.byEvent {
-                #expect(keyrotd.contains(id) && keyrotd.contains(event), "keyrotd(8) lacks \(event)")
+            for event in JournalEvent.allCases {
+                #expect(keyrotd.contains(event.messageID) && keyrotd.contains(event.rawValue), "keyrotd(8) lacks \(event.rawValue)")
             }
             for option in try await options(Binaries.keyrotd, []) {
                 #expect(keyrotd.contains(option), "keyrotd(8) lacks \(option)")

@@ -195,8 +195,8 @@ extension EndToEnd.SystemdProtocolTests {
 
         let all = try await journald.entries(pid: daemon.pid, directory: scenario.directory)
         let ids = Set(all.compactMap { $0["MESSAGE_ID"] as? String })
-        for event in ["daemon-started", "rotation-started", "key-regenerated", "secret-published", "daemon-stopping"] {
-            #expect(ids.contains(MessageID.byEvent[event]!), "no \(event) entry")
+        for event in [JournalEvent.daemonStarted, .rotationStarted, .keyRegenerated, .secretPublished, .daemonStopping] {
+            #expect(ids.contains(event.messageID), "no \(event.rawValue) entry")
         }
         #expect(all.contains { $0["ARM_REQUEST_ID"] != nil || $0["KEYROTD_FINGERPRINT"] != nil })
         // Nothing secret in any field of any entry.

@@ -91,7 +91,7 @@ extension EndToEnd {
             #expect(try await c.property("WatchdogUSec") == "30s")
             try await eventually("STATUS= names the resources") { try await c.property("StatusText").hasPrefix("2 resources; next: acs-00") }
 
-            let completed = MessageID.byEvent["rotation-completed"]!
+            let completed = JournalEvent.rotationCompleted.messageID
             try await eventually("two rotations in the journal") {
                 try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(completed)"]).count >= 2
             }
@@ -110,12 +110,12 @@ extension EndToEnd {
             _ = try await c.run(["journalctl", "--update-catalog"])
             let (_, explained, _) = try await c.run(["journalctl", "-u", "keyrotd", "-x", "--no-pager", "MESSAGE_ID=\(completed)"])
             #expect(explained.contains("Subject: Key rotation of acs-00") && explained.contains("What to do: Nothing."))
-            let delivered = try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(MessageID.byEvent["hook-succeeded"]!)"])
+            let delivered = try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(JournalEvent.hookSucceeded.messageID)"])
             #expect(
                 delivered.contains { ($0["KEYROTD_HOOK_OUTPUT"] as? String)?.hasPrefix("delivered acs-00") == true },
                 "the on_publish hook runs inside the hardened unit"
             )
-            #expect(try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(MessageID.byEvent["hook-failed"]!)"]).isEmpty)
+            #expect(try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(JournalEvent.hookFailed.messageID)"]).isEmpty)
 
             let (_, live, _) = try await c.run(["/usr/local/bin/keyrotd", "status", "--config", "/etc/keyrotd/keyrotd.toml"])
             #expect(live.contains("running (pid") && live.contains("live"), "status reaches the daemon through /run/keyrotd/control.sock: \(live)")
@@ -161,7 +161,7 @@ extension EndToEnd {
             // "configuration reloaded; …" until the next change of the summary replaces it.
             let reloadedStatus = try await c.property("StatusText")
             #expect(reloadedStatus.hasPrefix("configuration reloaded; 2 resources") || reloadedStatus.hasPrefix("2 resources"), "\(reloadedStatus)")
-            #expect(try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(MessageID.byEvent["config-reloaded"]!)"]).count == 1)
+            #expect(try await c.journal(["-u", "keyrotd", "MESSAGE_ID=\(JournalEvent.configReloaded.messageID)"]).count == 1)
 
             // Reload with a broken one: the old configuration keeps running.
             try (good + "\n[daemon]\nbroken = 1\n").write(toFile: etc + "/keyrotd.toml", atomically: true, encoding: .utf8)

@@ -15,78 +15,10 @@ struct ConsumerConfirmationsTests {
         func set(_ value: Bool) { confirms = value }
     }
 
-    private let policy = RotationPolicy(
-        strategy: .full,
-        every: .seconds(600),
-        grace: .seconds(300),
-        retryInitial: .seconds(10),
-        retryMax: .seconds(60)
-    )
-
-    @Test func theKeyConsumersLeaveLivesUntilTheyAllConfirmAndALateConfirmationRaisesTheAlarm() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("confirm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let ack = directory.appendingPathComponent("app.ack").path
-        let check = ScriptedCheck()
-        let clock = ManualClock()
-        let azure = FakeAzure()
-        let rotator = try ResourceRotator(
-            name: "r",
-            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r"),
-            policy: policy,
-            provider: azure,
-            publisher: FakeFile(),
-            confirmations: ConsumerConfirmations(
-                ackFiles: [ack],
-                command: HookCommand(argv: ["/usr/bin/check-app"], origin: "resource r"),
-                timeout: .seconds(900),
-                runner: check
-            ),
-            store: MemoryStore(),
-            clock: clock,
-            logger: Logger(label: "test")
-        )
-        // Adopted: the primary is published; the secondary may be regenerated once consumers confirm the primary.
-        var wake = await rotator.run()
-        await clock.advance(to: wake)
-        wake = await rotator.run()
-        #expect(await azure.regenerations == [], "nobody confirmed the primary yet")
-        #expect(wake == clock.now().addingTimeInterval(5), "asked again in a few seconds")
-        let primary = try #require(await rotator.record.publishedKey)
-        try (primary.value + "\n").write(toFile: ack, atomically: true, encoding: .utf8)
-        await check.set(true)
-        await clock.advance(to: wake)
-        wake = await rotator.run()
-        #expect(await azure.regenerations == [.secondary])
-        #expect(await check.askedFor.last == primary.value)
-
-        // Grace passes, but the consumers only confirm the new secondary after the timeout.
-        await check.set(false)
-        await clock.advance(by: .seconds(300))
-        wake = await rotator.run()
-        #expect(await azure.regenerations == [.secondary], "the primary stays alive while they have not confirmed")
-        #expect(await rotator.record.consecutiveFailures == 0, "no alarm before the timeout")
-        await clock.advance(by: .seconds(600))
-        wake = await rotator.run()
-        let record = await rotator.record
-        #expect(record.consecutiveFailures == 1, "the alarm")
-        #expect(record.lastError?.contains("have not confirmed loading the secondary key") == true)
-        #expect(record.lastError?.contains(ack) == true && record.lastError?.contains("/usr/bin/check-app") == true)
-        #expect(await azure.regenerations == [.secondary])
-        let secondary = try #require(record.publishedKey)
-        try secondary.value.write(toFile: ack, atomically: true, encoding: .utf8)
-        await check.set(true)
-        await clock.advance(to: wake)
-        _ = await rotator.run()
-        #expect(await azure.regenerations == [.secondary, .primary])
-        #expect(await rotator.record.consecutiveFailures == 0)
-    }
-
     @Test func anAckFileWithAnotherFingerprintIsNotAConfirmation() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ack-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let confirmations = ConsumerConfirmations(ackFiles: [path], command: nil, timeout: .seconds(60), runner: ScriptedCheck())
+        let confirmations = ConsumerConfirmations(ackFiles: [path], command: nil, runner: ScriptedCheck())
         let fingerprint = KeyFingerprint(of: "new-key")
         #expect(await confirmations.unconfirmed(fingerprint, resource: "r", slot: .primary) == [path], "missing file")
         try KeyFingerprint(of: "old-key").value.write(toFile: path, atomically: true, encoding: .utf8)
@@ -116,7 +48,6 @@ struct ConsumerConfirmationsTests {
             ackFiles: [],
             command: nil,
             followers: ["web-1", "web-2"],
-            timeout: .seconds(60),
             runner: ScriptedCheck(),
             followerSource: source
         )

@@ -46,9 +46,7 @@ struct DeliveringPublisherTests {
             policy: policy,
             provider: azure,
             publisher: hooked,
-            store: MemoryStore(),
-            clock: clock,
-            logger: Logger(label: "test")
+            environment: RotatorEnvironment(store: MemoryStore(), clock: clock, logger: Logger(label: "test"))
         )
     }
 
@@ -66,13 +64,13 @@ struct DeliveringPublisherTests {
         // Three failed deliveries, each retried after its backoff: the primary stays untouched
         // and no grace period starts while the secondary is not delivered.
         for _ in 0..<3 {
-            #expect(await rotator.record.step == .publishing(slot: .secondary, final: false))
+            #expect(await rotator.record.rotation?.phase == .publishing(slot: .secondary, final: false))
             #expect(await rotator.record.lastError?.contains("/usr/bin/app-reload") == true)
             await clock.advance(to: wake)
             wake = await rotator.run()
             #expect(await azure.regenerations == [.secondary])
         }
-        guard case .grace(let until, .primary) = await rotator.record.step else {
+        guard case .grace(let until, .primary)? = await rotator.record.rotation?.phase else {
             Issue.record("expected grace after delivery, got \(await rotator.record.step)")
             return
         }

@@ -19,9 +19,7 @@ struct ResourceRotatorTests {
             policy: policy,
             provider: azure,
             publisher: file,
-            store: store,
-            clock: clock,
-            logger: Logger(label: "test")
+            environment: RotatorEnvironment(store: store, clock: clock, logger: Logger(label: "test"))
         )
     }
 
@@ -39,7 +37,7 @@ struct ResourceRotatorTests {
         await clock.advance(to: due)
         _ = await first.run()
         let stored = try #require(try store.load("r"))
-        #expect(stored.step == .regenerating(slot: .secondary, final: true))
+        #expect(stored.rotation?.regeneration?.slot == .secondary && stored.rotation?.regeneration?.final == true)
         let operation = try #require(stored.pendingOperation, "journaled before polling")
         #expect(await azure.accepted == [operation])
         #expect(await file.material?.slot == .primary, "nothing published from an unfinished operation")
@@ -72,5 +70,51 @@ struct ResourceRotatorTests {
         #expect(await azure.resumed.count == 1)
         #expect(await azure.regenerations == [.secondary, .secondary])
         #expect(await file.material?.key.exposedValue == azure.key(.secondary))
+    }
+
+    /// A check command that confirms when told to, recording the fingerprint it was asked about.
+    private actor ScriptedCheck: HookRunner {
+        var confirms = false
+        private(set) var askedFor: [String] = []
+        func run(_ hook: HookCommand, environment: [String: String], redacting: [String]) async -> HookResult {
+            askedFor.append(environment["KEYROTD_FINGERPRINT"] ?? "")
+            return HookResult(termination: .exited(confirms ? 0 : 1))
+        }
+        func set(_ value: Bool) { confirms = value }
+    }
+
+    /// The rotator carries the machine's question to the consumers: the check command is asked
+    /// about the published key's fingerprint, and the regeneration waits until it confirms.
+    @Test func theListedConsumersAreAskedAboutThePublishedKeyBeforeARegeneration() async throws {
+        let clock = ManualClock()
+        let azure = FakeAzure()
+        let check = ScriptedCheck()
+        var policy = policy
+        policy.consumers = .init(names: ["/usr/bin/check-app"], timeout: .seconds(86_400))
+        let rotator = try ResourceRotator(
+            name: "r",
+            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r"),
+            policy: policy,
+            provider: azure,
+            publisher: FakeFile(),
+            confirmations: ConsumerConfirmations(
+                ackFiles: [],
+                command: HookCommand(argv: ["/usr/bin/check-app"], origin: "resource r"),
+                runner: check
+            ),
+            environment: RotatorEnvironment(store: MemoryStore(), clock: clock, logger: Logger(label: "test"))
+        )
+        var wake = await rotator.run()
+        await clock.advance(to: wake)
+        wake = await rotator.run()
+        let primary = try #require(await rotator.record.publishedKey)
+        #expect(await check.askedFor == [primary.value])
+        #expect(await azure.regenerations == [], "nobody confirmed the primary yet")
+        #expect(wake == clock.now().addingTimeInterval(5), "asked again in a few seconds")
+        #expect(await rotator.waitReason() == .consumersUnconfirmed(["/usr/bin/check-app"], slot: .secondary))
+        await check.set(true)
+        await clock.advance(to: wake)
+        _ = await rotator.run()
+        #expect(await azure.regenerations == [.secondary])
     }
 }

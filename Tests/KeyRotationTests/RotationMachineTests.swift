@@ -14,6 +14,10 @@ private struct World {
     var generation = 0
     /// The policy's maintenance windows: a regeneration outside them is a violation (no emergencies here).
     var windows: MaintenanceWindows?
+    /// Whether the policy lists consumers: a regeneration before they confirmed the key in the file is a violation.
+    var consumersListed = false
+    /// The key the consumers last confirmed (they confirm what the file holds).
+    var confirmed: String?
 
     func accessKeys(primary: Bool, secondary: Bool) -> AccessKeys {
         func key(_ k: String) -> AccessKey {
@@ -30,6 +34,9 @@ private struct World {
             violations.append("regenerated \(slot) \(now.timeIntervalSince(stopped))s after it stopped being published (grace \(grace))")
         }
         if let windows, !windows.contains(now) { violations.append("regenerated \(slot) outside the maintenance windows at \(now)") }
+        if consumersListed, confirmed == nil || confirmed != file?.key {
+            violations.append("regenerated \(slot) before the consumers confirmed the published key at \(now)")
+        }
         generation += 1
         keys[slot] = "\(slot.rawValue.prefix(1))\(generation)"
     }
@@ -56,7 +63,11 @@ struct RotationMachineTests {
 
     /// A machine that has adopted the world's resource: the primary is published.
     private func adopted(_ strategy: RotationStrategy, _ world: inout World) throws -> RotationMachine {
-        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy(strategy), now: world.now, random: SplitMix64(seed: 1))
+        try adopted(policy(strategy), &world)
+    }
+
+    private func adopted(_ policy: RotationPolicy, _ world: inout World) throws -> RotationMachine {
+        var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: 1))
         #expect(machine.resume(now: world.now, fileIntact: false) == .listKeys)
         let material = try #require(
             machine.listed(world.accessKeys(primary: true, secondary: true), now: world.now).publishedMaterial,
@@ -136,7 +147,7 @@ struct RotationMachineTests {
         let monday = saturday(48 + 9)
         #expect(start >= monday && start <= monday.addingTimeInterval(600), "at Monday's opening plus jitter: \(start)")
         #expect(machine.waitReason(now: world.now) == .window(opensAt: start))
-        #expect(machine.record.step == .idle)
+        #expect(machine.record.regenerations == 0 && machine.record.windowOpensAt == start, "nothing regenerated; the rotation waits for the window")
         world.now = start
         #expect(machine.resume(now: world.now, fileIntact: true, rotateNow: true) == .regenerate(.secondary))
         #expect(machine.record.windowOpensAt == nil)
@@ -270,17 +281,22 @@ struct RotationMachineTests {
         #expect(world.fileIsValid)
     }
 
-    /// The plan is the machine's own: what `--dry-run` prints is what a rotation then does.
-    @Test(arguments: [RotationStrategy.full, .alternate])
-    func thePlanIsWhatTheRotationDoes(strategy: RotationStrategy) throws {
+    /// The plan is the machine's own: what `--dry-run` prints is what a rotation then does, the
+    /// wait for consumers (when the resource lists any) included.
+    @Test(arguments: [RotationStrategy.full, .alternate], [false, true])
+    func thePlanIsWhatTheRotationDoes(strategy: RotationStrategy, consumers: Bool) throws {
         var world = World()
         var machine = try adopted(strategy, &world)
+        let names = ["/run/app/ack", "follower web-2"]
+        if consumers { machine.policy.consumers = .init(names: names, timeout: .seconds(3600)) }
         let adoptedAt = world.now
         // Right after adoption the standby was published less than grace ago: the plan waits first.
         let early = machine.plan(now: world.now.addingTimeInterval(10))
         let waitUntil = adoptedAt.addingTimeInterval(300)
-        var expected: [RotationPlan.Step] = [.wait(.invariant(slot: .secondary, until: waitUntil)), .regenerate(.secondary), .publish(.secondary)]
-        if strategy == .full { expected += [.grace(.seconds(300)), .regenerate(.primary), .publish(.primary)] }
+        func confirmed(before slot: KeySlot) -> [RotationPlan.Step] { consumers ? [.wait(.consumersUnconfirmed(names, slot: slot))] : [] }
+        var expected: [RotationPlan.Step] = [.wait(.invariant(slot: .secondary, until: waitUntil))] + confirmed(before: .secondary)
+        expected += [.regenerate(.secondary), .publish(.secondary)]
+        if strategy == .full { expected += [.grace(.seconds(300))] + confirmed(before: .primary) + [.regenerate(.primary), .publish(.primary)] }
         #expect(early.steps == expected)
         world.now = world.now.addingTimeInterval(400)
         #expect(machine.plan(now: world.now).steps == Array(expected.dropFirst()))
@@ -289,6 +305,9 @@ struct RotationMachineTests {
         var action = machine.resume(now: world.now, fileIntact: true, rotateNow: true)
         while true {
             switch action {
+            case .confirmConsumers(let published, _):
+                done.append(.wait(.consumersUnconfirmed(names, slot: published.other)))
+                action = machine.consumersAnswered(unconfirmed: [], now: world.now)
             case .regenerate(let slot):
                 done.append(.regenerate(slot))
                 world.regenerate(slot, grace: .seconds(300))
@@ -330,10 +349,16 @@ struct RotationMachineTests {
         let until = world.now.addingTimeInterval(300)
         #expect(machine.resume(now: world.now, fileIntact: true, rotateNow: true) == .sleep(until: until))
         #expect(machine.waitReason(now: world.now) == .invariant(slot: .secondary, until: until))
-        machine.consumersUnconfirmed(["app.ack"])
-        #expect(machine.waitReason(now: world.now) == .consumersUnconfirmed(["app.ack"], slot: .secondary))
-        machine.consumersUnconfirmed([])
+        machine.policy.consumers = .init(names: ["app.ack"], timeout: .seconds(3600))
         world.now = until
+        guard case .confirmConsumers = machine.resume(now: world.now, fileIntact: true) else {
+            Issue.record("listed consumers are asked before the regeneration")
+            return
+        }
+        #expect(machine.consumersAnswered(unconfirmed: ["app.ack"], now: world.now) == .sleep(until: world.now.addingTimeInterval(5)))
+        #expect(machine.waitReason(now: world.now) == .consumersUnconfirmed(["app.ack"], slot: .secondary))
+        machine.policy.consumers = nil
+        world.now += 5
         #expect(machine.resume(now: world.now, fileIntact: true) == .regenerate(.secondary))
         world.regenerate(.secondary, grace: .seconds(300))
         let second = try #require(
@@ -352,6 +377,72 @@ struct RotationMachineTests {
             return
         }
         #expect(lastError == "ARM said no")
+    }
+
+    /// Before a key is regenerated, every listed consumer must have confirmed the published key:
+    /// keyrotd asks again every few seconds; after `confirm_timeout` since the key was published the
+    /// step fails with the alarm and is retried with backoff, and the key they may still use stays alive.
+    /// (The timeout runs from when the key was published: consumers have had the whole period.)
+    @Test func theKeyConsumersLeaveLivesUntilTheyAllConfirmAndALateConfirmationRaisesTheAlarm() throws {
+        var world = World()
+        var policy = policy(.full)
+        let consumers = ["/run/app/app.ack", "/usr/bin/check-app"]
+        policy.consumers = .init(names: consumers, timeout: .seconds(7200))
+        var machine = try adopted(policy, &world)
+        _ = machine.drainEvents()
+        // Adopted: the primary is published; the secondary may be regenerated once consumers confirm the primary.
+        world.now = machine.record.nextDue
+        let primary = try #require(machine.record.publishedKey)
+        #expect(machine.resume(now: world.now, fileIntact: true) == .confirmConsumers(published: .primary, fingerprint: primary))
+        #expect(
+            machine.consumersAnswered(unconfirmed: consumers, now: world.now) == .sleep(until: world.now.addingTimeInterval(5)),
+            "asked again in a few seconds"
+        )
+        #expect(machine.drainEvents().contains(.awaitingConsumers(consumers, published: .primary, regenerating: .secondary)))
+        world.now += 5
+        #expect(machine.resume(now: world.now, fileIntact: true) == .confirmConsumers(published: .primary, fingerprint: primary))
+        #expect(machine.consumersAnswered(unconfirmed: [], now: world.now) == .regenerate(.secondary))
+        #expect(machine.drainEvents() == [.consumersConfirmed(.primary)])
+        world.regenerate(.secondary, grace: .seconds(300))
+        let second = try #require(
+            machine.regenerated(.secondary, keys: world.accessKeys(primary: false, secondary: true), now: world.now).publishedMaterial
+        )
+        world.publish(second)
+        let publishedAt = world.now
+        let graceEnd = try #require(machine.published(second, fileDigest: KeyFingerprint(of: "s"), now: world.now).sleepUntil)
+
+        // Grace passes, but the consumers only confirm the new secondary after the timeout.
+        world.now = graceEnd
+        #expect(machine.resume(now: world.now, fileIntact: true) == .confirmConsumers(published: .secondary, fingerprint: second.fingerprint))
+        #expect(machine.consumersAnswered(unconfirmed: consumers, now: world.now) == .sleep(until: world.now.addingTimeInterval(5)))
+        #expect(machine.record.consecutiveFailures == 0, "no alarm before the timeout")
+        world.now = publishedAt.addingTimeInterval(7200)
+        #expect(machine.resume(now: world.now, fileIntact: true) == .confirmConsumers(published: .secondary, fingerprint: second.fingerprint))
+        let retry = try #require(machine.consumersAnswered(unconfirmed: consumers, now: world.now).sleepUntil)
+        #expect(machine.record.consecutiveFailures == 1, "the alarm")
+        let alarm = try #require(machine.record.retry?.lastError)
+        #expect(alarm.message.contains("have not confirmed loading the secondary key") && consumers.allSatisfy(alarm.message.contains))
+        #expect(alarm.code == "confirmation-overdue")
+        #expect(world.keys[.primary] == "p0", "the primary stays alive while they have not confirmed")
+        world.now = retry
+        #expect(machine.resume(now: world.now, fileIntact: true) == .confirmConsumers(published: .secondary, fingerprint: second.fingerprint))
+        #expect(machine.consumersAnswered(unconfirmed: [], now: world.now) == .regenerate(.primary))
+        world.regenerate(.primary, grace: .seconds(300))
+        let last = try #require(
+            machine.regenerated(.primary, keys: world.accessKeys(primary: true, secondary: false), now: world.now).publishedMaterial
+        )
+        _ = machine.published(last, fileDigest: KeyFingerprint(of: "p"), now: world.now)
+        #expect(machine.record.consecutiveFailures == 0 && machine.record.rotations == 1)
+        #expect(world.violations.isEmpty)
+    }
+
+    /// An emergency asks no consumer: the leaked key must go whatever they hold.
+    @Test func anEmergencyDoesNotWaitForConsumers() throws {
+        var world = World()
+        var policy = policy(.alternate)
+        policy.consumers = .init(names: ["app.ack"], timeout: .seconds(900))
+        var machine = try adopted(policy, &world)
+        #expect(machine.resume(now: world.now, fileIntact: true, emergency: true) == .regenerate(.secondary))
     }
 
     @Test func onDemandRotationRightAfterOneStillWaitsGrace() throws {
@@ -394,6 +485,11 @@ struct RotationMachineTests {
                     zone: TimeZoneRules(named: "Europe/Berlin")
                 )
                 world.windows = policy.windows
+            }
+            if seed % 2 == 1 {
+                // Listed consumers, slow to confirm: no regeneration before they confirmed the key in the file.
+                policy.consumers = .init(names: ["app"], timeout: .seconds(600))
+                world.consumersListed = true
             }
             var persisted: ResourceState? = nil
             var machine = RotationMachine(record: nil, resourceID: "/x", policy: policy, now: world.now, random: SplitMix64(seed: seed))
@@ -461,6 +557,12 @@ struct RotationMachineTests {
                         keys: world.accessKeys(primary: slot == .primary || full, secondary: slot == .secondary || full),
                         now: world.now
                     )
+                case .confirmConsumers(_, let fingerprint):
+                    #expect(fingerprint == world.file.map { KeyFingerprint(of: $0.key) }, "asked about the key in the file")
+                    let confirms = chance(0.7)
+                    if confirms { world.confirmed = world.file?.key }
+                    if crashAfter { break }
+                    action = machine.consumersAnswered(unconfirmed: confirms ? [] : ["app"], now: world.now)
                 case .resumeRegeneration:
                     if fail {
                         action = machine.failed(FakeError.injected, now: world.now)

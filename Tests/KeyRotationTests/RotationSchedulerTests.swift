@@ -34,9 +34,7 @@ struct RotationSchedulerTests {
                         policy: policy,
                         provider: azure,
                         publisher: file,
-                        store: store,
-                        clock: clock,
-                        logger: Logger(label: "test"),
+                        environment: RotatorEnvironment(store: store, clock: clock, logger: Logger(label: "test")),
                         random: SplitMix64(seed: UInt64(i))
                     )
                 )
@@ -63,30 +61,23 @@ struct RotationSchedulerTests {
         }
     }
 
-    @Test func theSummaryCarriesTheFollowersAndAFollowerOnlyHostSpeaksOfThemAlone() async throws {
-        let one = try Fixture(resources: 1)
-        let scheduler = one.scheduler(concurrency: 1)
-        await scheduler.setFollowers("1 of 2 followers failing")
-        #expect(await scheduler.summary.hasPrefix("1 resource"))
-        #expect(await scheduler.summary.hasSuffix("; 1 of 2 followers failing"))
-        await scheduler.setFollowers(nil)
-        #expect(await !scheduler.summary.contains("follower"))
-
-        let followerOnly = try Fixture(resources: 0).scheduler(concurrency: 1)
-        #expect(await followerOnly.summary == "0 resources; no failures")
-        await followerOnly.setFollowers("2 followers current")
-        await followerOnly.setNote("reload rejected")
-        #expect(await followerOnly.summary == "reload rejected; 2 followers current")
-    }
-
-    /// READY=1 carries the summary as it is when it is sent: a follower-only host once announced
-    /// "0 resources" after its followers' status had gone out, and `systemctl status` kept that.
-    @Test func readyCarriesTheSummaryOfTheMomentItIsSent() async throws {
+    /// The scheduler reports facts (how many, how many failing, which next); composing and pacing
+    /// `STATUS=` is the notifier's.
+    @Test func reportsTheResourcesSummaryAfterEachStep() async throws {
         let notifier = RecordingNotifier()
-        let scheduler = try Fixture(resources: 0).scheduler(concurrency: 1, notifier: notifier)
-        await scheduler.setFollowers("1 follower current")
-        await scheduler.announceReady()
-        #expect(notifier.messages.withLock { $0 }.last == "READY: 1 follower current")
+        let fixture = try Fixture(resources: 2)
+        let scheduler = fixture.scheduler(concurrency: 1, notifier: notifier)
+        #expect(notifier.summaries.withLock { $0 } == [ResourceSummary(count: 2, failing: 0, next: nil)], "known before the first step")
+        let run = Task { try await scheduler.run() }
+        await scheduler.waitUntilQuiet()
+        let last = try #require(notifier.summaries.withLock { $0 }.last)
+        let records = try ["r0", "r1"].compactMap { try fixture.store.load($0) }
+        #expect(records.count == 2, "both adopted")
+        let first = try #require(records.min { $0.nextDue < $1.nextDue })
+        #expect(last.count == 2 && last.failing == 0)
+        #expect(last.next?.at == first.nextDue, "the next due rotation")
+        await scheduler.stop()
+        try await run.value
     }
 
     @Test func fallsIdleOnceAfterWorkEvenWithWatchdogWakeUps() async throws {
@@ -205,9 +196,7 @@ struct RotationSchedulerTests {
             policy: fixture.policy,
             provider: hanging,
             publisher: fixture.files[0],
-            store: fixture.store,
-            clock: fixture.clock,
-            logger: Logger(label: "test")
+            environment: RotatorEnvironment(store: fixture.store, clock: fixture.clock, logger: Logger(label: "test"))
         )
         await scheduler.replace(rotators: [stuck])
         await scheduler.waitUntilQuiet()
@@ -221,16 +210,14 @@ struct RotationSchedulerTests {
             policy: fixture.policy,
             provider: fixture.azures[0],
             publisher: fixture.files[0],
-            store: fixture.store,
-            clock: fixture.clock,
-            logger: Logger(label: "test")
+            environment: RotatorEnvironment(store: fixture.store, clock: fixture.clock, logger: Logger(label: "test"))
         )
-        #expect(await resumed.record.step == .regenerating(slot: .secondary, final: false))
+        #expect(await resumed.record.rotation?.phase == .regenerating(Regeneration(slot: .secondary, final: false)))
         await scheduler.replace(rotators: [resumed])
         await scheduler.waitUntilQuiet()
         #expect(await hanging.cancelled)
         #expect(await fixture.azures[0].regenerations == [.secondary])
-        #expect(await resumed.record.step == .grace(until: fixture.clock.now().addingTimeInterval(300), regenerate: .primary))
+        #expect(await resumed.record.rotation?.phase == .grace(until: fixture.clock.now().addingTimeInterval(300), then: .primary))
         await scheduler.stop()
         try await run.value
     }
@@ -259,9 +246,8 @@ final class Counter: Sendable {
 
 /// Records what the scheduler tells the service manager.
 private final class RecordingNotifier: DaemonNotifier {
-    let messages = Mutex<[String]>([])
-    func ready(status: String) { messages.withLock { $0.append("READY: " + status) } }
-    func status(_ text: String) { messages.withLock { $0.append("STATUS: " + text) } }
+    let summaries = Mutex<[ResourceSummary]>([])
+    func resourcesChanged(_ summary: ResourceSummary) { summaries.withLock { $0.append(summary) } }
     func heartbeat() {}
     func stopping() {}
 }

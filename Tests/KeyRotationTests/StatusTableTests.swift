@@ -10,15 +10,24 @@ struct StatusTableTests {
         record.step = adopted ? step : .adopting
         record.publishedKey = KeyFingerprint(of: name)
         record.nextDue = now.addingTimeInterval(3 * 86_400 + 4 * 3600)
-        record.consecutiveFailures = failures
-        if failures > 0 { record.lastError = "ARM regenerateKey on '\(name)' failed: HTTP 403 AuthorizationFailed" }
+        if failures > 0 {
+            let error = RecordedError(
+                message: "ARM regenerateKey on '\(name)' failed: HTTP 403 AuthorizationFailed",
+                code: "AuthorizationFailed",
+                at: now
+            )
+            record.retry = Retry(at: now.addingTimeInterval(60), failures: failures, lastError: error)
+        }
         return ResourceStatus(name: name, record: record)
     }
 
     @Test func problemsComeFirstThenWorkThenIdleInConfigurationOrder() {
         let table = StatusTable([
             .init(status: status("calm-1", .idle), type: "communication"),
-            .init(status: status("busy", .grace(until: now.addingTimeInterval(60), regenerate: .primary)), type: "storage"),
+            .init(
+                status: status("busy", .rotating(Rotation(startedAt: now, phase: .grace(until: now.addingTimeInterval(60), then: .primary)))),
+                type: "storage"
+            ),
             .init(status: status("broken", .idle, failures: 3), type: "servicebus"),
             .init(status: status("new", .idle, adopted: false), type: "redis"),
             .init(status: status("calm-2", .idle), type: "cosmosdb"),
@@ -40,7 +49,10 @@ struct StatusTableTests {
     @Test func colourMarksFailingRedAndWorkYellowWithoutMovingColumns() {
         let table = StatusTable([
             .init(status: status("broken", .idle, failures: 1), type: "storage"),
-            .init(status: status("busy", .regenerating(slot: .secondary, final: false)), type: "storage"),
+            .init(
+                status: status("busy", .rotating(Rotation(startedAt: now, phase: .regenerating(Regeneration(slot: .secondary, final: false))))),
+                type: "storage"
+            ),
             .init(status: status("calm", .idle), type: "storage"),
         ])
         let plain = table.lines(now: now, colour: false)

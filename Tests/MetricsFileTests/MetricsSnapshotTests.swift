@@ -10,7 +10,7 @@ struct MetricsSnapshotTests {
     /// A resource that published its secondary key an hour ago and is in grace until the primary is regenerated.
     func inGrace() -> ResourceMetrics {
         var record = ResourceState(resourceID: "/subscriptions/s/x", adoptedAt: now.addingTimeInterval(-86_400))
-        record.step = .grace(until: now.addingTimeInterval(600), regenerate: .primary)
+        record.step = .rotating(Rotation(startedAt: now.addingTimeInterval(-3660), phase: .grace(until: now.addingTimeInterval(600), then: .primary)))
         record.published = .secondary
         record.setUnpublished(.primary, at: now.addingTimeInterval(-3600))
         record.setUnpublished(.secondary, at: nil)

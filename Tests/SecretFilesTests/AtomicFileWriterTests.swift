@@ -81,27 +81,6 @@ struct AtomicFileWriterTests {
     }
 }
 
-struct JSONStateStoreTests {
-    @Test func roundTripsARecordAndRejectsACorruptOne() throws {
-        let dir = try temporaryDirectory()
-        let store = try JSONStateStore(stateDirectory: dir)
-        var record = ResourceState(
-            resourceID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/r",
-            adoptedAt: Date(timeIntervalSince1970: 1_800_000_000)
-        )
-        record.step = .grace(until: Date(timeIntervalSince1970: 1_800_000_300), regenerate: .primary)
-        record.publishedKey = KeyFingerprint(of: "k")
-        try store.save(record, for: "r")
-        #expect(try store.load("r") == record)
-        #expect(try store.load("missing") == nil)
-        try "{not json".write(toFile: dir + "/resources/bad.json", atomically: false, encoding: .utf8)
-        #expect(throws: FileSystemError.self) { try store.load("bad") }
-        var info = stat()
-        stat(dir + "/resources/r.json", &info)
-        #expect(info.st_mode & 0o777 == 0o600)
-    }
-}
-
 struct InstanceLockTests {
     @Test func aSecondHolderIsRefusedUntilTheFirstReleases() throws {
         let dir = try temporaryDirectory()

@@ -29,7 +29,10 @@ struct SecretFilePublisherTests {
         ]
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         let publisher = try SecretFilePublisher(resource: resource, directory: directory, now: { at })
-        let digest = try await publisher.publish(material, step: .publishing(slot: .secondary, final: false))
+        let digest = try await publisher.publish(
+            material,
+            step: .rotating(Rotation(startedAt: at, phase: .publishing(slot: .secondary, final: false)))
+        )
         #expect(await publisher.currentDigest() == digest)
         let read = { (name: String) in (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "" }
         #expect(read("chat.conn") == material.value.exposedValue + "\n")

@@ -110,7 +110,7 @@ public final class ARMClient: Sendable {
         var attempt = 0
         var authentication = Authentication()
         var log = logger
-        log[metadataKey: "keyrotd_resource"] = .string(id.name)
+        log[field: .resource] = .string(id.name)
         log[metadataKey: "arm_operation"] = .string(operation)
         log[metadataKey: "arm_client_request_id"] = .string(clientRequestID)
         while true {
@@ -129,7 +129,7 @@ public final class ARMClient: Sendable {
                 guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
                 log.notice(
                     "ARM request failed, retrying",
-                    metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)", "attempt": "\(attempt)"]
+                    metadata: .fields([.error: "\(error)", .retryInMilliseconds: "\(delay.milliseconds)", .attempt: "\(attempt)"])
                 )
                 try await sleep(delay)
                 continue
@@ -142,7 +142,7 @@ public final class ARMClient: Sendable {
                 // Only long-running answers (and a 200 the caller expects empty) may have none.
                 let empty = response.body.isEmpty && (response.status != 200 || acceptsEmptyBody)
                 if empty || Self.isJSON(response.body) || attempt >= retry.maxAttempts {
-                    log.debug("ARM request succeeded", metadata: ["http_status": "\(response.status)"])
+                    log.debug("ARM request succeeded", metadata: .fields([.httpStatus: "\(response.status)"]))
                     return ReceivedBody(
                         status: response.status,
                         bytes: response.body,
@@ -155,7 +155,7 @@ public final class ARMClient: Sendable {
                     )
                 }
                 let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
-                log.warning("ARM answered with an unreadable body, retrying", metadata: ["keyrotd_retry_in_ms": "\(delay.milliseconds)"])
+                log.warning("ARM answered with an unreadable body, retrying", metadata: .fields([.retryInMilliseconds: "\(delay.milliseconds)"]))
                 try await sleep(delay)
                 continue
             }
@@ -165,11 +165,12 @@ public final class ARMClient: Sendable {
                 continue
             }
             if let delay = retry.delay(after: response, attempt: attempt) {
-                log.notice(
+                log.log(
+                    response.status == 429 ? .throttled : .armRetry,
                     response.status == 429 ? "ARM throttled the request; waiting as asked" : "ARM answered with a retryable error; retrying",
-                    metadata: [
-                        "http_status": "\(response.status)", "arm_error_code": .string(error.code), "keyrotd_retry_in_ms": "\(delay.milliseconds)",
-                        "attempt": "\(attempt)", "keyrotd_event": .string(response.status == 429 ? "throttled" : "arm-retry"),
+                    [
+                        .httpStatus: "\(response.status)", .armErrorCode: .string(error.code), .retryInMilliseconds: "\(delay.milliseconds)",
+                        .attempt: "\(attempt)",
                     ]
                 )
                 try await sleep(delay)

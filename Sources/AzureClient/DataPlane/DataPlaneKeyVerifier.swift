@@ -38,7 +38,7 @@ public struct DataPlaneKeyVerifier: KeyVerifier {
             if outcome == .accepted {
                 logger.info(
                     "the new \(material.slot) key works against the \(id.type.title) data plane",
-                    metadata: ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_verify_attempts": .stringConvertible(attempts)]
+                    metadata: .fields([.key: .string(material.slot.rawValue), .verifyAttempts: .stringConvertible(attempts)])
                 )
                 return
             }
@@ -47,7 +47,7 @@ public struct DataPlaneKeyVerifier: KeyVerifier {
             }
             logger.notice(
                 "the new \(material.slot) key does not work yet against the \(id.type.title) data plane (\(outcome)); waiting before publishing it",
-                metadata: ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_retry_in_ms": .stringConvertible(delay.milliseconds)]
+                metadata: .fields([.key: .string(material.slot.rawValue), .retryInMilliseconds: .stringConvertible(delay.milliseconds)])
             )
             try await sleep(delay)
             waited += delay

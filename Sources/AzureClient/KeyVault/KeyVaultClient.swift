@@ -84,8 +84,8 @@ public actor KeyVaultClient {
         var renewed = false
         var claims: String?
         var log = logger
-        log[metadataKey: "keyrotd_vault"] = .string(vaultURL.absoluteString)
-        log[metadataKey: "keyrotd_secret"] = .string(secret)
+        log[field: .vault] = .string(vaultURL.absoluteString)
+        log[field: .secret] = .string(secret)
         log[metadataKey: "keyvault_operation"] = .string(operation)
         while true {
             attempt += 1
@@ -108,7 +108,10 @@ public actor KeyVaultClient {
                 response = try await paced(request, creates: method == "PUT")
             } catch {
                 guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
-                log.notice("Key Vault request failed, retrying", metadata: ["error": "\(error)", "keyrotd_retry_in_ms": "\(delay.milliseconds)"])
+                log.notice(
+                    "Key Vault request failed, retrying",
+                    metadata: .fields([.error: "\(error)", .retryInMilliseconds: "\(delay.milliseconds)"])
+                )
                 try await sleep(delay)
                 continue
             }
@@ -138,10 +141,10 @@ public actor KeyVaultClient {
                 log.notice(
                     response.status == 429
                         ? "Key Vault throttled the request; waiting as asked" : "Key Vault answered with a retryable error; retrying",
-                    metadata: [
-                        "http_status": "\(response.status)", "keyvault_error_code": .string(error.code),
-                        "keyrotd_retry_in_ms": "\(delay.milliseconds)",
-                    ]
+                    metadata: .fields([
+                        .httpStatus: "\(response.status)", .keyVaultErrorCode: .string(error.code),
+                        .retryInMilliseconds: "\(delay.milliseconds)",
+                    ])
                 )
                 try await sleep(delay)
                 continue

@@ -40,7 +40,7 @@ public struct KeyVaultPublisher: SecretPublisher {
         self.resource = resource
         self.now = now
         var logger = logger
-        logger[metadataKey: "keyrotd_resource"] = .string(resource)
+        logger[field: .resource] = .string(resource)
         self.logger = logger
     }
 
@@ -55,10 +55,10 @@ public struct KeyVaultPublisher: SecretPublisher {
     private func publish(_ material: KeyMaterial, step: RotationStep, to target: Target) async throws {
         let output = target.output
         let fingerprint = material.fingerprint.value
-        var metadata: Logger.Metadata = [
-            "keyrotd_vault": .string(output.vault.absoluteString), "keyrotd_secret": .string(output.secret),
-            "keyrotd_key": .string(material.slot.rawValue), "keyrotd_fingerprint": .string(fingerprint), "keyrotd_step": .string(step.name),
-        ]
+        var metadata: Logger.Metadata = .fields([
+            .vault: .string(output.vault.absoluteString), .secret: .string(output.secret),
+            .key: .string(material.slot.rawValue), .fingerprint: .string(fingerprint), .step: .string(step.name),
+        ])
         let latest: KeyVaultSecretVersion?
         do {
             latest = try await target.client.latest(output.secret)
@@ -66,7 +66,7 @@ public struct KeyVaultPublisher: SecretPublisher {
             latest = nil  // someone disabled the latest version: a new one is due either way
         }
         if let latest, latest.tags[KeyVaultOutput.Tag.resource] == resource, latest.tags[KeyVaultOutput.Tag.fingerprint] == fingerprint {
-            metadata["keyrotd_vault_version"] = .string(latest.version)
+            metadata[.vaultVersion] = .string(latest.version)
             logger.debug("Key Vault already holds this key (an interrupted publish); no version added", metadata: metadata)
         } else {
             let written = now()
@@ -81,9 +81,8 @@ public struct KeyVaultPublisher: SecretPublisher {
                 tags: tags,
                 expires: output.expiresAfter.map { written.addingTimeInterval($0.seconds) }
             )
-            metadata["keyrotd_vault_version"] = .string(version.version)
-            metadata["keyrotd_event"] = "vault-published"
-            logger.info("\(material.slot) key (\(fingerprint)) published to Key Vault \(output.description)", metadata: metadata)
+            metadata[.vaultVersion] = .string(version.version)
+            logger.log(.vaultPublished, "\(material.slot) key (\(fingerprint)) published to Key Vault \(output.description)", metadata: metadata)
         }
         for version in try await target.client.versions(output.secret)
         where version.enabled && version.tags[KeyVaultOutput.Tag.resource] == resource
@@ -91,10 +90,13 @@ public struct KeyVaultPublisher: SecretPublisher {
         {
             try await target.client.updateVersion(output.secret, version.version, enabled: false)
             var disabled = metadata
-            disabled["keyrotd_vault_version"] = .string(version.version)
-            disabled["keyrotd_event"] = "vault-version-disabled"
-            disabled["keyrotd_fingerprint"] = .string(version.tags[KeyVaultOutput.Tag.fingerprint] ?? "none")
-            logger.info("disabled a Key Vault version of \(output.description) holding a regenerated \(material.slot) key", metadata: disabled)
+            disabled[.vaultVersion] = .string(version.version)
+            disabled[.fingerprint] = .string(version.tags[KeyVaultOutput.Tag.fingerprint] ?? "none")
+            logger.log(
+                .vaultVersionDisabled,
+                "disabled a Key Vault version of \(output.description) holding a regenerated \(material.slot) key",
+                metadata: disabled
+            )
         }
     }
 

@@ -6,35 +6,31 @@ import SystemPackage
 /// regenerates the key they are leaving: each either writes the key's fingerprint (`sha256:` and the
 /// first 16 hex digits of the key's SHA-256, never the key) to an acknowledgement file, is asked
 /// through a check command that exits 0 once it runs on that key, or is a follower on another host
-/// that tags the Key Vault version it delivered.
-public struct ConsumerConfirmations: Sendable {
+/// that tags the Key Vault version it delivered. When to ask and how long to wait is the rotation
+/// machine's (``RotationPolicy/ConsumerWait``); this only asks.
+///
+/// A class: a resource without consumers holds a `nil` reference instead of the fields inline.
+public final class ConsumerConfirmations: Sendable {
     /// Files each consumer writes the fingerprint of the key it loaded to.
-    public var ackFiles: [String]
+    public let ackFiles: [String]
     /// A command that exits 0 when every consumer it knows of runs on `KEYROTD_FINGERPRINT`.
-    public var command: HookCommand?
+    public let command: HookCommand?
     /// Followers (by name) that must confirm the published key's Key Vault version.
-    public var followers: [String]
-    /// How long after a key was published its consumers have to confirm before the alarm.
-    public var timeout: Duration
+    public let followers: [String]
     private let runner: any HookRunner
     private let followerSource: (any FollowerConfirmationSource)?
-
-    /// How often unconfirmed consumers are asked again before the timeout.
-    public static let pollInterval: Duration = .seconds(5)
 
     /// Creates the check; `followerSource` reads the confirmations of `followers`.
     public init(
         ackFiles: [String],
         command: HookCommand?,
         followers: [String] = [],
-        timeout: Duration,
         runner: any HookRunner,
         followerSource: (any FollowerConfirmationSource)? = nil
     ) {
         self.ackFiles = ackFiles
         self.command = command
         self.followers = followers
-        self.timeout = timeout
         self.runner = runner
         self.followerSource = followerSource
     }
@@ -78,7 +74,7 @@ public struct ConsumerConfirmations: Sendable {
 
 /// The consumers did not confirm the published key in time. keyrotd keeps the key they may still
 /// use alive and goes on asking; this error is the alarm.
-public struct ConfirmationOverdue: Error, Sendable, CustomStringConvertible {
+public struct ConfirmationOverdue: CodedError, Sendable, CustomStringConvertible {
     /// The consumers that have not confirmed.
     public var consumers: [String]
     /// The published key they should have loaded.
@@ -87,6 +83,9 @@ public struct ConfirmationOverdue: Error, Sendable, CustomStringConvertible {
     public var fingerprint: KeyFingerprint
     /// How long ago it was published.
     public var waited: Duration
+
+    /// `confirmation-overdue`.
+    public var code: String { "confirmation-overdue" }
 
     public var description: String {
         "consumers have not confirmed loading the \(slot) key \(fingerprint) published \(DurationFormat.format(.seconds(Int64(waited / .seconds(1))))) ago: \(consumers.joined(separator: ", ")). keyrotd keeps the key they may still use alive and waits; check that they reload the secret file and write the fingerprint to their acknowledgement file (or that the check command succeeds), and that each follower runs (keyrotd status on its host)"

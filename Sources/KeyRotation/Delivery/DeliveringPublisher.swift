@@ -21,7 +21,7 @@ public struct DeliveringPublisher: SecretPublisher {
         self.resource = resource
         self.file = file
         var logger = logger
-        logger[metadataKey: "keyrotd_resource"] = .string(resource)
+        logger[field: .resource] = .string(resource)
         self.logger = logger
     }
 
@@ -31,7 +31,7 @@ public struct DeliveringPublisher: SecretPublisher {
         let digest = try await inner.publish(material, step: step)
         let environment = Self.environment(resource: resource, file: file, material: material, step: step)
         let secrets = [material.key.exposedValue] + (material.connectionString.map { [$0.exposedValue] } ?? [])
-        let metadata: Logger.Metadata = ["keyrotd_key": .string(material.slot.rawValue), "keyrotd_step": .string(step.name)]
+        let metadata: Logger.Metadata = .fields([.key: .string(material.slot.rawValue), .step: .string(step.name)])
         try await runner.deliver(hooks, environment: environment, redacting: secrets, metadata: metadata, logger: logger)
         return digest
     }

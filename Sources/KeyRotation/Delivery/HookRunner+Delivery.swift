@@ -13,18 +13,20 @@ extension HookRunner {
         for hook in hooks {
             let result = await run(hook, environment: environment, redacting: secrets)
             var metadata = metadata
-            metadata["keyrotd_hook"] = .string(hook.program)
-            metadata["keyrotd_hook_origin"] = .string(hook.origin)
-            metadata["keyrotd_hook_ms"] = .stringConvertible(Int(result.duration / .milliseconds(1)))
-            if !result.output.isEmpty { metadata["keyrotd_hook_output"] = .string(result.output) }
-            if result.discardedBytes > 0 { metadata["keyrotd_hook_output_discarded_bytes"] = .stringConvertible(result.discardedBytes) }
+            metadata[.hook] = .string(hook.program)
+            metadata[.hookOrigin] = .string(hook.origin)
+            metadata[.hookMilliseconds] = .stringConvertible(Int(result.duration / .milliseconds(1)))
+            if !result.output.isEmpty { metadata[.hookOutput] = .string(result.output) }
+            if result.discardedBytes > 0 { metadata[.hookOutputDiscardedBytes] = .stringConvertible(result.discardedBytes) }
             guard result.succeeded else {
-                metadata["keyrotd_event"] = "hook-failed"
-                logger.error("on_publish hook \(hook.program) \(result.termination); the key is in the file but not delivered", metadata: metadata)
+                logger.log(
+                    .hookFailed,
+                    "on_publish hook \(hook.program) \(result.termination); the key is in the file but not delivered",
+                    metadata: metadata
+                )
                 throw HookFailure(hook: hook, termination: result.termination)
             }
-            metadata["keyrotd_event"] = "hook-succeeded"
-            logger.info("on_publish hook \(hook.program) succeeded", metadata: metadata)
+            logger.log(.hookSucceeded, "on_publish hook \(hook.program) succeeded", metadata: metadata)
         }
     }
 }

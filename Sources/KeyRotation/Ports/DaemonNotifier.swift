@@ -1,9 +1,8 @@
-/// Tells the service manager about the daemon's life (systemd's sd_notify in production).
+/// Tells the service manager about the daemon's life (systemd's sd_notify in production). What the
+/// one-line status says, and how often it is sent, is the notifier's: the scheduler reports facts.
 public protocol DaemonNotifier: Sendable {
-    /// The daemon has loaded its configuration and state and is serving.
-    func ready(status: String)
-    /// A new one-line status summary (never holding a secret).
-    func status(_ text: String)
+    /// The resources' summary changed (a step finished, a reload replaced the set).
+    func resourcesChanged(_ summary: ResourceSummary)
     /// The scheduler loop made progress (a watchdog may ping).
     func heartbeat()
     /// The daemon is shutting down.
@@ -14,8 +13,7 @@ public protocol DaemonNotifier: Sendable {
 public struct SilentNotifier: DaemonNotifier {
     /// Creates the notifier.
     public init() {}
-    public func ready(status: String) {}
-    public func status(_ text: String) {}
+    public func resourcesChanged(_ summary: ResourceSummary) {}
     public func heartbeat() {}
     public func stopping() {}
 }

@@ -2,12 +2,14 @@ import FoundationEssentials
 
 /// Everything keyrotd remembers about one resource between runs. Holds fingerprints, never keys:
 /// the secret file is the only copy of a key on disk.
-public struct ResourceState: Sendable, Codable, Equatable {
-    /// The layout version of this record.
-    public var formatVersion: Int = 1
+public struct ResourceState: Sendable, Equatable {
+    /// The layout version written: 2 since the step carries its own data (``RotationStep``); records of
+    /// version 1 are read and upgraded (`ResourceState+Coding.swift`).
+    public static let formatVersion = 2
+
     /// The resource's ARM id, so a renamed configuration entry cannot adopt another resource's state.
     public var resourceID: String
-    /// The current step.
+    /// The current step, with everything it needs.
     public var step: RotationStep
     /// The key whose connection string the secret file holds (or is about to hold, while adopting).
     public var published: KeySlot
@@ -21,29 +23,14 @@ public struct ResourceState: Sendable, Codable, Equatable {
     public var secondaryUnpublishedAt: Date?
     /// When the next scheduled rotation is due.
     public var nextDue: Date
-    /// When the current rotation started.
-    public var rotationStartedAt: Date?
     /// When the last rotation completed.
     public var lastRotation: Date?
     /// Completed rotations.
     public var rotations: Int = 0
     /// Key regenerations asked of ARM (including harmless repeats after a crash).
     public var regenerations: Int = 0
-    /// The last failure, for status output; cleared by the next success.
-    public var lastError: String?
-    /// When ``lastError`` happened.
-    public var lastErrorAt: Date?
-    /// Failures since the last success.
-    public var consecutiveFailures: Int = 0
-    /// When an operator asked for an emergency rotation that is still running (`rotate --emergency`):
-    /// while set, the key consumers are leaving is regenerated without waiting for `grace`.
-    public var emergencySince: Date?
-    /// When a failed step is retried.
-    public var retryAt: Date?
-    /// A regeneration ARM accepted and runs in the background, until its keys are read.
-    public var pendingOperation: LongRunningOperation?
-    /// When the regeneration at hand waits for a maintenance window, the opening it waits for.
-    public var windowOpensAt: Date?
+    /// The failed step's retry; `nil` since the last success.
+    public var retry: Retry?
 
     /// A new record for a resource keyrotd has not managed before.
     public init(resourceID: String, adoptedAt now: Date) {
@@ -77,4 +64,23 @@ public struct ResourceState: Sendable, Codable, Equatable {
         guard let since = unpublishedAt(slot) else { return nil }
         return since.addingTimeInterval(grace.seconds)
     }
+}
+
+extension ResourceState {
+    /// The rotation under way, if any.
+    public var rotation: Rotation? { step.rotation }
+    /// When the rotation under way started.
+    public var rotationStartedAt: Date? { rotation?.startedAt }
+    /// When the emergency the rotation under way carries out was declared.
+    public var emergencySince: Date? { rotation?.emergencySince }
+    /// The regeneration at hand's long-running operation, journaled when ARM accepted it.
+    public var pendingOperation: LongRunningOperation? { rotation?.regeneration?.operation }
+    /// When the regeneration at hand waits for a maintenance window, the instant it starts.
+    public var windowOpensAt: Date? { rotation?.regeneration?.windowOpensAt }
+    /// When the failed step is retried.
+    public var retryAt: Date? { retry?.at }
+    /// Failures since the last success.
+    public var consecutiveFailures: Int { retry?.failures ?? 0 }
+    /// The last failure's message, while failing.
+    public var lastError: String? { retry?.lastError.message }
 }

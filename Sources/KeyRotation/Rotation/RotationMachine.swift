@@ -5,12 +5,15 @@ import FoundationEssentials
 /// It owns the durable ``ResourceState`` and returns the next ``Action`` to take. The caller must
 /// persist ``record`` whenever it changed *before* performing the action: that is what makes every
 /// step recoverable. The invariant it keeps: a key is regenerated only when it is not the published
-/// key and has not been published for at least `grace`.
+/// key and has not been published for at least `grace` (an operator's emergency excepted).
 public struct RotationMachine: Sendable {
     /// What the caller must do next.
     public enum Action: Sendable, Equatable {
         /// Read both live keys (`listKeys`) and call ``RotationMachine/listed(_:now:)``.
         case listKeys
+        /// Ask the consumers whether they run on the `published` key (fingerprint `fingerprint`) and
+        /// call ``RotationMachine/consumersAnswered(unconfirmed:now:)`` with those that do not.
+        case confirmConsumers(published: KeySlot, fingerprint: KeyFingerprint)
         /// Regenerate `slot` and call ``RotationMachine/regenerated(_:keys:now:)``; journal a
         /// long-running regeneration with ``RotationMachine/accepted(_:)``.
         case regenerate(KeySlot)
@@ -23,16 +26,22 @@ public struct RotationMachine: Sendable {
     }
 
     /// Errors the machine detects in responses or records.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    public struct Failure: CodedError, Sendable, CustomStringConvertible {
         /// What went wrong, for the operator.
         public var description: String
+        /// `ARM's code` for a regeneration ARM reported failed, `internal` for an inconsistent record.
+        public var code: String
     }
 
+    /// What the machine holds in memory only; a restart starts again at `resting`.
     private enum State: Sendable {
         /// Waiting for the caller to resume.
         case resting
-        /// Holding the keys of the last ARM answer (memory only), for publishing without another `listKeys`.
-        case holding(AccessKeys)
+        /// Holding the keys of the last ARM answer, for publishing without another `listKeys`.
+        /// Indirect: the keys are two optional keys, and every idle resource carries this enum.
+        indirect case holding(AccessKeys)
+        /// The regeneration at hand waits for these consumers to confirm the published key.
+        case awaitingConsumers([String])
     }
 
     /// The durable record; persist it whenever it changes (``revision`` tells), before acting.
@@ -48,8 +57,6 @@ public struct RotationMachine: Sendable {
     /// Events since the caller last drained them.
     public private(set) var events: [RotationEvent] = []
     private var state: State = .resting
-    /// The consumers the regeneration at hand waits for (memory only: asked again after a restart).
-    private var unconfirmedConsumers: [String]?
     private var random: SplitMix64
 
     /// Creates the machine from a stored record, or for a new resource when `record` is `nil`.
@@ -72,55 +79,52 @@ public struct RotationMachine: Sendable {
     ///   - rotateNow: an on-demand rotation was requested (starts one if idle; the invariant still holds).
     ///   - emergency: an operator declared the published key leaked (`rotate --emergency`): both keys
     ///     are regenerated one after the other without waiting for `grace`, the one path allowed to
-    ///     break the invariant. Remembered in the record until the rotation completes.
+    ///     break the invariant. Remembered in the rotation until it completes.
     public mutating func resume(now: Date, fileIntact: Bool, rotateNow: Bool = false, emergency: Bool = false) -> Action {
         if emergency, record.step != .adopting, record.emergencySince == nil {
-            record.emergencySince = now
-            record.retryAt = nil
             events.append(.emergencyRequested)
+            record.retry?.at = now
+            guard case .rotating(var rotation) = record.step else { return beginRotation(now: now, emergency: now) }
+            rotation.emergencySince = now
+            record.step = .rotating(rotation)
         }
-        if let retryAt = record.retryAt, now < retryAt, !rotateNow { return .sleep(until: retryAt) }
+        if let retry = record.retry, now < retry.at, !rotateNow { return .sleep(until: retry.at) }
         switch record.step {
         case .adopting:
             return .listKeys
         case .idle:
             if !fileIntact { return repair() }
-            if rotateNow || record.emergencySince != nil || now >= record.nextDue {
-                if record.emergencySince == nil, let opening = waitForWindow(now: now, jitter: true) { return .sleep(until: opening) }
-                return beginRotation(now: now)
-            }
+            if rotateNow || now >= record.nextDue { return beginRotation(now: now, emergency: nil) }
             return .sleep(until: record.nextDue)
-        case .regenerating(let slot, _):
-            if let operation = record.pendingOperation, operation.slot == slot { return .resumeRegeneration(operation) }
-            return regenerate(slot, now: now)
-        case .publishing(let slot, _):
-            if case .holding(let keys) = state, let material = keys.material(slot) { return .publish(material) }
-            return .listKeys
-        case .grace(let until, let slot):
-            if !fileIntact { return repair() }
-            if now < until, record.emergencySince == nil { return .sleep(until: until) }
-            record.step = .regenerating(slot: slot, final: true)
-            return regenerate(slot, now: now)
+        case .rotating(let rotation):
+            switch rotation.phase {
+            case .regenerating(let regeneration):
+                if let operation = regeneration.operation { return .resumeRegeneration(operation) }
+                return regenerate(now: now)
+            case .publishing(let slot, _):
+                if case .holding(let keys) = state, let material = keys.material(slot) { return .publish(material) }
+                return .listKeys
+            case .grace(let until, let slot):
+                if !fileIntact { return repair() }
+                if now < until, rotation.emergencySince == nil { return .sleep(until: until) }
+                setPhase(.regenerating(Regeneration(slot: slot, final: true)))
+                return regenerate(now: now)
+            }
         }
-    }
-
-    /// Reports that the regeneration at hand waits for `consumers` to confirm the published key
-    /// (an empty list: they have), for ``waitReason(now:)``.
-    public mutating func consumersUnconfirmed(_ consumers: [String]) {
-        unconfirmedConsumers = consumers.isEmpty ? nil : consumers
     }
 
     /// Why the resource waits at `now`; `nil` while it has work to do, or when nothing is under way.
     public func waitReason(now: Date) -> WaitReason? {
-        if let retryAt = record.retryAt, retryAt > now { return .retry(at: retryAt, lastError: record.lastError ?? "a failure") }
-        if let opensAt = record.windowOpensAt, opensAt > now, record.emergencySince == nil { return .window(opensAt: opensAt) }
-        switch record.step {
-        case .grace(let until, let slot) where until > now && record.emergencySince == nil:
+        if let retry = record.retry, retry.at > now { return .retry(at: retry.at, lastError: retry.lastError.message) }
+        guard let rotation = record.rotation, rotation.emergencySince == nil else { return nil }
+        switch rotation.phase {
+        case .grace(let until, let slot) where until > now:
             return .grace(until: until, then: slot)
-        case .regenerating(let slot, _):
-            if let consumers = unconfirmedConsumers { return .consumersUnconfirmed(consumers, slot: slot) }
-            if record.emergencySince == nil, let earliest = record.earliestRegeneration(of: slot, grace: policy.grace), earliest > now {
-                return .invariant(slot: slot, until: earliest)
+        case .regenerating(let regeneration):
+            if let opensAt = regeneration.windowOpensAt, opensAt > now { return .window(opensAt: opensAt) }
+            if case .awaitingConsumers(let consumers) = state { return .consumersUnconfirmed(consumers, slot: regeneration.slot) }
+            if let earliest = record.earliestRegeneration(of: regeneration.slot, grace: policy.grace), earliest > now {
+                return .invariant(slot: regeneration.slot, until: earliest)
             }
             return nil
         default:
@@ -136,7 +140,7 @@ public struct RotationMachine: Sendable {
             return RotationPlan(steps: [.adopt(publish: policy.strategy == .full ? .primary : record.published)])
         case .idle:
             break
-        default:
+        case .rotating:
             return RotationPlan(steps: [.resume(record.step)])
         }
         let published = record.published
@@ -151,79 +155,116 @@ public struct RotationMachine: Sendable {
         if let windows = policy.windows, !windows.contains(now), let opening = windows.nextOpening(atOrAfter: now) {
             steps.append(.wait(.window(opensAt: opening)))
         }
-        steps += [.regenerate(standby), .publish(standby)]
-        if policy.strategy == .full { steps += [.grace(policy.grace), .regenerate(published), .publish(published)] }
+        steps += consumerWait(before: standby) + [.regenerate(standby), .publish(standby)]
+        if policy.strategy == .full {
+            steps += [.grace(policy.grace)] + consumerWait(before: published) + [.regenerate(published), .publish(published)]
+        }
         return RotationPlan(steps: steps)
+    }
+
+    private func consumerWait(before slot: KeySlot) -> [RotationPlan.Step] {
+        guard let consumers = policy.consumers else { return [] }
+        return [.wait(.consumersUnconfirmed(consumers.names, slot: slot))]
     }
 
     /// Feeds the answer of `listKeys`.
     public mutating func listed(_ keys: AccessKeys, now: Date) -> Action {
         state = .holding(keys)
         let slot: KeySlot
-        switch record.step {
-        case .adopting:
+        switch (record.step, record.rotation?.phase) {
+        case (.adopting, _):
             slot = policy.strategy == .full ? .primary : record.published
-        case .publishing(let s, _):
+        case (_, .publishing(let s, _)?):
             slot = s
-        case .idle, .grace:
+        case (_, .regenerating?):
+            return regenerate(now: now)
+        case (.idle, _), (_, .grace?), (.rotating, nil):
             slot = record.published
             if let live = keys.key(slot)?.fingerprint, let expected = record.publishedKey, live != expected {
                 events.append(.driftDetected(slot, expected: expected, actual: live))
             }
-        case .regenerating(let s, _):
-            return regenerate(s, now: now)
         }
         guard let material = keys.material(slot) else {
-            return failed(Failure(description: "listKeys answered without the \(slot) key"), now: now)
+            return failed(Failure(description: "listKeys answered without the \(slot) key", code: "incomplete-answer"), now: now)
         }
         return .publish(material)
+    }
+
+    /// Feeds which consumers have not confirmed the published key (none: all have), after
+    /// ``Action/confirmConsumers(published:fingerprint:)``. Until the policy's timeout has passed since
+    /// the key was published they are asked again every few seconds; after it the step fails with the
+    /// alarm and is retried with backoff, and the key they may still use stays alive.
+    public mutating func consumersAnswered(unconfirmed missing: [String], now: Date) -> Action {
+        guard let regeneration = record.rotation?.regeneration, let consumers = policy.consumers, let fingerprint = record.publishedKey else {
+            return failed(Failure(description: "internal: a consumer answer in step \(record.step)", code: "internal"), now: now)
+        }
+        let waiting: Bool
+        if case .awaitingConsumers = state { waiting = true } else { waiting = false }
+        guard !missing.isEmpty else {
+            state = .resting
+            if waiting { events.append(.consumersConfirmed(record.published)) }
+            return .regenerate(regeneration.slot)
+        }
+        state = .awaitingConsumers(missing)
+        let publishedAt = record.unpublishedAt(regeneration.slot) ?? now
+        let deadline = publishedAt.addingTimeInterval(consumers.timeout.seconds)
+        if now >= deadline {
+            let overdue = ConfirmationOverdue(
+                consumers: missing,
+                slot: record.published,
+                fingerprint: fingerprint,
+                waited: .seconds(now.timeIntervalSince(publishedAt))
+            )
+            return failed(overdue, now: now)
+        }
+        if !waiting { events.append(.awaitingConsumers(missing, published: record.published, regenerating: regeneration.slot)) }
+        return .sleep(until: min(now.addingTimeInterval(RotationPolicy.ConsumerWait.pollInterval.seconds), deadline))
     }
 
     /// Journals that ARM accepted the regeneration at hand as a long-running operation: persist
     /// ``record`` before polling it.
     public mutating func accepted(_ operation: LongRunningOperation) {
-        guard case .regenerating(let slot, _) = record.step, slot == operation.slot else { return }
-        record.pendingOperation = operation
+        guard var regeneration = record.rotation?.regeneration, regeneration.slot == operation.slot else { return }
+        regeneration.operation = operation
+        setPhase(.regenerating(regeneration))
     }
 
     /// Feeds how a journaled regeneration ended.
     public mutating func resumed(_ outcome: LongRunningOperation.Outcome, now: Date) -> Action {
-        guard case .regenerating(let slot, _) = record.step, record.pendingOperation?.slot == slot else {
-            return failed(Failure(description: "internal: a resumed regeneration in step \(record.step)"), now: now)
+        guard var regeneration = record.rotation?.regeneration, regeneration.operation != nil else {
+            return failed(Failure(description: "internal: a resumed regeneration in step \(record.step)", code: "internal"), now: now)
         }
         switch outcome {
         case .completed(let keys):
-            return regenerated(slot, keys: keys, now: now)
+            return regenerated(regeneration.slot, keys: keys, now: now)
         case .lost:
-            record.pendingOperation = nil
-            events.append(.operationLost(slot))
-            return regenerate(slot, now: now)
+            regeneration.operation = nil
+            setPhase(.regenerating(regeneration))
+            events.append(.operationLost(regeneration.slot))
+            return regenerate(now: now)
         case .failed(let reason):
-            record.pendingOperation = nil
-            return failed(Failure(description: "ARM's regeneration of the \(slot) key failed: \(reason)"), now: now)
+            regeneration.operation = nil
+            setPhase(.regenerating(regeneration))
+            let failure = Failure(description: "ARM's regeneration of the \(regeneration.slot) key failed: \(reason)", code: "regeneration-failed")
+            return failed(failure, now: now)
         }
     }
 
     /// Feeds the answer of `regenerateKey(slot)`.
     public mutating func regenerated(_ slot: KeySlot, keys: AccessKeys, now: Date) -> Action {
-        guard case .regenerating(let expected, let final) = record.step, expected == slot else {
-            return failed(Failure(description: "internal: regenerate answer for \(slot) in step \(record.step)"), now: now)
+        guard let regeneration = record.rotation?.regeneration, regeneration.slot == slot else {
+            return failed(Failure(description: "internal: regenerate answer for \(slot) in step \(record.step)", code: "internal"), now: now)
         }
-        record.pendingOperation = nil
         state = .holding(keys)
-        unconfirmedConsumers = nil
         record.regenerations += 1
+        setPhase(.publishing(slot: slot, final: regeneration.final))
         let published = record.published
         if let live = keys.key(published)?.fingerprint, let known = record.publishedKey, live != known {
             events.append(.driftDetected(published, expected: known, actual: live))
         }
-        guard let material = keys.material(slot) else {
-            // A half answer without the regenerated half: the new value must come from listKeys.
-            record.step = .publishing(slot: slot, final: final)
-            return .listKeys
-        }
+        // A half answer without the regenerated half: the new value must come from listKeys.
+        guard let material = keys.material(slot) else { return .listKeys }
         events.append(.keyRegenerated(slot, fingerprint: material.fingerprint))
-        record.step = .publishing(slot: slot, final: final)
         return .publish(material)
     }
 
@@ -234,73 +275,64 @@ public struct RotationMachine: Sendable {
         state = .resting
         let slot = material.slot
         events.append(.published(slot, fingerprint: material.fingerprint))
+        record.publishedKey = material.fingerprint
+        record.publishedFile = fileDigest
+        record.retry = nil
         switch record.step {
         case .adopting:
             record.published = slot
             record.setUnpublished(slot, at: nil)
             record.setUnpublished(slot.other, at: now)
-            record.publishedKey = material.fingerprint
-            record.publishedFile = fileDigest
             record.step = .idle
-            record.nextDue = Schedule.nextDue(after: now, every: policy.every, jitter: policy.jitter, sample: random.next())
-            succeeded()
+            scheduleNext(after: now)
             return .sleep(until: record.nextDue)
-        case .idle, .grace, .regenerating:
-            // A repair of the published file.
-            record.publishedKey = material.fingerprint
-            record.publishedFile = fileDigest
-            succeeded()
-            return resume(now: now, fileIntact: true)
-        case .publishing(_, let final):
+        case .rotating(let rotation):
+            guard case .publishing(_, let final) = rotation.phase else { break }
             let previous = record.published
             if previous != slot { record.setUnpublished(previous, at: now) }
             record.setUnpublished(slot, at: nil)
             record.published = slot
-            record.publishedKey = material.fingerprint
-            record.publishedFile = fileDigest
-            succeeded()
-            if final || previous == slot {
-                // An emergency declared during this rotation leaked the keys this rotation started
-                // from: it ends only with a rotation begun after it, which starts right away.
-                let emergencyPending = record.emergencySince.map { since in (record.rotationStartedAt ?? now) < since } ?? false
-                record.step = .idle
-                record.lastRotation = now
-                record.rotations += 1
-                record.rotationStartedAt = nil
-                if !emergencyPending { record.emergencySince = nil }
-                record.nextDue = Schedule.nextDue(after: now, every: policy.every, jitter: policy.jitter, sample: random.next())
-                events.append(.rotationCompleted(published: slot))
-                return emergencyPending ? resume(now: now, fileIntact: true) : .sleep(until: record.nextDue)
+            guard final || previous == slot else {
+                let until = rotation.emergencySince == nil ? now.addingTimeInterval(policy.grace.seconds) : now
+                setPhase(.grace(until: until, then: previous))
+                return resume(now: now, fileIntact: true)
             }
-            let until = record.emergencySince == nil ? now.addingTimeInterval(policy.grace.seconds) : now
-            record.step = .grace(until: until, regenerate: previous)
-            return resume(now: now, fileIntact: true)
+            record.step = .idle
+            record.lastRotation = now
+            record.rotations += 1
+            scheduleNext(after: now)
+            events.append(.rotationCompleted(published: slot, nextDue: record.nextDue))
+            // An emergency declared during this rotation leaked the keys it started from: it ends
+            // only with a rotation begun after it, which starts right away.
+            if let since = rotation.emergencySince, rotation.startedAt < since { return beginRotation(now: now, emergency: since) }
+            return .sleep(until: record.nextDue)
+        case .idle:
+            break
         }
+        // A repair of the published file.
+        return resume(now: now, fileIntact: true)
     }
 
     /// Reports that the last action failed. The step stays, so the retry repeats it.
     public mutating func failed(_ error: any Error, now: Date) -> Action {
-        record.consecutiveFailures += 1
-        let delay = Schedule.retryDelay(
-            failures: record.consecutiveFailures,
-            initial: policy.retryInitial,
-            maximum: policy.retryMax,
-            sample: random.next()
-        )
-        record.retryAt = now.addingTimeInterval(delay.seconds)
-        record.lastError = String(describing: error)
-        record.lastErrorAt = now
-        events.append(.failed(message: String(describing: error), failures: record.consecutiveFailures))
-        return .sleep(until: record.retryAt!)
+        let failures = record.consecutiveFailures + 1
+        let delay = Schedule.retryDelay(failures: failures, initial: policy.retryInitial, maximum: policy.retryMax, sample: random.next())
+        let retry = Retry(at: now.addingTimeInterval(delay.seconds), failures: failures, lastError: RecordedError(error, at: now))
+        record.retry = retry
+        events.append(.failed(retry))
+        return .sleep(until: retry.at)
     }
 
     // MARK: - Private
 
-    private mutating func succeeded() {
-        record.consecutiveFailures = 0
-        record.retryAt = nil
-        record.lastError = nil
-        record.lastErrorAt = nil
+    private mutating func setPhase(_ phase: Rotation.Phase) {
+        guard case .rotating(var rotation) = record.step else { return }
+        rotation.phase = phase
+        record.step = .rotating(rotation)
+    }
+
+    private mutating func scheduleNext(after now: Date) {
+        record.nextDue = Schedule.nextDue(after: now, every: policy.every, jitter: policy.jitter, sample: random.next())
     }
 
     private mutating func repair() -> Action {
@@ -308,54 +340,53 @@ public struct RotationMachine: Sendable {
         return .listKeys
     }
 
-    private mutating func beginRotation(now: Date) -> Action {
+    /// Starts a rotation by regenerating the standby key; an `emergency` (declared at that instant)
+    /// replaces both keys, whatever the strategy, and waits for no window.
+    private mutating func beginRotation(now: Date, emergency: Date?) -> Action {
         let standby = record.published.other
-        // An emergency replaces both keys, whatever the strategy.
-        let final = policy.strategy == .alternate && record.emergencySince == nil
+        var regeneration = Regeneration(slot: standby, final: policy.strategy == .alternate && emergency == nil)
+        if emergency == nil { regeneration.windowOpensAt = windowStart(now: now, jitter: true, waiting: nil) }
         events.append(.rotationStarted(standby: standby))
-        record.rotationStartedAt = now
-        record.step = .regenerating(slot: standby, final: final)
-        return regenerate(standby, now: now)
+        record.step = .rotating(Rotation(startedAt: now, emergencySince: emergency, phase: .regenerating(regeneration)))
+        return regenerate(now: now)
     }
 
-    /// `nil` when a regeneration may start at `now`; else the instant it may (the next window
-    /// opening, plus with `jitter` a random delay within that window), recorded for status.
-    private mutating func waitForWindow(now: Date, jitter: Bool) -> Date? {
-        guard let windows = policy.windows, let opening = windows.nextOpening(atOrAfter: now) else {
-            record.windowOpensAt = nil
-            return nil
-        }
-        if opening <= now, record.windowOpensAt.map({ now >= $0 }) ?? true {
-            record.windowOpensAt = nil
-            return nil
-        }
-        if let waiting = record.windowOpensAt, waiting > now, windows.contains(waiting) { return waiting }
-        var start = opening
-        if jitter, policy.jitter > .zero {
-            // Inside the window: at most the jitter, and never past a tenth short of its closing.
-            let room = min(policy.jitter.seconds, windows.closing(after: opening).timeIntervalSince(opening) * 0.9)
-            start = opening.addingTimeInterval(room * Double(random.next() % 1_000_000) / 1_000_000)
-        }
-        record.windowOpensAt = start
-        return start
+    /// `nil` when a regeneration may start at `now`; else the instant it may: the next window
+    /// opening, plus with `jitter` a random delay within that window. `waiting` is the instant
+    /// already chosen, kept while it is ahead and inside a window.
+    private mutating func windowStart(now: Date, jitter: Bool, waiting: Date?) -> Date? {
+        guard let windows = policy.windows, let opening = windows.nextOpening(atOrAfter: now) else { return nil }
+        if opening <= now, waiting.map({ now >= $0 }) ?? true { return nil }
+        if let waiting, waiting > now, windows.contains(waiting) { return waiting }
+        guard jitter, policy.jitter > .zero else { return opening }
+        // Inside the window: at most the jitter, and never past a tenth short of its closing.
+        let room = min(policy.jitter.seconds, windows.closing(after: opening).timeIntervalSince(opening) * 0.9)
+        return opening.addingTimeInterval(room * Double(random.next() % 1_000_000) / 1_000_000)
     }
 
-    /// The invariant guard every regeneration passes through.
-    private mutating func regenerate(_ slot: KeySlot, now: Date) -> Action {
+    /// The guard every regeneration passes through: the invariant, then (emergencies aside) the
+    /// maintenance window and the consumers' confirmation.
+    private mutating func regenerate(now: Date) -> Action {
+        guard let rotation = record.rotation, var regeneration = rotation.regeneration else {
+            return failed(Failure(description: "internal: a regeneration in step \(record.step)", code: "internal"), now: now)
+        }
+        let slot = regeneration.slot
         guard let earliest = record.earliestRegeneration(of: slot, grace: policy.grace) else {
-            return failed(
-                Failure(
-                    description: "refusing to regenerate the \(slot) key: it is the published key (state record inconsistent; run `keyrotd status`)"
-                ),
-                now: now
-            )
+            let description = "refusing to regenerate the \(slot) key: it is the published key (state record inconsistent; run `keyrotd status`)"
+            return failed(Failure(description: description, code: "internal"), now: now)
         }
         if now < earliest {
-            guard record.emergencySince != nil else { return .sleep(until: earliest) }
+            guard rotation.emergencySince != nil else { return .sleep(until: earliest) }
             events.append(.regeneratingWithoutGrace(slot))
+            return .regenerate(slot)
         }
-        // Emergencies ignore maintenance windows; every other regeneration starts inside one.
-        if record.emergencySince == nil, let opening = waitForWindow(now: now, jitter: false) { return .sleep(until: opening) }
+        guard rotation.emergencySince == nil else { return .regenerate(slot) }
+        regeneration.windowOpensAt = windowStart(now: now, jitter: false, waiting: regeneration.windowOpensAt)
+        setPhase(.regenerating(regeneration))
+        if let opening = regeneration.windowOpensAt { return .sleep(until: opening) }
+        if policy.consumers != nil, let fingerprint = record.publishedKey {
+            return .confirmConsumers(published: record.published, fingerprint: fingerprint)
+        }
         return .regenerate(slot)
     }
 }

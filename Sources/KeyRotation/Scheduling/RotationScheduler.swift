@@ -8,14 +8,37 @@ import ServiceLifecycle
 /// hanging ARM; each step's record is on disk before it acts, and the next start resumes it. Wake-ups, due times and the failing set are kept incrementally, so a finished step
 /// costs O(log n) however many resources are configured.
 public actor RotationScheduler: Service {
-    private struct Entry {
-        var rotator: ResourceRotator
-        var running = false
-        var rotateNow = false
-        var emergency = false
-        var removed = false
-        /// A rotator built from a changed configuration, swapped in when the running step ends.
-        var replacement: ResourceRotator?
+    /// What the scheduler asks of a resource's next run.
+    private struct Request: OptionSet {
+        let rawValue: UInt8
+        /// Rotate now, even if not due.
+        static let rotate = Request(rawValue: 1)
+        /// Both keys leaked: rotate without grace.
+        static let emergency = Request(rawValue: 2)
+    }
+
+    /// One resource, waiting for its wake-up or running a step.
+    private enum Entry {
+        /// Not running; `request` is passed to its next run.
+        case waiting(ResourceRotator, request: Request)
+        /// Running a step; `request` arrived meanwhile, and `then` says what follows the step.
+        case running(ResourceRotator, request: Request, then: AfterStep)
+
+        var rotator: ResourceRotator {
+            switch self {
+            case .waiting(let rotator, _), .running(let rotator, _, _): rotator
+            }
+        }
+    }
+
+    /// What follows a running step.
+    private enum AfterStep {
+        /// The rotator goes on.
+        case keep
+        /// A changed configuration built this rotator, which takes over from the recorded step.
+        case replace(ResourceRotator)
+        /// The configuration no longer names the resource.
+        case remove
     }
 
     private var entries: [String: Entry] = [:]
@@ -35,17 +58,6 @@ public actor RotationScheduler: Service {
     private var wakePending = false
     private var runningCount = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// What the last `STATUS=` described (count, failing, next resource and instant).
-    private var lastSummary = ""
-    /// A lasting remark shown before the summary (a rejected reload), until it is cleared.
-    private var note: String?
-    /// The followers' part of the summary (`2 followers current`), set by the follower service.
-    private var followers: String?
-    /// When the last `STATUS=` went out: at most one a second, so thousands of rotations do not
-    /// flood the service manager (sd_notify blocks when its socket is full).
-    private var lastStatusSentAt: Date?
-    /// A newer summary is waiting for the rate limit.
-    private var statusPending = false
     private let hangAfter: Date?
     /// Called once each time the scheduler falls idle after work (nothing running, nothing due).
     private let onIdle: @Sendable () -> Void
@@ -81,9 +93,10 @@ public actor RotationScheduler: Service {
         self.onChange = onChange
         let now = clock.now()
         for rotator in rotators {
-            entries[rotator.name] = Entry(rotator: rotator)
+            entries[rotator.name] = .waiting(rotator, request: [])
             wakes.set(rotator.name, at: now)
         }
+        notifier.resourcesChanged(ResourceSummary(count: rotators.count, failing: 0, next: nil))
         self.clock = clock
         self.concurrency = max(1, concurrency)
         self.notifier = notifier
@@ -113,15 +126,18 @@ public actor RotationScheduler: Service {
     public func requestRotation(of names: [String], emergency: Bool = false) -> [String] {
         var unknown: [String] = []
         let now = clock.now()
+        let asked: Request = emergency ? [.rotate, .emergency] : .rotate
         for name in names {
-            guard entries[name] != nil else {
+            switch entries[name] {
+            case nil:
                 unknown.append(name)
-                continue
+            case .waiting(let rotator, let request):
+                entries[name] = .waiting(rotator, request: request.union(asked))
+                wakes.set(name, at: now)
+            case .running(let rotator, let request, let then):
+                // Woken again when its step ends.
+                entries[name] = .running(rotator, request: request.union(asked), then: then)
             }
-            entries[name]!.rotateNow = true
-            if emergency { entries[name]!.emergency = true }
-            // A running resource is woken again when its step ends.
-            if !entries[name]!.running { wakes.set(name, at: now) }
         }
         wake()
         return unknown
@@ -137,30 +153,35 @@ public actor RotationScheduler: Service {
         workSinceIdle = true
         let now = clock.now()
         let names = Set(rotators.map(\.name))
-        for name in entries.keys where !names.contains(name) {
-            if entries[name]!.running {
-                entries[name]!.removed = true
-                cancelSteps(of: entries[name]!.rotator)
-            } else {
+        for (name, entry) in entries where !names.contains(name) {
+            switch entry {
+            case .waiting:
                 forget(name)
+            case .running(let rotator, let request, _):
+                entries[name] = .running(rotator, request: request, then: .remove)
+                cancelSteps(of: rotator)
             }
         }
         for rotator in rotators {
-            guard let entry = entries[rotator.name], !entry.removed else {
-                entries[rotator.name] = Entry(rotator: rotator)
-                wakes.set(rotator.name, at: now)
+            switch entries[rotator.name] {
+            case .running(let current, let request, let then):
+                if case .remove = then {
+                    // Removed and named again: the new rotator resumes from the record when the old step ends.
+                    entries[rotator.name] = .running(current, request: request, then: .replace(rotator))
+                } else if current !== rotator {
+                    entries[rotator.name] = .running(current, request: request, then: .replace(rotator))
+                    cancelSteps(of: current)
+                } else {
+                    entries[rotator.name] = .running(current, request: request, then: .keep)
+                }
+            case .waiting(let current, _) where current === rotator:
                 continue
-            }
-            if entry.rotator === rotator { continue }
-            if entry.running {
-                entries[rotator.name]!.replacement = rotator
-                cancelSteps(of: entry.rotator)
-            } else {
-                entries[rotator.name] = Entry(rotator: rotator)
+            case .waiting, nil:
+                entries[rotator.name] = .waiting(rotator, request: [])
                 wakes.set(rotator.name, at: now)
             }
         }
-        publishStatus()
+        publishSummary()
         onChange()
         wake()
     }
@@ -184,15 +205,11 @@ public actor RotationScheduler: Service {
             while !stopping && !Task.isCancelled {
                 let now = clock.now()
                 while runningCount < concurrency, let name = wakes.popFirst(dueBy: now) {
-                    guard let entry = entries[name] else { continue }
-                    entries[name]!.running = true
-                    let (rotateNow, emergency) = (entry.rotateNow, entry.emergency)
-                    entries[name]!.rotateNow = false
-                    entries[name]!.emergency = false
+                    guard case .waiting(let rotator, let request) = entries[name] else { continue }
+                    entries[name] = .running(rotator, request: [], then: .keep)
                     runningCount += 1
-                    let rotator = entry.rotator
                     group.addTask {
-                        let next = await rotator.run(rotateNow: rotateNow, emergency: emergency)
+                        let next = await rotator.run(rotateNow: request.contains(.rotate), emergency: request.contains(.emergency))
                         let record = await rotator.record
                         await self.finished(name, next: next, record: record)
                     }
@@ -202,7 +219,6 @@ public actor RotationScheduler: Service {
                     while true { try? await clock.sleep(until: .distantFuture) }
                 }
                 notifier.heartbeat()
-                if statusPending { publishStatus() }
                 notifyIfQuiet()
                 // Only before a long quiet spell (watchdog wake-ups aside): trimming between waves of
                 // work would just be undone.
@@ -223,20 +239,21 @@ public actor RotationScheduler: Service {
     private func finished(_ name: String, next: Date, record: ResourceState) {
         runningCount -= 1
         workSinceIdle = true
-        guard let entry = entries[name] else { return }
-        if entry.removed {
+        guard case .running(let rotator, let request, let then) = entries[name] else { return }
+        switch then {
+        case .remove:
             forget(name)
-        } else if let replacement = entry.replacement {
-            entries[name] = Entry(rotator: replacement, rotateNow: entry.rotateNow, emergency: entry.emergency)
+        case .replace(let replacement):
+            entries[name] = .waiting(replacement, request: request)
             wakes.set(name, at: clock.now())
             noteStatus(ResourceStatus(name: name, record: record))
-        } else {
-            entries[name]!.running = false
+        case .keep:
+            entries[name] = .waiting(rotator, request: request)
             // An on-demand request that arrived while running wakes it again at once.
-            wakes.set(name, at: entry.rotateNow ? clock.now() : next)
+            wakes.set(name, at: request.isEmpty ? next : clock.now())
             noteStatus(ResourceStatus(name: name, record: record))
         }
-        publishStatus()
+        publishSummary()
         onChange()
         wake()
     }
@@ -255,24 +272,12 @@ public actor RotationScheduler: Service {
         failing.remove(name)
     }
 
-    /// Sends the one-line summary to the service manager when it changed.
-    private func publishStatus() {
+    /// Tells the notifier the resources' summary (it decides whether and when to send it).
+    private func publishSummary() {
         let next = dues.first()
-        // The summary's relative times change every second; update only when what they describe changes.
-        let key = "\(note ?? "") \(entries.count) \(failing.count) \(next?.name ?? "-") \(next?.at.timeIntervalSince1970 ?? 0) \(followers ?? "")"
-        guard key != lastSummary else {
-            statusPending = false
-            return
-        }
-        let now = clock.now()
-        if let last = lastStatusSentAt, now.timeIntervalSince(last) < 1 {
-            statusPending = true
-            return
-        }
-        lastSummary = key
-        lastStatusSentAt = now
-        statusPending = false
-        notifier.status(summary)
+        notifier.resourcesChanged(
+            ResourceSummary(count: entries.count, failing: failing.count, next: next.map { ResourceSummary.Next(name: $0.name, at: $0.at) })
+        )
     }
 
     /// The rotator of `name`, for reading its live record.
@@ -281,35 +286,6 @@ public actor RotationScheduler: Service {
     /// The configured resources' names, sorted.
     public var names: [String] { entries.keys.sorted() }
 
-    /// The current one-line summary (what `STATUS=` shows), after the note if there is one.
-    public var summary: String {
-        let prefix = note.map { $0 + "; " } ?? ""
-        // A host that only follows has no resources to speak of.
-        if entries.isEmpty, let followers { return prefix + followers }
-        return prefix + ResourceStatus.summary(count: entries.count, failing: failing.count, next: dues.first(), now: clock.now())
-            + (followers.map { "; " + $0 } ?? "")
-    }
-
-    /// Tells the service manager the daemon is ready, with the summary as it is at that moment.
-    /// Sent from inside the scheduler, so that a status it sends around then (the followers' first)
-    /// cannot be overtaken by a summary computed before it.
-    public func announceReady() {
-        notifier.ready(status: summary)
-    }
-
-    /// Sets the followers' part of the summary (``FollowerStatus/summary(_:)``), sent at once when it changed.
-    public func setFollowers(_ summary: String?) {
-        followers = summary
-        publishStatus()
-    }
-
-    /// Sets (or, with `nil`, clears) a remark that stays at the front of `STATUS=` through later
-    /// updates: a rejected reload must stay visible in `systemctl status`, not vanish at the next rotation.
-    public func setNote(_ note: String?) {
-        self.note = note
-        publishStatus()
-    }
-
     private func anyDue(_ now: Date) -> Bool {
         wakes.first().map { $0.at <= now } ?? false
     }
@@ -317,7 +293,6 @@ public actor RotationScheduler: Service {
     private func nextWake() -> Date {
         var next = wakes.first()?.at ?? .distantFuture
         if let maximumSleep { next = min(next, clock.now().addingTimeInterval(maximumSleep.seconds)) }
-        if statusPending, let last = lastStatusSentAt { next = min(next, last.addingTimeInterval(1)) }
         return next
     }
 

@@ -35,7 +35,7 @@ public struct ResourceStatus: Sendable, Codable, Equatable {
             self.nextDue = retryAt
         } else if let opensAt = record?.windowOpensAt {
             self.nextDue = opensAt
-        } else if case .grace(let until, _) = record?.step {
+        } else if case .grace(let until, _)? = record?.rotation?.phase {
             self.nextDue = until
         } else {
             self.nextDue = record?.nextDue
