@@ -3,7 +3,7 @@ import Glibc
 import KeyRotation
 
 /// Publishes one resource's key into its secret files, each in its layout, mode and group.
-public struct SecretFilePublisher: SecretPublisher {
+public final class SecretFilePublisher: SecretPublisher {
     private struct Target: Sendable {
         var output: SecretOutput
         var group: gid_t?

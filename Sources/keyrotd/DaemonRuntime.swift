@@ -264,9 +264,11 @@ actor DaemonRuntime {
         }
         var rotators: [String: ResourceRotator] = [:]
         let environment = RotatorEnvironment(store: store, clock: clock, logger: logger)
+        var policies: Set<RotationPolicy> = []
+        let endpoints = ResourceEndpointCache()
         for (index, resource) in configuration.resources.enumerated() {
             guard let (credential, client) = clients[resource.credential] else { continue }
-            let policy = RotationPolicy(resource, daemon: daemon)
+            let policy = RotationPolicy(resource, daemon: daemon).interned(in: &policies)
             if let (old, rotator) = previous.rotators[resource.name], old == resource, previous.clients[resource.credential]?.0 == credential,
                 previous.daemonHook == daemon.onPublish
             {
@@ -285,7 +287,8 @@ actor DaemonRuntime {
                     pair: resource.keyPair,
                     apiVersion: resource.apiVersion,
                     cloud: credential.cloud,
-                    endpoint: resource.endpoint
+                    endpoint: resource.endpoint,
+                    endpoints: endpoints
                 ),
                 publisher: try publisher(resource, daemon: daemon, vaults: vaults, logger: logger),
                 verifier: verifier(resource, transport: transports.entra, tlsCAFile: daemon.tlsCAFile, logger: logger),

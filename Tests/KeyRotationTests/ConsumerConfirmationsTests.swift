@@ -4,16 +4,6 @@ import Logging
 import Testing
 
 struct ConsumerConfirmationsTests {
-    /// A check command whose verdicts are scripted.
-    private actor ScriptedCheck: HookRunner {
-        var confirms = false
-        private(set) var askedFor: [String] = []
-        func run(_ hook: HookCommand, environment: [String: String], redacting: [String]) async -> HookResult {
-            askedFor.append(environment["KEYROTD_FINGERPRINT"] ?? "")
-            return HookResult(termination: .exited(confirms ? 0 : 1))
-        }
-        func set(_ value: Bool) { confirms = value }
-    }
 
     @Test func anAckFileWithAnotherFingerprintIsNotAConfirmation() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ack-\(UUID().uuidString)").path

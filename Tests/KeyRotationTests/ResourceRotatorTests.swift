@@ -72,17 +72,6 @@ struct ResourceRotatorTests {
         #expect(await file.material?.key.exposedValue == azure.key(.secondary))
     }
 
-    /// A check command that confirms when told to, recording the fingerprint it was asked about.
-    private actor ScriptedCheck: HookRunner {
-        var confirms = false
-        private(set) var askedFor: [String] = []
-        func run(_ hook: HookCommand, environment: [String: String], redacting: [String]) async -> HookResult {
-            askedFor.append(environment["KEYROTD_FINGERPRINT"] ?? "")
-            return HookResult(termination: .exited(confirms ? 0 : 1))
-        }
-        func set(_ value: Bool) { confirms = value }
-    }
-
     /// The rotator carries the machine's question to the consumers: the check command is asked
     /// about the published key's fingerprint, and the regeneration waits until it confirms.
     @Test func theListedConsumersAreAskedAboutThePublishedKeyBeforeARegeneration() async throws {

@@ -6,7 +6,7 @@ import Logging
 /// Verifies a new key against the resource's data plane with the type's read-only call
 /// (``DataPlaneClient``), retrying with backoff while Azure settles: a regenerated key can be
 /// refused for a short while after ARM returned it.
-public struct DataPlaneKeyVerifier: KeyVerifier {
+public final class DataPlaneKeyVerifier: KeyVerifier {
     private let client: DataPlaneClient
     private let id: ResourceID
     private let patience: Duration

@@ -12,7 +12,7 @@ import Logging
 /// interrupted, so none is added. Then every version of this resource and key slot holding another
 /// fingerprint is disabled: a published key is a regenerated one (or the same key again), so those
 /// hold a key that no longer works, and nothing should read it from the vault.
-public struct KeyVaultPublisher: SecretPublisher {
+public final class KeyVaultPublisher: SecretPublisher {
     /// One Key Vault output and the client of its vault.
     public struct Target: Sendable {
         /// The output.

@@ -4,31 +4,34 @@ import KeyRotation
 /// The ``KeyProvider`` of one resource of any ``ResourceType``, through ARM: its keys with the
 /// connection string, endpoint and key name consumers need beside them.
 ///
-/// An actor for the one thing it remembers: the resource's endpoint, read once (a `GET`, for the
-/// types whose answers do not carry it) and kept.
-public actor ARMKeyProvider: KeyProvider {
+/// Immutable: the one thing it remembers, the endpoint of a type whose answers do not carry it (a
+/// `GET`, kept), is kept in a ``ResourceEndpointCache`` the providers of a daemon share. An actor
+/// per resource cost each of 10,000 resources more than its fields.
+public final class ARMKeyProvider: KeyProvider {
     private let client: ARMClient
     private let id: ResourceID
     private let pair: ResourceType.KeyPair
     private let apiVersion: String
     private let cloud: AzureCloud
     private let configuredEndpoint: String?
-    private var resourceEndpoint: ResourceEndpoint?
-
-    /// What the top resource's `GET` gave: the endpoint and, for the connection strings keyrotd
-    /// builds, the further endpoints and the TLS port.
-    private struct ResourceEndpoint {
-        var url: String
-        var endpoints: [String: String] = [:]
-        var port: Int?
-    }
+    private let endpoints: ResourceEndpointCache
 
     /// Creates the provider of resource `id`.
     ///
     /// - Parameters:
     ///   - endpoint: the configured data-plane endpoint, which wins over the type's source.
     ///   - cloud: the credential's cloud, for the types whose endpoint is the cloud's.
-    public init(client: ARMClient, id: ResourceID, pair: ResourceType.KeyPair, apiVersion: String, cloud: AzureCloud, endpoint: URL? = nil) {
+    ///   - endpoints: where endpoints read with a `GET` are kept (shared by a daemon's providers).
+    public init(
+        client: ARMClient,
+        id: ResourceID,
+        pair: ResourceType.KeyPair,
+        apiVersion: String,
+        cloud: AzureCloud,
+        endpoint: URL? = nil,
+        endpoints: ResourceEndpointCache = ResourceEndpointCache()
+    ) {
+        self.endpoints = endpoints
         self.client = client
         self.id = id
         self.pair = pair
@@ -95,7 +98,7 @@ public actor ARMKeyProvider: KeyProvider {
         case .nameInDomain(let domains):
             return ResourceEndpoint(url: "https://\(id.resourceName).\(domains[cloud] ?? domains[.azureCloud] ?? "")")
         case .property(let path, let hostOnly, let suffix):
-            if let resourceEndpoint { return resourceEndpoint }
+            if let known = await endpoints.endpoint(of: id) { return known }
             let resource = try await client.resource(id, apiVersion: apiVersion)
             guard let value = resource.string(at: path), KeyValueRules.unsafeCharacterProblem(value) == nil else {
                 throw ARMError(
@@ -114,7 +117,7 @@ public actor ARMKeyProvider: KeyProvider {
                 endpoints: resource.strings(at: Array(path.dropLast())),
                 port: resource.integer(at: ["properties", "sslPort"])
             )
-            resourceEndpoint = found
+            await endpoints.remember(found, for: id)
             return found
         }
     }

@@ -199,8 +199,6 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var apiVersion: String
     /// Which pair of keys is rotated.
     public var keyPair: ResourceType.KeyPair = .readWrite
-    /// The data-plane endpoint, where the configuration names one.
-    public var endpoint: URL?
     /// When regenerations may start; `nil`: always.
     public var windows: MaintenanceWindows?
     /// How keys are rotated.
@@ -219,26 +217,81 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var envName: String
     /// The secret file's permission bits.
     public var mode: UInt32
-    /// The secret file's group, or `nil` for the daemon's own group.
-    public var group: String?
-    /// The resource's own hook, run after its key is published.
-    public var onPublish: HookCommand?
     /// Whether a new key must authenticate against the resource's data plane before it is published.
     public var verify: Bool
+
+    /// Settings most resources leave at their defaults, kept out of line (one word when all are
+    /// default): each inline field cost every one of 10,000 resources its bytes.
+    private struct Extras: Sendable, Equatable {
+        var endpoint: URL? = nil
+        var group: String? = nil
+        var onPublish: HookCommand? = nil
+        var confirmAckFiles: [String] = []
+        var confirmCommand: HookCommand? = nil
+        var confirmTimeout: Duration = Defaults.confirmTimeout
+        var confirmFollowers: [String] = []
+        var template: SecretTemplate? = nil
+        var additionalOutputs: [SecretOutput] = []
+        var keyVaultOutputs: [KeyVaultOutput] = []
+    }
+
+    private var extrasStorage: Indirect<Extras>?
+
+    private var extras: Extras {
+        get { extrasStorage?.value ?? Extras() }
+        set { extrasStorage = newValue == Extras() ? nil : .value(newValue) }
+    }
+
+    /// The data-plane endpoint, where the configuration names one.
+    public var endpoint: URL? {
+        get { extras.endpoint }
+        set { extras.endpoint = newValue }
+    }
+    /// The secret file's group, or `nil` for the daemon's own group.
+    public var group: String? {
+        get { extras.group }
+        set { extras.group = newValue }
+    }
+    /// The resource's own hook, run after its key is published.
+    public var onPublish: HookCommand? {
+        get { extras.onPublish }
+        set { extras.onPublish = newValue }
+    }
     /// Files the consumers write the fingerprint of the key they loaded to.
-    public var confirmAckFiles: [String] = []
+    public var confirmAckFiles: [String] {
+        get { extras.confirmAckFiles }
+        set { extras.confirmAckFiles = newValue }
+    }
     /// A command that exits 0 once the consumers run on `KEYROTD_FINGERPRINT`.
-    public var confirmCommand: HookCommand?
+    public var confirmCommand: HookCommand? {
+        get { extras.confirmCommand }
+        set { extras.confirmCommand = newValue }
+    }
     /// How long consumers have to confirm a published key before the alarm.
-    public var confirmTimeout = Defaults.confirmTimeout
+    public var confirmTimeout: Duration {
+        get { extras.confirmTimeout }
+        set { extras.confirmTimeout = newValue }
+    }
     /// Followers on other hosts that must confirm each published key on the Key Vault outputs.
-    public var confirmFollowers: [String] = []
+    public var confirmFollowers: [String] {
+        get { extras.confirmFollowers }
+        set { extras.confirmFollowers = newValue }
+    }
     /// The operator's layout of ``output``, in place of ``format``.
-    public var template: SecretTemplate?
+    public var template: SecretTemplate? {
+        get { extras.template }
+        set { extras.template = newValue }
+    }
     /// Further files the key is written to (`[[resource.outputs]]`).
-    public var additionalOutputs: [SecretOutput] = []
+    public var additionalOutputs: [SecretOutput] {
+        get { extras.additionalOutputs }
+        set { extras.additionalOutputs = newValue }
+    }
     /// Key Vault secrets the key is written to (`[[resource.outputs]]` with `key_vault`).
-    public var keyVaultOutputs: [KeyVaultOutput] = []
+    public var keyVaultOutputs: [KeyVaultOutput] {
+        get { extras.keyVaultOutputs }
+        set { extras.keyVaultOutputs = newValue }
+    }
 
     /// Every file the key is written to: ``output`` first.
     public var outputs: [SecretOutput] {
@@ -275,9 +328,9 @@ public struct ResourceConfiguration: Sendable, Equatable {
         self.format = format ?? id.type.defaultFormat
         self.envName = envName ?? id.type.envName
         self.mode = mode
+        self.verify = verify
         self.group = group
         self.onPublish = onPublish
-        self.verify = verify
     }
 }
 

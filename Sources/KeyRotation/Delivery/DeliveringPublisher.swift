@@ -5,7 +5,7 @@ import Logging
 /// or hanging hook fails the step, which is retried with backoff (rewriting the same file is
 /// harmless). So in the `full` strategy the key consumers are leaving is never regenerated before
 /// the new one was delivered and `grace` has passed.
-public struct DeliveringPublisher: SecretPublisher {
+public final class DeliveringPublisher: SecretPublisher {
     private let inner: any SecretPublisher
     private let hooks: [HookCommand]
     private let runner: any HookRunner

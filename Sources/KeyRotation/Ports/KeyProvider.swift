@@ -1,5 +1,5 @@
 /// Reads and regenerates the two keys of one resource (through ARM in production).
-public protocol KeyProvider: Sendable {
+public protocol KeyProvider: AnyObject, Sendable {
     /// Both live keys (ARM `listKeys`; a POST that counts against the write budget).
     func listKeys() async throws -> AccessKeys
     /// Regenerates `slot`; the answer may hold only the regenerated key.

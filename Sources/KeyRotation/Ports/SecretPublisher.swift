@@ -1,5 +1,5 @@
 /// Writes the secret file of one resource.
-public protocol SecretPublisher: Sendable {
+public protocol SecretPublisher: AnyObject, Sendable {
     /// The digest of the file's current bytes, or `nil` when it is missing or unreadable.
     func currentDigest() async -> KeyFingerprint?
     /// Durably replaces the file with `material` and returns the digest of what was written.

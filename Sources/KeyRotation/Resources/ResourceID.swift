@@ -1,34 +1,49 @@
 /// The ARM id of a resource keyrotd rotates, and the ``ResourceType`` it names:
 /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/{provider}/{type}/{name}[/{child type}/{child name}…]`.
 public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
-    /// The subscription id.
-    public var subscription: String
-    /// The resource group name.
-    public var resourceGroup: String
-    /// The resource type's place in ``ResourceType/all``: an id is held by the configuration, the
-    /// rotator and the provider of each of thousands of resources, and the whole descriptor in each
-    /// copy cost 1.5 KB per resource.
-    private var typeIndex: UInt8
+    /// The id as ARM prints it, the type segments spelled as the type declares them. The one string
+    /// an id holds: the configuration, the provider and the state record of each of thousands of
+    /// resources share it, where separate parts and a path built on each use cost each resource
+    /// hundreds of bytes.
+    public let path: String
+    /// The resource type's place in ``ResourceType/all``: a whole descriptor in each id cost 1.5 KB
+    /// per resource.
+    private let typeIndex: UInt8
+    /// The shape's place in the type's ``ResourceType/shapes``.
+    private let shapeIndex: UInt8
+
     /// The resource type.
     public var type: ResourceType { ResourceType.all[Int(typeIndex)] }
     /// The type segments of the id, spelled as the type declares them (`namespaces`, `queues`, `authorizationRules`).
-    public var shape: [String]
+    public var shape: [String] { type.shapes[Int(shapeIndex)] }
+    /// The subscription id.
+    public var subscription: String { component(1) }
+    /// The resource group name.
+    public var resourceGroup: String { component(3) }
     /// The names after each type segment (`sb1`, `orders`, `send`).
-    public var names: [String]
+    public var names: [String] {
+        let parts = path.utf8.split(separator: UInt8(ascii: "/"))
+        return stride(from: 7, to: parts.count, by: 2).map { String(Substring(parts[$0])) }
+    }
 
     /// Creates the id of a resource of a one-segment type (`communicationServices/NAME`).
     public init(subscription: String, resourceGroup: String, name: String, type: ResourceType = .communicationServices) {
         self.init(subscription: subscription, resourceGroup: resourceGroup, type: type, shape: type.shapes[0], names: [name])
     }
 
-    /// Creates an id from its parts; `names` has one name per segment of `shape`.
+    /// Creates an id from its parts; `names` has one name per segment of `shape`, one of the type's shapes.
     public init(subscription: String, resourceGroup: String, type: ResourceType, shape: [String], names: [String]) {
         precondition(shape.count == names.count, "one name per type segment")
-        self.subscription = subscription
-        self.resourceGroup = resourceGroup
         self.typeIndex = UInt8(ResourceType.all.firstIndex(of: type)!)
-        self.shape = shape
-        self.names = names
+        self.shapeIndex = UInt8(type.shapes.firstIndex(of: shape)!)
+        self.path =
+            "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/\(type.provider)"
+            + zip(shape, names).map { "/\($0)/\($1)" }.joined()
+    }
+
+    /// The `index`th part of the path between slashes.
+    private func component(_ index: Int) -> String {
+        String(Substring(path.utf8.split(separator: UInt8(ascii: "/"))[index]))
     }
 
     /// The last name: the resource itself, or the authorization rule of a namespace-level type.
@@ -122,12 +137,6 @@ public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
     /// The id of the top resource (the account, namespace or service), whose properties hold the endpoint.
     public var topPath: String {
         "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/\(type.provider)/\(shape[0])/\(names[0])"
-    }
-
-    /// The id as ARM prints it.
-    public var path: String {
-        "/subscriptions/\(subscription)/resourceGroups/\(resourceGroup)/providers/\(type.provider)"
-            + zip(shape, names).map { "/\($0)/\($1)" }.joined()
     }
 
     /// The name keyrotd gives the resource when the configuration names none: the ARM name, or

@@ -48,6 +48,9 @@ public actor ResourceRotator {
             )
             record = nil
         }
+        // The configured id's string, shared with the configuration and the provider, in place of the
+        // decoded copy (the same id, perhaps in another case): a path per resource is hundreds of bytes.
+        record?.resourceID = resourceID.path
         self.name = name
         self.machine = RotationMachine(record: record, resourceID: resourceID.path, policy: policy, now: environment.clock.now(), random: random)
         // A new machine is at revision 0: the stored record needs no save, a new one does.

@@ -30,7 +30,11 @@ public struct ResourceState: Sendable, Equatable {
     /// Key regenerations asked of ARM (including harmless repeats after a crash).
     public var regenerations: Int = 0
     /// The failed step's retry; `nil` since the last success.
-    public var retry: Retry?
+    public var retry: Retry? {
+        get { failure?.value }
+        set { failure = newValue.map(Indirect.value) }
+    }
+    private var failure: Indirect<Retry>?
 
     /// A new record for a resource keyrotd has not managed before.
     public init(resourceID: String, adoptedAt now: Date) {

@@ -11,7 +11,7 @@ import FoundationEssentials
 ///
 /// A class, though immutable: an optional reference is one word in each resource's configuration
 /// and policy, where the struct's inline fields cost hundreds of bytes per resource at 10,000.
-public final class MaintenanceWindows: Sendable, Equatable {
+public final class MaintenanceWindows: Sendable, Hashable {
     /// One weekly window.
     public struct Window: Sendable, Equatable {
         /// The days it opens on, 0 Monday … 6 Sunday.
@@ -134,5 +134,11 @@ public final class MaintenanceWindows: Sendable, Equatable {
 
     public static func == (lhs: MaintenanceWindows, rhs: MaintenanceWindows) -> Bool {
         lhs.windows == rhs.windows && lhs.zone == rhs.zone
+    }
+
+    /// Hashes what ``==`` compares, coarsely (equal windows hash alike).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(windows.count)
+        hasher.combine(zone.name)
     }
 }

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// Wakes each resource when it is due (or its retry or grace ends), with at most `concurrency`
 /// resources working at once. A `Service`: graceful shutdown starts no new step and cancels the
 /// running ones (their HTTP calls, hooks and sleeps end at once), so a stop never waits for a
-/// hanging ARM; each step's record is on disk before it acts, and the next start resumes it. Wake-ups, due times and the failing set are kept incrementally, so a finished step
+/// hanging ARM; each step's record is on disk before it acts, and the next start resumes it. Wake-ups and the failing set are kept incrementally, so a finished step
 /// costs O(log n) however many resources are configured.
 public actor RotationScheduler: Service {
     /// What the scheduler asks of a resource's next run.
@@ -42,10 +42,9 @@ public actor RotationScheduler: Service {
     }
 
     private var entries: [String: Entry] = [:]
-    /// When each resource that is not running wakes next.
+    /// When each resource that is not running wakes next: its next rotation, retry, end of grace
+    /// or window opening, which is also what `STATUS=` names as next.
     private var wakes = WakeQueue()
-    /// Each resource's next due rotation, for `STATUS=`.
-    private var dues = WakeQueue()
     /// Resources whose last step failed.
     private var failing: Set<String> = []
     private let clock: any WallClock
@@ -210,8 +209,8 @@ public actor RotationScheduler: Service {
                     runningCount += 1
                     group.addTask {
                         let next = await rotator.run(rotateNow: request.contains(.rotate), emergency: request.contains(.emergency))
-                        let record = await rotator.record
-                        await self.finished(name, next: next, record: record)
+                        let failing = await rotator.record.consecutiveFailures > 0
+                        await self.finished(name, next: next, failing: failing)
                     }
                 }
                 if let hangAfter, now >= hangAfter {
@@ -236,7 +235,7 @@ public actor RotationScheduler: Service {
         notifier.stopping()
     }
 
-    private func finished(_ name: String, next: Date, record: ResourceState) {
+    private func finished(_ name: String, next: Date, failing isFailing: Bool) {
         runningCount -= 1
         workSinceIdle = true
         guard case .running(let rotator, let request, let then) = entries[name] else { return }
@@ -246,35 +245,27 @@ public actor RotationScheduler: Service {
         case .replace(let replacement):
             entries[name] = .waiting(replacement, request: request)
             wakes.set(name, at: clock.now())
-            noteStatus(ResourceStatus(name: name, record: record))
         case .keep:
             entries[name] = .waiting(rotator, request: request)
             // An on-demand request that arrived while running wakes it again at once.
             wakes.set(name, at: request.isEmpty ? next : clock.now())
-            noteStatus(ResourceStatus(name: name, record: record))
         }
+        if isFailing { failing.insert(name) } else { failing.remove(name) }
         publishSummary()
         onChange()
         wake()
-    }
-
-    /// Notes a resource's latest status.
-    private func noteStatus(_ status: ResourceStatus) {
-        dues.set(status.name, at: status.nextDue)
-        if status.consecutiveFailures > 0 { failing.insert(status.name) } else { failing.remove(status.name) }
     }
 
     /// Drops a resource the configuration no longer names.
     private func forget(_ name: String) {
         entries[name] = nil
         wakes.set(name, at: nil)
-        dues.set(name, at: nil)
         failing.remove(name)
     }
 
     /// Tells the notifier the resources' summary (it decides whether and when to send it).
     private func publishSummary() {
-        let next = dues.first()
+        let next = wakes.first()
         notifier.resourcesChanged(
             ResourceSummary(count: entries.count, failing: failing.count, next: next.map { ResourceSummary.Next(name: $0.name, at: $0.at) })
         )

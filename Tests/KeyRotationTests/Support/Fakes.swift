@@ -177,3 +177,14 @@ actor HangingAzure: KeyProvider {
         throw CancellationError()
     }
 }
+
+/// A consumers' check command whose verdicts are scripted, recording the fingerprints it was asked about.
+actor ScriptedCheck: HookRunner {
+    private var confirms = false
+    private(set) var askedFor: [String] = []
+    func run(_ hook: HookCommand, environment: [String: String], redacting: [String]) async -> HookResult {
+        askedFor.append(environment["KEYROTD_FINGERPRINT"] ?? "")
+        return HookResult(termination: .exited(confirms ? 0 : 1))
+    }
+    func set(_ value: Bool) { confirms = value }
+}
