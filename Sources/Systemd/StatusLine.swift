@@ -25,6 +25,13 @@ public final class StatusLine: Sendable {
         var sentAt: Date?
         /// A send waits for the interval to end.
         var deferred = false
+
+        /// The parts, counted as sent at `now`.
+        mutating func markSent(at now: Date) -> Parts {
+            sent = parts
+            sentAt = now
+            return parts
+        }
     }
 
     private enum Next {
@@ -59,13 +66,7 @@ public final class StatusLine: Sendable {
     /// The line as it is now, counted as sent (`READY=1` carries it).
     public func markSent() -> String {
         let now = self.now()
-        return compose(
-            state.withLock { state in
-                state.sent = state.parts
-                state.sentAt = now
-                return state.parts
-            }
-        )
+        return compose(state.withLock { $0.markSent(at: now) })
     }
 
     /// Changes the parts; the line goes out at once, or when the interval since the last one ends.
@@ -78,9 +79,7 @@ public final class StatusLine: Sendable {
                 state.deferred = true
                 return .sendAfter(.seconds(sentAt.timeIntervalSince(now)) + interval)
             }
-            state.sent = state.parts
-            state.sentAt = now
-            return .send(compose(state.parts))
+            return .send(compose(state.markSent(at: now)))
         }
         switch next {
         case .send(let line):
@@ -100,10 +99,7 @@ public final class StatusLine: Sendable {
         let now = self.now()
         let parts = state.withLock { state -> Parts? in
             state.deferred = false
-            guard state.parts != state.sent else { return nil }
-            state.sent = state.parts
-            state.sentAt = now
-            return state.parts
+            return state.parts != state.sent ? state.markSent(at: now) : nil
         }
         if let parts { send(compose(parts)) }
     }

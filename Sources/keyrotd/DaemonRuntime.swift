@@ -35,9 +35,10 @@ actor DaemonRuntime {
     private let clock: any WallClock
     private let logger: Logger
     private var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
-    /// Each resource's rotator. Its configuration is looked up in ``configuration`` when needed
-    /// (a reload), not kept a second time: at 10,000 resources every copy costs megabytes.
-    private var rotators: [String: ResourceRotator] = [:]
+    /// The resources' rotators, in configuration order. Their configurations are looked up in
+    /// ``configuration`` when needed (a reload), not kept a second time, nor is a table by name: at
+    /// 10,000 resources each costs megabytes.
+    private(set) var currentRotators: [ResourceRotator] = []
     /// Each follower with the configuration it was built from.
     private var followers: [String: (FollowConfiguration, SecretFollower)] = [:]
 
@@ -79,12 +80,9 @@ actor DaemonRuntime {
             progress: progress
         )
         self.clients = clients
-        self.rotators = rotators
+        self.currentRotators = configuration.resources.compactMap { rotators[$0.name] }
         self.followers = followers
     }
-
-    /// The rotators, in configuration order.
-    var currentRotators: [ResourceRotator] { configuration.resources.compactMap { rotators[$0.name] } }
 
     /// The followers, in configuration order.
     var currentFollowers: [SecretFollower] { configuration.follows.compactMap { followers[$0.name]?.1 } }
@@ -98,12 +96,13 @@ actor DaemonRuntime {
             let names = waiting.map { "[daemon] \($0.name)" }.joined(separator: ", ")
             throw ReloadRefused(reason: "\(names) changed, which only a start applies: restart keyrotd to apply (systemctl restart keyrotd)")
         }
+        let current = Dictionary(uniqueKeysWithValues: currentRotators.map { ($0.name, $0) })
         let (clients, rotators, followers) = try await Self.build(
             next,
             previous: Built(
                 clients: self.clients,
                 rotators: Dictionary(
-                    uniqueKeysWithValues: configuration.resources.compactMap { r in self.rotators[r.name].map { (r.name, (r, $0)) } }
+                    uniqueKeysWithValues: configuration.resources.compactMap { r in current[r.name].map { (r.name, (r, $0)) } }
                 ),
                 followers: self.followers,
                 daemonHook: old.onPublish
@@ -119,7 +118,7 @@ actor DaemonRuntime {
         )
         self.configuration = next
         self.clients = clients
-        self.rotators = rotators
+        self.currentRotators = next.resources.compactMap { rotators[$0.name] }
         self.followers = followers
         return currentRotators
     }

@@ -75,7 +75,7 @@ struct StatusCommand: ParsableCommand {
         }
         let source = live ? "live" : "from the state records"
         Terminal.out(
-            "keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceStatus.summary(statuses, now: Date()))\(FollowerStatus.summary(followers).map { "; " + $0 } ?? "")"
+            "keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceSummary(statuses).text(now: Date()))\(FollowerStatus.summary(followers).map { "; " + $0 } ?? "")"
         )
         let types = Dictionary(configuration.resources.map { ($0.name, $0.id.type.name) }, uniquingKeysWith: { first, _ in first })
         let table = StatusTable(statuses.map { StatusTable.Row(status: $0, type: types[$0.name] ?? "-") })

@@ -149,6 +149,8 @@ struct ARMClientTests {
         #expect(error?.description.contains("rid-404") == true)
         #expect(error?.description.contains("check the resource id") == true)
         #expect(await transport.requests.count == 1)
+        // The state record keeps ARM's code beside the message, for `keyrotd status` and alerts.
+        #expect(RecordedError(try #require(error), at: Date(timeIntervalSince1970: 0)).code == "ResourceNotFound")
     }
 
     @Test func refreshesAnExpiredTokenOnceOnly() async throws {

@@ -1,10 +1,11 @@
 import FoundationEssentials
+import KeyRotation
 
 /// ARM answered an operation with an error, or with a body keyrotd cannot use.
 ///
 /// The description names the operation, the resource, the HTTP status, ARM's error code and message
 /// and the request id, which is what an operator (or Azure support) needs.
-public struct ARMError: Error, Sendable, CustomStringConvertible {
+public struct ARMError: CodedError, Sendable, CustomStringConvertible {
     /// The operation (`regenerateKey`, `listKeys`, `get`).
     public var operation: String
     /// The resource's name.

@@ -1,10 +1,11 @@
 import FoundationEssentials
+import KeyRotation
 
 /// Key Vault answered an operation with an error, or with something keyrotd cannot use.
 ///
 /// The description names the operation, the vault and secret, the HTTP status, Key Vault's error
 /// code and message and the request id, and what to do for the codes that have a clear answer.
-public struct KeyVaultError: Error, Sendable, CustomStringConvertible {
+public struct KeyVaultError: CodedError, Sendable, CustomStringConvertible {
     /// The operation (`setSecret`, `getSecret`, `listVersions`, `updateVersion`).
     public var operation: String
     /// The vault's URL.

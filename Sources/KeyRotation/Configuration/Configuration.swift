@@ -193,16 +193,23 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var name: String
     /// The ARM resource id, which names the type.
     public var id: ResourceID
-    /// The credential (by name) used for this resource.
-    public var credential: String
-    /// The ARM api-version.
-    public var apiVersion: String
+    // The one-byte settings and the mode sit right after `id`, in the padding its two type indexes
+    // leave (the fields are laid out in declaration order): scattered, each took eight bytes of
+    // every one of thousands of resources.
     /// Which pair of keys is rotated.
     public var keyPair: ResourceType.KeyPair = .readWrite
-    /// When regenerations may start; `nil`: always.
-    public var windows: MaintenanceWindows?
     /// How keys are rotated.
     public var strategy: RotationStrategy
+    /// The secret file layout.
+    public var format: SecretFormat
+    /// Whether a new key must authenticate against the resource's data plane before it is published.
+    public var verify: Bool
+    /// The secret file's permission bits.
+    public var mode: UInt32
+    /// The credential (by name) used for this resource.
+    public var credential: String
+    /// When regenerations may start; `nil`: always.
+    public var windows: MaintenanceWindows?
     /// The rotation period.
     public var every: Duration
     /// How long consumers get to move to a newly published key before the old one is regenerated.
@@ -211,14 +218,6 @@ public struct ResourceConfiguration: Sendable, Equatable {
     public var jitter: Duration
     /// The secret file name, inside the secrets directory.
     public var output: String
-    /// The secret file layout.
-    public var format: SecretFormat
-    /// The variable name of the `env` format.
-    public var envName: String
-    /// The secret file's permission bits.
-    public var mode: UInt32
-    /// Whether a new key must authenticate against the resource's data plane before it is published.
-    public var verify: Bool
 
     /// Settings most resources leave at their defaults, kept out of line (one word when all are
     /// default): each inline field cost every one of 10,000 resources its bytes.
@@ -233,6 +232,8 @@ public struct ResourceConfiguration: Sendable, Equatable {
         var template: SecretTemplate? = nil
         var additionalOutputs: [SecretOutput] = []
         var keyVaultOutputs: [KeyVaultOutput] = []
+        var apiVersion: String? = nil
+        var envName: String? = nil
     }
 
     private var extrasStorage: Indirect<Extras>?
@@ -242,6 +243,16 @@ public struct ResourceConfiguration: Sendable, Equatable {
         set { extrasStorage = newValue == Extras() ? nil : .value(newValue) }
     }
 
+    /// The ARM api-version: the type's unless the configuration names another.
+    public var apiVersion: String {
+        get { extras.apiVersion ?? id.type.apiVersion }
+        set { extras.apiVersion = newValue == id.type.apiVersion ? nil : newValue }
+    }
+    /// The variable name of the `env` format: the type's unless the configuration names another.
+    public var envName: String {
+        get { extras.envName ?? id.type.envName }
+        set { extras.envName = newValue == id.type.envName ? nil : newValue }
+    }
     /// The data-plane endpoint, where the configuration names one.
     public var endpoint: URL? {
         get { extras.endpoint }
@@ -319,18 +330,18 @@ public struct ResourceConfiguration: Sendable, Equatable {
         self.name = name
         self.id = id
         self.credential = credential
-        self.apiVersion = apiVersion ?? id.type.apiVersion
         self.strategy = strategy
         self.every = every
         self.grace = grace
         self.jitter = jitter
         self.output = output
         self.format = format ?? id.type.defaultFormat
-        self.envName = envName ?? id.type.envName
         self.mode = mode
         self.verify = verify
         self.group = group
         self.onPublish = onPublish
+        if let apiVersion { self.apiVersion = apiVersion }
+        if let envName { self.envName = envName }
     }
 }
 

@@ -47,7 +47,12 @@ public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The last name: the resource itself, or the authorization rule of a namespace-level type.
-    public var name: String { names[names.count - 1] }
+    /// Read per ARM request for its log line, so it takes the tail after the last slash rather
+    /// than splitting the whole path.
+    public var name: String {
+        let utf8 = path.utf8
+        return String(Substring(utf8[utf8.index(after: utf8.lastIndex(of: UInt8(ascii: "/"))!)...]))
+    }
 
     /// The top resource's name (the account, namespace or service), the first label of its host.
     public var resourceName: String { names[0] }

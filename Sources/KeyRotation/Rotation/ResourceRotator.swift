@@ -11,8 +11,9 @@ public actor ResourceRotator {
     /// The configured resource name.
     public nonisolated let name: String
     private var machine: RotationMachine
-    /// The machine's revision last persisted; `nil` when the record has never been stored.
-    private var savedRevision: UInt64?
+    /// The machine's revision last persisted (0 for a record loaded from the store, which a new
+    /// record's machine is ahead of).
+    private var savedRevision: UInt64 = 0
     private let provider: any KeyProvider
     private let publisher: any SecretPublisher
     private let verifier: (any KeyVerifier)?
@@ -48,13 +49,8 @@ public actor ResourceRotator {
             )
             record = nil
         }
-        // The configured id's string, shared with the configuration and the provider, in place of the
-        // decoded copy (the same id, perhaps in another case): a path per resource is hundreds of bytes.
-        record?.resourceID = resourceID.path
         self.name = name
         self.machine = RotationMachine(record: record, resourceID: resourceID.path, policy: policy, now: environment.clock.now(), random: random)
-        // A new machine is at revision 0: the stored record needs no save, a new one does.
-        self.savedRevision = record == nil ? nil : 0
         self.provider = provider
         self.publisher = publisher
         self.verifier = verifier

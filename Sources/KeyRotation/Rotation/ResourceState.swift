@@ -11,10 +11,11 @@ public struct ResourceState: Sendable, Equatable {
     public var resourceID: String
     /// The current step, with everything it needs.
     public var step: RotationStep
-    /// The key whose connection string the secret file holds (or is about to hold, while adopting).
-    public var published: KeySlot
     /// The fingerprint of the published key.
     public var publishedKey: KeyFingerprint?
+    /// The key whose connection string the secret file holds (or is about to hold, while adopting).
+    /// Declared after an optional, whose padding it fills: each record is in memory for every resource.
+    public var published: KeySlot
     /// The digest of the bytes last written to the secret file.
     public var publishedFile: KeyFingerprint?
     /// When the primary key last stopped being published (or was adopted as unpublished).

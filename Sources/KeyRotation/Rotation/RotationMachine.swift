@@ -49,9 +49,9 @@ public struct RotationMachine: Sendable {
         didSet { if record != oldValue { revision &+= 1 } }
     }
     /// Counts the changes to ``record``. A caller that remembers the revision it last persisted
-    /// knows whether it must persist again without keeping a copy of the record (at 10,000
-    /// resources the copies alone were 2.5 MB).
-    public private(set) var revision: UInt64 = 0
+    /// knows whether it must persist again without keeping a copy of the record. A stored record
+    /// starts at 0, a new one at 1: unsaved against a caller that starts at 0.
+    public private(set) var revision: UInt64
     /// The resource's policy; may be replaced on reload.
     public var policy: RotationPolicy
     /// Events since the caller last drained them.
@@ -60,8 +60,14 @@ public struct RotationMachine: Sendable {
     private var random: SplitMix64
 
     /// Creates the machine from a stored record, or for a new resource when `record` is `nil`.
+    /// The record carries `resourceID`, the configured id's string shared with the configuration and
+    /// the provider, in place of its decoded copy (the same id, perhaps in another case): a path per
+    /// resource is hundreds of bytes.
     public init(record: ResourceState?, resourceID: String, policy: RotationPolicy, now: Date, random: SplitMix64 = SplitMix64()) {
-        self.record = record ?? ResourceState(resourceID: resourceID, adoptedAt: now)
+        self.revision = record == nil ? 1 : 0
+        var record = record ?? ResourceState(resourceID: resourceID, adoptedAt: now)
+        record.resourceID = resourceID
+        self.record = record
         self.policy = policy
         self.random = random
     }

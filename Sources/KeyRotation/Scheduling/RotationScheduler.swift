@@ -41,10 +41,9 @@ public actor RotationScheduler: Service {
         case remove
     }
 
-    private var entries: [String: Entry] = [:]
-    /// When each resource that is not running wakes next: its next rotation, retry, end of grace
-    /// or window opening, which is also what `STATUS=` names as next.
-    private var wakes = WakeQueue()
+    /// Each resource, and when each that is not running wakes next: its next rotation, retry, end
+    /// of grace or window opening, which is also what `STATUS=` names as next.
+    private var entries = WakeQueue<Entry>()
     /// Resources whose last step failed.
     private var failing: Set<String> = []
     private let clock: any WallClock
@@ -93,7 +92,7 @@ public actor RotationScheduler: Service {
         let now = clock.now()
         for rotator in rotators {
             entries[rotator.name] = .waiting(rotator, request: [])
-            wakes.set(rotator.name, at: now)
+            entries.set(rotator.name, at: now)
         }
         notifier.resourcesChanged(ResourceSummary(count: rotators.count, failing: 0, next: nil))
         self.clock = clock
@@ -132,7 +131,7 @@ public actor RotationScheduler: Service {
                 unknown.append(name)
             case .waiting(let rotator, let request):
                 entries[name] = .waiting(rotator, request: request.union(asked))
-                wakes.set(name, at: now)
+                entries.set(name, at: now)
             case .running(let rotator, let request, let then):
                 // Woken again when its step ends.
                 entries[name] = .running(rotator, request: request.union(asked), then: then)
@@ -152,7 +151,7 @@ public actor RotationScheduler: Service {
         workSinceIdle = true
         let now = clock.now()
         let names = Set(rotators.map(\.name))
-        for (name, entry) in entries where !names.contains(name) {
+        for (name, entry) in entries.values where !names.contains(name) {
             switch entry {
             case .waiting:
                 forget(name)
@@ -177,7 +176,7 @@ public actor RotationScheduler: Service {
                 continue
             case .waiting, nil:
                 entries[rotator.name] = .waiting(rotator, request: [])
-                wakes.set(rotator.name, at: now)
+                entries.set(rotator.name, at: now)
             }
         }
         publishSummary()
@@ -203,7 +202,7 @@ public actor RotationScheduler: Service {
         await withDiscardingTaskGroup { group in
             while !stopping && !Task.isCancelled {
                 let now = clock.now()
-                while runningCount < concurrency, let name = wakes.popFirst(dueBy: now) {
+                while runningCount < concurrency, let name = entries.popFirst(dueBy: now) {
                     guard case .waiting(let rotator, let request) = entries[name] else { continue }
                     entries[name] = .running(rotator, request: [], then: .keep)
                     runningCount += 1
@@ -221,7 +220,7 @@ public actor RotationScheduler: Service {
                 notifyIfQuiet()
                 // Only before a long quiet spell (watchdog wake-ups aside): trimming between waves of
                 // work would just be undone.
-                let nextWork = wakes.first()?.at ?? .distantFuture
+                let nextWork = entries.first()?.at ?? .distantFuture
                 if runningCount == 0, workSinceIdle, nextWork.timeIntervalSince(clock.now()) >= Self.idleThreshold {
                     workSinceIdle = false
                     onIdle()
@@ -244,11 +243,11 @@ public actor RotationScheduler: Service {
             forget(name)
         case .replace(let replacement):
             entries[name] = .waiting(replacement, request: request)
-            wakes.set(name, at: clock.now())
+            entries.set(name, at: clock.now())
         case .keep:
             entries[name] = .waiting(rotator, request: request)
             // An on-demand request that arrived while running wakes it again at once.
-            wakes.set(name, at: request.isEmpty ? next : clock.now())
+            entries.set(name, at: request.isEmpty ? next : clock.now())
         }
         if isFailing { failing.insert(name) } else { failing.remove(name) }
         publishSummary()
@@ -259,13 +258,12 @@ public actor RotationScheduler: Service {
     /// Drops a resource the configuration no longer names.
     private func forget(_ name: String) {
         entries[name] = nil
-        wakes.set(name, at: nil)
         failing.remove(name)
     }
 
     /// Tells the notifier the resources' summary (it decides whether and when to send it).
     private func publishSummary() {
-        let next = wakes.first()
+        let next = entries.first()
         notifier.resourcesChanged(
             ResourceSummary(count: entries.count, failing: failing.count, next: next.map { ResourceSummary.Next(name: $0.name, at: $0.at) })
         )
@@ -275,14 +273,14 @@ public actor RotationScheduler: Service {
     public func rotator(named name: String) -> ResourceRotator? { entries[name]?.rotator }
 
     /// The configured resources' names, sorted.
-    public var names: [String] { entries.keys.sorted() }
+    public var names: [String] { entries.values.map(\.name).sorted() }
 
     private func anyDue(_ now: Date) -> Bool {
-        wakes.first().map { $0.at <= now } ?? false
+        entries.first().map { $0.at <= now } ?? false
     }
 
     private func nextWake() -> Date {
-        var next = wakes.first()?.at ?? .distantFuture
+        var next = entries.first()?.at ?? .distantFuture
         if let maximumSleep { next = min(next, clock.now().addingTimeInterval(maximumSleep.seconds)) }
         return next
     }

@@ -46,24 +46,6 @@ public struct ResourceStatus: Sendable, Codable, Equatable {
         self.retryAt = record?.retryAt
     }
 
-    /// A one-line summary of many resources, for `STATUS=` and the status header.
-    public static func summary(_ statuses: [ResourceStatus], now: Date) -> String {
-        summary(
-            count: statuses.count,
-            failing: statuses.filter { $0.consecutiveFailures > 0 }.count,
-            next: statuses.compactMap { s in s.nextDue.map { (name: s.name, at: $0) } }.min { ($0.at, $0.name) < ($1.at, $1.name) },
-            now: now
-        )
-    }
-
-    /// The same line from counts the scheduler keeps incrementally.
-    public static func summary(count: Int, failing: Int, next: (name: String, at: Date)?, now: Date) -> String {
-        var text = "\(count) resource\(count == 1 ? "" : "s")"
-        if let next { text += "; next: \(next.name) \(relative(next.at, now: now))" }
-        text += failing == 0 ? "; no failures" : "; \(failing) failing"
-        return text
-    }
-
     /// `in 3d4h`, `5m ago`.
     public static func relative(_ date: Date, now: Date) -> String {
         let seconds = Int64(date.timeIntervalSince(now).rounded())

@@ -32,8 +32,18 @@ public struct ResourceSummary: Sendable, Equatable {
         self.next = next
     }
 
+    /// The summary of resources read from their state records (`keyrotd status` without a daemon).
+    public init(_ statuses: [ResourceStatus]) {
+        self.count = statuses.count
+        self.failing = statuses.filter { $0.consecutiveFailures > 0 }.count
+        self.next = statuses.compactMap { s in s.nextDue.map { Next(name: s.name, at: $0) } }.min { ($0.at, $0.name) < ($1.at, $1.name) }
+    }
+
     /// `3 resources; next: acs-prod in 3d4h; no failures`.
     public func text(now: Date) -> String {
-        ResourceStatus.summary(count: count, failing: failing, next: next.map { ($0.name, $0.at) }, now: now)
+        var text = "\(count) resource\(count == 1 ? "" : "s")"
+        if let next { text += "; next: \(next.name) \(ResourceStatus.relative(next.at, now: now))" }
+        text += failing == 0 ? "; no failures" : "; \(failing) failing"
+        return text
     }
 }
