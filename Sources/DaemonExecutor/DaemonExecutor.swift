@@ -12,7 +12,7 @@ import NIOPosix
 /// pool monitor that wakes the process every second for as long as it lives, and Swift
 /// concurrency starts such a worker with its first task. A daemon that sleeps for days between
 /// rotations should wake only for its own timers: with this executor an idle keyrotd has no
-/// context switch in a minute (README, "Benchmark"); on Dispatch it has about 60.
+/// context switch in a minute (docs/performance.md, "Benchmark"); on Dispatch it has about 60.
 ///
 /// **How.** Global jobs go to a ``JobPool`` with a thread per core (as Dispatch's cooperative pool
 /// had); main-actor jobs to a pool of one thread. Delayed jobs wait on a timer of NIO's singleton

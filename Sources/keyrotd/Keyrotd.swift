@@ -2,7 +2,7 @@ import ArgumentParser
 import Glibc
 import KeyRotation
 
-/// `keyrotd`: rotates Azure Communication Services access keys without breaking their consumers.
+/// `keyrotd`: rotates the access keys of Azure resources with two keys without breaking their consumers.
 /// `main.swift` runs it.
 struct Keyrotd: AsyncParsableCommand {
     /// Ignores SIGPIPE before anything runs: a peer closing a connection must never kill the daemon

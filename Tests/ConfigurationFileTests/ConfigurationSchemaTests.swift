@@ -5,7 +5,7 @@ import Testing
 
 @testable import ConfigurationFile
 
-/// The declarations are the one source: each is complete, and the README's table and the annotated
+/// The declarations are the one source: each is complete, and the table of docs/configuration.md and the annotated
 /// example agree with them (a key added without documentation fails here).
 struct ConfigurationSchemaTests {
     static let root: URL = {
@@ -53,24 +53,24 @@ struct ConfigurationSchemaTests {
         }
     }
 
-    /// The README's table is the generated one. After changing a declaration, run this test with
-    /// `KEYROTD_WRITE_DOCS=1` in the environment to write the new table into README.md.
-    @Test func theReadmeTableIsTheDeclarations() throws {
-        let path = Self.root.appendingPathComponent("README.md")
-        var readme = try String(contentsOf: path, encoding: .utf8)
+    /// The table in docs/configuration.md is the generated one. After changing a declaration, run this test with
+    /// `KEYROTD_WRITE_DOCS=1` in the environment to write the new table into docs/configuration.md.
+    @Test func theDocumentedTableIsTheDeclarations() throws {
+        let path = Self.root.appendingPathComponent("docs/configuration.md")
+        var document = try String(contentsOf: path, encoding: .utf8)
         let begin = "<!-- BEGIN configuration table: generated from the declarations in Sources/ConfigurationFile/Tables -->\n"
         let end = "\n<!-- END configuration table -->"
-        let start = try #require(readme.firstRange(of: begin), "README.md has no generated configuration table")
-        let stop = try #require(readme[start.upperBound...].firstRange(of: end))
-        let table = String(readme[start.upperBound..<stop.lowerBound])
+        let start = try #require(document.firstRange(of: begin), "docs/configuration.md has no generated configuration table")
+        let stop = try #require(document[start.upperBound...].firstRange(of: end))
+        let table = String(document[start.upperBound..<stop.lowerBound])
         if ProcessInfo.processInfo.environment["KEYROTD_WRITE_DOCS"] == "1", table != ConfigurationSchema.markdownTable {
-            readme.replaceSubrange(start.upperBound..<stop.lowerBound, with: ConfigurationSchema.markdownTable)
-            try readme.write(to: path, atomically: true, encoding: .utf8)
+            document.replaceSubrange(start.upperBound..<stop.lowerBound, with: ConfigurationSchema.markdownTable)
+            try document.write(to: path, atomically: true, encoding: .utf8)
             return
         }
         #expect(
             table == ConfigurationSchema.markdownTable,
-            "README.md's configuration table differs from the declarations; replace it with:\n\(ConfigurationSchema.markdownTable)"
+            "docs/configuration.md's configuration table differs from the declarations; replace it with:\n\(ConfigurationSchema.markdownTable)"
         )
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import KeyRotation
 import Testing
 
-/// The descriptors: complete and consistent, and the README's table of types is made from them.
+/// The descriptors: complete and consistent, and the types table of docs/configuration.md is made from them.
 struct ResourceTypeTests {
     @Test(arguments: ResourceType.all)
     func everyDescriptorIsComplete(type: ResourceType) {
@@ -26,24 +26,24 @@ struct ResourceTypeTests {
     }
 
     /// After changing a descriptor, run this test with `KEYROTD_WRITE_DOCS=1` to write the table.
-    @Test func theReadmeTableIsTheDescriptors() throws {
+    @Test func theDocumentedTableIsTheDescriptors() throws {
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
-        let path = root.appendingPathComponent("README.md")
-        var readme = try String(contentsOf: path, encoding: .utf8)
+        let path = root.appendingPathComponent("docs/configuration.md")
+        var document = try String(contentsOf: path, encoding: .utf8)
         let begin = "<!-- BEGIN types table: generated from ResourceType.all (Sources/KeyRotation/Resources) -->\n"
         let end = "\n<!-- END types table -->"
-        let start = try #require(readme.firstRange(of: begin), "README.md has no generated types table")
-        let stop = try #require(readme[start.upperBound...].firstRange(of: end))
-        let table = String(readme[start.upperBound..<stop.lowerBound])
+        let start = try #require(document.firstRange(of: begin), "docs/configuration.md has no generated types table")
+        let stop = try #require(document[start.upperBound...].firstRange(of: end))
+        let table = String(document[start.upperBound..<stop.lowerBound])
         if ProcessInfo.processInfo.environment["KEYROTD_WRITE_DOCS"] == "1", table != ResourceType.markdownTable {
-            readme.replaceSubrange(start.upperBound..<stop.lowerBound, with: ResourceType.markdownTable)
-            try readme.write(to: path, atomically: true, encoding: .utf8)
+            document.replaceSubrange(start.upperBound..<stop.lowerBound, with: ResourceType.markdownTable)
+            try document.write(to: path, atomically: true, encoding: .utf8)
             return
         }
         #expect(
             table == ResourceType.markdownTable,
-            "README.md's types table differs from the descriptors; replace it with:\n\(ResourceType.markdownTable)"
+            "docs/configuration.md's types table differs from the descriptors; replace it with:\n\(ResourceType.markdownTable)"
         )
     }
 }

@@ -42,7 +42,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case .refused: hint = ""
         case .connection where detail.contains("Operation not permitted"):
             hint =
-                " (the connection was blocked locally, e.g. by an IPAddressDeny= drop-in such as proxy-only-egress.conf: set HTTPS_PROXY or allow this address; README, \"Network egress\")"
+                " (the connection was blocked locally, e.g. by an IPAddressDeny= drop-in such as proxy-only-egress.conf: set HTTPS_PROXY or allow this address; docs/configuration.md, \"Network egress and proxies\")"
         case .connection, .timeout: hint = ""
         }
         return "\(kind.rawValue) error talking to \(url.scheme ?? "")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? ""): \(detail)\(hint)"

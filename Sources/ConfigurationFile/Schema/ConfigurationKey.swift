@@ -7,7 +7,7 @@ import KeyRotation
 /// The reading takes from it which keys a table allows (and the "did you mean" for the others,
 /// or "applies only to" for a key of another kind of the table), the type and range checks with
 /// their messages, and what `[[resource]]` inherits from `[defaults]`; a reload, which changes need
-/// a restart; the README's configuration table, the annotated example's check and the manual are
+/// a restart; the configuration table of docs/configuration.md, the annotated example's check and the manual are
 /// made from the same declarations (``ConfigurationSchema``). A class: a reading passes each
 /// declaration around some twenty times per resource, and a reference is one retain, not six.
 public final class ConfigurationKey: Sendable, Equatable {

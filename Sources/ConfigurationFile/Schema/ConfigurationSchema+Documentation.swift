@@ -1,8 +1,8 @@
 import KeyRotation
 
 extension ConfigurationSchema {
-    /// The README's configuration table: every key with where it may appear, its type, default and
-    /// meaning, in declaration order. A test keeps the README's copy equal to it.
+    /// The configuration table of docs/configuration.md: every key with where it may appear, its type, default and
+    /// meaning, in declaration order. A test keeps that copy equal to it.
     public static var markdownTable: String {
         var lines = ["| key | in | type | default | meaning |", "| --- | --- | --- | --- | --- |"]
         for key in keys {

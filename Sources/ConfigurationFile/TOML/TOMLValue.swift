@@ -1,8 +1,5 @@
-/// A value of a TOML document.
-///
-/// keyrotd parses its configuration itself: TOMLKit 0.6 never frees a parsed document (its C++
-/// table has no delete, and every string read leaks a `strdup`), which cost about 0.6 KB per
-/// resource at start and again at every reload.
+/// A value of a TOML document, as `TOMLParser` reads it (TOML 1.0; the toml-test suite is the
+/// check).
 enum TOMLValue: Equatable, Sendable {
     case string(String)
     case integer(Int)

@@ -9,7 +9,7 @@ extension ConfigurationSchema {
         CredentialKind.self,
         .choice(CredentialKind.self),
         default: .string(CredentialKind.servicePrincipal.rawValue),
-        "how keyrotd proves its identity (README, \"Azure identities\")"
+        "how keyrotd proves its identity (docs/configuration.md, \"Azure identities\")"
     )
     /// `cloud`.
     public static let cloud = ConfigurationKey(

@@ -9,7 +9,7 @@ extension ConfigurationSchema {
         ResourceID.self,
         .string,
         default: .required,
-        "the ARM resource id, of any type in the README's table (/subscriptions/…/resourceGroups/…/providers/Microsoft.ServiceBus/namespaces/NS/authorizationRules/RULE …); it gives the type"
+        "the ARM resource id, of any type in the types table (docs/configuration.md) (/subscriptions/…/resourceGroups/…/providers/Microsoft.ServiceBus/namespaces/NS/authorizationRules/RULE …); it gives the type"
     )
     /// `name`.
     public static let name = ConfigurationKey(
@@ -35,7 +35,7 @@ extension ConfigurationSchema {
         in: [.resource],
         APIVersion.self,
         .string,
-        default: .described("the type's stable version (README's table)"),
+        default: .described("the type's stable version (the types table)"),
         "the ARM api-version of its calls"
     )
     /// `key_pair`.
@@ -116,7 +116,7 @@ extension ConfigurationSchema {
         in: [.defaults, .resource, .output, .follow],
         EnvironmentName.self,
         .string,
-        default: .described("by type: ACS_CONNECTION_STRING, AZURE_STORAGE_CONNECTION_STRING … (README's table)"),
+        default: .described("by type: ACS_CONNECTION_STRING, AZURE_STORAGE_CONNECTION_STRING … (the types table)"),
         "the variable name of the env format"
     )
     /// `template`.

@@ -1,4 +1,4 @@
-/// The README's table of supported types, made from the descriptors so it cannot drift from them.
+/// The table of supported types in docs/configuration.md, made from the descriptors so it cannot drift from them.
 extension ResourceType {
     /// One Markdown row per type: the id shapes, api-version, default output, where the connection
     /// string comes from, whether regenerations are long-running, and the data-plane check.
