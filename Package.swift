@@ -55,7 +55,6 @@ let package = Package(
         .target(
             name: "AzureClient",
             dependencies: [
-                "DaemonExecutor",
                 "KeyRotation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -83,7 +82,6 @@ let package = Package(
         .target(
             name: "Hooks",
             dependencies: [
-                "DaemonExecutor",
                 "KeyRotation",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -93,7 +91,6 @@ let package = Package(
         .target(
             name: "Control",
             dependencies: [
-                "DaemonExecutor",
                 "KeyRotation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -131,7 +128,6 @@ let package = Package(
         .target(
             name: "Systemd",
             dependencies: [
-                "DaemonExecutor",
                 "CSystemd",
                 "KeyRotation",
                 .product(name: "Logging", package: "swift-log"),

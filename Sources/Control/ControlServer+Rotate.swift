@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import KeyRotation
 
@@ -67,7 +66,7 @@ extension ControlServer {
             if !request.wait {
                 group.addTask {
                     while true {
-                        try await DaemonExecutor.sleep(for: .seconds(1))
+                        try await sleep(.seconds(1))
                         if let reason = await rotator.waitReason() {
                             try await writer.send(ControlReply(resource: name, outcome: "waiting", message: reason.description))
                             return true

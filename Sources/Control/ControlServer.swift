@@ -21,6 +21,8 @@ public struct ControlServer: Service {
     private let started: @Sendable (_ listening: Bool) async -> Void
     private let followers: @Sendable () async -> [FollowerStatus]
     private let summary: @Sendable () async -> String
+    /// Paces the checks of a `rotate` that may have to wait.
+    let sleep: @Sendable (Duration) async throws -> Void
 
     /// The largest request line accepted.
     static let maximumRequest = 64 * 1024
@@ -31,10 +33,11 @@ public struct ControlServer: Service {
     /// already), with `false` when it could not be created. The daemon sends `READY=1` then, so a
     /// `keyrotd status` right after `systemctl start` reaches the daemon instead of racing its bind.
     /// `followers` gives the followers' live statuses for `status`, `summary` the line
-    /// `systemctl status` shows.
+    /// `systemctl status` shows. `sleep` is the daemon's timer.
     public init(
         path: String,
         scheduler: RotationScheduler,
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
         logger: Logger,
         started: @escaping @Sendable (_ listening: Bool) async -> Void = { _ in },
         followers: @escaping @Sendable () async -> [FollowerStatus] = { [] },
@@ -43,6 +46,7 @@ public struct ControlServer: Service {
         self.summary = summary
         self.path = path
         self.scheduler = scheduler
+        self.sleep = sleep
         self.logger = logger
         self.allowed = [getuid(), 0]
         self.followers = followers

@@ -81,10 +81,17 @@ public enum DaemonExecutor {
     /// this to the whole task tree; an unstructured `Task {}` does not inherit it, so code that
     /// calls such a library from one (a hook run by a rotation) asks for it again.
     public static func preferringOwnThreads<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        try await withTaskExecutorPreference(taskExecutor) { try await body() }
+    }
+
+    /// The job threads' task executor when they are in use, else `nil` (no preference): for the
+    /// libraries that run a library's `Task.sleep`s under ``preferringOwnThreads(_:)``'s
+    /// preference without depending on this module (the hook runner).
+    public static var taskExecutor: (any TaskExecutor)? {
         #if compiler(>=6.3) && compiler(<6.4)
-            if ownThreads { return try await withTaskExecutorPreference(taskExecutor) { try await body() } }
+            if ownThreads { return poolTaskExecutor }
         #endif
-        return try await body()
+        return nil
     }
 
     private static func installHooks() {
@@ -120,7 +127,7 @@ public enum DaemonExecutor {
 
     #if compiler(>=6.3) && compiler(<6.4)
         /// The daemon's task tree prefers this, so that libraries' `Task.sleep` stays off Dispatch.
-        private static let taskExecutor = PoolTaskExecutor(pool: global)
+        private static let poolTaskExecutor = PoolTaskExecutor(pool: global)
     #endif
 
     /// One thread, because main-actor jobs must run one at a time, in order.

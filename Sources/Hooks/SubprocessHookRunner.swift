@@ -1,4 +1,3 @@
-import DaemonExecutor
 import KeyRotation
 import Subprocess
 import SystemPackage
@@ -14,8 +13,16 @@ public struct SubprocessHookRunner: HookRunner {
     /// How much of a hook's output reaches the journal.
     public static let outputLimit = 4096
 
-    /// Creates the runner.
-    public init() {}
+    private let executor: (any TaskExecutor)?
+    private let sleep: @Sendable (Duration) async throws -> Void
+
+    /// Creates the runner. swift-subprocess polls for cancellation with `Task.sleep` while a hook
+    /// runs: `executor` (the daemon's job threads) runs those, instead of Dispatch's pool, and
+    /// `sleep` (the daemon's timer) times the hook out.
+    public init(executor: (any TaskExecutor)?, sleep: @escaping @Sendable (Duration) async throws -> Void) {
+        self.executor = executor
+        self.sleep = sleep
+    }
 
     public func run(_ hook: HookCommand, environment: [String: String], redacting secrets: [String]) async -> HookResult {
         let start = ContinuousClock.now
@@ -27,9 +34,7 @@ public struct SubprocessHookRunner: HookRunner {
         // Enough beyond the limit that a secret straddling it is still whole when redacted.
         let keep = Self.outputLimit + 1024
         do {
-            // swift-subprocess polls for cancellation with Task.sleep while the hook runs: on keyrotd's
-            // threads, not Dispatch's (DaemonExecutor.preferringOwnThreads).
-            let result = try await DaemonExecutor.preferringOwnThreads {
+            let result = try await withTaskExecutorPreference(executor) {
                 try await Subprocess.run(
                     .path(FilePath(hook.program)),
                     arguments: Arguments(Array(hook.argv.dropFirst())),
@@ -53,7 +58,7 @@ public struct SubprocessHookRunner: HookRunner {
                         }
                         group.addTask {
                             do {
-                                try await DaemonExecutor.sleep(for: hook.timeout)
+                                try await sleep(hook.timeout)
                             } catch {
                                 return .timerStopped
                             }

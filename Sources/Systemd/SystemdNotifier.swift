@@ -1,5 +1,4 @@
 internal import CSystemd
-import DaemonExecutor
 import FoundationEssentials
 import Glibc
 import KeyRotation
@@ -16,10 +15,11 @@ public struct SystemdNotifier: DaemonNotifier {
     /// The `STATUS=` line, composed from the scheduler's, the followers' and the reload's parts.
     public let statusLine: StatusLine
 
-    /// Creates a notifier.
-    public init(beacon: ProgressBeacon = ProgressBeacon()) {
+    /// Creates a notifier; `sleep` (the daemon's timer) holds back a `STATUS=` line that comes
+    /// too soon after the last.
+    public init(beacon: ProgressBeacon = ProgressBeacon(), sleep: @escaping @Sendable (Duration) async throws -> Void) {
         self.beacon = beacon
-        self.statusLine = StatusLine(now: { Date() }, sleep: DaemonExecutor.sleep(for:)) { line in
+        self.statusLine = StatusLine(now: { Date() }, sleep: sleep) { line in
             _ = sd_notify(0, "STATUS=\(Self.clean(line))")
         }
     }

@@ -1,5 +1,4 @@
 internal import CSystemd
-import DaemonExecutor
 import Logging
 import ServiceLifecycle
 
@@ -16,12 +15,14 @@ public struct Watchdog: Service {
 
     private let notifier: SystemdNotifier
     private let interval: Duration
+    private let sleep: @Sendable (Duration) async throws -> Void
     private let logger: Logger
 
-    /// Creates the watchdog service for `interval`.
-    public init(notifier: SystemdNotifier, interval: Duration, logger: Logger) {
+    /// Creates the watchdog service for `interval`; `sleep` is the daemon's timer.
+    public init(notifier: SystemdNotifier, interval: Duration, sleep: @escaping @Sendable (Duration) async throws -> Void, logger: Logger) {
         self.notifier = notifier
         self.interval = interval
+        self.sleep = sleep
         self.logger = logger
     }
 
@@ -38,7 +39,7 @@ public struct Watchdog: Service {
                     "the scheduler has made no progress for \(notifier.beacon.age); withholding watchdog pings so systemd restarts keyrotd"
                 )
             }
-            _ = try? await cancelWhenGracefulShutdown { try await DaemonExecutor.sleep(for: interval / 2) }
+            _ = try? await cancelWhenGracefulShutdown { try await sleep(interval / 2) }
         }
     }
 }

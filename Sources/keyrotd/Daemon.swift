@@ -19,7 +19,7 @@ enum Daemon {
         configPath: String,
         lock: InstanceLock,
         logger: Logger,
-        notifier: SystemdNotifier = SystemdNotifier()
+        notifier: SystemdNotifier = SystemdNotifier(sleep: DaemonExecutor.sleep(for:))
     ) async throws {
         raiseOpenFileLimit()
         let clock = SystemWallClock(sleep: DaemonExecutor.sleep(for:))
@@ -78,7 +78,9 @@ enum Daemon {
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let watchdogInterval {
-            services.append(.init(service: Watchdog(notifier: notifier, interval: watchdogInterval, logger: logger)))
+            services.append(
+                .init(service: Watchdog(notifier: notifier, interval: watchdogInterval, sleep: DaemonExecutor.sleep(for:), logger: logger))
+            )
         }
         services.append(.init(service: reload))
         services.append(
@@ -86,6 +88,7 @@ enum Daemon {
                 service: ControlServer(
                     path: configuration.daemon.controlSocket,
                     scheduler: scheduler,
+                    sleep: DaemonExecutor.sleep(for:),
                     logger: logger,
                     started: { _ in notifier.ready() },
                     followers: { await followers.currentStatuses },

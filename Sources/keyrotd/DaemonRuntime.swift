@@ -179,7 +179,7 @@ actor DaemonRuntime {
         return DeliveringPublisher(
             inner: outputs,
             hooks: hooks,
-            runner: SubprocessHookRunner(),
+            runner: SubprocessHookRunner(executor: DaemonExecutor.taskExecutor, sleep: DaemonExecutor.sleep(for:)),
             resource: resource.name,
             file: FilePath(daemon.secretsDirectory).appending(resource.output).string,
             logger: logger
@@ -193,7 +193,12 @@ actor DaemonRuntime {
         guard resource.verify else { return nil }
         var logger = logger
         logger[field: .resource] = .string(resource.name)
-        return DataPlaneKeyVerifier(client: DataPlaneClient(transport: transport, extraCAFile: tlsCAFile), id: resource.id, logger: logger)
+        return DataPlaneKeyVerifier(
+            client: DataPlaneClient(transport: transport, extraCAFile: tlsCAFile, sleep: DaemonExecutor.sleep(for:)),
+            id: resource.id,
+            sleep: DaemonExecutor.sleep(for:),
+            logger: logger
+        )
     }
 
     /// The consumers that must confirm a published key, when the resource lists any; followers
@@ -204,7 +209,7 @@ actor DaemonRuntime {
             ackFiles: resource.confirmAckFiles,
             command: resource.confirmCommand,
             followers: resource.confirmFollowers,
-            runner: SubprocessHookRunner(),
+            runner: SubprocessHookRunner(executor: DaemonExecutor.taskExecutor, sleep: DaemonExecutor.sleep(for:)),
             followerSource: KeyVaultFollowerConfirmations(targets: vaults)
         )
     }
@@ -235,6 +240,7 @@ actor DaemonRuntime {
                 configuration: credential,
                 environment: ProcessInfo.processInfo.environment,
                 transports: transports,
+                sleep: DaemonExecutor.sleep(for:),
                 requestTimeout: daemon.requestTimeout,
                 arcKeyDirectory: TestFaults.arcKeyDirectory ?? ManagedIdentitySource.arcKeyDirectory
             )
@@ -245,6 +251,7 @@ actor DaemonRuntime {
                 credential: tokens,
                 transport: transports.entra,
                 timeout: daemon.requestTimeout,
+                sleep: DaemonExecutor.sleep(for:),
                 budgets: budgets,
                 tally: tally,
                 logger: logger
@@ -257,6 +264,7 @@ actor DaemonRuntime {
                 credential: client.credential,
                 transport: transports.entra,
                 timeout: daemon.requestTimeout,
+                sleep: DaemonExecutor.sleep(for:),
                 budgets: vaultBudgets,
                 logger: logger
             )
@@ -311,7 +319,7 @@ actor DaemonRuntime {
                 vault: vaultClient(follow.vault, client),
                 directory: daemon.secretsDirectory,
                 daemonHook: daemon.onPublish,
-                runner: SubprocessHookRunner(),
+                runner: SubprocessHookRunner(executor: DaemonExecutor.taskExecutor, sleep: DaemonExecutor.sleep(for:)),
                 store: followerStore,
                 clock: clock,
                 logger: logger

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DaemonExecutor
 import FoundationEssentials
 import Glibc
 import KeyRotation
@@ -23,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Loads the configuration, takes the lock and runs the daemon.
     func run() async throws {
-        let notifier = SystemdNotifier()
+        let notifier = SystemdNotifier(sleep: DaemonExecutor.sleep(for:))
         let configuration: Configuration
         do {
             configuration = try loadConfiguration(options.config)

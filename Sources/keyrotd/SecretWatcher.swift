@@ -22,7 +22,7 @@ actor SecretWatcher {
 
     /// Polls until cancelled.
     func run() async {
-        let consumer = DataPlaneClient(transport: transport, extraCAFile: caFile)
+        let consumer = DataPlaneClient(transport: transport, extraCAFile: caFile, sleep: DaemonExecutor.sleep(for:))
         var seen: [String: KeyFingerprint] = [:]
         let store = try? JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
         while !Task.isCancelled {

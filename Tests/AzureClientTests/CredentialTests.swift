@@ -343,7 +343,8 @@ struct ChainedTokenSourceTests {
         let credential = try CachedCredential(
             configuration: configuration,
             environment: ["AZURE_POD_IDENTITY_AUTHORITY_HOST": "http://127.0.0.1:9"],
-            transports: .init(entra: ScriptedTransport([]), metadata: down)
+            transports: .init(entra: ScriptedTransport([]), metadata: down),
+            sleep: { try await Task.sleep(for: $0) }
         )
         let error = await #expect(throws: CredentialChainError.self) { try await credential.token(scope: "https://management.azure.com/.default") }
         let text = error.map { "\($0)" } ?? ""
@@ -357,7 +358,8 @@ struct ChainedTokenSourceTests {
         let credential = try CachedCredential(
             configuration: CredentialConfiguration(name: "auto", tenant: nil, clientID: nil, kind: .auto),
             environment: ["AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "env-secret-value"],
-            transports: .init(entra: entra, metadata: ScriptedTransport([]))
+            transports: .init(entra: entra, metadata: ScriptedTransport([])),
+            sleep: { try await Task.sleep(for: $0) }
         )
         #expect(!credential.sourceName.contains("env-secret-value"))
         _ = try await credential.token(scope: "https://management.azure.com/.default")

@@ -134,7 +134,8 @@ struct KeyVaultClientTests {
                 authorityHost: URL(string: emulator.info.baseURL)!,
                 tenant: emulator.info.tenant,
                 clientID: id,
-                transport: transport
+                transport: transport,
+                sleep: { try await Task.sleep(for: $0) }
             )
             return CachedCredential(source: ClientSecretSource(endpoint: endpoint, secretFile: directory + "/" + id))
         }
@@ -161,12 +162,14 @@ struct KeyVaultClientTests {
             vaultURL: url,
             credential: try credential(emulator.info.clientID, emulator.info.clientSecret),
             transport: transport,
+            sleep: { try await Task.sleep(for: $0) },
             logger: Logger(label: "test")
         )
         let reader = KeyVaultClient(
             vaultURL: url,
             credential: try credential(emulator.info.readerClientID, emulator.info.readerClientSecret),
             transport: transport,
+            sleep: { try await Task.sleep(for: $0) },
             logger: Logger(label: "test")
         )
         #expect(try await writer.latest("app") == nil)

@@ -36,7 +36,8 @@ struct EmulatorHarness {
             tenant: tenant ?? emulator.info.tenant,
             clientID: clientID ?? emulator.info.clientID,
             transport: transport ?? self.transport,
-            retry: RetryPolicy(maxAttempts: 2, base: .milliseconds(10))
+            retry: RetryPolicy(maxAttempts: 2, base: .milliseconds(10)),
+            sleep: { try await Task.sleep(for: $0) }
         )
     }
 
@@ -56,6 +57,7 @@ struct EmulatorHarness {
             credential: credential ?? self.credential(),
             transport: transport,
             retry: RetryPolicy(maxAttempts: 3, base: .milliseconds(10), cap: .milliseconds(50)),
+            sleep: { try await Task.sleep(for: $0) },
             logger: Logger(label: "test")
         )
     }
@@ -270,6 +272,7 @@ struct ARMBudgetsEmulatorTests {
             scope: h.emulator.info.baseURL + "/.default",
             credential: h.credential(),
             transport: h.transport,
+            sleep: { try await Task.sleep(for: $0) },
             budgets: budgets,
             logger: .init(label: "test")
         )

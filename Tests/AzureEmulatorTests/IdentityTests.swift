@@ -121,7 +121,9 @@ struct EmulatorIdentityTests {
                 environment: info.environment(kind: kind),
                 arcKeyDirectory: info.identities.arcKeyDirectory
             )
-            let credential = CachedCredential(source: ManagedIdentitySource(endpoint: endpoint, identity: identity, transport: metadata))
+            let credential = CachedCredential(
+                source: ManagedIdentitySource(endpoint: endpoint, identity: identity, transport: metadata, sleep: { try await Task.sleep(for: $0) })
+            )
             let token = try await credential.token(scope: info.baseURL + "/.default")
             #expect(token.expiresOn.timeIntervalSince(token.obtainedAt) > 80_000, "managed identity tokens live 24 hours")
             _ = try await h.arm(credential).listKeys(h.resource(), apiVersion: "2026-03-18")
@@ -134,7 +136,8 @@ struct EmulatorIdentityTests {
             source: ManagedIdentitySource(
                 endpoint: try ManagedIdentitySource.endpoint(environment: info.environment(kind: .imds(userAssigned: false))),
                 identity: .clientID("00000000-0000-0000-0000-00000000ffff"),
-                transport: metadata
+                transport: metadata,
+                sleep: { try await Task.sleep(for: $0) }
             )
         )
         let error = await #expect(throws: CredentialError.self) { try await unknown.token(scope: info.baseURL + "/.default") }
@@ -195,7 +198,8 @@ struct EmulatorIdentityTests {
                     authorityHost: URL(string: base)!,
                     tenant: h.emulator.info.tenant,
                     clientID: h.emulator.info.clientID,
-                    transport: proxied
+                    transport: proxied,
+                    sleep: { try await Task.sleep(for: $0) }
                 ),
                 secretFile: h.secretFile
             )
@@ -205,6 +209,7 @@ struct EmulatorIdentityTests {
             scope: base + "/.default",
             credential: credential,
             transport: proxied,
+            sleep: { try await Task.sleep(for: $0) },
             logger: .init(label: "t")
         )
         _ = try await arm.listKeys(h.resource(), apiVersion: "2026-03-18")

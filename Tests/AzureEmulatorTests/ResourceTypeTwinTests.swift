@@ -78,7 +78,7 @@ struct ResourceTypeTwinTests {
     @Test(arguments: EmulatedType.all.map(\.name))
     func everyDataPlaneAcceptsLiveKeysAndRefusesDeadOnes(name: String) async throws {
         let (h, id, provider) = try await twin(name, operationDuration: .milliseconds(20))
-        let client = DataPlaneClient(transport: h.transport, extraCAFile: h.emulator.info.caFile)
+        let client = DataPlaneClient(transport: h.transport, extraCAFile: h.emulator.info.caFile, sleep: { try await Task.sleep(for: $0) })
         let before = try await provider.listKeys()
         let primary = try #require(before.material(.primary)), secondary = try #require(before.material(.secondary))
         #expect(await client.check(primary, id: id) == .accepted)

@@ -34,6 +34,7 @@ struct ControlServerTests {
             let server = ControlServer(
                 path: path,
                 scheduler: scheduler,
+                sleep: { try await Task.sleep(for: $0) },
                 logger: logger,
                 started: { listening in
                     report.yield(listening)

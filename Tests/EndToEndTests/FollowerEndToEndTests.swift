@@ -220,7 +220,11 @@ extension EndToEnd {
             let material = try #require(Consumer.material(file, id: resource.id))
             #expect(material.fingerprint.value == held.fingerprint)
             let transport = AsyncHTTPClientTransport(extraCAFile: scenario.emulator.info.caFile)
-            let verdict = await DataPlaneClient(transport: transport, extraCAFile: scenario.emulator.info.caFile).check(material, id: resource.id)
+            let verdict = await DataPlaneClient(
+                transport: transport,
+                extraCAFile: scenario.emulator.info.caFile,
+                sleep: { try await Task.sleep(for: $0) }
+            ).check(material, id: resource.id)
             try await transport.shutdown()
             #expect(verdict == .accepted, "the stopped follower's key still works")
             let rotations = alarmed.rotations

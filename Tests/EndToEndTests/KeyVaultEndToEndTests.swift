@@ -24,12 +24,14 @@ extension EndToEnd {
                 authorityHost: URL(string: info.baseURL)!,
                 tenant: info.tenant,
                 clientID: info.readerClientID,
-                transport: transport
+                transport: transport,
+                sleep: { try await Task.sleep(for: $0) }
             )
             return KeyVaultClient(
                 vaultURL: URL(string: info.keyVaultURL)!,
                 credential: CachedCredential(source: ClientSecretSource(endpoint: endpoint, secretFile: secretFile)),
                 transport: transport,
+                sleep: { try await Task.sleep(for: $0) },
                 logger: Logger(label: "vault-reader")
             )
         }
@@ -105,7 +107,7 @@ extension EndToEnd {
 
         private func exercise(_ scenario: Scenario, transport: AsyncHTTPClientTransport) async throws {
             let vault = try Self.reader(scenario, transport: transport)
-            let checker = DataPlaneClient(transport: transport, extraCAFile: scenario.emulator.info.caFile)
+            let checker = DataPlaneClient(transport: transport, extraCAFile: scenario.emulator.info.caFile, sleep: { try await Task.sleep(for: $0) })
             let consumer = VaultConsumer(
                 vault: vault,
                 secrets: scenario.configuration.resources.map { ("\($0.name)-conn", $0.id) },

@@ -4,7 +4,7 @@ import KeyRotation
 import Testing
 
 struct SubprocessHookRunnerTests {
-    private let runner = SubprocessHookRunner()
+    private let runner = SubprocessHookRunner(executor: nil, sleep: { try await Task.sleep(for: $0) })
 
     private func hook(_ script: String, timeout: Duration = .seconds(30)) -> HookCommand {
         HookCommand(argv: ["/bin/sh", "-c", script], timeout: timeout, origin: "test")

@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import KeyRotation
 import Logging
@@ -46,7 +45,7 @@ public final class ARMClient: Sendable {
         transport: any HTTPTransport,
         retry: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(60),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
         budgets: ARMBudgets? = nil,
         principal: String = "default",
         tally: ARMTally? = nil,

@@ -11,13 +11,13 @@ public struct DataPlaneClient: Sendable {
     private let redis: RedisAuthentication
 
     /// Creates the client; `extraCAFile` (`tls_ca_file`) is trusted beside the system's roots for the
-    /// data planes `transport` does not carry (Redis' TLS).
-    public init(transport: any HTTPTransport, extraCAFile: String? = nil) {
+    /// data planes `transport` does not carry (Redis' TLS), and `sleep` times their answers out.
+    public init(transport: any HTTPTransport, extraCAFile: String? = nil, sleep: @escaping @Sendable (Duration) async throws -> Void) {
         self.transport = transport
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
         if let extraCAFile { tls.additionalTrustRoots = [.file(extraCAFile)] }
-        self.redis = RedisAuthentication(tls: tls)
+        self.redis = RedisAuthentication(tls: tls, sleep: sleep)
     }
 
     /// The verdict of one call.

@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import KeyRotation
 import Logging
@@ -18,7 +17,7 @@ public final class DataPlaneKeyVerifier: KeyVerifier {
         client: DataPlaneClient,
         id: ResourceID,
         patience: Duration = .seconds(300),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
         logger: Logger
     ) {
         self.client = client

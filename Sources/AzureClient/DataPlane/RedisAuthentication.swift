@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import NIOCore
 import NIOPosix
@@ -9,6 +8,8 @@ import NIOSSL
 struct RedisAuthentication {
     /// Trust for the cache's certificate: the system's roots and `tls_ca_file`.
     let tls: TLSConfiguration
+    /// Waits out the answer's time limit.
+    let sleep: @Sendable (Duration) async throws -> Void
 
     /// Authenticates `key` at `host:port`.
     func check(host: String, port: Int, key: String) async -> DataPlaneClient.Outcome {
@@ -16,7 +17,7 @@ struct RedisAuthentication {
             return try await withThrowingTaskGroup(of: DataPlaneClient.Outcome.self) { group in
                 group.addTask { try await authenticate(host: host, port: port, key: key) }
                 group.addTask {
-                    try await DaemonExecutor.sleep(for: .seconds(10))
+                    try await sleep(.seconds(10))
                     return .failed("no answer from \(host):\(port) within 10 s")
                 }
                 let first = try await group.next() ?? .failed("no answer")

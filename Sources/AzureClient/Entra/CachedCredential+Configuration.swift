@@ -19,11 +19,14 @@ extension CachedCredential {
     /// The credential a `[credential.NAME]` table describes. `environment` supplies what the
     /// Azure conventions put there (`AZURE_*`, `IDENTITY_*`); it is read once, here.
     ///
-    /// - Parameter arcKeyDirectory: where Arc challenge files may be; tests point it elsewhere.
+    /// - Parameters:
+    ///   - sleep: waits out retry delays (the daemon's timer, a test's script).
+    ///   - arcKeyDirectory: where Arc challenge files may be; tests point it elsewhere.
     public init(
         configuration: CredentialConfiguration,
         environment: [String: String],
         transports: Transports,
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
         requestTimeout: Duration = .seconds(30),
         arcKeyDirectory: String = ManagedIdentitySource.arcKeyDirectory
     ) throws {
@@ -36,7 +39,8 @@ extension CachedCredential {
                 tenant: tenant,
                 clientID: clientID,
                 transport: transports.entra,
-                timeout: requestTimeout
+                timeout: requestTimeout,
+                sleep: sleep
             )
         }
         func workloadIdentity(tenant: String?, clientID: String?, tokenFile: String?) -> ChainedTokenSource.Link {
@@ -64,7 +68,7 @@ extension CachedCredential {
         func managedIdentity(_ identity: CredentialConfiguration.UserAssignedIdentity?) -> ChainedTokenSource.Link {
             do {
                 let location = try ManagedIdentitySource.endpoint(environment: environment, arcKeyDirectory: arcKeyDirectory)
-                return .available(ManagedIdentitySource(endpoint: location, identity: identity, transport: transports.metadata))
+                return .available(ManagedIdentitySource(endpoint: location, identity: identity, transport: transports.metadata, sleep: sleep))
             } catch {
                 return .unavailable("managed identity", reason: "\(error)")
             }
@@ -102,7 +106,8 @@ extension CachedCredential {
                     environment: environment,
                     authority: environmentAuthority,
                     transports: transports,
-                    timeout: requestTimeout
+                    timeout: requestTimeout,
+                    sleep: sleep
                 ),
                 workloadIdentity(tenant: nil, clientID: nil, tokenFile: nil),
                 managedIdentity(environment["AZURE_CLIENT_ID"].flatMap { $0.isEmpty ? nil : .clientID($0) }),
@@ -117,7 +122,8 @@ extension CachedCredential {
         environment: [String: String],
         authority: URL,
         transports: Transports,
-        timeout: Duration
+        timeout: Duration,
+        sleep: @escaping @Sendable (Duration) async throws -> Void
     ) -> ChainedTokenSource.Link {
         let name = "environment service principal"
         let value = { (key: String) in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
@@ -134,7 +140,8 @@ extension CachedCredential {
                 tenant: tenant,
                 clientID: clientID,
                 transport: transports.entra,
-                timeout: timeout
+                timeout: timeout,
+                sleep: sleep
             )
             if let secret { return .available(ClientSecretSource(endpoint: endpoint, secret: Secret(secret))) }
             return .available(

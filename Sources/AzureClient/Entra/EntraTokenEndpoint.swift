@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import KeyRotation
 
@@ -29,7 +28,7 @@ public struct EntraTokenEndpoint: Sendable {
         transport: any HTTPTransport,
         retry: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(30),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         var host = authorityHost.absoluteString

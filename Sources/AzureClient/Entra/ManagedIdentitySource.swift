@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import Glibc
 import KeyRotation
@@ -42,7 +41,7 @@ public struct ManagedIdentitySource: TokenSource {
         transport: any HTTPTransport,
         retry: RetryPolicy = RetryPolicy(maxAttempts: 4, base: .seconds(1), cap: .seconds(20)),
         timeout: Duration = .seconds(3),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.endpoint = endpoint

@@ -1,4 +1,3 @@
-import DaemonExecutor
 import FoundationEssentials
 import KeyRotation
 import Logging
@@ -39,7 +38,7 @@ public actor KeyVaultClient {
         transport: any HTTPTransport,
         retry: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(60),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DaemonExecutor.sleep(for: $0) },
+        sleep: @escaping @Sendable (Duration) async throws -> Void,
         budgets: ARMBudgets? = nil,
         logger: Logger
     ) {

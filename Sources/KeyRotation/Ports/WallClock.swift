@@ -16,8 +16,8 @@ public struct SystemWallClock: WallClock {
     private let sleepFor: @Sendable (Duration) async throws -> Void
 
     /// Creates the clock; `sleep` waits on a monotonic timer and throws `CancellationError` when
-    /// the task is cancelled (the daemon passes `DaemonExecutor.sleep(for:)`, which wakes no
-    /// Dispatch pool).
+    /// the task is cancelled. The daemon passes its own timer (the executable's, which wakes no
+    /// Dispatch pool), the same one every library module is given for its retries and timeouts.
     public init(sleep: @escaping @Sendable (Duration) async throws -> Void) {
         self.sleepFor = sleep
     }

@@ -43,7 +43,7 @@ actor Consumer {
         self.files = files
         self.transport = AsyncHTTPClientTransport(extraCAFile: caFile)
         Self.transports.withLock { [transport] in $0.append(transport) }
-        self.client = DataPlaneClient(transport: transport, extraCAFile: caFile)
+        self.client = DataPlaneClient(transport: transport, extraCAFile: caFile, sleep: { try await Task.sleep(for: $0) })
         self.grace = grace.seconds
     }
 
