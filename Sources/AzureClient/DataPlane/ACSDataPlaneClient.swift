@@ -68,18 +68,9 @@ public struct ACSDataPlaneClient: Sendable {
 
     /// Splits `endpoint=…;accesskey=…`.
     public static func parse(_ connectionString: Secret) -> (endpoint: String, key: Secret)? {
-        var endpoint: String?
-        var key: String?
-        for part in connectionString.exposedValue.trimmingWhitespace().split(separator: ";") {
-            let pieces = part.split(separator: "=", maxSplits: 1)
-            guard pieces.count == 2 else { continue }
-            switch pieces[0].lowercased() {
-            case "endpoint": endpoint = String(pieces[1])
-            case "accesskey": key = String(pieces[1])
-            default: break
-            }
-        }
-        guard let endpoint, let key else { return nil }
+        guard let fields = try? ConnectionString(parsing: connectionString.exposedValue.trimmingWhitespace()),
+            let endpoint = fields["endpoint"], let key = fields["accesskey"]
+        else { return nil }
         return (endpoint, Secret(key))
     }
 }

@@ -92,7 +92,7 @@ public final class ARMKeyProvider: KeyProvider {
         switch id.type.endpoint {
         case .connectionString:
             guard let connectionString, let field = id.type.rules.connectionString?.endpointField else { return ResourceEndpoint(url: "") }
-            return ResourceEndpoint(url: Self.field(field, of: connectionString.exposedValue) ?? "")
+            return ResourceEndpoint(url: (try? ConnectionString(parsing: connectionString.exposedValue))?[field] ?? "")
         case .fixed(let urls):
             return ResourceEndpoint(url: urls[cloud] ?? urls[.azureCloud] ?? "")
         case .nameInDomain(let domains):
@@ -147,14 +147,5 @@ public final class ARMKeyProvider: KeyProvider {
     private static func host(of url: String) -> String {
         let rest = url.firstRange(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
         return String(rest.prefix { $0 != "/" })
-    }
-
-    /// The value of `name` (case-insensitive) in a `name=value;…` string.
-    private static func field(_ name: String, of text: String) -> String? {
-        for part in text.split(separator: ";") {
-            let pieces = part.split(separator: "=", maxSplits: 1)
-            if pieces.count == 2, pieces[0].lowercased() == name.lowercased() { return String(pieces[1]) }
-        }
-        return nil
     }
 }

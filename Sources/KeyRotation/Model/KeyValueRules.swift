@@ -96,20 +96,15 @@ public struct KeyValueRules: Sendable, Hashable {
             throw Violation(field: field, problem: "is not expected: this resource type has no connection string in its answer")
         }
         if let problem = Self.unsafeCharacterProblem(value) { throw Violation(field: field, problem: problem) }
-        var fields: [String: String] = [:]
-        // A trailing ';' is how SignalR and Cosmos DB end theirs.
-        for part in value.split(separator: ";", omittingEmptySubsequences: true) {
-            guard let equals = part.firstIndex(of: "=") else {
-                throw Violation(field: field, problem: "has a part that is not name=value")
-            }
-            let name = part[..<equals].lowercased()
-            guard name == shape.endpointField || name == shape.keyField || shape.otherFields.contains(name) else {
-                let known = ([shape.endpointField, shape.keyField] + shape.otherFields).joined(separator: ", ")
-                throw Violation(field: field, problem: "has a field other than \(known)")
-            }
-            guard fields.updateValue(String(part[part.index(after: equals)...]), forKey: name) == nil else {
-                throw Violation(field: field, problem: "names \(name) twice")
-            }
+        let fields: ConnectionString
+        do {
+            fields = try ConnectionString(parsing: value)
+        } catch {
+            throw Violation(field: field, problem: error.description)
+        }
+        for (name, _) in fields.fields where name != shape.endpointField && name != shape.keyField && !shape.otherFields.contains(name) {
+            let known = ([shape.endpointField, shape.keyField] + shape.otherFields).joined(separator: ", ")
+            throw Violation(field: field, problem: "has a field other than \(known)")
         }
         guard let endpoint = fields[shape.endpointField], let embeddedKey = fields[shape.keyField] else {
             throw Violation(field: field, problem: "lacks \(shape.endpointField) or \(shape.keyField)")
