@@ -1,26 +1,9 @@
 import ArgumentParser
-import Glibc
 import KeyRotation
 
 /// `keyrotd`: rotates the access keys of Azure resources with two keys without breaking their consumers.
 /// `main.swift` runs it.
 struct Keyrotd: AsyncParsableCommand {
-    /// Ignores SIGPIPE before anything runs: a peer closing a connection must never kill the daemon
-    /// (systemd units ignore it by default, a shell does not).
-    static func main() async {
-        signal(SIGPIPE, SIG_IGN)
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
-    }
-
     /// The command tree.
     static let configuration = CommandConfiguration(
         commandName: "keyrotd",

@@ -1,0 +1,211 @@
+import AzureClient
+import Follower
+import FoundationEssentials
+import Hooks
+import KeyRotation
+import Logging
+import SecretFiles
+import SystemPackage
+
+/// What every build of the daemon's rotators and followers shares, made once at start and reused
+/// by each reload: the HTTP clients, ARM's and Key Vault's budgets, the request tally, the state
+/// stores, the clock, the daemon's timer, the hook runner and the logger. ``build(_:reusing:progress:)``
+/// turns a configuration into one token cache and ARM client per credential, one provider,
+/// publisher and state record per resource and one Key Vault client and record per follower,
+/// handing unchanged entries what the previous build made.
+struct DaemonWiring: Sendable {
+    /// Entra ID and ARM (through the proxy, if any), and the managed identity endpoints (never proxied).
+    let transports: CachedCredential.Transports
+    /// ARM's request budgets (per subscription, credential and kind), shared by every credential's client.
+    let budgets: ARMBudgets
+    /// Every ARM request and its answer, counted for the metrics file.
+    let tally: ARMTally
+    /// Key Vault's budgets of secret creations, one per vault, shared by every Key Vault output.
+    let vaultBudgets: ARMBudgets
+    /// The resources' state records.
+    let store: JSONStateStore
+    /// The followers' records.
+    let followerStore: JSONStateStore
+    /// Rotation times.
+    let clock: any WallClock
+    /// Retry delays and timeouts.
+    let sleep: @Sendable (Duration) async throws -> Void
+    /// Every `on_publish` hook and consumer check.
+    let hookRunner: SubprocessHookRunner
+    /// The daemon's logger.
+    let logger: Logger
+
+    /// What a build made, kept for the next.
+    struct Built: Sendable {
+        /// The configuration it was made from.
+        let configuration: Configuration
+        /// Each credential's ARM client with the configuration it was made from.
+        let clients: [String: (CredentialConfiguration, ARMClient)]
+        /// The resources' rotators, in configuration order: no table by name is kept, which at
+        /// 10,000 resources costs megabytes.
+        let rotators: [ResourceRotator]
+        /// Each follower with the configuration it was made from.
+        let followers: [String: (FollowConfiguration, SecretFollower)]
+    }
+
+    /// Builds `configuration`'s rotators and followers; a credential, resource or follower whose
+    /// configuration (and `[daemon]` hook) is unchanged since `previous` keeps what `previous` made,
+    /// running steps and all. `progress` is called every 1,000 resources.
+    func build(_ configuration: Configuration, reusing previous: Built?, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Built {
+        let daemon = configuration.daemon
+        var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
+        for (name, credential) in configuration.credentials {
+            if let (old, client) = previous?.clients[name], old == credential {
+                clients[name] = (credential, client)
+                continue
+            }
+            let tokens = try CachedCredential(
+                configuration: credential,
+                environment: ProcessInfo.processInfo.environment,
+                transports: transports,
+                sleep: sleep,
+                requestTimeout: daemon.requestTimeout,
+                arcKeyDirectory: TestFaults.arcKeyDirectory ?? ManagedIdentitySource.arcKeyDirectory
+            )
+            logger.debug("Credential ready", metadata: .fields([.credential: .string(name), .identity: .string(tokens.sourceName)]))
+            let client = ARMClient(
+                endpoint: credential.armEndpoint,
+                scope: credential.scope,
+                credential: tokens,
+                transport: transports.entra,
+                timeout: daemon.requestTimeout,
+                sleep: sleep,
+                budgets: budgets,
+                tally: tally,
+                logger: logger
+            )
+            clients[name] = (credential, client)
+        }
+        func vaultClient(_ url: URL, _ client: ARMClient) -> KeyVaultClient {
+            KeyVaultClient(
+                vaultURL: url,
+                credential: client.credential,
+                transport: transports.entra,
+                timeout: daemon.requestTimeout,
+                sleep: sleep,
+                budgets: vaultBudgets,
+                logger: logger
+            )
+        }
+        // The previous build's rotators with the configuration each was built from.
+        let previousRotators = Dictionary(uniqueKeysWithValues: previous?.rotators.map { ($0.name, $0) } ?? [])
+        let previousResources = Dictionary(
+            (previous?.configuration.resources ?? []).map { ($0.name, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let previousHook = previous?.configuration.daemon.onPublish
+        var rotators: [ResourceRotator] = []
+        rotators.reserveCapacity(configuration.resources.count)
+        let environment = RotatorEnvironment(store: store, clock: clock, logger: logger)
+        var policies: Set<RotationPolicy> = []
+        let endpoints = ResourceEndpointCache()
+        for (index, resource) in configuration.resources.enumerated() {
+            guard let (credential, client) = clients[resource.credential] else { continue }
+            let policy = RotationPolicy(resource, daemon: daemon).interned(in: &policies)
+            if let rotator = previousRotators[resource.name], previousResources[resource.name] == resource,
+                previous?.clients[resource.credential]?.0 == credential, previousHook == daemon.onPublish
+            {
+                await rotator.update(policy: policy)
+                rotators.append(rotator)
+                continue
+            }
+            let vaults = resource.keyVaultOutputs.map { KeyVaultPublisher.Target(output: $0, client: vaultClient($0.vault, client)) }
+            let rotator = try ResourceRotator(
+                name: resource.name,
+                resourceID: resource.id,
+                policy: policy,
+                provider: ARMKeyProvider(
+                    client: client,
+                    id: resource.id,
+                    pair: resource.keyPair,
+                    apiVersion: resource.apiVersion,
+                    cloud: credential.cloud,
+                    endpoint: resource.endpoint,
+                    endpoints: endpoints
+                ),
+                publisher: try publisher(resource, daemon: daemon, vaults: vaults),
+                verifier: verifier(resource, tlsCAFile: daemon.tlsCAFile),
+                confirmations: confirmations(resource, vaults: vaults),
+                environment: environment
+            )
+            rotators.append(rotator)
+            if index % 1000 == 999 { progress(index + 1) }
+        }
+        var followers: [String: (FollowConfiguration, SecretFollower)] = [:]
+        for follow in configuration.follows {
+            guard let (credential, client) = clients[follow.credential] else { continue }
+            if let (old, follower) = previous?.followers[follow.name], old == follow, previous?.clients[follow.credential]?.0 == credential,
+                previousHook == daemon.onPublish
+            {
+                followers[follow.name] = (follow, follower)
+                continue
+            }
+            let follower = try SecretFollower(
+                configuration: follow,
+                vault: vaultClient(follow.vault, client),
+                directory: daemon.secretsDirectory,
+                daemonHook: daemon.onPublish,
+                runner: hookRunner,
+                store: followerStore,
+                clock: clock,
+                logger: logger
+            )
+            followers[follow.name] = (follow, follower)
+        }
+        return Built(configuration: configuration, clients: clients, rotators: rotators, followers: followers)
+    }
+
+    /// The secret file writer of `resource`, then its Key Vault outputs (`vaults`), wrapped in hook
+    /// delivery when it or `[daemon]` has an `on_publish`: hooks run once every output holds the key.
+    private func publisher(
+        _ resource: ResourceConfiguration,
+        daemon: DaemonSettings,
+        vaults: [KeyVaultPublisher.Target]
+    ) throws -> any SecretPublisher {
+        var outputs: any SecretPublisher = try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory)
+        if !vaults.isEmpty {
+            outputs = KeyVaultPublisher(inner: outputs, targets: vaults, resource: resource.name, logger: logger)
+        }
+        let hooks = [resource.onPublish, daemon.onPublish].compactMap { $0 }
+        if hooks.isEmpty { return outputs }
+        return DeliveringPublisher(
+            inner: outputs,
+            hooks: hooks,
+            runner: hookRunner,
+            resource: resource.name,
+            file: FilePath(daemon.secretsDirectory).appending(resource.output).string,
+            logger: logger
+        )
+    }
+
+    /// The data-plane check of new keys, when the resource asks for one (`verify = true`).
+    private func verifier(_ resource: ResourceConfiguration, tlsCAFile: String?) -> DataPlaneKeyVerifier? {
+        guard resource.verify else { return nil }
+        var logger = logger
+        logger[field: .resource] = .string(resource.name)
+        return DataPlaneKeyVerifier(
+            client: DataPlaneClient(transport: transports.entra, extraCAFile: tlsCAFile, sleep: sleep),
+            id: resource.id,
+            sleep: sleep,
+            logger: logger
+        )
+    }
+
+    /// The consumers that must confirm a published key, when the resource lists any; followers
+    /// confirm on `vaults`, the resource's Key Vault outputs.
+    private func confirmations(_ resource: ResourceConfiguration, vaults: [KeyVaultPublisher.Target]) -> ConsumerConfirmations? {
+        guard !resource.confirmAckFiles.isEmpty || resource.confirmCommand != nil || !resource.confirmFollowers.isEmpty else { return nil }
+        return ConsumerConfirmations(
+            ackFiles: resource.confirmAckFiles,
+            command: resource.confirmCommand,
+            followers: resource.confirmFollowers,
+            runner: hookRunner,
+            followerSource: KeyVaultFollowerConfirmations(targets: vaults)
+        )
+    }
+}
