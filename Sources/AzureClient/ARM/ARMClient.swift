@@ -106,77 +106,80 @@ public final class ARMClient: Sendable {
             )
         }
         let key = ARMBudgets.Key(subscription: id.subscription, principal: principal, kind: method == "GET" ? .read : .write)
-        var attempt = 0
-        var authentication = Authentication()
         var log = logger
         log[field: .resource] = .string(id.name)
         log[metadataKey: "arm_operation"] = .string(operation)
         log[metadataKey: "arm_client_request_id"] = .string(clientRequestID)
-        while true {
-            attempt += 1
-            var headers = [
-                ("Authorization", try await bearer(&authentication)), ("Accept", "application/json"),
-                ("x-ms-client-request-id", clientRequestID), ("x-ms-return-client-request-id", "true"),
-                ("User-Agent", "keyrotd/" + KeyrotdVersion.current),
-            ]
-            if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
-            let response: HTTPResponseData
-            do {
-                response = try await sendPaced(HTTPRequestData(method: method, url: target, headers: headers, body: body), key)
-            } catch {
-                if error is TransportError { await tally?.record(operation, status: nil) }
-                guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
-                log.notice(
-                    "ARM request failed, retrying",
-                    metadata: .fields([.error: "\(error)", .retryInMilliseconds: "\(delay.milliseconds)", .attempt: "\(attempt)"])
-                )
-                try await sleep(delay)
-                continue
-            }
-            await tally?.record(operation, status: response.status)
-            let requestID = response.header("x-ms-request-id")
-            if let requestID { log[metadataKey: "arm_request_id"] = .string(requestID) }
-            if (200...299).contains(response.status) {
-                // A body that does not decode is retried like a lost answer; the step repeats safely.
-                // Only long-running answers (and a 200 the caller expects empty) may have none.
-                let empty = response.body.isEmpty && (response.status != 200 || acceptsEmptyBody)
-                if empty || Self.isJSON(response.body) || attempt >= retry.maxAttempts {
-                    log.debug("ARM request succeeded", metadata: .fields([.httpStatus: "\(response.status)"]))
-                    return ReceivedBody(
-                        status: response.status,
-                        bytes: response.body,
-                        requestID: requestID,
-                        clientRequestID: clientRequestID,
-                        attempts: attempt,
-                        asyncOperation: response.header("Azure-AsyncOperation"),
-                        location: response.header("Location"),
-                        retryAfter: response.header("Retry-After")
+        let logger = log
+        let tally = self.tally
+        let hooks = AuthenticatedRequestLoop.Hooks(
+            send: { request in try await self.sendPaced(request, key) },
+            answered: { status in await tally?.record(operation, status: status) },
+            // A body that does not decode is retried like a lost answer; the step repeats safely.
+            // Only long-running answers (and a 200 the caller expects empty) may have none.
+            usable: { response in
+                (response.body.isEmpty && (response.status != 200 || acceptsEmptyBody)) || Self.isJSON(response.body)
+            },
+            refreshHeals: { response in ARMError.code(of: response) == "ExpiredAuthenticationToken" },
+            retrying: { reason, delay, attempt in
+                var log = logger
+                switch reason {
+                case .transport(let error):
+                    log.notice(
+                        "ARM request failed, retrying",
+                        metadata: .fields([.error: "\(error)", .retryInMilliseconds: "\(delay.milliseconds)", .attempt: "\(attempt)"])
+                    )
+                case .unusableAnswer(let response):
+                    log[metadataKey: "arm_request_id"] = response.header("x-ms-request-id").map { .string($0) }
+                    log.warning("ARM answered with an unreadable body, retrying", metadata: .fields([.retryInMilliseconds: "\(delay.milliseconds)"]))
+                case .status(let response):
+                    log[metadataKey: "arm_request_id"] = response.header("x-ms-request-id").map { .string($0) }
+                    let throttled = response.status == 429
+                    log.log(
+                        throttled ? .throttled : .armRetry,
+                        throttled ? "ARM throttled the request; waiting as asked" : "ARM answered with a retryable error; retrying",
+                        [
+                            .httpStatus: "\(response.status)", .armErrorCode: .string(ARMError.code(of: response)),
+                            .retryInMilliseconds: "\(delay.milliseconds)", .attempt: "\(attempt)",
+                        ]
                     )
                 }
-                let delay = retry.backoff(afterAttempt: attempt, fraction: Double.random(in: 0..<1))
-                log.warning("ARM answered with an unreadable body, retrying", metadata: .fields([.retryInMilliseconds: "\(delay.milliseconds)"]))
-                try await sleep(delay)
-                continue
+            },
+            renewing: { renewal in
+                switch renewal {
+                case .claims: logger.notice("ARM asked for a token with new claims (continuous access evaluation); requesting one")
+                case .refresh: logger.notice("ARM token expired; refreshing once")
+                }
             }
-            let error = ARMError(operation, resource: id.name, response: response, clientRequestID: clientRequestID, attempts: attempt)
-            if await recovers(from: response, error, &authentication, log) {
-                attempt -= 1
-                continue
-            }
-            if let delay = retry.delay(after: response, attempt: attempt) {
-                log.log(
-                    response.status == 429 ? .throttled : .armRetry,
-                    response.status == 429 ? "ARM throttled the request; waiting as asked" : "ARM answered with a retryable error; retrying",
-                    [
-                        .httpStatus: "\(response.status)", .armErrorCode: .string(error.code), .retryInMilliseconds: "\(delay.milliseconds)",
-                        .attempt: "\(attempt)",
-                    ]
-                )
-                try await sleep(delay)
-                continue
-            }
-            throw error
+        )
+        let headers = [
+            ("Accept", "application/json"), ("x-ms-client-request-id", clientRequestID), ("x-ms-return-client-request-id", "true"),
+            ("User-Agent", "keyrotd/" + KeyrotdVersion.current),
+        ]
+        // Every ARM call keyrotd makes may be repeated: reads, and the regeneration of a key no
+        // consumer uses (the invariant makes a second one harmless).
+        let answer = try await AuthenticatedRequestLoop(credential: credential, retry: retry, sleep: sleep).send(
+            .init(operation: operation, method: method, url: target, headers: headers, body: body, idempotent: true),
+            scope: .fixed(scope),
+            hooks: hooks
+        )
+        let response = answer.response
+        let requestID = response.header("x-ms-request-id")
+        guard (200...299).contains(response.status) else {
+            throw ARMError(operation, resource: id.name, response: response, clientRequestID: clientRequestID, attempts: answer.attempts)
         }
+        log[metadataKey: "arm_request_id"] = requestID.map { .string($0) }
+        log.debug("ARM request succeeded", metadata: .fields([.httpStatus: "\(response.status)"]))
+        return ReceivedBody(
+            status: response.status,
+            bytes: response.body,
+            requestID: requestID,
+            clientRequestID: clientRequestID,
+            attempts: answer.attempts,
+            asyncOperation: response.header("Azure-AsyncOperation"),
+            location: response.header("Location"),
+            retryAfter: response.header("Retry-After")
+        )
     }
 
     /// Whether `body` is a JSON object.

@@ -86,11 +86,16 @@ extension ARMError {
             operation: operation,
             resource: resource,
             status: response.status,
-            code: body?.error?.code ?? (response.status == 429 ? "TooManyRequests" : "HTTP\(response.status)"),
+            code: Self.code(of: response, body: body),
             message: body?.message ?? "",
             requestID: response.header("x-ms-request-id"),
             clientRequestID: clientRequestID,
             attempts: attempts
         )
+    }
+
+    /// ARM's error code in `response`, or `TooManyRequests` / `HTTP<status>` when the body names none.
+    static func code(of response: HTTPResponseData, body: AzureErrorBody? = nil) -> String {
+        (body ?? AzureErrorBody(response.body))?.error?.code ?? (response.status == 429 ? "TooManyRequests" : "HTTP\(response.status)")
     }
 }

@@ -20,8 +20,8 @@ public actor KeyVaultClient {
     private let sleep: @Sendable (Duration) async throws -> Void
     private let budgets: ARMBudgets?
     private let logger: Logger
-    /// The scope the vault's challenge named; `nil` until the first challenge.
-    private var scope: String?
+    /// The scope the vault's first challenge names, once it named a Key Vault audience.
+    private let scope: ChallengedScope
 
     /// The api-version of every request.
     public static let apiVersion = "7.6"
@@ -52,6 +52,11 @@ public actor KeyVaultClient {
         self.sleep = sleep
         self.budgets = budgets
         self.logger = logger
+        let vault = self.vaultURL.absoluteString
+        self.scope = ChallengedScope { response in
+            let error = KeyVaultError("challenge", vault: vault, secret: "", response: response)
+            return try Self.vaultScope(BearerChallenge(response.header("WWW-Authenticate")), error)
+        }
     }
 
     /// Sends one request (`path` below the vault, query without the api-version) until Key Vault
@@ -79,77 +84,66 @@ public actor KeyVaultClient {
                 requestID: nil
             )
         }
-        var attempt = 0
-        var renewed = false
-        var claims: String?
         var log = logger
         log[field: .vault] = .string(vaultURL.absoluteString)
         log[field: .secret] = .string(secret)
         log[metadataKey: "keyvault_operation"] = .string(operation)
-        while true {
-            attempt += 1
-            var headers = [("Accept", "application/json"), ("User-Agent", "keyrotd/" + KeyrotdVersion.current)]
-            // Until the vault has said which token it takes, nothing is sent that it should not see.
-            if let scope {
-                let token: AccessToken
-                if let demanded = claims {
-                    token = try await credential.token(scope: scope, claims: demanded)
-                    claims = nil
-                } else {
-                    token = try await credential.token(scope: scope)
+        let logger = log
+        let hooks = AuthenticatedRequestLoop.Hooks(
+            send: { request in try await self.paced(request, creates: method == "PUT") },
+            // An expired or revoked token: once more with a fresh one.
+            refreshHeals: { _ in true },
+            retrying: { reason, delay, _ in
+                switch reason {
+                case .transport(let error):
+                    logger.notice(
+                        "Key Vault request failed, retrying",
+                        metadata: .fields([.error: "\(error)", .retryInMilliseconds: "\(delay.milliseconds)"])
+                    )
+                case .status(let response), .unusableAnswer(let response):
+                    let error = KeyVaultError(operation, vault: self.vaultURL.absoluteString, secret: secret, response: response)
+                    logger.notice(
+                        response.status == 429
+                            ? "Key Vault throttled the request; waiting as asked" : "Key Vault answered with a retryable error; retrying",
+                        metadata: .fields([
+                            .httpStatus: "\(response.status)", .keyVaultErrorCode: .string(error.code),
+                            .retryInMilliseconds: "\(delay.milliseconds)",
+                        ])
+                    )
                 }
-                headers.append(("Authorization", "Bearer " + token.token.exposedValue))
-                if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
-            }
-            let request = HTTPRequestData(method: method, url: target, headers: headers, body: scope == nil ? [] : body)
-            let response: HTTPResponseData
-            do {
-                response = try await paced(request, creates: method == "PUT")
-            } catch {
-                guard let error = error as? TransportError, let delay = retry.delay(after: error, attempt: attempt) else { throw error }
-                log.notice(
-                    "Key Vault request failed, retrying",
-                    metadata: .fields([.error: "\(error)", .retryInMilliseconds: "\(delay.milliseconds)"])
-                )
-                try await sleep(delay)
-                continue
-            }
-            if (200...299).contains(response.status) { return response.body }
-            let error = KeyVaultError(operation, vault: vaultURL.absoluteString, secret: secret, response: response)
-            if response.status == 401 {
-                let challenge = BearerChallenge(response.header("WWW-Authenticate"))
-                if scope == nil {
-                    scope = try Self.vaultScope(challenge, error)
-                    attempt -= 1
-                    continue
-                }
-                if !renewed, let demanded = challenge?.claims {
-                    renewed = true
-                    claims = demanded
-                    log.notice("Key Vault asked for a token with new claims (continuous access evaluation); requesting one")
-                    continue
-                }
-                if !renewed {
-                    // An expired or revoked token: once more with a fresh one.
-                    renewed = true
-                    await credential.invalidate()
-                    continue
+            },
+            renewing: { renewal in
+                if case .claims = renewal {
+                    logger.notice("Key Vault asked for a token with new claims (continuous access evaluation); requesting one")
                 }
             }
-            if let delay = retry.delay(after: response, attempt: attempt) {
-                log.notice(
-                    response.status == 429
-                        ? "Key Vault throttled the request; waiting as asked" : "Key Vault answered with a retryable error; retrying",
-                    metadata: .fields([
-                        .httpStatus: "\(response.status)", .keyVaultErrorCode: .string(error.code),
-                        .retryInMilliseconds: "\(delay.milliseconds)",
-                    ])
-                )
-                try await sleep(delay)
-                continue
-            }
-            throw error
+        )
+        // A new version is not written twice blindly: after a lost answer the publisher reads the
+        // latest version before it writes again.
+        let answer: AuthenticatedRequestLoop.Answer
+        do {
+            answer = try await AuthenticatedRequestLoop(credential: credential, retry: retry, sleep: sleep).send(
+                .init(
+                    operation: operation,
+                    method: method,
+                    url: target,
+                    headers: [("Accept", "application/json"), ("User-Agent", "keyrotd/" + KeyrotdVersion.current)],
+                    body: body,
+                    idempotent: method != "PUT"
+                ),
+                scope: .challenged(scope),
+                hooks: hooks
+            )
+        } catch var refused as KeyVaultError {
+            // The vault's challenge is checked once per client; the error names this request.
+            refused.operation = operation
+            refused.secret = secret
+            throw refused
         }
+        guard (200...299).contains(answer.response.status) else {
+            throw KeyVaultError(operation, vault: vaultURL.absoluteString, secret: secret, response: answer.response)
+        }
+        return answer.response.body
     }
 
     /// The scope a challenge asks for, if it is a Key Vault audience.
