@@ -716,6 +716,15 @@ struct ConfigurationLoaderTests {
         // The example names a systemd credential, which only exists under systemd: a warning, not an error.
         let (loaded, _) = try ConfigurationLoader(environment: [:]).load(path: example.appendingPathComponent("config/keyrotd.toml").path)
         #expect(!loaded.resources.isEmpty)
+
+        // The README's minimal configuration, its one TOML block, loads as it stands and means what
+        // the README says of it.
+        let readme = try String(contentsOf: example.appendingPathComponent("README.md"), encoding: .utf8)
+        let block = try #require(readme.components(separatedBy: "```toml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let (minimal, _) = try ConfigurationLoader(environment: [:]).load(source: block, path: example.appendingPathComponent("README.md").path)
+        let resource = try #require(minimal.resources.first)
+        #expect(minimal.resources.count == 1 && resource.name == "chat-prod" && resource.output == "chat-prod.conn")
+        #expect(resource.every == .seconds(30 * 86_400) && resource.grace == .seconds(3600) && resource.mode == 0o640)
     }
 
     /// A host that only follows needs no [[resource]]; followers that confirm let grace be shorter
