@@ -80,6 +80,9 @@ public final class Emulator: Sendable {
             subscription: configuration.subscription,
             resources: resources,
             keyVaultURL: baseURL,
+            blobServiceURL: baseURL + "/" + configuration.storageAccount,
+            storageAccount: configuration.storageAccount,
+            storageAccountKey: state.blobAccountKey,
             identities: .init(
                 metadataURL: "http://\(host):\(metadata.localAddress?.port ?? 0)",
                 certificateClientID: identities.certificateApp.clientID,

@@ -50,6 +50,9 @@ public struct EmulatorConfiguration: Sendable {
     public var writeBucket: TokenBucketSettings? = TokenBucketSettings(capacity: 200, refillPerSecond: 10)
     /// ARM's read bucket per subscription and principal; `nil` turns read throttling off.
     public var readBucket: TokenBucketSettings? = TokenBucketSettings(capacity: 250, refillPerSecond: 25)
+    /// The name of the Blob Storage account, served path-style at `{base}/{account}/{container}/{blob}`
+    /// with its own Shared Key (``EmulatorInfo/blobAccountKey``) or Entra tokens for Storage.
+    public var storageAccount = "keyrotdblobs"
     /// Secret versions a vault creates per 10 s before it answers 429 (Key Vault's limit: 300).
     public var keyVaultWriteLimit = 300
     /// Other Key Vault transactions per vault per 10 s (Key Vault's limit: 4,000).

@@ -24,6 +24,12 @@ public struct EmulatorInfo: Sendable, Codable {
     public var resources: [String]
     /// The emulator's Key Vault: its own base URL (the secrets API is at `/secrets/`).
     public var keyVaultURL: String
+    /// The Blob Storage account's URL, path-style: `{baseURL}/{account}` (containers below it).
+    public var blobServiceURL: String
+    /// The account's name.
+    public var storageAccount: String
+    /// The account's Shared Key (the emulator's own, never a real one).
+    public var storageAccountKey: String
     /// The certificate, federated and managed identities.
     public var identities: Identities
     /// The test HTTP CONNECT proxy (`--proxy-port`), if started.

@@ -7,7 +7,7 @@ import Testing
 /// (`reference/blob-lease.md`): every action in every state, the break periods, and the checks on
 /// writes and reads.
 struct BlobLeaseTests {
-    typealias Refusal = BlobLease.Refusal
+    typealias Refusal = StorageError
     static let t0 = Date(timeIntervalSince1970: 1_000_000)
     static let held = "11111111-1111-1111-1111-111111111111"
     static let other = "22222222-2222-2222-2222-222222222222"
@@ -115,7 +115,7 @@ struct BlobLeaseTests {
             try lease.release(id: Self.held)
             #expect(lease.state(at: now) == .available, "\(start)")
         }
-        var (available, at) = Self.lease(.available)
+        var (available, _) = Self.lease(.available)
         #expect(throws: Self.conflict("LeaseIdMismatchWithLeaseOperation")) { try available.release(id: Self.held) }
     }
 
@@ -189,5 +189,23 @@ struct BlobLeaseTests {
         #expect(throws: Refusal(status: 400, code: "InvalidHeaderValue")) { try BlobLease.breakPeriod("61") }
         #expect(try BlobLease.leaseID(Self.held.uppercased()) == Self.held)
         #expect(throws: Refusal(status: 400, code: "InvalidHeaderValue")) { try BlobLease.leaseID("node-1") }
+    }
+
+    /// The test control ends a running fixed lease at once and leaves every other lease alone.
+    @Test func expireEndsOnlyARunningFixedLease() throws {
+        var (leased, now) = Self.lease(.leased)
+        let expiredLeased = leased.expire(now: now)
+        #expect(expiredLeased)
+        #expect(leased.state(at: now) == .expired)
+        for start in [Start.available, .expired, .breaking, .broken] {
+            var (lease, now) = Self.lease(start)
+            let expiredOther = lease.expire(now: now)
+            #expect(!expiredOther, "\(start)")
+            #expect(lease.state(at: now).rawValue == start.rawValue)
+        }
+        var infinite = BlobLease()
+        _ = try infinite.acquire(proposed: Self.held, duration: .infinite, now: Self.t0)
+        let expiredInfinite = infinite.expire(now: Self.t0)
+        #expect(!expiredInfinite)
     }
 }

@@ -126,5 +126,31 @@ extension EndToEnd {
                 #expect(result as? Bool == true, "\(name): \(result)")
             }
         }
+
+        /// Microsoft's Blob Storage SDK against the emulator's Blob Storage, path-style: every lease
+        /// state with every action and Azure's code for each refusal (`BlobLeaseClient`), uploads
+        /// with a lease and an ETag, ranged and leased downloads, metadata, listing, Shared Key and
+        /// Entra tokens for Storage, and the controls that expire, break and fault.
+        @Test func theBlobStorageSDKDrivesTheLeaseStateMachineInTheEmulator() async throws {
+            let venv = try await Self.virtualenv("python-blob", packages: ["azure-storage-blob==12.31.1"])
+            let directory = try testDirectory("blob-sdk")
+            let emulator = try await EmulatorProcess.start(["--resources", "1"], directory: directory)
+            defer { kill(emulator.child.pid, SIGKILL) }
+            let info = directory + "/emulator.json"
+            try JSONEncoder().encode(emulator.info).write(to: URL(fileURLWithPath: info))
+            let (status, out, errors) = try await ChildProcess.run(
+                venv + "/bin/python",
+                [EndToEnd.repositoryRoot + "/Tests/sdk/blob_leases.py", info],
+                directory: directory,
+                label: "blob-sdk",
+                timeout: .seconds(120)
+            )
+            try #require(status == 0, "\(errors)")
+            let results = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
+            #expect(results.count == 32, "\(results)")
+            for (name, result) in results.sorted(by: { $0.key < $1.key }) {
+                #expect(result as? Bool == true, "\(name): \(result)")
+            }
+        }
     }
 }

@@ -7,45 +7,12 @@ refused, and a read-only principal that may change tags only.
 Usage: key_vault_secrets.py EMULATOR_INFO_JSON. Prints one JSON object of named checks, each true or
 an error string. Prints no secret value. Run by the end-to-end tests inside a throwaway venv.
 """
-import json, ssl, sys, threading, time, urllib.parse, urllib.request
+import json, sys
 
-from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError
 from azure.keyvault.secrets import SecretClient
 
-
-class Credential:
-    """Client credentials against the emulator's Entra ID: a token per scope, and a fresh one when
-    the caller passes CAE claims. Records the scopes and tenants the SDK asked for."""
-
-    def __init__(self, info, client_id, secret):
-        self.info, self.client_id, self.secret = info, client_id, secret
-        self.context = ssl.create_default_context(cafile=info["caFile"])
-        self.lock, self.tokens, self.asked = threading.Lock(), {}, []
-
-    def get_token(self, *scopes, claims=None, tenant_id=None, **kwargs):
-        with self.lock:
-            self.asked.append((scopes, tenant_id))
-            key = " ".join(scopes)
-            token = self.tokens.get(key)
-            if claims or token is None or token.expires_on - 300 < time.time():
-                form = {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.secret, "scope": key}
-                if claims:
-                    form["claims"] = claims
-                url = f"{self.info['baseURL']}/{tenant_id or self.info['tenant']}/oauth2/v2.0/token"
-                request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode())
-                with urllib.request.urlopen(request, context=self.context) as r:
-                    body = json.load(r)
-                token = AccessToken(body["access_token"], int(time.time()) + int(body["expires_in"]))
-                self.tokens[key] = token
-            return token
-
-
-def check(results, name, action):
-    try:
-        results[name] = bool(action()) or f"{name}: the check's condition is false"
-    except Exception as e:  # noqa: BLE001 - the check names what failed
-        results[name] = f"{type(e).__name__}: {getattr(e, 'status_code', '')} {str(e)[:200]}"
+from emulator_sdk import Credential, check
 
 
 def main():

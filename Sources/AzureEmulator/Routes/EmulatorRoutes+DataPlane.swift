@@ -60,18 +60,6 @@ extension EmulatorRoutes {
 
     /// ACS refuses requests whose `x-ms-date` is more than 15 minutes off.
     static func isFresh(_ date: String) -> Bool {
-        let parts = date.split(separator: " ")
-        guard parts.count == 6, let day = Int(parts[1]), let year = Int(parts[3]),
-            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2]))
-        else { return false }
-        let time = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard time.count == 3 else { return false }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        guard let when = calendar.date(from: DateComponents(year: year, month: month + 1, day: day, hour: time[0], minute: time[1], second: time[2]))
-        else {
-            return false
-        }
-        return abs(when.timeIntervalSinceNow) <= 15 * 60
+        HTTPDate.parse(date).map { abs($0.timeIntervalSinceNow) <= 15 * 60 } ?? false
     }
 }

@@ -65,7 +65,7 @@ extension EmulatorRoutes {
         let scope = form["scope"] ?? ""
         let accepted = [
             "https://management.azure.com/.default", "https://management.core.windows.net/.default", baseURL(request) + "/.default",
-            Self.vaultAudience + "/.default",
+            Self.vaultAudience + "/.default", Self.storageAudience + "/.default",
         ]
         guard accepted.contains(scope) else {
             return Self.entraError(

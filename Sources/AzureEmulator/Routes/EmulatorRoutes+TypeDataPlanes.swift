@@ -79,7 +79,8 @@ extension EmulatorRoutes {
         )
     }
 
-    private static func hmac(_ message: String, _ key: some DataProtocol) -> String {
+    /// HMAC-SHA256 of `message` with `key`, base64.
+    static func hmac(_ message: String, _ key: some DataProtocol) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(key)))).base64EncodedString()
     }
 
@@ -136,7 +137,7 @@ extension EmulatorRoutes {
 
     /// The string a Shared Key signs: the verb, eleven standard headers, the canonical `x-ms-`
     /// (Storage) or `ocp-` (Batch) headers, and the canonical resource.
-    private static func sharedKeyString(_ request: EmulatorRequest, account: String, headerPrefix: String) -> String {
+    static func sharedKeyString(_ request: EmulatorRequest, account: String, headerPrefix: String) -> String {
         let standard = [
             "content-encoding", "content-language", "content-length", "content-md5", "content-type", "date", "if-modified-since", "if-match",
             "if-none-match", "if-unmodified-since", "range",

@@ -34,6 +34,7 @@ struct EmulatorRoutes: Sendable {
         if segments.first?.lowercased() == "subscriptions" { return await state.hangs(.arm) ? .hang : await arm(request, segments) }
         if segments.first == "acs" { return await dataPlane(request, segments) }
         if segments.first == "secrets" { return await keyVault(request, segments) }
+        if segments.first == configuration.storageAccount { return await blobStorage(request, segments) }
         if let answer = await typeDataPlane(request, segments) { return answer }
         return Self.json(404, ["error": ["code": "NotFound", "message": "No route for \(request.method) \(request.path)"]])
     }
@@ -70,6 +71,31 @@ struct EmulatorRoutes: Sendable {
             }
             await state.hang(at: points)
             return .respond(status: 204, headers: [], body: [])
+        }
+        // POST /_emulator/storage-fault?answer=503|403|hang|reset&on=lease,blob&count=N: fault the
+        // next N Blob Storage calls of those kinds (all until turned off when count is absent; no answer turns it off).
+        if segments.count == 2, segments[1] == "storage-fault", request.method == "POST" {
+            let targets = (request.query["on"] ?? "lease,blob").split(separator: ",").map { StorageFault.Target(rawValue: String($0)) }
+            let answer = request.query["answer"].map(StorageFault.Answer.init)
+            guard !targets.contains(nil), answer != .some(nil) else {
+                return Self.json(400, ["error": ["code": "InvalidFault", "message": "answer is a status, hang or reset; on is lease, blob or both"]])
+            }
+            let fault = answer.flatMap { $0 }.map {
+                StorageFault(answer: $0, targets: Set(targets.compactMap { $0 }), remaining: request.query["count"].flatMap { Int($0) })
+            }
+            await state.setStorageFault(fault)
+            return .respond(status: 204, headers: [], body: [])
+        }
+        // POST /_emulator/blob-lease?container=C&blob=B&action=expire|break: end a lease now (no blob: the container's).
+        if segments.count == 2, segments[1] == "blob-lease", request.method == "POST" {
+            guard let action = request.query["action"].flatMap(BlobStore.LeaseControl.init(rawValue:)), let container = request.query["container"]
+            else {
+                return Self.json(400, ["error": ["code": "InvalidLeaseControl", "message": "container and action (expire or break) are required"]])
+            }
+            let blob = request.query["blob"]
+            let acted = (try? await state.withBlobs { $0.control(action, container, blob, now: Date()) }) ?? false
+            return acted
+                ? .respond(status: 204, headers: [], body: []) : Self.json(409, ["error": ["code": "NoLease", "message": "no lease to act on"]])
         }
         // POST /_emulator/regenerate/{name}/{primary|secondary}: an out-of-band regeneration, as from the portal.
         if segments.count == 4, segments[1] == "regenerate", request.method == "POST",

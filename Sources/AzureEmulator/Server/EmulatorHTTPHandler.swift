@@ -63,7 +63,8 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.eventLoop.scheduleTask(in: .seconds(300)) { channel.close(promise: nil) }
         case .respond(let status, let headers, let body):
             var h = HTTPHeaders(headers)
-            h.replaceOrAdd(name: "Content-Length", value: String(body.count))
+            // A HEAD answer keeps the length GET would send.
+            if !(body.isEmpty && h.contains(name: "Content-Length")) { h.replaceOrAdd(name: "Content-Length", value: String(body.count)) }
             if !keepAlive { h.replaceOrAdd(name: "Connection", value: "close") }
             let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: h)
             context.write(wrapOutboundOut(.head(head)), promise: nil)

@@ -49,6 +49,11 @@ struct EmulatorRequest: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Decodes a path segment: `%XX` is a byte (a `+` stays a plus); a malformed escape stays as it is.
+    static func percentDecode(_ text: String) -> String {
+        formDecode(Substring(text.replacing("+", with: "%2B")))
+    }
+
     /// The path split into segments.
     var segments: [String] { path.split(separator: "/").map(String.init) }
 }

@@ -6,7 +6,7 @@ import FoundationEssentials
 /// expiry and a break period are decided by the caller's clock, as the service's clock decides
 /// them in Azure (never a client's).
 ///
-/// A struct whose actions return the answer's status and lease headers, or a ``Refusal`` with
+/// A struct whose actions return the answer's status and lease headers, or a ``StorageError`` with
 /// Azure's status and error code; the blob routes turn those into HTTP.
 struct BlobLease: Sendable, Equatable {
     /// What `x-ms-lease-state` says.
@@ -20,14 +20,6 @@ struct BlobLease: Sendable, Equatable {
         case fixed(seconds: Int)
         /// Until released or broken.
         case infinite
-    }
-
-    /// An action or blob operation the lease refuses, with Azure's answer.
-    struct Refusal: Error, Sendable, Equatable {
-        /// 400, 409 or 412.
-        var status: Int
-        /// `x-ms-error-code` (`LeaseAlreadyPresent`, `LeaseIdMissing` …).
-        var code: String
     }
 
     private enum Phase: Sendable, Equatable {
@@ -80,7 +72,7 @@ struct BlobLease: Sendable, Equatable {
     // MARK: - Actions
 
     /// `acquire`: 201 with the id (the proposed one, or a new one).
-    mutating func acquire(proposed: String?, duration: Duration, now: Date) throws(Refusal) -> String {
+    mutating func acquire(proposed: String?, duration: Duration, now: Date) throws(StorageError) -> String {
         switch (state(at: now), phase) {
         case (.leased, .leased(let id, _, _)):
             // The holder asking again is answered as a success (and may change the duration).
@@ -99,7 +91,7 @@ struct BlobLease: Sendable, Equatable {
 
     /// `renew`: the lease's clock restarts. An expired lease renews while the blob was not written
     /// since (a write forgets it, see ``written(at:)``).
-    mutating func renew(id given: String, now: Date) throws(Refusal) {
+    mutating func renew(id given: String, now: Date) throws(StorageError) {
         switch (state(at: now), phase) {
         case (.leased, .leased(let id, let duration, _)), (.expired, .leased(let id, let duration, _)):
             guard Self.same(given, id) else { throw Self.conflict("LeaseIdMismatchWithLeaseOperation") }
@@ -113,7 +105,7 @@ struct BlobLease: Sendable, Equatable {
     }
 
     /// `change`: the lease gets id `proposed`; asking again after it changed is a success too.
-    mutating func change(id given: String, to proposed: String, now: Date) throws(Refusal) -> String {
+    mutating func change(id given: String, to proposed: String, now: Date) throws(StorageError) -> String {
         switch (state(at: now), phase) {
         case (.leased, .leased(let id, let duration, let expiresAt)):
             guard Self.same(given, id) || Self.same(proposed, id) else { throw Self.conflict("LeaseIdMismatchWithLeaseOperation") }
@@ -128,7 +120,7 @@ struct BlobLease: Sendable, Equatable {
     }
 
     /// `release`: the blob is available again.
-    mutating func release(id given: String) throws(Refusal) {
+    mutating func release(id given: String) throws(StorageError) {
         guard Self.same(given, id) else { throw Self.conflict("LeaseIdMismatchWithLeaseOperation") }
         phase = .available
     }
@@ -136,7 +128,7 @@ struct BlobLease: Sendable, Equatable {
     /// `break`: 202 with the seconds until the lease is broken (`x-ms-lease-time`). A fixed lease
     /// breaks after `period` or what is left of it, whichever is shorter (no period: what is
     /// left); an infinite one after `period` (none or 0: at once); a break under way only shortens.
-    mutating func breakLease(period: Int?, now: Date) throws(Refusal) -> Int {
+    mutating func breakLease(period: Int?, now: Date) throws(StorageError) -> Int {
         let state = state(at: now)
         switch phase {
         case .available:
@@ -167,25 +159,33 @@ struct BlobLease: Sendable, Equatable {
         }
     }
 
+    /// A test's control: a fixed lease still running ends at `now`, as if its time had run out;
+    /// `false` for any other lease (an infinite one never expires).
+    mutating func expire(now: Date) -> Bool {
+        guard case .leased(let id, let duration, let expiresAt?) = phase, expiresAt > now else { return false }
+        phase = .leased(id: id, duration: duration, expiresAt: now)
+        return true
+    }
+
     // MARK: - Blob operations
 
     /// Whether a write (Put Blob, Put Block List, metadata, properties, delete) carrying `leaseID`
     /// may go ahead at `now`; all refusals are 412.
-    func checkWrite(leaseID: String?, now: Date) throws(Refusal) {
+    func checkWrite(leaseID: String?, now: Date) throws(StorageError) {
         if isActive(at: now) {
-            guard let leaseID else { throw Refusal(status: 412, code: "LeaseIdMissing") }
-            guard Self.same(leaseID, id) else { throw Refusal(status: 412, code: "LeaseIdMismatchWithBlobOperation") }
+            guard let leaseID else { throw StorageError(status: 412, code: "LeaseIdMissing") }
+            guard Self.same(leaseID, id) else { throw StorageError(status: 412, code: "LeaseIdMismatchWithBlobOperation") }
         } else if leaseID != nil {
-            throw Refusal(status: 412, code: "LeaseNotPresentWithBlobOperation")
+            throw StorageError(status: 412, code: "LeaseNotPresentWithBlobOperation")
         }
     }
 
     /// Whether a read carrying `leaseID` may go ahead: without an id always, with one only if it is
     /// the active lease's.
-    func checkRead(leaseID: String?, now: Date) throws(Refusal) {
+    func checkRead(leaseID: String?, now: Date) throws(StorageError) {
         guard let leaseID else { return }
-        guard isActive(at: now) else { throw Refusal(status: 412, code: "LeaseNotPresentWithBlobOperation") }
-        guard Self.same(leaseID, id) else { throw Refusal(status: 412, code: "LeaseIdMismatchWithBlobOperation") }
+        guard isActive(at: now) else { throw StorageError(status: 412, code: "LeaseNotPresentWithBlobOperation") }
+        guard Self.same(leaseID, id) else { throw StorageError(status: 412, code: "LeaseIdMismatchWithBlobOperation") }
     }
 
     /// A write went ahead: an expired lease can no longer be renewed (Azure forgets it).
@@ -196,24 +196,24 @@ struct BlobLease: Sendable, Equatable {
     // MARK: - Headers
 
     /// `x-ms-lease-duration` of an acquire: 15 to 60 seconds or -1 (infinite); anything else 400.
-    static func duration(_ header: String?) throws(Refusal) -> Duration {
-        guard let header, let seconds = Int(header) else { throw Refusal(status: 400, code: "MissingRequiredHeader") }
+    static func duration(_ header: String?) throws(StorageError) -> Duration {
+        guard let header, let seconds = Int(header) else { throw StorageError(status: 400, code: "MissingRequiredHeader") }
         if seconds == -1 { return .infinite }
-        guard (15...60).contains(seconds) else { throw Refusal(status: 400, code: "InvalidHeaderValue") }
+        guard (15...60).contains(seconds) else { throw StorageError(status: 400, code: "InvalidHeaderValue") }
         return .fixed(seconds: seconds)
     }
 
     /// `x-ms-lease-break-period`: 0 to 60 seconds, or absent; anything else 400.
-    static func breakPeriod(_ header: String?) throws(Refusal) -> Int? {
+    static func breakPeriod(_ header: String?) throws(StorageError) -> Int? {
         guard let header else { return nil }
-        guard let seconds = Int(header), (0...60).contains(seconds) else { throw Refusal(status: 400, code: "InvalidHeaderValue") }
+        guard let seconds = Int(header), (0...60).contains(seconds) else { throw StorageError(status: 400, code: "InvalidHeaderValue") }
         return seconds
     }
 
     /// A lease id header: a GUID, or 400.
-    static func leaseID(_ header: String?) throws(Refusal) -> String? {
+    static func leaseID(_ header: String?) throws(StorageError) -> String? {
         guard let header else { return nil }
-        guard UUID(uuidString: header) != nil else { throw Refusal(status: 400, code: "InvalidHeaderValue") }
+        guard UUID(uuidString: header) != nil else { throw StorageError(status: 400, code: "InvalidHeaderValue") }
         return header.lowercased()
     }
 
@@ -226,5 +226,5 @@ struct BlobLease: Sendable, Equatable {
         id.map { given.lowercased() == $0.lowercased() } ?? false
     }
 
-    private static func conflict(_ code: String) -> Refusal { Refusal(status: 409, code: code) }
+    private static func conflict(_ code: String) -> StorageError { StorageError(status: 409, code: code) }
 }

@@ -60,6 +60,18 @@ actor EmulatorState {
         var keyVaultWrites = 0
         /// Key Vault requests answered 429.
         var keyVaultThrottled = 0
+        /// Blob Storage requests (all answers).
+        var storageRequests = 0
+        /// Blob Storage writes that went ahead (Put Blob, metadata, deletes, container changes).
+        var storageWrites = 0
+        /// Bytes of blob data written.
+        var storageBytesWritten = 0
+        /// Lease actions that went ahead.
+        var leaseActions = 0
+        /// Blob Storage requests refused (authentication, conditions, leases, missing blobs).
+        var storageRefusals = 0
+        /// Blob Storage requests answered with an injected fault.
+        var storageFaults = 0
     }
 
     /// How the emulator was set up.
@@ -91,6 +103,10 @@ actor EmulatorState {
     private var hostileTurn = 0
     /// Where requests go unanswered now.
     private var hangPoints: Set<HangPoint> = []
+    private var blobs = BlobStore()
+    private var storageFault: StorageFault?
+    /// The Shared Key of the emulator's Blob Storage account (base64 of 64 random bytes).
+    let blobAccountKey = EmulatedResource.newKey()
     private let signingKey = SymmetricKey(size: .bits256)
     private let started = ContinuousClock.now
 
@@ -257,6 +273,22 @@ actor EmulatorState {
         guard hangPoints.contains(point) else { return false }
         stats.hung += 1
         return true
+    }
+
+    /// Runs `body` on the Blob Storage account.
+    func withBlobs<T: Sendable>(_ body: (inout BlobStore) throws(StorageError) -> T) throws(StorageError) -> T {
+        try body(&blobs)
+    }
+
+    /// Puts `fault` on Blob Storage calls (`nil`: none).
+    func setStorageFault(_ fault: StorageFault?) { storageFault = fault }
+
+    /// The fault a Blob Storage call of `target` gets, if any; counts it.
+    func storageFault(for target: StorageFault.Target) -> StorageFault.Answer? {
+        guard let fault = storageFault, fault.targets.contains(target), fault.remaining ?? 1 > 0 else { return nil }
+        storageFault?.remaining = fault.remaining.map { $0 - 1 }
+        stats.storageFaults += 1
+        return fault.answer
     }
 
     /// A uniform random number in [0, 1) from the seeded fault generator.
