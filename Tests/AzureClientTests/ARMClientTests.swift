@@ -33,9 +33,11 @@ actor StaticCredential: TokenCredential {
     private(set) var invalidations = 0
     private(set) var issued = 0
     private(set) var claims: [String] = []
+    private(set) var scopes: [String] = []
 
     func token(scope: String) async throws -> AccessToken {
         issued += 1
+        scopes.append(scope)
         return AccessToken(token: Secret("token-\(issued)"), expiresOn: Date().addingTimeInterval(3600), obtainedAt: Date())
     }
 
