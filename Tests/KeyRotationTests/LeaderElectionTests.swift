@@ -60,6 +60,19 @@ struct LeaderElectionTests {
         #expect(election.drainTransitions().isEmpty)
     }
 
+    /// While a read is out, nothing else is asked, and no wait ends in the past.
+    @Test func aReadStillOutWaitsAheadOfNow() {
+        var election = Self.election()
+        #expect(election.next(now: Self.at(0)) == .readLease)
+        for now in [1.0, 30, 300] {
+            guard case .wait(let until) = election.next(now: Self.at(now)) else {
+                Issue.record("a node with a read out waits")
+                return
+            }
+            #expect(until > Self.at(now))
+        }
+    }
+
     @Test func aLostCampaignGoesBackToReading() throws {
         var election = Self.election()
         _ = election.next(now: Self.at(0))

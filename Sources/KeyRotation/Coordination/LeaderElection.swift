@@ -117,7 +117,8 @@ public struct LeaderElection: Sendable {
     public mutating func next(now: BootInstant) -> Action {
         switch state {
         case .standby(let nextPoll, let reading):
-            if reading { return .wait(until: nextPoll) }
+            // A read still out past the next poll's time ends with its timeout; look again after a retry's interval.
+            if reading { return .wait(until: nextPoll > now ? nextPoll : now + timing.retryAfter) }
             guard now >= nextPoll else { return .wait(until: nextPoll) }
             state = .standby(nextPoll: now + timing.pollEvery + jitter(), reading: true)
             return .readLease

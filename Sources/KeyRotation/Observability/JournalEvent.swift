@@ -63,6 +63,12 @@ public enum JournalEvent: String, CaseIterable, Sendable {
     case consumersAwaited = "consumers-awaited"
     /// Every consumer of a resource confirmed the published key.
     case consumersConfirmed = "consumers-confirmed"
+    /// This node acquired the group's lease and leads.
+    case leaderElected = "leader-elected"
+    /// This node stopped leading: the lease was lost, its trust ran out, or it released it.
+    case leaderSteppedDown = "leader-stepped-down"
+    /// No node of the group is seen leading for longer than a lease: nothing is rotated.
+    case groupLeaderless = "group-leaderless"
 
     /// The 128-bit `MESSAGE_ID`, lower-case hex as journald prints it.
     public var messageID: String {
@@ -96,6 +102,9 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .armRetry: "e37eae84135a47d1847c7a1f4a746a54"
         case .consumersAwaited: "a752a347d92e4e30be3c01286eef6666"
         case .consumersConfirmed: "8bd0d84223cf455791f24a4fd463bb52"
+        case .leaderElected: "aa17dd2ec1b5414ba21548982a207c9b"
+        case .leaderSteppedDown: "dea0f78edc9d4974909f88ef0dc1c37a"
+        case .groupLeaderless: "47c7d558fe8c4f7d8bfdead988e03f69"
         }
     }
 
@@ -131,6 +140,9 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .armRetry: .notice
         case .consumersAwaited: .notice
         case .consumersConfirmed: .info
+        case .leaderElected: .notice
+        case .leaderSteppedDown: .warning
+        case .groupLeaderless: .error
         }
     }
 
@@ -166,6 +178,9 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .armRetry: "ARM answered @KEYROTD_RESOURCE@ with a retryable error"
         case .consumersAwaited: "The regeneration of a key of @KEYROTD_RESOURCE@ waits for its consumers"
         case .consumersConfirmed: "Every consumer of @KEYROTD_RESOURCE@ confirmed the published key"
+        case .leaderElected: "Node @KEYROTD_NODE@ leads group @KEYROTD_GROUP@"
+        case .leaderSteppedDown: "Node @KEYROTD_NODE@ stopped leading group @KEYROTD_GROUP@"
+        case .groupLeaderless: "Group @KEYROTD_GROUP@ has no reachable leader"
         }
     }
 }

@@ -88,6 +88,12 @@ public enum LogField: String, CaseIterable, Sendable {
     case attempt = "attempt"
     /// An error's description, where the message names what failed.
     case error = "error"
+    /// The high-availability group (its journal's URL).
+    case group = "keyrotd_group"
+    /// This node's name in its group.
+    case node = "keyrotd_node"
+    /// Why a leader stepped down (`lost`, `expired`, `released`).
+    case stepDownReason = "keyrotd_step_down_reason"
 }
 
 /// Fields of one log entry, keyed by ``LogField``.
