@@ -78,8 +78,8 @@ public struct ConfigurationLoader: Sendable {
     /// then the checks across tables.
     private static func read(_ document: ConfigurationDocument) -> Configuration {
         let root = document.root
-        TableReader.rejectUnknown(root, at: "", allowed: ["daemon", "credential", "defaults", "resource", "follow"], in: document)
-        let daemon = DaemonSettings.read(document.table("daemon", as: .daemon), in: document)
+        TableReader.rejectUnknown(root, at: "", allowed: ["daemon", "credential", "defaults", "resource", "follow", "ha"], in: document)
+        var daemon = DaemonSettings.read(document.table("daemon", as: .daemon), in: document)
         if let credentials = root["credential"]?.table {
             document.credentialNames = credentials.keys.sorted()
             for name in document.credentialNames {
@@ -92,6 +92,7 @@ public struct ConfigurationLoader: Sendable {
                 if let credential = CredentialConfiguration.read(&reader, name: name) { document.credentials[name] = credential }
             }
         }
+        if var reader = document.table("ha", as: .ha) { daemon.highAvailability = HighAvailability.read(&reader) }
         let defaults = ResourceConfiguration.readDefaults(document.table("defaults", as: .defaults))
         var resources: [ReadResource] = []
         for var reader in TableReader.tables(
@@ -121,6 +122,15 @@ public struct ConfigurationLoader: Sendable {
             document.warning("", "no [[resource]] or [[follow]] entries: keyrotd will run but rotate and follow nothing")
         }
         checkUniqueness(resources, follows, in: document)
+        if root["ha"] != nil {
+            // Consumers do not move with leadership: every node delivers from Key Vault.
+            for read in resources where read.resource.keyVaultOutputs.isEmpty {
+                document.error(
+                    read.keyPath,
+                    "'\(read.resource.name)' has no Key Vault output: in a high-availability group ([ha]) every node delivers each key from Key Vault, so each resource needs a [[resource.outputs]] with key_vault"
+                )
+            }
+        }
         return Configuration(
             sourcePath: document.path,
             daemon: daemon,

@@ -45,6 +45,41 @@ struct ConfigurationLoaderTests {
     }
 
     static let cases: [Case] = [
+        Case(
+            name: "a group member without a Key Vault output",
+            toml: valid(more: "[ha]\njournal = \"https://acct.blob.core.windows.net/keyrotd\""),
+            line: 13,
+            key: "resource[0]",
+            message: "'acs-001' has no Key Vault output: in a high-availability group"
+        ),
+        Case(
+            name: "a group journal without a container",
+            toml: valid(more: "[ha]\njournal = \"https://acct.blob.core.windows.net/\""),
+            line: 17,
+            key: "ha.journal",
+            message: "must name a container"
+        ),
+        Case(
+            name: "a group journal over plain http",
+            toml: valid(more: "[ha]\njournal = \"http://acct.blob.core.windows.net/keyrotd\""),
+            line: 17,
+            key: "ha.journal",
+            message: "plain http is allowed only to a loopback address"
+        ),
+        Case(
+            name: "a node name with a space",
+            toml: valid(more: "[ha]\njournal = \"https://acct.blob.core.windows.net/keyrotd\"\nnode = \"web 1\""),
+            line: 18,
+            key: "ha.node",
+            message: "must be 1-63 letters, digits"
+        ),
+        Case(
+            name: "a lease Blob Storage refuses",
+            toml: valid(more: "[ha]\njournal = \"https://acct.blob.core.windows.net/keyrotd\"\nlease_duration = \"90s\""),
+            line: 18,
+            key: "ha.lease_duration",
+            message: "90s"
+        ),
         Case(name: "syntax error", toml: "[daemon]\nsecrets_dir = \n", line: 2, key: "", message: "TOML syntax error"),
         Case(
             name: "unknown top-level table",
@@ -725,6 +760,33 @@ struct ConfigurationLoaderTests {
         let resource = try #require(minimal.resources.first)
         #expect(minimal.resources.count == 1 && resource.name == "chat-prod" && resource.output == "chat-prod.conn")
         #expect(resource.every == .seconds(30 * 86_400) && resource.grace == .seconds(3600) && resource.mode == 0o640)
+    }
+
+    /// A node of a high-availability group: its container, credential, name and lease.
+    @Test func aGroupMemberLoads() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let member = Self.valid(
+            more: """
+                [[resource.outputs]]
+                key_vault = "https://kv.vault.azure.net"
+                secret = "app"
+                consumer_refresh = "30m"
+                [ha]
+                journal = "https://acct.blob.core.windows.net/keyrotd"
+                node = "rotator-1.example"
+                lease_duration = "15s"
+                """
+        )
+        let (loaded, warnings) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(member, in: dir))
+        #expect(warnings.isEmpty, "\(warnings)")
+        let group = try #require(loaded.daemon.highAvailability)
+        #expect(group.journal.absoluteString == "https://acct.blob.core.windows.net/keyrotd" && group.credential == "main")
+        #expect(group.node == "rotator-1.example" && group.leaseDuration == .seconds(15))
+        let hostNamed = member.replacingOccurrences(of: "node = \"rotator-1.example\"\nlease_duration = \"15s\"", with: "")
+        let (defaulted, _) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(hostNamed, in: dir))
+        #expect(defaulted.daemon.highAvailability?.node == ProcessInfo.processInfo.hostName)
+        #expect(defaulted.daemon.highAvailability?.leaseDuration == .seconds(60))
     }
 
     /// A host that only follows needs no [[resource]]; followers that confirm let grace be shorter

@@ -76,6 +76,11 @@ struct ConfigurationReloadTests {
         secret = "other"
         file = "app.conn"
         #follow
+        [ha]
+        journal = "https://acct.blob.core.windows.net/keyrotd"
+        credential = 'main'
+        node = "node-1"
+        #ha
         """
 
     static let changes: [Change] = [
@@ -152,6 +157,16 @@ struct ConfigurationReloadTests {
         Change("format", .follow, at: "#follow", "format = \"json\""),
         Change("interval", .follow, at: "#follow", "interval = \"1m\""),
         Change("confirm", .follow, at: "#follow", "confirm = false"),
+        Change(
+            "journal",
+            .ha,
+            at: "",
+            "journal = \"https://acct.blob.core.windows.net/keyrotd-2\"",
+            replacing: "journal = \"https://acct.blob.core.windows.net/keyrotd\""
+        ),
+        Change("credential", .ha, at: "", "credential = 'cert'", replacing: "credential = 'main'"),
+        Change("node", .ha, at: "", "node = \"node-2\"", replacing: "node = \"node-1\""),
+        Change("lease_duration", .ha, at: "#ha", "lease_duration = \"30s\""),
     ]
 
     @Test(arguments: ConfigurationSchema.keys)

@@ -23,7 +23,9 @@ struct ConfigurationSchemaTests {
                 (key.valueType == nil) == (key.kind == .tables),
                 "\(key.name): every value parses as a type; an array of tables is read table by table"
             )
-            if case .restart = key.reload { #expect(key.tables == [.daemon], "\(key.name): only [daemon] keys wait for a restart") }
+            if case .restart = key.reload {
+                #expect(key.tables == [.daemon] || key.tables == [.ha], "\(key.name): only [daemon] and [ha] keys wait for a restart")
+            }
             if key.tables.contains(.output) {
                 #expect(
                     Set(key.variants).isSubset(of: [SecretOutput.fileVariant, KeyVaultOutput.variant]),
@@ -108,6 +110,8 @@ struct ConfigurationSchemaTests {
                 table = .follow
             } else if line.hasPrefix("[[resource]]") {
                 table = .resource
+            } else if line.hasPrefix("[ha]") {
+                table = .ha
             } else if line.hasPrefix("[daemon]") {
                 table = .daemon
             } else if line.hasPrefix("[defaults]") {

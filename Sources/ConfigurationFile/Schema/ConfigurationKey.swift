@@ -25,6 +25,8 @@ public final class ConfigurationKey: Sendable, Equatable {
         case output = "[[resource.outputs]]"
         /// `[[follow]]`: a Key Vault secret another host's keyrotd writes, followed into a local file.
         case follow = "[[follow]]"
+        /// `[ha]`: this node's high-availability group.
+        case ha = "[ha]"
     }
 
     /// What a value must be.

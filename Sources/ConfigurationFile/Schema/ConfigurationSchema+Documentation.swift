@@ -102,6 +102,8 @@ extension ConfigurationKey.Table {
             "Further files of a resource's key, written in the same step as its output; the layout and permission keys default to the resource's."
         case .follow:
             "One Key Vault secret that keyrotd on another host (the leader) writes, followed into a local file on this host, which needs no ARM rights: each new version is written durably, its hooks run, and the version is tagged keyrotd-confirmed-NAME for the leader's confirm_followers."
+        case .ha:
+            "This node's high-availability group: the nodes that name the same container elect one leader on a Blob Storage lease in it; only the leader rotates, and every node delivers from Key Vault. One table, optional; a change needs a restart."
         }
     }
 }

@@ -61,6 +61,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var runtimeDirectory = Defaults.runtimeDirectory
     /// The Prometheus text file for node_exporter's textfile collector, if one is wanted.
     public var metricsFile: String?
+    /// The `[ha]` table: this node's high-availability group, if it is in one.
+    public var highAvailability: HighAvailability?
 
     /// The control socket `keyrotd rotate` and `keyrotd status` talk to.
     public var controlSocket: String { FilePath(runtimeDirectory).appending("control.sock").string }
