@@ -36,7 +36,7 @@ public struct JSONStateStore: StateStore {
             throw FileSystemError("read state", path: "\(directory)/\(name)", errno: EIO, reason: "unreadable (or a symbolic link)")
         }
         do {
-            return try Self.decoder.decode(Record.self, from: Data(bytes))
+            return try RecordCoding.decoder.decode(Record.self, from: Data(bytes))
         } catch let newer as ResourceState.UnknownFormat {
             throw FileSystemError("read state", path: "\(directory)/\(name)", errno: 0, reason: newer.description)
         } catch {
@@ -51,25 +51,7 @@ public struct JSONStateStore: StateStore {
 
     /// Durably stores `value` as the record of `record`.
     public func save(_ value: any Encodable, for record: String) throws {
-        let data = try Self.encoder.encode(value)
+        let data = try RecordCoding.encoder.encode(value)
         try writer.write(Array(data) + [10], to: record + ".json", in: directory, mode: 0o600)
     }
-
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(date.timeIntervalSince1970)
-        }
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .custom { decoder in
-            Date(timeIntervalSince1970: try decoder.singleValueContainer().decode(Double.self))
-        }
-        return d
-    }()
 }

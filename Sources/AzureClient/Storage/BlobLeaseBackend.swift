@@ -42,8 +42,8 @@ public struct BlobLeaseBackend: LeaseBackend {
             throw LeaseConflict(code: error.code, description: "\(error)")
         }
         // The holder's name is what standbys and status show; a lease held without it still holds.
-        let record = #"{"leader":"\#(Self.escaped(node))"}"#
-        _ = try? await client.put(blob, data: Array(record.utf8), condition: .none, leaseID: id, metadata: ["leader": node])
+        // Metadata, not data: the blob's data is the journal's head.
+        try? await client.setMetadata(blob, ["leader": node], leaseID: id)
         return id
     }
 
@@ -57,9 +57,5 @@ public struct BlobLeaseBackend: LeaseBackend {
 
     public func release(id: String) async throws {
         try await client.releaseLease(blob, id: id)
-    }
-
-    private static func escaped(_ text: String) -> String {
-        text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
     }
 }

@@ -201,6 +201,30 @@ public struct BlobStorageClient: Sendable {
         return (response.body, etag)
     }
 
+    /// Replaces the blob's metadata (a write: the ETag changes, the data does not), with the lease
+    /// `leaseID` when the blob is leased.
+    public func setMetadata(_ blob: String, _ metadata: [String: String], leaseID: String? = nil) async throws {
+        var headers = metadata.sorted { $0.key < $1.key }.map { ("x-ms-meta-\($0.key)", $0.value) }
+        if let leaseID { headers.append(("x-ms-lease-id", leaseID)) }
+        _ = try await send("setBlobMetadata", method: "PUT", url: url(blob) + "?comp=metadata", headers: headers)
+    }
+
+    /// The names of the container's blobs that start with `prefix`, in name order, across pages.
+    public func list(prefix: String) async throws -> [String] {
+        var names: [String] = []
+        var marker = ""
+        repeat {
+            let query =
+                "?restype=container&comp=list&prefix=" + Self.encoded(Substring(prefix))
+                + (marker.isEmpty ? "" : "&marker=" + Self.encoded(Substring(marker)))
+            let response = try await send("listBlobs", method: "GET", url: containerURL.absoluteString + query)
+            let xml = String(decoding: response.body, as: UTF8.self)
+            names += BlobStorageError.elements("Name", in: xml)
+            marker = BlobStorageError.elements("NextMarker", in: xml).first ?? ""
+        } while !marker.isEmpty
+        return names
+    }
+
     // MARK: - Sending
 
     /// The URL of `blob` in the container, each path segment percent-encoded.

@@ -77,8 +77,20 @@ public struct BlobStorageError: CodedError, Sendable, CustomStringConvertible {
 
     /// The text of the first `<name>` element (XML entities decoded), if any.
     private static func element(_ name: String, in xml: String) -> String? {
-        guard let start = xml.firstRange(of: "<\(name)>"), let end = xml[start.upperBound...].firstRange(of: "</\(name)>") else { return nil }
-        return String(xml[start.upperBound..<end.lowerBound])
-            .replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"").replacing("&amp;", with: "&")
+        elements(name, in: xml).first
+    }
+
+    /// The texts of every `<name>` element, in order (XML entities decoded).
+    static func elements(_ name: String, in xml: String) -> [String] {
+        var found: [String] = []
+        var rest = xml[...]
+        while let start = rest.firstRange(of: "<\(name)>"), let end = rest[start.upperBound...].firstRange(of: "</\(name)>") {
+            found.append(
+                String(rest[start.upperBound..<end.lowerBound])
+                    .replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"").replacing("&amp;", with: "&")
+            )
+            rest = rest[end.upperBound...]
+        }
+        return found
     }
 }
