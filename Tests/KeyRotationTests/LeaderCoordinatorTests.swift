@@ -257,15 +257,5 @@ struct RecordingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line: UInt
-    ) {
-        records.append(message.description)
-    }
+    func log(event: LogEvent) { records.append(event.message.description) }
 }

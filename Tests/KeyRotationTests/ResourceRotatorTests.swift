@@ -23,6 +23,89 @@ struct ResourceRotatorTests {
         )
     }
 
+    /// A guard that refuses (this node no longer leads its group) stops the step before the
+    /// regeneration: nothing changes in Azure, the step fails with `not-leader` and is retried.
+    @Test func aRefusingGuardStopsTheStepBeforeAnyChange() async throws {
+        actor Permits: MutationGuard {
+            var leading = true
+            private(set) var asked = 0
+            func set(leading: Bool) { self.leading = leading }
+            func permit(within horizon: Duration) throws {
+                asked += 1
+                guard leading else { throw NotLeader(node: "node-a") }
+            }
+        }
+        let clock = ManualClock()
+        let azure = FakeAzure()
+        let file = FakeFile()
+        let store = MemoryStore()
+        let permits = Permits()
+        let rotator = try ResourceRotator(
+            name: "r",
+            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR),
+            policy: policy,
+            provider: azure,
+            publisher: file,
+            environment: RotatorEnvironment(store: store, clock: clock, logger: Logger(label: "test"), mutationGuard: permits)
+        )
+        let due = await rotator.run()
+        #expect(await file.writes == 1)
+        #expect(await permits.asked == 1)
+        await permits.set(leading: false)
+        await clock.advance(to: due)
+        let retry = await rotator.run()
+        #expect(await azure.regenerations.isEmpty)
+        #expect(await file.writes == 1)
+        let record = try #require(try store.load("r"))
+        #expect(record.retry?.lastError.code == "not-leader")
+        await permits.set(leading: true)
+        await clock.advance(to: retry)
+        _ = await rotator.run()
+        #expect(await azure.regenerations == [.secondary])
+    }
+
+    /// A leader's rotator resumes from the record its group's journal held, saves through the
+    /// journal, and stops when the journal refuses (a newer leader took it over).
+    @Test func aLeadersRotatorKeepsItsRecordInTheGroupsJournal() async throws {
+        actor Journal: GroupJournal {
+            var fenced = false
+            private(set) var saved: [String: ResourceState] = [:]
+            func fence() { fenced = true }
+            func takeOver(leaseID: String, node: String, resources: [String]) -> JournalSnapshot {
+                JournalSnapshot(epoch: 2, records: saved, releasedCleanly: false)
+            }
+            func save(_ state: ResourceState, for resource: String) throws {
+                guard !fenced else { throw JournalFenced(resource: resource, cause: "412 ConditionNotMet") }
+                saved[resource] = state
+            }
+            func release(leaseID: String) {}
+        }
+        let clock = ManualClock()
+        let azure = FakeAzure()
+        let file = FakeFile()
+        let journal = Journal()
+        func rotator() async throws -> ResourceRotator {
+            let store = JournalStateStore(snapshot: await journal.takeOver(leaseID: "l", node: "a", resources: ["r"]), journal: journal)
+            return try ResourceRotator(
+                name: "r",
+                resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR),
+                policy: policy,
+                provider: azure,
+                publisher: file,
+                environment: RotatorEnvironment(store: store, clock: clock, logger: Logger(label: "test"))
+            )
+        }
+        let due = try await rotator().run()
+        let adopted = try #require(await journal.saved["r"])
+        // The next leader's rotator starts from the journal's record: no adoption again.
+        let next = try await rotator()
+        #expect(await next.record == adopted)
+        await journal.fence()
+        await clock.advance(to: due)
+        _ = await next.run()
+        #expect(await azure.regenerations.isEmpty)
+    }
+
     /// A process killed while ARM runs a regeneration in the background: the operation is in the
     /// record before the first poll, and the next process follows it instead of asking again; the
     /// key it publishes is the one the operation made.

@@ -100,7 +100,7 @@ public actor ResourceRotator {
             flushEvents(publishLatency: nil)
             if machine.revision != savedRevision {
                 do {
-                    try environment.store.save(machine.record, for: name)
+                    try await environment.store.save(machine.record, for: name)
                     savedRevision = machine.revision
                 } catch {
                     // Acting without a durable record could break the invariant after a crash: stop here.
@@ -120,6 +120,7 @@ public actor ResourceRotator {
                     let missing = await confirmations?.unconfirmed(fingerprint, resource: name, slot: slot) ?? []
                     action = machine.consumersAnswered(unconfirmed: missing, now: clock.now())
                 case .regenerate(let slot):
+                    try await environment.mutationGuard?.permit(within: environment.mutationHorizon)
                     let keys = try await provider.regenerateKey(slot) { operation in try await self.journal(operation) }
                     regeneratedAt = .now
                     action = machine.regenerated(slot, keys: keys, now: clock.now())
@@ -130,6 +131,7 @@ public actor ResourceRotator {
                 case .publish(let material):
                     // Only a newly regenerated key needs proving; adoption and repairs publish keys in use.
                     if let verifier, case .publishing? = machine.record.rotation?.phase { try await verifier.verify(material) }
+                    try await environment.mutationGuard?.permit(within: environment.mutationHorizon)
                     let digest = try await publisher.publish(material, step: machine.record.step)
                     action = machine.published(material, fileDigest: digest, now: clock.now())
                     flushEvents(publishLatency: regeneratedAt.map { .now - $0 })
@@ -146,9 +148,9 @@ public actor ResourceRotator {
 
     /// Records a long-running regeneration ARM accepted, durably, before it is polled: after a
     /// crash the next run follows the same operation instead of asking for another.
-    private func journal(_ operation: LongRunningOperation) throws {
+    private func journal(_ operation: LongRunningOperation) async throws {
         machine.accepted(operation)
-        try environment.store.save(machine.record, for: name)
+        try await environment.store.save(machine.record, for: name)
         savedRevision = machine.revision
         environment.logger.log(
             .operationAccepted,

@@ -9,11 +9,23 @@ public final class RotatorEnvironment: Sendable {
     public let clock: any WallClock
     /// The daemon's logger; a resource's entries carry its name as a field.
     public let logger: Logger
+    /// In a high-availability group, what permits each action that changes Azure; `nil` on one host.
+    public let mutationGuard: (any MutationGuard)?
+    /// How long an action may take (the request timeout), which the lease must outlast.
+    public let mutationHorizon: Duration
 
     /// Creates the environment.
-    public init(store: any StateStore, clock: any WallClock, logger: Logger) {
+    public init(
+        store: any StateStore,
+        clock: any WallClock,
+        logger: Logger,
+        mutationGuard: (any MutationGuard)? = nil,
+        mutationHorizon: Duration = .seconds(60)
+    ) {
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.mutationGuard = mutationGuard
+        self.mutationHorizon = mutationHorizon
     }
 }
