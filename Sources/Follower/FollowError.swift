@@ -15,6 +15,9 @@ public enum FollowError: Error, Sendable, CustomStringConvertible {
     case notJSON(String, version: String)
     /// The value holds a character that cannot be written as text (NUL).
     case notText(String, version: String)
+    /// The latest version was written by a leadership of a high-availability group older than one
+    /// already delivered: a former leader kept writing after a newer one took over.
+    case staleEpoch(String, version: String, epoch: Int, highest: Int)
 
     public var description: String {
         switch self {
@@ -30,6 +33,8 @@ public enum FollowError: Error, Sendable, CustomStringConvertible {
             "version \(version) of \(source) is not keyrotd's json layout, which this follower's format or template needs: set format = \"json\" on the leader's Key Vault output, or remove format and template here"
         case .notText(let source, let version):
             "version \(version) of \(source) holds a NUL character; keeping the file"
+        case .staleEpoch(let source, let version, let epoch, let highest):
+            "version \(version) of \(source) was written by the group's leadership \(epoch), older than leadership \(highest) whose version was delivered: a former leader wrote after a newer one took over; keeping the file. keyrotd status on the group's nodes names the leader"
         }
     }
 }

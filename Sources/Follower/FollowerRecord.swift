@@ -14,13 +14,17 @@ public struct FollowerRecord: Sendable, Codable, Equatable {
     public var key: String?
     /// When the file was durable and the hooks had succeeded.
     public var deliveredAt: Date
+    /// The highest leadership epoch (`keyrotd-epoch`) of the versions delivered: a version of a
+    /// lower one, written by a former leader of a high-availability group, is never delivered.
+    public var epoch: Int?
 
     /// Creates a record.
-    public init(version: String, created: Date?, fingerprint: String, key: String?, deliveredAt: Date) {
+    public init(version: String, created: Date?, fingerprint: String, key: String?, deliveredAt: Date, epoch: Int? = nil) {
         self.version = version
         self.created = created
         self.fingerprint = fingerprint
         self.key = key
         self.deliveredAt = deliveredAt
+        self.epoch = epoch
     }
 }

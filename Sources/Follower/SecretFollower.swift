@@ -143,6 +143,10 @@ public actor SecretFollower {
         if let record, record.version != latest.version, let created = latest.created, let delivered = record.created, created < delivered {
             throw FollowError.older(source, version: latest.version, created: created, delivered: record.version, deliveredCreated: delivered)
         }
+        let epoch = latest.tags[KeyVaultOutput.Tag.epoch].flatMap { Int($0) }
+        if let epoch, let highest = record?.epoch, epoch < highest {
+            throw FollowError.staleEpoch(source, version: latest.version, epoch: epoch, highest: highest)
+        }
         let fingerprint = latest.tags[KeyVaultOutput.Tag.fingerprint] ?? value.fingerprint.value
         let (bytes, secrets) = try render(value, version: latest)
         let file = configuration.output.file
@@ -166,7 +170,8 @@ public actor SecretFollower {
                 created: latest.created,
                 fingerprint: fingerprint,
                 key: latest.tags[KeyVaultOutput.Tag.key],
-                deliveredAt: clock.now()
+                deliveredAt: clock.now(),
+                epoch: [epoch, record?.epoch].compactMap { $0 }.max()
             )
             try store.save(delivered, for: configuration.name)
             record = delivered

@@ -25,13 +25,15 @@ struct KeyVaultPublisherTests {
         keyName: ""
     )
 
-    static func item(_ version: String, slot: String, fingerprint: String, enabled: Bool = true, value: Bool = false) -> String {
-        #"{"id":"https://kv.vault.azure.net/secrets/app/\#(version)",\#(value ? #""value":"v","# : "")"attributes":{"enabled":\#(enabled)},"tags":{"keyrotd-resource":"app","keyrotd-key":"\#(slot)","keyrotd-fingerprint":"\#(fingerprint)"}}"#
+    static func item(_ version: String, slot: String, fingerprint: String, enabled: Bool = true, value: Bool = false, epoch: Int? = nil) -> String {
+        let stamp = epoch.map { #","keyrotd-epoch":"\#($0)""# } ?? ""
+        return
+            #"{"id":"https://kv.vault.azure.net/secrets/app/\#(version)",\#(value ? #""value":"v","# : "")"attributes":{"enabled":\#(enabled)},"tags":{"keyrotd-resource":"app","keyrotd-key":"\#(slot)","keyrotd-fingerprint":"\#(fingerprint)"\#(stamp)}}"#
     }
 
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func publisher(_ transport: ScriptedTransport, _ inner: CountingPublisher) -> KeyVaultPublisher {
+    func publisher(_ transport: ScriptedTransport, _ inner: CountingPublisher, epoch: Int? = nil) -> KeyVaultPublisher {
         let output = KeyVaultOutput(
             vault: URL(string: "https://kv.vault.azure.net")!,
             secret: "app",
@@ -52,6 +54,7 @@ struct KeyVaultPublisherTests {
             inner: inner,
             targets: [.init(output: output, client: client)],
             resource: "app",
+            epoch: epoch,
             now: { Self.now },
             logger: Logger(label: "test")
         )
@@ -104,5 +107,33 @@ struct KeyVaultPublisherTests {
         #expect((put["attributes"] as? [String: Any])?["exp"] as? Int == 1_800_000_000 + 90 * 86_400, "expires_after from the write")
         #expect(requests[4].url.path == "/secrets/app/old", "only the regenerated key's live version; the primary's stays readable")
         #expect(String(decoding: requests[4].body, as: UTF8.self) == #"{"attributes":{"enabled":false}}"#)
+    }
+
+    /// In a group, a version stamped by an older leadership is not this publish done: a new one is
+    /// written with this leadership's epoch. One stamped by a newer leadership stops the publish.
+    @Test func theEpochDecidesWhetherALatestVersionIsBuiltOn() async throws {
+        let fingerprint = Self.material.fingerprint.value
+        let step = RotationStep.rotating(Rotation(startedAt: Date(timeIntervalSince1970: 0), phase: .publishing(slot: .secondary, final: true)))
+        let older = ScriptedTransport([
+            .respond(401, [KeyVaultClientTests.challenge], KeyVaultClientTests.unauthorized),
+            .respond(200, [], Self.item("b", slot: "secondary", fingerprint: fingerprint, value: true, epoch: 2)),
+            .respond(200, [], Self.item("c", slot: "secondary", fingerprint: fingerprint, value: true, epoch: 3)),
+            .respond(200, [], #"{"value":[]}"#),
+        ])
+        _ = try await publisher(older, CountingPublisher(), epoch: 3).publish(Self.material, step: step)
+        let requests = await older.requests
+        #expect(requests.map(\.method) == ["GET", "GET", "PUT", "GET"])
+        let put = try #require(try JSONSerialization.jsonObject(with: Data(requests[2].body)) as? [String: Any])
+        #expect((put["tags"] as? [String: String])?["keyrotd-epoch"] == "3")
+
+        let newer = ScriptedTransport([
+            .respond(401, [KeyVaultClientTests.challenge], KeyVaultClientTests.unauthorized),
+            .respond(200, [], Self.item("d", slot: "secondary", fingerprint: "sha256:other", value: true, epoch: 4)),
+        ])
+        let refused = await #expect(throws: KeyVaultError.self) {
+            try await publisher(newer, CountingPublisher(), epoch: 3).publish(Self.material, step: step)
+        }
+        #expect(refused?.code == "EpochBehind")
+        #expect(await newer.requests.map(\.method) == ["GET", "GET"])
     }
 }

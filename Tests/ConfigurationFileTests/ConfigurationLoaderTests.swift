@@ -713,6 +713,17 @@ struct ConfigurationLoaderTests {
             message: "at most 10 tags (Key Vault allows 15; keyrotd sets 3 and each of confirm_followers one)"
         ),
         Case(
+            name: "operator tags, the epoch and confirming nodes beyond Key Vault's 15",
+            toml: valid(
+                resource: "confirm_followers = [\"web-1\", \"web-2\"]",
+                more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\ntags = { "
+                    + (1...10).map { "t\($0) = \"x\"" }.joined(separator: ", ") + " }\n[ha]\njournal = \"https://acct.blob.core.windows.net/keyrotd\""
+            ),
+            line: 19,
+            key: "resource[0].outputs[0].tags",
+            message: "at most 9 tags (Key Vault allows 15; keyrotd sets 3, the group's epoch one and each of confirm_followers one)"
+        ),
+        Case(
             name: "resource not an array of tables",
             toml: valid().replacingOccurrences(of: "[[resource]]\nid = \"\(id)\"", with: "[resource]\nid = \"\(id)\""),
             line: 13,

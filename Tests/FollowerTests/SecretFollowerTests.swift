@@ -210,6 +210,33 @@ struct SecretFollowerTests {
         #expect(directories.file("app.conn") == Self.connection + "\n")
     }
 
+    /// In a high-availability group each version carries its leadership's epoch: a version of a
+    /// lower epoch than one delivered (a former leader that wrote after a newer one took over) is
+    /// refused with the alarm, and the file keeps the newer leader's value.
+    @Test func aVersionOfAnOlderLeadershipIsNeverDelivered() async throws {
+        let directories = try Directories()
+        defer { directories.remove() }
+        let vault = PlayedVault()
+        await vault.add("v1", value: Self.connection, created: 100, tags: Self.leaderTags.merging(["keyrotd-epoch": "3"]) { $1 })
+        let follower = try follower(vault, directories)
+        let delivered = await follower.poll()
+        #expect(delivered.version == "v1" && delivered.consecutiveFailures == 0)
+        await vault.add(
+            "v2",
+            value: "endpoint=https://app/;accesskey=stale-key",
+            created: 200,
+            tags: Self.leaderTags.merging(["keyrotd-epoch": "2"]) { $1 }
+        )
+        let refused = await follower.poll()
+        #expect(refused.consecutiveFailures == 1 && refused.version == "v1")
+        #expect(refused.lastError?.contains("written by the group's leadership 2, older than leadership 3") == true, "\(refused.lastError ?? "")")
+        #expect(directories.file("app.conn") == Self.connection + "\n")
+        let next = Self.connection.replacing("played-key", with: "next-key")
+        await vault.add("v3", value: next, created: 300, tags: Self.leaderTags.merging(["keyrotd-epoch": "4"]) { $1 })
+        #expect(await follower.poll().version == "v3")
+        #expect(directories.file("app.conn") == next + "\n")
+    }
+
     @Test func aLostConfirmationAndADeletedFileAreRepaired() async throws {
         let directories = try Directories()
         defer { directories.remove() }

@@ -12,6 +12,10 @@ import Logging
 /// interrupted, so none is added. Then every version of this resource and key slot holding another
 /// fingerprint is disabled: a published key is a regenerated one (or the same key again), so those
 /// hold a key that no longer works, and nothing should read it from the vault.
+///
+/// In a high-availability group each version carries the leadership's epoch (`keyrotd-epoch`).
+/// A latest version of an older epoch is never taken as this publish done (a new version is
+/// written), and one of a newer epoch means a newer leader exists: nothing is written.
 public final class KeyVaultPublisher: SecretPublisher {
     /// One Key Vault output and the client of its vault.
     public struct Target: Sendable {
@@ -31,13 +35,23 @@ public final class KeyVaultPublisher: SecretPublisher {
     private let targets: [Target]
     private let resource: String
     private let now: @Sendable () -> Date
+    private let epoch: Int?
     private let logger: Logger
 
-    /// Wraps `inner` for `resource`, writing to `targets` in order after it.
-    public init(inner: any SecretPublisher, targets: [Target], resource: String, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    /// Wraps `inner` for `resource`, writing to `targets` in order after it; `epoch` is the
+    /// leadership's in a high-availability group.
+    public init(
+        inner: any SecretPublisher,
+        targets: [Target],
+        resource: String,
+        epoch: Int? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger
+    ) {
         self.inner = inner
         self.targets = targets
         self.resource = resource
+        self.epoch = epoch
         self.now = now
         var logger = logger
         logger[field: .resource] = .string(resource)
@@ -65,7 +79,22 @@ public final class KeyVaultPublisher: SecretPublisher {
         } catch let error as KeyVaultError where error.code == "Forbidden/SecretDisabled" {
             latest = nil  // someone disabled the latest version: a new one is due either way
         }
-        if let latest, latest.tags[KeyVaultOutput.Tag.resource] == resource, latest.tags[KeyVaultOutput.Tag.fingerprint] == fingerprint {
+        let latestEpoch = latest?.tags[KeyVaultOutput.Tag.epoch].flatMap { Int($0) }
+        if let epoch, let latestEpoch, let latest, latestEpoch > epoch {
+            throw KeyVaultError(
+                operation: "setSecret",
+                vault: output.vault.absoluteString,
+                secret: output.secret,
+                status: 0,
+                code: "EpochBehind",
+                message:
+                    "version \(latest.version) was written by the group's leadership \(latestEpoch), newer than this node's \(epoch): another node leads, so nothing is written",
+                requestID: nil
+            )
+        }
+        if let latest, latest.tags[KeyVaultOutput.Tag.resource] == resource, latest.tags[KeyVaultOutput.Tag.fingerprint] == fingerprint,
+            epoch == nil || latestEpoch == epoch
+        {
             metadata[.vaultVersion] = .string(latest.version)
             logger.debug("Key Vault already holds this key (an interrupted publish); no version added", metadata: metadata)
         } else {
@@ -74,6 +103,7 @@ public final class KeyVaultPublisher: SecretPublisher {
             tags[KeyVaultOutput.Tag.resource] = resource
             tags[KeyVaultOutput.Tag.key] = material.slot.rawValue
             tags[KeyVaultOutput.Tag.fingerprint] = fingerprint
+            if let epoch { tags[KeyVaultOutput.Tag.epoch] = String(epoch) }
             let version = try await target.client.setSecret(
                 output.secret,
                 value: Secret(try Self.value(material, output, now: written)),

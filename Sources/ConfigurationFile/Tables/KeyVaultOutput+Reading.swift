@@ -81,11 +81,14 @@ extension KeyVaultOutput {
         let vault = readVault(&o, Key.keyVault, cloud: cloud)
         let secret = o.required(Key.secret, as: KeyVaultSecretName.self)
         let tags = o.read(Key.tags, as: StringTable.self)?.entries ?? [:]
-        let allowed = maximumOperatorTags - resource.confirmFollowers.count
+        // In a high-availability group each version also carries the leadership's epoch.
+        let epoch = o.document.root["ha"] == nil ? 0 : 1
+        let allowed = maximumOperatorTags - resource.confirmFollowers.count - epoch
         if tags.count > allowed {
             o.error(
                 Key.tags,
                 "at most \(allowed) tags (Key Vault allows 15; keyrotd sets 3"
+                    + (epoch == 0 ? "" : ", the group's epoch one")
                     + (resource.confirmFollowers.isEmpty ? ")" : " and each of confirm_followers one)")
             )
         }

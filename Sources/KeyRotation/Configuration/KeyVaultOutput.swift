@@ -26,6 +26,8 @@ public struct KeyVaultOutput: Sendable, Equatable {
         public static let key = "keyrotd-key"
         /// The key's fingerprint (`sha256:…`).
         public static let fingerprint = "keyrotd-fingerprint"
+        /// In a high-availability group, the epoch of the leadership that wrote the version.
+        public static let epoch = "keyrotd-epoch"
     }
 
     /// Key Vault's limit of tags on a secret, less keyrotd's own.
