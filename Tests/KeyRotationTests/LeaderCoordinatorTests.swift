@@ -221,6 +221,33 @@ struct LeaderCoordinatorTests {
         try await run.value
     }
 
+    /// The daemon hears each change of role; a leader that cannot take its journal over resigns:
+    /// it releases the lease, and another node leads.
+    @Test func changesAreAnnouncedAndAResigningLeaderHandsOver() async throws {
+        let clock = ManualBootClock()
+        let lease = FakeLease(clock: clock)
+        let a = Self.coordinator("a", lease, clock, seed: 1)
+        let b = Self.coordinator("b", lease, clock, seed: 2)
+        var changes = a.changes.makeAsyncIterator()
+        let runA = Task { try await a.run() }
+        try await Self.pass(0, clock, [a])
+        let runB = Task { try await b.run() }
+        try await Self.pass(0, clock, [a, b])
+        let elected = await changes.next()
+        let id = try #require(await a.leaseID)
+        #expect(elected == .elected(leaseID: id))
+        await a.resign()
+        #expect(await changes.next() == .steppedDown(.resigned))
+        try await Self.eventually("the lease is released") { await lease.releases == 1 }
+        try await Self.pass(6, clock, [a, b])
+        #expect(await Self.leaders([a, b]) == ["b"])
+        await a.stop()
+        await b.stop()
+        try await runA.value
+        try await runB.value
+        #expect(await changes.next() == nil, "the stream ends with the coordinator")
+    }
+
     @Test func unreachableStorageMeansNoLeaderAndOneAlarm() async throws {
         let clock = ManualBootClock()
         let lease = FakeLease(clock: clock)

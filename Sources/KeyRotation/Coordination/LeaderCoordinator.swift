@@ -13,6 +13,10 @@ public actor LeaderCoordinator: Service {
     public nonisolated let group: String
     /// This node's name.
     public nonisolated let node: String
+    /// Each change of this node's role, for the daemon to start or stop rotating: an election
+    /// carries the lease id the journal is taken over with.
+    public nonisolated let changes: AsyncStream<Change>
+    private let changed: AsyncStream<Change>.Continuation
     private var election: LeaderElection
     private let backend: any LeaseBackend
     private let clock: any BootClock
@@ -27,10 +31,19 @@ public actor LeaderCoordinator: Service {
     private var alarmed = false
     private var stopped = false
 
+    /// A change of this node's role.
+    public enum Change: Sendable, Equatable {
+        /// This node leads, with lease `leaseID`.
+        case elected(leaseID: String)
+        /// This node stopped leading.
+        case steppedDown(LeaderElection.StepDown)
+    }
+
     /// Creates the coordinator of `node` in `group`.
     public init(group: String, node: String, election: LeaderElection, backend: any LeaseBackend, clock: any BootClock, logger: Logger) {
         self.group = group
         self.node = node
+        (changes, changed) = AsyncStream.makeStream(of: Change.self)
         self.election = election
         self.backend = backend
         self.clock = clock
@@ -80,6 +93,18 @@ public actor LeaderCoordinator: Service {
             }.value
             if let released { logger.notice("releasing the group's lease failed; it expires by itself", metadata: .fields([.error: "\(released)"])) }
             election.releaseEnded()
+        }
+        changed.finish()
+    }
+
+    /// Gives the lease up because this node cannot lead (its journal could not be taken over);
+    /// it watches again and may be elected later.
+    public func resign() {
+        guard case .release(let id)? = election.resign(now: clock.now()) else { return }
+        report()
+        call { backend in
+            try? await backend.release(id: id)
+            return { _ in }
         }
     }
 
@@ -163,12 +188,14 @@ public actor LeaderCoordinator: Service {
             switch transition {
             case .elected:
                 logger.log(.leaderElected, "this node leads the group", [.group: .string(group), .node: .string(node)])
+                if let id = election.leaseID { changed.yield(.elected(leaseID: id)) }
             case .steppedDown(let reason):
                 logger.log(
                     .leaderSteppedDown,
                     "this node stopped leading the group (\(reason.rawValue))",
                     [.group: .string(group), .node: .string(node), .stepDownReason: .string(reason.rawValue)]
                 )
+                changed.yield(.steppedDown(reason))
             }
         }
         let now = clock.now()

@@ -64,6 +64,8 @@ public struct LeaderElection: Sendable {
         case expired
         /// The node released the lease on its way out.
         case released
+        /// The node gave the lease up because it could not lead (it could not take the journal over).
+        case resigned
     }
 
     private struct Leadership: Sendable {
@@ -245,6 +247,16 @@ public struct LeaderElection: Sendable {
         state = .stopping(releasing: true)
         transitions.append(.steppedDown(.released))
         leaderlessSince = now
+        return .release(id: leadership.id)
+    }
+
+    /// The node cannot lead (its journal could not be taken over): it releases the lease and goes
+    /// back to watching, after a poll's interval, so another node may take it first.
+    public mutating func resign(now: BootInstant) -> Action? {
+        guard case .leading(let leadership) = state else { return nil }
+        state = .standby(nextPoll: now + timing.pollEvery + jitter(), reading: false)
+        leaderlessSince = now
+        transitions.append(.steppedDown(.resigned))
         return .release(id: leadership.id)
     }
 
