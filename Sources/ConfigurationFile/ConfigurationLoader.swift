@@ -92,7 +92,20 @@ public struct ConfigurationLoader: Sendable {
                 if let credential = CredentialConfiguration.read(&reader, name: name) { document.credentials[name] = credential }
             }
         }
-        if var reader = document.table("ha", as: .ha) { daemon.highAvailability = HighAvailability.read(&reader) }
+        if var reader = document.table("ha", as: .ha), let group = HighAvailability.read(&reader) {
+            daemon.highAvailability = group
+            if daemon.requestTimeout > group.longestRequestTimeout {
+                let longest = DurationFormat.format(group.longestRequestTimeout)
+                if root["daemon"]?.table?["request_timeout"] != nil {
+                    document.error(
+                        "daemon.request_timeout",
+                        "must be at most \(longest) in a high-availability group with lease_duration \(DurationFormat.format(group.leaseDuration)): a change is sent only while the lease holds for the request's timeout"
+                    )
+                } else {
+                    daemon.requestTimeout = group.longestRequestTimeout
+                }
+            }
+        }
         let defaults = ResourceConfiguration.readDefaults(document.table("defaults", as: .defaults))
         var resources: [ReadResource] = []
         for var reader in TableReader.tables(

@@ -16,6 +16,8 @@ public final class StatusLine: Sendable {
         public var resources: ResourceSummary?
         /// The followers' summary (`2 followers current`), if this host follows any.
         public var followers: String?
+        /// This node's role in its high-availability group (`leader of … (epoch 3)`), if it is in one.
+        public var group: String?
     }
 
     private struct State {
@@ -105,7 +107,7 @@ public final class StatusLine: Sendable {
     }
 
     private func compose(_ parts: Parts) -> String {
-        let prefix = parts.note.map { $0 + "; " } ?? ""
+        let prefix = (parts.note.map { $0 + "; " } ?? "") + (parts.group.map { $0 + "; " } ?? "")
         let resources = parts.resources ?? ResourceSummary(count: 0, failing: 0, next: nil)
         // A host that only follows has no resources to speak of.
         if resources.count == 0, let followers = parts.followers { return prefix + followers }

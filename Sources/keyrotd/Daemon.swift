@@ -77,6 +77,20 @@ enum Daemon {
             }
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var following: Task<Void, Never>?
+        if let settings = configuration.daemon.highAvailability {
+            let group: DaemonGroup
+            do {
+                group = try await DaemonGroup.make(settings, runtime: runtime, logger: logger)
+            } catch {
+                logger.critical("cannot join the high-availability group: \(error)")
+                notifier.failed(errno: EIO, status: "cannot join the high-availability group: \(error)")
+                throw ExitCode(1)
+            }
+            services.append(.init(service: group.coordinator))
+            following = Task { await group.follow(runtime: runtime, scheduler: scheduler, statusLine: notifier.statusLine, logger: logger) }
+        }
+        defer { following?.cancel() }
         if let watchdogInterval {
             services.append(
                 .init(service: Watchdog(notifier: notifier, interval: watchdogInterval, sleep: DaemonExecutor.sleep(for:), logger: logger))

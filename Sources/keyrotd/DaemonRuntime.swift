@@ -20,6 +20,8 @@ actor DaemonRuntime {
     private let transport: AsyncHTTPClientTransport
     /// The HTTP client for managed identity endpoints: never proxied.
     private let metadataTransport: AsyncHTTPClientTransport
+    /// The leadership the rotators act for, in a high-availability group.
+    private var leadership: DaemonWiring.Leadership?
 
     /// The configuration in force.
     var configuration: Configuration { built.configuration }
@@ -29,6 +31,10 @@ actor DaemonRuntime {
     var store: JSONStateStore { wiring.store }
     /// The rotators, in configuration order.
     var currentRotators: [ResourceRotator] { built.rotators }
+    /// The HTTP client for Azure (the group's Blob Storage uses it too).
+    var httpTransport: AsyncHTTPClientTransport { transport }
+    /// The token source of credential `name`, as the last build made it.
+    func credential(named name: String) -> (any TokenCredential)? { built.clients[name]?.1.credential }
     /// The followers, in configuration order.
     var currentFollowers: [SecretFollower] { configuration.follows.compactMap { built.followers[$0.name]?.1 } }
 
@@ -67,7 +73,7 @@ actor DaemonRuntime {
             selected.resources = configuration.resources.filter { names.contains($0.name) }
             selected.follows = []
         }
-        self.built = try await wiring.build(selected, reusing: nil, progress: progress)
+        self.built = try await wiring.build(selected, reusing: nil, rotating: configuration.daemon.highAvailability == nil, progress: progress)
     }
 
     /// Validates and applies the configuration at `path`; throws (changing nothing) when it is not usable.
@@ -78,7 +84,27 @@ actor DaemonRuntime {
             let names = waiting.map { "[daemon] \($0.name)" }.joined(separator: ", ")
             throw ReloadRefused(reason: "\(names) changed, which only a start applies: restart keyrotd to apply (systemctl restart keyrotd)")
         }
-        built = try await wiring.build(next, reusing: built)
+        built = try await wiring.build(
+            next,
+            reusing: built,
+            leadership: leadership,
+            rotating: next.daemon.highAvailability == nil || leadership != nil
+        )
+        return currentRotators
+    }
+
+    /// This node leads its group: the rotators are built afresh for `leadership` (its journal,
+    /// guard and epoch) and returned for the scheduler.
+    func lead(_ leadership: DaemonWiring.Leadership) async throws -> [ResourceRotator] {
+        self.leadership = leadership
+        built = try await wiring.build(configuration, reusing: built, leadership: leadership, rotating: true)
+        return currentRotators
+    }
+
+    /// This node no longer leads: no rotators (the scheduler cancels the running steps).
+    func standDown() async throws -> [ResourceRotator] {
+        leadership = nil
+        built = try await wiring.build(configuration, reusing: built, leadership: nil, rotating: false)
         return currentRotators
     }
 

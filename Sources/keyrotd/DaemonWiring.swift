@@ -35,6 +35,18 @@ struct DaemonWiring: Sendable {
     /// The daemon's logger.
     let logger: Logger
 
+    /// A leadership of a high-availability group, which the rotators act for: its journal as
+    /// their store, its coordinator as the guard of every change to Azure, its epoch on what
+    /// they publish.
+    struct Leadership: Sendable {
+        /// The records found at takeover, saved through the journal.
+        let store: any StateStore
+        /// The coordinator, asked before each change.
+        let mutationGuard: any MutationGuard
+        /// The leadership's epoch.
+        let epoch: Int
+    }
+
     /// What a build made, kept for the next.
     struct Built: Sendable {
         /// The configuration it was made from.
@@ -46,16 +58,28 @@ struct DaemonWiring: Sendable {
         let rotators: [ResourceRotator]
         /// Each follower with the configuration it was made from.
         let followers: [String: (FollowConfiguration, SecretFollower)]
+        /// The leadership the clients and rotators act for, if any.
+        let epoch: Int?
     }
 
     /// Builds `configuration`'s rotators and followers; a credential, resource or follower whose
     /// configuration (and `[daemon]` hook) is unchanged since `previous` keeps what `previous` made,
-    /// running steps and all. `progress` is called every 1,000 resources.
-    func build(_ configuration: Configuration, reusing previous: Built?, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Built {
+    /// running steps and all. In a high-availability group, a standby (`rotating` false) builds
+    /// no rotators, and a leader's (`leadership`) act through its journal and guard; nothing is
+    /// kept across a change of leadership. `progress` is called every 1,000 resources.
+    func build(
+        _ configuration: Configuration,
+        reusing previous: Built?,
+        leadership: Leadership? = nil,
+        rotating: Bool = true,
+        progress: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> Built {
         let daemon = configuration.daemon
+        let sameLeadership = previous?.epoch == leadership?.epoch
+        let transport: any HTTPTransport = leadership.map { GuardedTransport(transports.entra, guard: $0.mutationGuard) } ?? transports.entra
         var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
         for (name, credential) in configuration.credentials {
-            if let (old, client) = previous?.clients[name], old == credential {
+            if let (old, client) = previous?.clients[name], old == credential, sameLeadership {
                 clients[name] = (credential, client)
                 continue
             }
@@ -72,7 +96,7 @@ struct DaemonWiring: Sendable {
                 endpoint: credential.armEndpoint,
                 scope: credential.scope,
                 credential: tokens,
-                transport: transports.entra,
+                transport: transport,
                 timeout: daemon.requestTimeout,
                 sleep: sleep,
                 budgets: budgets,
@@ -81,11 +105,12 @@ struct DaemonWiring: Sendable {
             )
             clients[name] = (credential, client)
         }
-        func vaultClient(_ url: URL, _ client: ARMClient) -> KeyVaultClient {
+        // A follower's tags are no change a leadership guards: every node, standby or not, confirms.
+        func vaultClient(_ url: URL, _ client: ARMClient, guarded: Bool = true) -> KeyVaultClient {
             KeyVaultClient(
                 vaultURL: url,
                 credential: client.credential,
-                transport: transports.entra,
+                transport: guarded ? transport : transports.entra,
                 timeout: daemon.requestTimeout,
                 sleep: sleep,
                 budgets: vaultBudgets,
@@ -101,14 +126,20 @@ struct DaemonWiring: Sendable {
         let previousHook = previous?.configuration.daemon.onPublish
         var rotators: [ResourceRotator] = []
         rotators.reserveCapacity(configuration.resources.count)
-        let environment = RotatorEnvironment(store: store, clock: clock, logger: logger)
+        let environment = RotatorEnvironment(
+            store: leadership?.store ?? store,
+            clock: clock,
+            logger: logger,
+            mutationGuard: leadership?.mutationGuard,
+            mutationHorizon: daemon.requestTimeout
+        )
         var policies: Set<RotationPolicy> = []
         let endpoints = ResourceEndpointCache()
-        for (index, resource) in configuration.resources.enumerated() {
+        for (index, resource) in configuration.resources.enumerated() where rotating {
             guard let (credential, client) = clients[resource.credential] else { continue }
             let policy = RotationPolicy(resource, daemon: daemon).interned(in: &policies)
             if let rotator = previousRotators[resource.name], previousResources[resource.name] == resource,
-                previous?.clients[resource.credential]?.0 == credential, previousHook == daemon.onPublish
+                previous?.clients[resource.credential]?.0 == credential, previousHook == daemon.onPublish, sameLeadership
             {
                 await rotator.update(policy: policy)
                 rotators.append(rotator)
@@ -128,7 +159,7 @@ struct DaemonWiring: Sendable {
                     endpoint: resource.endpoint,
                     endpoints: endpoints
                 ),
-                publisher: try publisher(resource, daemon: daemon, vaults: vaults),
+                publisher: try publisher(resource, daemon: daemon, vaults: vaults, epoch: leadership?.epoch),
                 verifier: verifier(resource, tlsCAFile: daemon.tlsCAFile),
                 confirmations: confirmations(resource, vaults: vaults),
                 environment: environment
@@ -147,7 +178,7 @@ struct DaemonWiring: Sendable {
             }
             let follower = try SecretFollower(
                 configuration: follow,
-                vault: vaultClient(follow.vault, client),
+                vault: vaultClient(follow.vault, client, guarded: false),
                 directory: daemon.secretsDirectory,
                 daemonHook: daemon.onPublish,
                 runner: hookRunner,
@@ -157,7 +188,7 @@ struct DaemonWiring: Sendable {
             )
             followers[follow.name] = (follow, follower)
         }
-        return Built(configuration: configuration, clients: clients, rotators: rotators, followers: followers)
+        return Built(configuration: configuration, clients: clients, rotators: rotators, followers: followers, epoch: leadership?.epoch)
     }
 
     /// The secret file writer of `resource`, then its Key Vault outputs (`vaults`), wrapped in hook
@@ -165,11 +196,12 @@ struct DaemonWiring: Sendable {
     private func publisher(
         _ resource: ResourceConfiguration,
         daemon: DaemonSettings,
-        vaults: [KeyVaultPublisher.Target]
+        vaults: [KeyVaultPublisher.Target],
+        epoch: Int?
     ) throws -> any SecretPublisher {
         var outputs: any SecretPublisher = try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory)
         if !vaults.isEmpty {
-            outputs = KeyVaultPublisher(inner: outputs, targets: vaults, resource: resource.name, logger: logger)
+            outputs = KeyVaultPublisher(inner: outputs, targets: vaults, resource: resource.name, epoch: epoch, logger: logger)
         }
         let hooks = [resource.onPublish, daemon.onPublish].compactMap { $0 }
         if hooks.isEmpty { return outputs }

@@ -798,6 +798,10 @@ struct ConfigurationLoaderTests {
         let (defaulted, _) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(hostNamed, in: dir))
         #expect(defaulted.daemon.highAvailability?.node == ProcessInfo.processInfo.hostName)
         #expect(defaulted.daemon.highAvailability?.leaseDuration == .seconds(60))
+        // The request timeout is lowered to what a 15-s lease can cover, and refused when set higher.
+        #expect(loaded.daemon.requestTimeout == .milliseconds(6250))
+        let slow = member.replacingOccurrences(of: "[daemon]\n", with: "[daemon]\nrequest_timeout = \"30s\"\n")
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: [:]).load(path: try Self.write(slow, in: dir)) }
     }
 
     /// A host that only follows needs no [[resource]]; followers that confirm let grace be shorter

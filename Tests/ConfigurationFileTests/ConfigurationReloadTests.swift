@@ -37,6 +37,7 @@ struct ConfigurationReloadTests {
         secrets_dir = "secrets"
         state_dir = "state"
         on_publish = ["/usr/bin/true"]
+        request_timeout = "20s"
         #daemon
         [credential.main]
         tenant = "t"
@@ -90,7 +91,7 @@ struct ConfigurationReloadTests {
         Change("tls_ca_file", .daemon, at: "#daemon", "tls_ca_file = \"SECRET\""),
         Change("retry_initial", .daemon, at: "#daemon", "retry_initial = \"10s\""),
         Change("retry_max", .daemon, at: "#daemon", "retry_max = \"2h\""),
-        Change("request_timeout", .daemon, at: "#daemon", "request_timeout = \"45s\""),
+        Change("request_timeout", .daemon, at: "", "request_timeout = \"25s\"", replacing: "request_timeout = \"20s\""),
         Change("log_level", .daemon, at: "#daemon", "log_level = \"debug\""),
         Change("arm_write_burst", .daemon, at: "#daemon", "arm_write_burst = 50"),
         Change("arm_writes_per_second", .daemon, at: "#daemon", "arm_writes_per_second = 2.5"),
@@ -166,7 +167,7 @@ struct ConfigurationReloadTests {
         ),
         Change("credential", .ha, at: "", "credential = 'cert'", replacing: "credential = 'main'"),
         Change("node", .ha, at: "", "node = \"node-2\"", replacing: "node = \"node-1\""),
-        Change("lease_duration", .ha, at: "#ha", "lease_duration = \"30s\""),
+        Change("lease_duration", .ha, at: "#ha", "lease_duration = \"45s\""),
     ]
 
     @Test(arguments: ConfigurationSchema.keys)

@@ -41,7 +41,7 @@ extension ConfigurationSchema {
         .duration(.seconds(15) ... .seconds(60)),
         default: .duration(HighAvailability.Defaults.leaseDuration),
         reload: .restart(\DaemonSettings.highAvailability?.leaseDuration),
-        "the leader's lease (Blob Storage allows 15 to 60 s), renewed every quarter of it; a stopped leader is replaced within about this long"
+        "the leader's lease (Blob Storage allows 15 to 60 s), renewed every quarter of it; a stopped leader is replaced within about this long. Requests time out after at most three quarters of it less 5 s (request_timeout is lowered to that, or refused when set higher)"
     )
 
     /// The keys of `[ha]`, in the documentation's order.

@@ -13,6 +13,11 @@ public struct HighAvailability: Sendable, Hashable {
     /// The lease's duration, 15 to 60 s; the leader renews every quarter of it.
     public var leaseDuration: Duration
 
+    /// The longest request timeout a leader can honour: a change is sent only while the lease
+    /// holds for the request's timeout, and just before a renewal the lease is trusted for three
+    /// quarters of its duration less 5 s (40 s of a 60-s lease).
+    public var longestRequestTimeout: Duration { leaseDuration * 3 / 4 - .seconds(5) }
+
     /// What an unset key means.
     public enum Defaults {
         /// Blob Storage's longest fixed lease: a stopped leader is replaced within a minute.

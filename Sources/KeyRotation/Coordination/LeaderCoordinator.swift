@@ -21,6 +21,8 @@ public actor LeaderCoordinator: Service {
     private let backend: any LeaseBackend
     private let clock: any BootClock
     private let logger: Logger
+    /// What runs before a clean release with the lease's id (the journal notes the release).
+    private let beforeRelease: @Sendable (String) async -> Void
     private var calls: [Int: Task<Void, Never>] = [:]
     private var nextCall = 0
     private var waiter: CheckedContinuation<Void, Never>?
@@ -40,7 +42,16 @@ public actor LeaderCoordinator: Service {
     }
 
     /// Creates the coordinator of `node` in `group`.
-    public init(group: String, node: String, election: LeaderElection, backend: any LeaseBackend, clock: any BootClock, logger: Logger) {
+    public init(
+        group: String,
+        node: String,
+        election: LeaderElection,
+        backend: any LeaseBackend,
+        clock: any BootClock,
+        logger: Logger,
+        beforeRelease: @escaping @Sendable (String) async -> Void = { _ in }
+    ) {
+        self.beforeRelease = beforeRelease
         self.group = group
         self.node = node
         (changes, changed) = AsyncStream.makeStream(of: Change.self)
@@ -82,8 +93,9 @@ public actor LeaderCoordinator: Service {
             report()
             // The release is sent even though the service is ending: another node takes over at
             // once instead of waiting out the lease. It is bounded by the backend's own timeout.
-            let backend = self.backend
+            let (backend, beforeRelease) = (self.backend, self.beforeRelease)
             let released = await Task { () -> (any Error)? in
+                await beforeRelease(id)
                 do {
                     try await backend.release(id: id)
                     return nil

@@ -1,0 +1,121 @@
+import AzureClient
+import Foundation
+import Glibc
+import KeyRotation
+import Logging
+import Testing
+
+extension EndToEnd {
+    /// Two keyrotd nodes of one group against the emulator, each with its own state, runtime and
+    /// secrets directories: one leads and rotates with its journal in Blob Storage, the other
+    /// stands by; the leader is killed and the standby takes the lease and the journal over and
+    /// rotates on, while a consumer of the vault authenticates all along.
+    @Suite(.serialized)
+    struct HighAvailabilityEndToEndTests {
+        @Test func aStandbyTakesOverFromAKilledLeaderAndRotatesOn() async throws {
+            let scenario = try await Scenario(
+                "ha",
+                emulatorArguments: ["--no-throttle"],
+                resources: 2,
+                every: "3s",
+                grace: "1s",
+                requestTimeout: "5s"
+            )
+            let info = scenario.emulator.info
+            var config = try String(contentsOfFile: scenario.configPath, encoding: .utf8)
+            for resource in scenario.configuration.resources {
+                config = config.replacingOccurrences(
+                    of: "id = \"\(resource.id.path)\"\n",
+                    with:
+                        "id = \"\(resource.id.path)\"\n\n[[resource.outputs]]\nkey_vault = \"\(info.keyVaultURL)\"\nsecret = \"\(resource.name)-conn\"\n"
+                        + "consumer_refresh = \"1s\"\n"
+                )
+            }
+            config += "\n[ha]\njournal = \"\(info.blobServiceURL)/group\"\ncredential = \"emulator\"\nnode = \"node-a\"\nlease_duration = \"15s\"\n"
+            try config.write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
+            let b = scenario.directory + "/node-b"
+            let configB = b + "/keyrotd.toml"
+            try FileManager.default.createDirectory(atPath: b, withIntermediateDirectories: true)
+            try config.replacingOccurrences(of: "\"\(scenario.directory)/secrets\"", with: "\"\(b)/secrets\"")
+                .replacingOccurrences(of: "\"\(scenario.directory)/state\"", with: "\"\(b)/state\"")
+                .replacingOccurrences(of: "\"\(scenario.directory)/run\"", with: "\"\(b)/run\"")
+                .replacingOccurrences(of: "node = \"node-a\"", with: "node = \"node-b\"")
+                .write(toFile: configB, atomically: true, encoding: .utf8)
+            let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)
+            do {
+                try await exercise(scenario, configB: configB, transport: transport)
+            } catch {
+                try? await transport.shutdown()
+                throw error
+            }
+            try await transport.shutdown()
+        }
+
+        private func exercise(_ scenario: Scenario, configB: String, transport: AsyncHTTPClientTransport) async throws {
+            let info = scenario.emulator.info
+            // The operator creates the container (keyrotd's role need not allow it).
+            let secretFile = scenario.directory + "/client-secret"
+            let endpoint = try EntraTokenEndpoint(
+                authorityHost: URL(string: info.baseURL)!,
+                tenant: info.tenant,
+                clientID: info.clientID,
+                transport: transport,
+                sleep: { try await Task.sleep(for: $0) }
+            )
+            let storage = try BlobStorageClient(
+                containerURL: URL(string: info.blobServiceURL + "/group")!,
+                credential: CachedCredential(source: ClientSecretSource(endpoint: endpoint, secretFile: secretFile)),
+                transport: transport,
+                sleep: { try await Task.sleep(for: $0) },
+                logger: Logger(label: "operator")
+            )
+            #expect(try await storage.createContainer())
+
+            let vault = try KeyVaultEndToEndTests.reader(scenario, transport: transport)
+            let checker = DataPlaneClient(transport: transport, extraCAFile: info.caFile, sleep: { try await Task.sleep(for: $0) })
+            let consumer = KeyVaultEndToEndTests.VaultConsumer(
+                vault: vault,
+                secrets: scenario.configuration.resources.map { ("\($0.name)-conn", $0.id) },
+                client: checker,
+                grace: 1
+            )
+            let consuming = Task { await consumer.run() }
+            defer { consuming.cancel() }
+
+            let a = try scenario.startDaemon(label: "node-a")
+            try await scenario.wait(for: .seconds(30), "node-a leads") { a.stderr.contains("this node leads the group") }
+            let b = try scenario.startDaemon(label: "node-b", config: configB)
+            try await scenario.wait(for: .seconds(30), "rotations by node-a") { try await scenario.emulator.stats()["regenerations"] ?? 0 >= 4 }
+            #expect(!b.stderr.contains("this node leads the group"), "two leaders: \(b.stderr.suffix(2000))")
+            // The leader's records are in the journal, not in its state directory.
+            let records = try await storage.list(prefix: "records/")
+            #expect(Set(records) == Set(scenario.configuration.resources.map { "records/" + $0.name }))
+
+            a.signal(SIGKILL)
+            await a.wait()
+            let killedAt = try await scenario.emulator.stats()["regenerations"] ?? 0
+            try await scenario.wait(for: .seconds(45), "node-b leads") { b.stderr.contains("this node leads the group") }
+            try await scenario.wait(for: .seconds(30), "rotations by node-b") {
+                try await scenario.emulator.stats()["regenerations"] ?? 0 >= killedAt + 4
+            }
+            b.signal(SIGTERM)
+            #expect(await b.wait(timeout: .seconds(20)) == 0, "\(b.stderr.suffix(2000))")
+            #expect(b.stderr.contains("stopped leading the group (released)"))
+            await consumer.stop()
+            let violations = await consumer.violations
+            #expect(violations.isEmpty, "\(violations)")
+            #expect(await consumer.accepted > 0)
+            // Versions written after the takeover carry the second leadership's epoch.
+            for resource in scenario.configuration.resources {
+                let epochs = try await vault.versions("\(resource.name)-conn").compactMap { $0.tags[KeyVaultOutput.Tag.epoch].flatMap { Int($0) } }
+                #expect(epochs.contains(1) && epochs.contains(2), "\(resource.name): \(epochs)")
+            }
+            // Node b's secret files and the reader's secret are meant to hold secrets; nothing else may.
+            let nodeB = URL(fileURLWithPath: configB).deletingLastPathComponent().path
+            try await scenario.finish(
+                extraSecrets: await consumer.seen,
+                excluding: [nodeB + "/secrets", scenario.directory + "/reader-secret"]
+            )
+        }
+    }
+}
