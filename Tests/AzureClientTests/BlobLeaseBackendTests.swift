@@ -9,49 +9,15 @@ import Testing
 /// holder named, conflicts as ``LeaseConflict`` and other failures as storage errors.
 struct BlobLeaseBackendTests {
     @Test func twoNodesShareOneLeaseThroughTheEmulator() async throws {
-        var configuration = EmulatorConfiguration()
-        configuration.resources = 1
-        let emulator = try await Emulator.start(configuration)
-        let transport = AsyncHTTPClientTransport(extraCAFile: emulator.info.caFile)
-        let directory = NSTemporaryDirectory() + "blob-lease-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        do {
-            try emulator.info.clientSecret.write(toFile: directory + "/secret", atomically: true, encoding: .utf8)
-            let endpoint = try EntraTokenEndpoint(
-                authorityHost: URL(string: emulator.info.baseURL)!,
-                tenant: emulator.info.tenant,
-                clientID: emulator.info.clientID,
-                transport: transport,
-                sleep: { try await Task.sleep(for: $0) }
-            )
-            let client = try BlobStorageClient(
-                containerURL: URL(string: emulator.info.blobServiceURL + "/group-1")!,
-                credential: CachedCredential(source: ClientSecretSource(endpoint: endpoint, secretFile: directory + "/secret")),
-                transport: transport,
-                retry: RetryPolicy(maxAttempts: 1),
-                sleep: { try await Task.sleep(for: $0) },
-                logger: Logger(label: "test")
-            )
+        try await BlobHarness.run { h in
+            let client = try h.client("group-1", retry: RetryPolicy(maxAttempts: 1))
             #expect(try await client.createContainer())
             try await exercise(
                 a: BlobLeaseBackend(client: client, node: "node-a"),
                 b: BlobLeaseBackend(client: client, node: "node-b"),
-                control: { path in
-                    let response = try await transport.send(
-                        HTTPRequestData(method: "POST", url: URL(string: emulator.info.baseURL + "/_emulator/" + path)!),
-                        timeout: .seconds(10)
-                    )
-                    #expect(response.status == 204, "\(path)")
-                }
+                control: h.control
             )
-        } catch {
-            try? await transport.shutdown()
-            try? await emulator.shutdown()
-            throw error
         }
-        try await transport.shutdown()
-        try await emulator.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
     }
 
     private func exercise(a: BlobLeaseBackend, b: BlobLeaseBackend, control: (String) async throws -> Void) async throws {

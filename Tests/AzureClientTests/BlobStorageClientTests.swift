@@ -114,43 +114,7 @@ struct BlobStorageClientTests {
     /// Through the emulator: a container, a blob created once, a lease, writes fenced by the lease
     /// and by the writer's own ETag, and a reader refused writes.
     @Test func roundTripsThroughTheEmulatorsBlobStorage() async throws {
-        var configuration = EmulatorConfiguration()
-        configuration.resources = 1
-        let emulator = try await Emulator.start(configuration)
-        let transport = AsyncHTTPClientTransport(extraCAFile: emulator.info.caFile)
-        let directory = NSTemporaryDirectory() + "blob-client-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        func client(_ id: String, _ secret: String) throws -> BlobStorageClient {
-            try secret.write(toFile: directory + "/" + id, atomically: true, encoding: .utf8)
-            let endpoint = try EntraTokenEndpoint(
-                authorityHost: URL(string: emulator.info.baseURL)!,
-                tenant: emulator.info.tenant,
-                clientID: id,
-                transport: transport,
-                sleep: { try await Task.sleep(for: $0) }
-            )
-            return try BlobStorageClient(
-                containerURL: URL(string: emulator.info.blobServiceURL + "/keyrotd")!,
-                credential: CachedCredential(source: ClientSecretSource(endpoint: endpoint, secretFile: directory + "/" + id)),
-                transport: transport,
-                sleep: { try await Task.sleep(for: $0) },
-                logger: Logger(label: "test")
-            )
-        }
-        // Closed however the test ends: an unclosed HTTP client stops the whole test process.
-        do {
-            try await roundTrip(
-                writer: try client(emulator.info.clientID, emulator.info.clientSecret),
-                reader: try client(emulator.info.readerClientID, emulator.info.readerClientSecret)
-            )
-        } catch {
-            try? await transport.shutdown()
-            try? await emulator.shutdown()
-            throw error
-        }
-        try await transport.shutdown()
-        try await emulator.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        try await BlobHarness.run { h in try await roundTrip(writer: try h.client("keyrotd"), reader: try h.client("keyrotd", reader: true)) }
     }
 
     private func roundTrip(writer: BlobStorageClient, reader: BlobStorageClient) async throws {

@@ -103,28 +103,35 @@ extension EndToEnd {
             }
         }
 
-        /// Microsoft's Key Vault secrets SDK, its challenge flow unchanged (only its check that the
-        /// host is below vault.azure.net is off, as the emulator is an IP address).
-        @Test func theKeyVaultSecretsSDKSetsGetsListsAndUpdatesInTheEmulatorsVault() async throws {
-            let venv = try await Self.virtualenv("python-keyvault", packages: ["azure-keyvault-secrets==4.12.0"])
-            let directory = try testDirectory("keyvault-sdk")
+        /// Runs `Tests/sdk/SCRIPT` in `venv` against a fresh emulator, which prints one JSON object of
+        /// named checks, and expects `count` of them, each true.
+        func expectChecksPass(_ script: String, venv: String, count: Int) async throws {
+            let label = String(script.prefix { $0 != "." })
+            let directory = try testDirectory(label)
             let emulator = try await EmulatorProcess.start(["--resources", "1"], directory: directory)
             defer { kill(emulator.child.pid, SIGKILL) }
             let info = directory + "/emulator.json"
             try JSONEncoder().encode(emulator.info).write(to: URL(fileURLWithPath: info))
             let (status, out, errors) = try await ChildProcess.run(
                 venv + "/bin/python",
-                [EndToEnd.repositoryRoot + "/Tests/sdk/key_vault_secrets.py", info],
+                [EndToEnd.repositoryRoot + "/Tests/sdk/" + script, info],
                 directory: directory,
-                label: "keyvault-sdk",
+                label: label,
                 timeout: .seconds(120)
             )
             try #require(status == 0, "\(errors)")
             let results = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
-            #expect(results.count == 11, "\(results)")
+            #expect(results.count == count, "\(results)")
             for (name, result) in results.sorted(by: { $0.key < $1.key }) {
                 #expect(result as? Bool == true, "\(name): \(result)")
             }
+        }
+
+        /// Microsoft's Key Vault secrets SDK, its challenge flow unchanged (only its check that the
+        /// host is below vault.azure.net is off, as the emulator is an IP address).
+        @Test func theKeyVaultSecretsSDKSetsGetsListsAndUpdatesInTheEmulatorsVault() async throws {
+            let venv = try await Self.virtualenv("python-keyvault", packages: ["azure-keyvault-secrets==4.12.0"])
+            try await expectChecksPass("key_vault_secrets.py", venv: venv, count: 11)
         }
 
         /// Microsoft's Blob Storage SDK against the emulator's Blob Storage, path-style: every lease
@@ -133,24 +140,7 @@ extension EndToEnd {
         /// Entra tokens for Storage, and the controls that expire, break and fault.
         @Test func theBlobStorageSDKDrivesTheLeaseStateMachineInTheEmulator() async throws {
             let venv = try await Self.virtualenv("python-blob", packages: ["azure-storage-blob==12.31.1"])
-            let directory = try testDirectory("blob-sdk")
-            let emulator = try await EmulatorProcess.start(["--resources", "1"], directory: directory)
-            defer { kill(emulator.child.pid, SIGKILL) }
-            let info = directory + "/emulator.json"
-            try JSONEncoder().encode(emulator.info).write(to: URL(fileURLWithPath: info))
-            let (status, out, errors) = try await ChildProcess.run(
-                venv + "/bin/python",
-                [EndToEnd.repositoryRoot + "/Tests/sdk/blob_leases.py", info],
-                directory: directory,
-                label: "blob-sdk",
-                timeout: .seconds(120)
-            )
-            try #require(status == 0, "\(errors)")
-            let results = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)")
-            #expect(results.count == 32, "\(results)")
-            for (name, result) in results.sorted(by: { $0.key < $1.key }) {
-                #expect(result as? Bool == true, "\(name): \(result)")
-            }
+            try await expectChecksPass("blob_leases.py", venv: venv, count: 32)
         }
     }
 }
