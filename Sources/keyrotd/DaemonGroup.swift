@@ -75,6 +75,18 @@ struct DaemonGroup: Sendable {
                 do {
                     let names = await runtime.configuration.resources.map(\.name)
                     let snapshot = try await journal.takeOver(leaseID: leaseID, node: settings.node, resources: names)
+                    if !snapshot.releasedCleanly && snapshot.epoch > 1 {
+                        // The former leader may have a request in flight that outlives its lease:
+                        // nothing is sent until its lease and that request's timeout have passed.
+                        let quiet = settings.leaseDuration + (await runtime.configuration.daemon.requestTimeout)
+                        statusLine.update { $0.group = "leader \(settings.node) (epoch \(snapshot.epoch)), quiet until the former leader's requests are over" }
+                        logger.notice(
+                            "the former leader did not release the group cleanly; waiting out its lease and request timeout before acting",
+                            metadata: .fields([.group: .string(coordinator.group), .retryInMilliseconds: "\(quiet.milliseconds)"])
+                        )
+                        try await DaemonExecutor.sleep(for: quiet)
+                        guard await coordinator.holds(for: .zero) else { continue }
+                    }
                     let leadership = DaemonWiring.Leadership(
                         store: JournalStateStore(snapshot: snapshot, journal: journal),
                         mutationGuard: coordinator,
