@@ -31,18 +31,39 @@ public struct MetricsSnapshot: Sendable {
     public var writeBudgetRemaining: [String: Double]
     /// Each follower's status (`[[follow]]`), in configuration order.
     public var followers: [FollowerStatus]
+    /// This node's place in its high-availability group, if it is in one.
+    public var group: Group?
+
+    /// A node's role in its high-availability group.
+    public struct Group: Sendable {
+        /// The node's name.
+        public var node: String
+        /// Whether it leads.
+        public var leader: Bool
+        /// How long the group has been without a leader this node can see (zero while one is seen).
+        public var withoutLeader: Duration
+
+        /// Creates the figures.
+        public init(node: String, leader: Bool, withoutLeader: Duration) {
+            self.node = node
+            self.leader = leader
+            self.withoutLeader = withoutLeader
+        }
+    }
 
     /// Creates a snapshot.
     public init(
         resources: [ResourceMetrics],
         armRequests: [ARMRequests],
         writeBudgetRemaining: [String: Double],
-        followers: [FollowerStatus] = []
+        followers: [FollowerStatus] = [],
+        group: Group? = nil
     ) {
         self.resources = resources
         self.armRequests = armRequests
         self.writeBudgetRemaining = writeBudgetRemaining
         self.followers = followers
+        self.group = group
     }
 
     /// The snapshot in Prometheus' text format, ages measured at `now`.
@@ -131,6 +152,19 @@ public struct MetricsSnapshot: Sendable {
             .gauge,
             help: "1 when the version the follower delivered carries its confirmation tag for the leader.",
             eachFollower { $0.confirmed.map { $0 ? 1 : 0 } }
+        )
+        let node = group.map { [PrometheusText.Sample([("node", $0.node)], 0)] } ?? []
+        text.family(
+            "keyrotd_group_leader",
+            .gauge,
+            help: "1 while this node leads its high-availability group, else 0.",
+            node.map { PrometheusText.Sample($0.labels, group?.leader == true ? 1 : 0) }
+        )
+        text.family(
+            "keyrotd_group_without_leader_seconds",
+            .gauge,
+            help: "Seconds the group has been without a leader this node can see (0 while one is seen); nothing is rotated meanwhile.",
+            node.map { PrometheusText.Sample($0.labels, Self.milliseconds(group.map { Double($0.withoutLeader.milliseconds) / 1000 } ?? 0)) }
         )
         return text.text
     }

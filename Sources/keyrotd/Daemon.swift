@@ -76,21 +76,24 @@ enum Daemon {
                 return notifier.statusLine.markSent()
             }
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        var following: Task<Void, Never>?
+        var highAvailability: DaemonGroup?
         if let settings = configuration.daemon.highAvailability {
-            let group: DaemonGroup
             do {
-                group = try await DaemonGroup.make(settings, runtime: runtime, logger: logger)
+                highAvailability = try await DaemonGroup.make(settings, runtime: runtime, logger: logger)
             } catch {
                 logger.critical("cannot join the high-availability group: \(error)")
                 notifier.failed(errno: EIO, status: "cannot join the high-availability group: \(error)")
                 throw ExitCode(1)
             }
-            services.append(.init(service: group.coordinator))
-            following = Task { await group.follow(runtime: runtime, scheduler: scheduler, statusLine: notifier.statusLine, logger: logger) }
+        }
+        let coordinator = highAvailability?.coordinator
+        let following = highAvailability.map { group in
+            Task { await group.follow(runtime: runtime, scheduler: scheduler, statusLine: notifier.statusLine, logger: logger) }
         }
         defer { following?.cancel() }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let coordinator { services.append(.init(service: coordinator)) }
+
         if let watchdogInterval {
             services.append(
                 .init(service: Watchdog(notifier: notifier, interval: watchdogInterval, sleep: DaemonExecutor.sleep(for:), logger: logger))
@@ -116,7 +119,7 @@ enum Daemon {
             services.append(
                 .init(
                     service: MetricsFileService(path: path, clock: clock, changes: metricsChanges, logger: logger) {
-                        await runtime.metricsSnapshot(scheduler: scheduler, followers: await followers.currentStatuses)
+                        await runtime.metricsSnapshot(scheduler: scheduler, followers: await followers.currentStatuses, group: coordinator)
                     }
                 )
             )

@@ -79,7 +79,9 @@ struct DaemonGroup: Sendable {
                         // The former leader may have a request in flight that outlives its lease:
                         // nothing is sent until its lease and that request's timeout have passed.
                         let quiet = settings.leaseDuration + (await runtime.configuration.daemon.requestTimeout)
-                        statusLine.update { $0.group = "leader \(settings.node) (epoch \(snapshot.epoch)), quiet until the former leader's requests are over" }
+                        statusLine.update {
+                            $0.group = "leader \(settings.node) (epoch \(snapshot.epoch)), quiet until the former leader's requests are over"
+                        }
                         logger.notice(
                             "the former leader did not release the group cleanly; waiting out its lease and request timeout before acting",
                             metadata: .fields([.group: .string(coordinator.group), .retryInMilliseconds: "\(quiet.milliseconds)"])

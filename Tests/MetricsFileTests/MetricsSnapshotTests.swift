@@ -101,4 +101,17 @@ struct MetricsSnapshotTests {
         #expect(text.contains(#"keyrotd_follower_confirmed{follower="web-1"} 1"#))
         #expect(!exposition().contains("keyrotd_follower"), "a host without followers has no follower families")
     }
+
+    @Test func aGroupMemberShowsWhetherItLeadsAndHowLongTheGroupHasBeenWithoutALeader() {
+        func text(_ group: MetricsSnapshot.Group) -> String {
+            MetricsSnapshot(resources: [], armRequests: [], writeBudgetRemaining: [:], group: group).exposition(now: now)
+        }
+        let leading = text(.init(node: "node-a", leader: true, withoutLeader: .zero))
+        #expect(leading.contains(#"keyrotd_group_leader{node="node-a"} 1"#))
+        #expect(leading.contains(#"keyrotd_group_without_leader_seconds{node="node-a"} 0"#))
+        let orphaned = text(.init(node: "node-b", leader: false, withoutLeader: .milliseconds(75_250)))
+        #expect(orphaned.contains(#"keyrotd_group_leader{node="node-b"} 0"#))
+        #expect(orphaned.contains(#"keyrotd_group_without_leader_seconds{node="node-b"} 75.25"#))
+        #expect(!exposition().contains("keyrotd_group"), "a node outside a group has no group families")
+    }
 }

@@ -120,6 +120,14 @@ public actor LeaderCoordinator: Service {
         }
     }
 
+    /// How long the group has been without a leader this node can see (zero while one is seen or
+    /// this node leads).
+    public func timeWithoutLeader() -> Duration {
+        let now = clock.now()
+        guard case .noLeader(let since) = election.role(at: now) else { return .zero }
+        return now - since
+    }
+
     /// Ends the loop (graceful shutdown, or a test).
     public func stop() {
         stopped = true
