@@ -34,11 +34,14 @@ public struct KeyVaultError: CodedError, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "Key Vault \(operation) of '\(secret)' in \(vault) failed: HTTP \(status) \(code)"
-        if !message.isEmpty { text += ": \(message)" }
-        text += " (request id \(requestID ?? "none"))"
-        if let advice { text += "; \(advice)" }
-        return text
+        FailureDescription.compose(
+            "Key Vault \(operation) of '\(secret)' in \(vault)",
+            status: status,
+            code: code,
+            message: message,
+            requestID: requestID,
+            advice: advice
+        )
     }
 
     /// What the operator should do, for the codes that have a clear answer.

@@ -52,11 +52,14 @@ public struct BlobStorageError: CodedError, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "Blob Storage \(operation) of \(url) failed: HTTP \(status) \(code)"
-        if !message.isEmpty { text += ": \(message)" }
-        text += " (request id \(requestID ?? "none"))"
-        if let advice { text += "; \(advice)" }
-        return text
+        FailureDescription.compose(
+            "Blob Storage \(operation) of \(url)",
+            status: status,
+            code: code,
+            message: message,
+            requestID: requestID,
+            advice: advice
+        )
     }
 
     /// What the operator should do, for the codes that have a clear answer.
