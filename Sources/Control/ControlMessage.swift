@@ -45,6 +45,8 @@ public struct ControlReply: Sendable, Codable, Equatable {
     public var followers: [FollowerStatus]?
     /// The `STATUS=` summary (`status`).
     public var summary: String?
+    /// This node's place in its high-availability group (`status`), when it is in one.
+    public var group: GroupStatus?
     /// The last line of a `rotate`.
     public var done: Bool?
     /// How many resources failed (`rotate`).
@@ -61,6 +63,7 @@ public struct ControlReply: Sendable, Codable, Equatable {
         resources: [ResourceStatus]? = nil,
         followers: [FollowerStatus]? = nil,
         summary: String? = nil,
+        group: GroupStatus? = nil,
         done: Bool? = nil,
         failed: Int? = nil,
         error: String? = nil
@@ -72,6 +75,7 @@ public struct ControlReply: Sendable, Codable, Equatable {
         self.resources = resources
         self.followers = followers
         self.summary = summary
+        self.group = group
         self.done = done
         self.failed = failed
         self.error = error

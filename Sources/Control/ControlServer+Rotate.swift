@@ -5,6 +5,10 @@ extension ControlServer {
     /// Starts the rotations and reports every step of each resource as it happens, until each has
     /// completed, failed, or (without `wait`) has to wait: for grace, a retry, or the invariant.
     func rotate(_ request: ControlRequest, _ writer: ReplyWriter) async throws {
+        if let refusal = await group()?.refusal {
+            try await writer.send(ControlReply(error: refusal))
+            return
+        }
         var failed = 0
         var followed: [(String, ResourceRotator, UInt64, AsyncStream<StepReport>)] = []
         for name in request.names {

@@ -21,6 +21,8 @@ public struct ControlServer: Service {
     private let started: @Sendable (_ listening: Bool) async -> Void
     private let followers: @Sendable () async -> [FollowerStatus]
     private let summary: @Sendable () async -> String
+    /// This node's place in its group; `nil` outside one.
+    let group: @Sendable () async -> GroupStatus?
     /// Paces the checks of a `rotate` that may have to wait.
     let sleep: @Sendable (Duration) async throws -> Void
 
@@ -33,7 +35,9 @@ public struct ControlServer: Service {
     /// already), with `false` when it could not be created. The daemon sends `READY=1` then, so a
     /// `keyrotd status` right after `systemctl start` reaches the daemon instead of racing its bind.
     /// `followers` gives the followers' live statuses for `status`, `summary` the line
-    /// `systemctl status` shows. `sleep` is the daemon's timer.
+    /// `systemctl status` shows, `group` this node's place in its high-availability group (a
+    /// `rotate` sent to a node that does not rotate is refused, naming the leader). `sleep` is the
+    /// daemon's timer.
     public init(
         path: String,
         scheduler: RotationScheduler,
@@ -41,8 +45,10 @@ public struct ControlServer: Service {
         logger: Logger,
         started: @escaping @Sendable (_ listening: Bool) async -> Void = { _ in },
         followers: @escaping @Sendable () async -> [FollowerStatus] = { [] },
+        group: @escaping @Sendable () async -> GroupStatus? = { nil },
         summary: @escaping @Sendable () async -> String
     ) {
+        self.group = group
         self.summary = summary
         self.path = path
         self.scheduler = scheduler
@@ -164,7 +170,12 @@ public struct ControlServer: Service {
             resources.append(ResourceStatus(name: name, record: await rotator.record))
         }
         let followers = await followers()
-        return ControlReply(resources: resources, followers: followers.isEmpty ? nil : followers, summary: await summary())
+        return ControlReply(
+            resources: resources,
+            followers: followers.isEmpty ? nil : followers,
+            summary: await summary(),
+            group: await group()
+        )
     }
 
     /// A socket path may be reused only when nothing but a stale socket is there.

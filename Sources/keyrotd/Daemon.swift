@@ -79,7 +79,7 @@ enum Daemon {
         var highAvailability: DaemonGroup?
         if let settings = configuration.daemon.highAvailability {
             do {
-                highAvailability = try await DaemonGroup.make(settings, runtime: runtime, logger: logger)
+                highAvailability = try await DaemonGroup.make(settings, runtime: runtime, statusLine: notifier.statusLine, logger: logger)
             } catch {
                 logger.critical("cannot join the high-availability group: \(error)")
                 notifier.failed(errno: EIO, status: "cannot join the high-availability group: \(error)")
@@ -88,7 +88,7 @@ enum Daemon {
         }
         let coordinator = highAvailability?.coordinator
         let following = highAvailability.map { group in
-            Task { await group.follow(runtime: runtime, scheduler: scheduler, statusLine: notifier.statusLine, logger: logger) }
+            Task { await group.follow(runtime: runtime, scheduler: scheduler, logger: logger) }
         }
         defer { following?.cancel() }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -109,6 +109,7 @@ enum Daemon {
                     logger: logger,
                     started: { _ in notifier.ready() },
                     followers: { await followers.currentStatuses },
+                    group: { await coordinator?.status() },
                     summary: { notifier.statusLine.text }
                 )
             )

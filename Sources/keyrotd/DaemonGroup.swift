@@ -24,8 +24,8 @@ struct DaemonGroup: Sendable {
 
     /// Wires the group of `settings`: two clients on its container as its credential (the lease's
     /// with one attempt per call and a timeout of a quarter of the lease, the journal's with the
-    /// daemon's retries), the lease backend and the coordinator.
-    static func make(_ settings: HighAvailability, runtime: DaemonRuntime, logger: Logger) async throws -> DaemonGroup {
+    /// daemon's retries), the lease backend and the coordinator, whose status `statusLine` shows.
+    static func make(_ settings: HighAvailability, runtime: DaemonRuntime, statusLine: StatusLine, logger: Logger) async throws -> DaemonGroup {
         guard let credential = await runtime.credential(named: settings.credential) else {
             throw Unavailable(description: "[ha] names credential '\(settings.credential)', which keyrotd could not build")
         }
@@ -59,16 +59,17 @@ struct DaemonGroup: Sendable {
                 } catch {
                     logger.notice("noting the clean release in the group's journal failed", metadata: .fields([.error: "\(error)"]))
                 }
-            }
+            },
+            onStatus: { status in statusLine.update { $0.group = status.text } }
         )
         return DaemonGroup(coordinator: coordinator, journal: journal, settings: settings)
     }
 
     /// Follows the coordinator's changes until it ends: on election, takes the journal over and
     /// hands the scheduler the leadership's rotators (resigning when the takeover fails); on a
-    /// step-down, takes them away. The status line names the role.
-    func follow(runtime: DaemonRuntime, scheduler: RotationScheduler, statusLine: StatusLine, logger: Logger) async {
-        statusLine.update { $0.group = "standby in group \(settings.node)" }
+    /// step-down, takes them away. The coordinator's status (and so the status line) says how far
+    /// the leadership got.
+    func follow(runtime: DaemonRuntime, scheduler: RotationScheduler, logger: Logger) async {
         for await change in coordinator.changes {
             switch change {
             case .elected(let leaseID):
@@ -79,9 +80,11 @@ struct DaemonGroup: Sendable {
                         // The former leader may have a request in flight that outlives its lease:
                         // nothing is sent until its lease and that request's timeout have passed.
                         let quiet = settings.leaseDuration + (await runtime.configuration.daemon.requestTimeout)
-                        statusLine.update {
-                            $0.group = "leader \(settings.node) (epoch \(snapshot.epoch)), quiet until the former leader's requests are over"
-                        }
+                        await coordinator.leading(
+                            epoch: snapshot.epoch,
+                            rotating: false,
+                            note: "quiet for \(DurationFormat.format(quiet)) until the former leader's requests are over"
+                        )
                         logger.notice(
                             "the former leader did not release the group cleanly; waiting out its lease and request timeout before acting",
                             metadata: .fields([.group: .string(coordinator.group), .retryInMilliseconds: "\(quiet.milliseconds)"])
@@ -95,7 +98,7 @@ struct DaemonGroup: Sendable {
                         epoch: snapshot.epoch
                     )
                     await scheduler.replace(rotators: try await runtime.lead(leadership))
-                    statusLine.update { $0.group = "leader \(settings.node) (epoch \(snapshot.epoch))" }
+                    await coordinator.leading(epoch: snapshot.epoch, rotating: true, note: nil)
                 } catch {
                     logger.error(
                         "cannot take the group's journal over; giving the lease up",
@@ -103,7 +106,7 @@ struct DaemonGroup: Sendable {
                     )
                     await coordinator.resign()
                 }
-            case .steppedDown(let reason):
+            case .steppedDown:
                 do {
                     await scheduler.replace(rotators: try await runtime.standDown())
                 } catch {
@@ -111,7 +114,6 @@ struct DaemonGroup: Sendable {
                     await scheduler.replace(rotators: [])
                     logger.error("cannot rebuild as a standby", metadata: .fields([.error: "\(error)"]))
                 }
-                statusLine.update { $0.group = "standby \(settings.node) (\(reason.rawValue))" }
             }
         }
     }

@@ -53,6 +53,13 @@ struct RotateCommand: AsyncParsableCommand {
             try viaDaemon(selected.map(\.name), socket: configuration.daemon.controlSocket, held: held)
             return
         }
+        if configuration.daemon.highAvailability != nil {
+            // In place, nothing would hold the group's lease or write its journal.
+            Terminal.error(
+                "this host is in a high-availability group ([ha]): only the group's leader rotates, under its lease. Start keyrotd and run `keyrotd rotate` on the leader (`keyrotd status` names it)."
+            )
+            throw ExitCode(1)
+        }
         defer { withExtendedLifetime(lock) {} }
         let clock = SystemWallClock(sleep: DaemonExecutor.sleep(for:))
         let runtime = try await DaemonRuntime(configuration: configuration, clock: clock, logger: logger, only: Set(selected.map(\.name)))

@@ -23,6 +23,7 @@ struct StatusCommand: ParsableCommand {
         var statuses: [ResourceStatus] = []
         var followers: [FollowerStatus] = []
         var unreadable: [String] = []
+        var group: GroupStatus?
         var live = false
         if daemon != nil {
             do {
@@ -31,6 +32,7 @@ struct StatusCommand: ParsableCommand {
                     if let resources = reply.resources {
                         statuses = resources
                         followers = reply.followers ?? []
+                        group = reply.group
                         live = true
                     }
                 }
@@ -64,16 +66,26 @@ struct StatusCommand: ParsableCommand {
                 var live: Bool
                 var resources: [ResourceStatus]
                 var followers: [FollowerStatus]
+                /// This node's place in its high-availability group, from the running daemon.
+                var group: GroupStatus?
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            Terminal.out(
-                String(decoding: try encoder.encode(Report(daemonPID: daemon, live: live, resources: statuses, followers: followers)), as: UTF8.self)
-            )
+            let report = Report(daemonPID: daemon, live: live, resources: statuses, followers: followers, group: group)
+            Terminal.out(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
         let source = live ? "live" : "from the state records"
+        if let group {
+            Terminal.out("group \(group.group): \(group.text)")
+            if !group.rotating, group.role == .standby {
+                // The resources' state is the leader's, in the group's journal.
+                Terminal.out("this node rotates nothing while it stands by; `keyrotd status` on \(group.leader ?? "the leader") shows the resources")
+            }
+        } else if configuration.daemon.highAvailability != nil, !live {
+            Terminal.out("in a high-availability group; the state records below are this host's own, not the group's journal")
+        }
         Terminal.out(
             "keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceSummary(statuses).text(now: Date()))\(FollowerStatus.summary(followers).map { "; " + $0 } ?? "")"
         )

@@ -16,7 +16,8 @@ struct ControlServerTests {
         let group: ServiceGroup
         let running: Task<Void, any Error>
 
-        init() async throws {
+        /// `group`: this node's place in a high-availability group, if the test puts it in one.
+        init(group: GroupStatus? = nil) async throws {
             directory = NSTemporaryDirectory() + "control-\(UUID().uuidString.prefix(8))"
             path = directory + "/run/control.sock"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -40,6 +41,7 @@ struct ControlServerTests {
                     report.yield(listening)
                     report.finish()
                 },
+                group: { group },
                 summary: { "0 resources; no failures" }
             )
             let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
@@ -81,6 +83,17 @@ struct ControlServerTests {
         #expect(reply.summary?.hasPrefix("0 resources") == true, "\(reply.summary ?? "nil")")
         try await rig.stop()
         #expect(lstat(rig.path, &info) != 0, "the socket is removed at shutdown")
+    }
+
+    /// A standby shows the group in its status and refuses a `rotate`, naming the leader.
+    @Test func aStandbyNamesTheLeaderAndRefusesToRotate() async throws {
+        let standby = GroupStatus(group: "https://example.blob.core.windows.net/keyrotd", node: "b", role: .standby, leader: "a")
+        let rig = try await Rig(group: standby)
+        let status = try await rig.send(ControlRequest(command: .status))
+        #expect(status.first?.group == standby)
+        let replies = try await rig.send(ControlRequest(command: .rotate, names: ["anything"]))
+        #expect(replies == [ControlReply(error: "this node (b) is a standby; the leader is a: run `keyrotd rotate` on it")])
+        try await rig.stop()
     }
 
     @Test func aRotationOfAnUnknownResourceEndsWithItsOutcome() async throws {

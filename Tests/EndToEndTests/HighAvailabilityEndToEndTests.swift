@@ -87,6 +87,17 @@ extension EndToEnd {
             let b = try scenario.startDaemon(label: "node-b", config: configB)
             try await scenario.wait(for: .seconds(30), "rotations by node-a") { try await scenario.emulator.stats()["regenerations"] ?? 0 >= 4 }
             #expect(!b.stderr.contains("this node leads the group"), "two leaders: \(b.stderr.suffix(2000))")
+            // Each node says what it is; the standby names the leader and sends a `rotate` there.
+            struct Report: Decodable { var group: GroupStatus? }
+            let (_, leaderJSON, _) = try await scenario.keyrotd(["status", "--json"], label: "status-a")
+            let leader = try JSONDecoder().decode(Report.self, from: Data(leaderJSON.utf8)).group
+            #expect(leader?.role == .leader && leader?.epoch == 1 && leader?.rotating == true, "\(leaderJSON)")
+            let (_, standbyJSON, _) = try await scenario.keyrotd(["status", "--json"], label: "status-b", config: configB)
+            let standby = try JSONDecoder().decode(Report.self, from: Data(standbyJSON.utf8)).group
+            #expect(standby?.role == .standby && standby?.leader == "node-a", "\(standbyJSON)")
+            let name = scenario.configuration.resources[0].name
+            let (refused, _, refusal) = try await scenario.keyrotd(["rotate", name], label: "rotate-b", config: configB)
+            #expect(refused == 1 && refusal.contains("this node (node-b) is a standby; the leader is node-a"), "\(refusal)")
             // The leader's records are in the journal, not in its state directory.
             let records = try await storage.list(prefix: "records/")
             #expect(Set(records) == Set(scenario.configuration.resources.map { "records/" + $0.name }))

@@ -46,11 +46,16 @@ extension EndToEnd {
                 await daemon.wait()
                 kills += 1
             }
-            let before = scenario.totalRotations()
+            // Every resource, not just the group, must go on: two more rotations each prove that none was
+            // left stuck at whatever point its last kill fell.
+            let before = try scenario.records().mapValues(\.rotations)
             let last = try scenario.startDaemon(label: "daemon-final")
-            try await scenario.wait(for: .seconds(60), "rotations to go on after the last restart") {
-                let idle = try scenario.records().values.allSatisfy { $0.step == .idle }
-                return scenario.totalRotations() >= before + 10 && idle
+            try await scenario.wait(for: .seconds(60), "every resource to rotate twice after the last restart") {
+                try scenario.records().allSatisfy { name, record in record.rotations >= (before[name] ?? 0) + 2 }
+            } progress: {
+                ((try? scenario.records()) ?? [:]).sorted { $0.key < $1.key }
+                    .map { "\($0.key): \($0.value.step), \($0.value.rotations) rotations (\(before[$0.key] ?? 0) before)" }
+                    .joined(separator: "; ") + "\n" + String(last.stderr.suffix(3000))
             }
             last.signal(SIGTERM)
             #expect(await last.wait(timeout: .seconds(20)) == 0)

@@ -94,16 +94,22 @@ actor FakeLease {
 struct LeaderCoordinatorTests {
     static let timing = LeaseTiming(duration: .seconds(15))
 
-    static func coordinator(_ name: String, _ lease: FakeLease, _ clock: ManualBootClock, seed: UInt64, logger: Logger = Logger(label: "test"))
-        -> LeaderCoordinator
-    {
+    static func coordinator(
+        _ name: String,
+        _ lease: FakeLease,
+        _ clock: ManualBootClock,
+        seed: UInt64,
+        logger: Logger = Logger(label: "test"),
+        onStatus: @escaping @Sendable (GroupStatus) -> Void = { _ in }
+    ) -> LeaderCoordinator {
         LeaderCoordinator(
             group: "test-group",
             node: name,
             election: LeaderElection(timing: timing, now: clock.now(), random: SplitMix64(seed: seed)),
             backend: FakeLease.Node(lease: lease, name: name, duration: timing.duration),
             clock: clock,
-            logger: logger
+            logger: logger,
+            onStatus: onStatus
         )
     }
 
@@ -246,6 +252,50 @@ struct LeaderCoordinatorTests {
         try await runA.value
         try await runB.value
         #expect(await changes.next() == nil, "the stream ends with the coordinator")
+    }
+
+    /// What `keyrotd status` and `STATUS=` show: the role, the leader's name on a standby, the
+    /// epoch once the journal is taken over, and why a leader does not rotate yet; each new text
+    /// is told once, and a `rotate` is refused everywhere but on a leader that rotates.
+    @Test func statusNamesTheRoleTheLeaderAndTheEpoch() async throws {
+        let clock = ManualBootClock()
+        let lease = FakeLease(clock: clock)
+        let told = LogRecords()
+        let a = Self.coordinator("a", lease, clock, seed: 1) { told.append("a: " + $0.text) }
+        let b = Self.coordinator("b", lease, clock, seed: 2) { told.append("b: " + $0.text) }
+        let runA = Task { try await a.run() }
+        try await Self.pass(0, clock, [a])
+        let runB = Task { try await b.run() }
+        try await Self.pass(0, clock, [a, b])
+        let taking = await a.status()
+        #expect(taking.role == .leader && taking.leader == "a" && taking.epoch == nil && !taking.rotating)
+        #expect(taking.refusal?.contains("does not rotate yet (taking the journal over)") == true)
+        await a.leading(epoch: 3, rotating: false, note: "quiet for 45s")
+        #expect(await a.status().text == "leader a (epoch 3), quiet for 45s")
+        await a.leading(epoch: 3, rotating: true, note: nil)
+        let leading = await a.status()
+        #expect(leading.text == "leader a (epoch 3)" && leading.refusal == nil)
+        // A standby knows the leader from the lease's metadata; what it was told as a leader is ignored.
+        await b.leading(epoch: 9, rotating: true, note: nil)
+        let standby = await b.status()
+        #expect(standby.role == .standby && standby.leader == "a" && standby.epoch == nil)
+        #expect(standby.refusal == "this node (b) is a standby; the leader is a: run `keyrotd rotate` on it")
+        // a stops cleanly (and says nothing more): b leads at its next read, without an epoch yet.
+        await a.stop()
+        try await runA.value
+        try await Self.pass(6, clock, [b])
+        #expect(await b.status().text == "leader b, taking the journal over")
+        await b.stop()
+        try await runB.value
+        let messages = told.messages
+        #expect(
+            messages.prefix(6) == [
+                "a: a: no leader seen, nothing is rotated", "a: leader a, taking the journal over", "b: b: no leader seen, nothing is rotated",
+                "b: standby b; the leader is a", "a: leader a (epoch 3), quiet for 45s", "a: leader a (epoch 3)",
+            ]
+        )
+        // Between the free lease and its acquisition b may or may not report having no leader.
+        #expect(messages.dropFirst(6).filter { !$0.hasPrefix("b: b: no leader") } == ["b: leader b, taking the journal over"])
     }
 
     @Test func unreachableStorageMeansNoLeaderAndOneAlarm() async throws {

@@ -32,6 +32,11 @@ public actor LeaderCoordinator: Service {
     /// Whether the current time without a leader was reported.
     private var alarmed = false
     private var stopped = false
+    /// What the daemon made of this node's leadership so far (``leading(epoch:rotating:note:)``).
+    private var leadership: (epoch: Int?, rotating: Bool, note: String?)?
+    /// Told each new ``status()`` text (the daemon's `STATUS=`).
+    private let onStatus: @Sendable (GroupStatus) -> Void
+    private var statusText: String?
 
     /// A change of this node's role.
     public enum Change: Sendable, Equatable {
@@ -49,9 +54,11 @@ public actor LeaderCoordinator: Service {
         backend: any LeaseBackend,
         clock: any BootClock,
         logger: Logger,
-        beforeRelease: @escaping @Sendable (String) async -> Void = { _ in }
+        beforeRelease: @escaping @Sendable (String) async -> Void = { _ in },
+        onStatus: @escaping @Sendable (GroupStatus) -> Void = { _ in }
     ) {
         self.beforeRelease = beforeRelease
+        self.onStatus = onStatus
         self.group = group
         self.node = node
         (changes, changed) = AsyncStream.makeStream(of: Change.self)
@@ -79,6 +86,35 @@ public actor LeaderCoordinator: Service {
     /// The role now.
     public func role() -> LeaderElection.Role {
         election.role(at: clock.now())
+    }
+
+    /// Records how far the daemon got with this node's leadership: the epoch of its journal
+    /// takeover, whether its rotators run, and what it waits for until they do. Ignored unless
+    /// this node leads; forgotten when it steps down.
+    public func leading(epoch: Int?, rotating: Bool, note: String?) {
+        guard leadership != nil else { return }
+        leadership = (epoch, rotating, note)
+        publishStatus()
+    }
+
+    /// This node's place in the group now, for `keyrotd status`.
+    public func status() -> GroupStatus {
+        let now = clock.now()
+        var status = GroupStatus(group: group, node: node, role: .noLeader)
+        switch election.role(at: now) {
+        case .leader:
+            status.role = .leader
+            status.leader = node
+            status.epoch = leadership?.epoch
+            status.rotating = leadership?.rotating ?? false
+            status.note = leadership.map { $0.rotating ? nil : $0.note ?? "taking the journal over" } ?? nil
+        case .standby(let leader):
+            status.role = .standby
+            status.leader = leader
+        case .noLeader(let since):
+            status.withoutLeaderSeconds = (now - since).seconds
+        }
+        return status
     }
 
     /// Campaigns, leads and watches until graceful shutdown, then releases a lease it holds.
@@ -207,9 +243,11 @@ public actor LeaderCoordinator: Service {
         for transition in election.drainTransitions() {
             switch transition {
             case .elected:
+                leadership = (nil, false, nil)
                 logger.log(.leaderElected, "this node leads the group", [.group: .string(group), .node: .string(node)])
                 if let id = election.leaseID { changed.yield(.elected(leaseID: id)) }
             case .steppedDown(let reason):
+                leadership = nil
                 logger.log(
                     .leaderSteppedDown,
                     "this node stopped leading the group (\(reason.rawValue))",
@@ -218,6 +256,7 @@ public actor LeaderCoordinator: Service {
                 changed.yield(.steppedDown(reason))
             }
         }
+        publishStatus()
         let now = clock.now()
         guard case .noLeader(let since) = election.role(at: now) else {
             alarmed = false
@@ -226,6 +265,17 @@ public actor LeaderCoordinator: Service {
         guard !alarmed, now - since >= election.timing.duration else { return }
         alarmed = true
         logger.log(.groupLeaderless, "no node of the group is seen leading; nothing is rotated", [.group: .string(group), .node: .string(node)])
+    }
+
+    /// Tells ``onStatus`` the status when its text changed (a standby that sees a new leader, a
+    /// leader whose takeover ended).
+    private func publishStatus() {
+        // A node that is stopping has nothing more to say about the group.
+        guard !stopped else { return }
+        let status = status()
+        guard status.text != statusText else { return }
+        statusText = status.text
+        onStatus(status)
     }
 
     // MARK: - Calls and waking

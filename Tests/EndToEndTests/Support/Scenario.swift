@@ -95,9 +95,9 @@ final class Scenario: Sendable {
         return daemon
     }
 
-    /// Runs a keyrotd subcommand to completion.
-    func keyrotd(_ arguments: [String], label: String) async throws -> (Int32, String, String) {
-        try await ChildProcess.run(Binaries.keyrotd, arguments + ["--config", configPath], directory: directory, label: label)
+    /// Runs a keyrotd subcommand to completion (on the scenario's configuration, or on `config`).
+    func keyrotd(_ arguments: [String], label: String, config: String? = nil) async throws -> (Int32, String, String) {
+        try await ChildProcess.run(Binaries.keyrotd, arguments + ["--config", config ?? configPath], directory: directory, label: label)
     }
 
     /// Every resource's state record.
@@ -112,14 +112,21 @@ final class Scenario: Sendable {
         ((try? records()) ?? [:]).values.map(\.rotations).reduce(0, +)
     }
 
-    /// Polls until `condition` holds or `timeout` passes.
-    func wait(for timeout: Duration, _ what: String, _ condition: () async throws -> Bool) async throws {
+    /// Polls until `condition` holds or `timeout` passes; a timeout's error carries what `progress`
+    /// says about where things stood, so that a failure in CI can be read without a rerun.
+    func wait(
+        for timeout: Duration,
+        _ what: String,
+        _ condition: () async throws -> Bool,
+        progress: () -> String = { "" }
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (try? await condition()) == true { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw TestFailure("timed out after \(timeout) waiting for \(what)")
+        let state = progress()
+        throw TestFailure("timed out after \(timeout) waiting for \(what)" + (state.isEmpty ? "" : ": \(state)"))
     }
 
     /// Stops the emulator and asserts that no secret the scenario knows appears in any output, log or
