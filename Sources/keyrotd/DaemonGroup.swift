@@ -92,8 +92,20 @@ struct DaemonGroup: Sendable {
                         try await DaemonExecutor.sleep(for: quiet)
                         guard await coordinator.holds(for: .zero) else { continue }
                     }
+                    let (store, moved) = try await JournalStateStore.takingOver(
+                        snapshot: snapshot,
+                        journal: journal,
+                        local: await runtime.store,
+                        resources: names
+                    )
+                    if !moved.isEmpty {
+                        logger.notice(
+                            "moved \(moved.count) records of this host's state directory into the group's journal; their rotations go on from there",
+                            metadata: .fields([.group: .string(coordinator.group), .resources: .string(moved.joined(separator: ","))])
+                        )
+                    }
                     let leadership = DaemonWiring.Leadership(
-                        store: JournalStateStore(snapshot: snapshot, journal: journal),
+                        store: store,
                         mutationGuard: coordinator,
                         epoch: snapshot.epoch
                     )

@@ -9,7 +9,8 @@ extension EndToEnd {
     /// Two keyrotd nodes of one group against the emulator, each with its own state, runtime and
     /// secrets directories: one leads and rotates with its journal in Blob Storage, the other
     /// stands by; the leader is killed and the standby takes the lease and the journal over and
-    /// rotates on, while a consumer of the vault authenticates all along.
+    /// rotates on, while a consumer of the vault authenticates all along. Node a ran on its own
+    /// first: the group's first leader goes on from its records.
     @Suite(.serialized)
     struct HighAvailabilityEndToEndTests {
         @Test func aStandbyTakesOverFromAKilledLeaderAndRotatesOn() async throws {
@@ -31,6 +32,12 @@ extension EndToEnd {
                         + "consumer_refresh = \"1s\"\n"
                 )
             }
+            try config.write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
+            // Node a ran on its own before the group existed: its records move into the journal.
+            let single = try scenario.startDaemon(label: "single-host")
+            try await scenario.wait(for: .seconds(30), "rotations on a single host") { scenario.totalRotations() >= 2 }
+            single.signal(SIGTERM)
+            #expect(await single.wait(timeout: .seconds(20)) == 0, "\(single.stderr.suffix(2000))")
             config += "\n[ha]\njournal = \"\(info.blobServiceURL)/group\"\ncredential = \"emulator\"\nnode = \"node-a\"\nlease_duration = \"15s\"\n"
             try config.write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
             let b = scenario.directory + "/node-b"
@@ -85,8 +92,14 @@ extension EndToEnd {
             let a = try scenario.startDaemon(label: "node-a")
             try await scenario.wait(for: .seconds(30), "node-a leads") { a.stderr.contains("this node leads the group") }
             let b = try scenario.startDaemon(label: "node-b", config: configB)
-            try await scenario.wait(for: .seconds(30), "rotations by node-a") { try await scenario.emulator.stats()["regenerations"] ?? 0 >= 4 }
+            let alone = try await scenario.emulator.stats()["regenerations"] ?? 0
+            try await scenario.wait(for: .seconds(30), "rotations by node-a") {
+                try await scenario.emulator.stats()["regenerations"] ?? 0 >= alone + 4
+            }
             #expect(!b.stderr.contains("this node leads the group"), "two leaders: \(b.stderr.suffix(2000))")
+            // The leader went on from the single host's records: nothing was adopted again.
+            #expect(a.stderr.contains("moved 2 records of this host's state directory into the group's journal"))
+            #expect(try await scenario.emulator.stats()["listKeys"] == 2)
             // Each node says what it is; the standby names the leader and sends a `rotate` there.
             struct Report: Decodable { var group: GroupStatus? }
             let (_, leaderJSON, _) = try await scenario.keyrotd(["status", "--json"], label: "status-a")

@@ -67,23 +67,10 @@ struct ResourceRotatorTests {
     /// A leader's rotator resumes from the record its group's journal held, saves through the
     /// journal, and stops when the journal refuses (a newer leader took it over).
     @Test func aLeadersRotatorKeepsItsRecordInTheGroupsJournal() async throws {
-        actor Journal: GroupJournal {
-            var fenced = false
-            private(set) var saved: [String: ResourceState] = [:]
-            func fence() { fenced = true }
-            func takeOver(leaseID: String, node: String, resources: [String]) -> JournalSnapshot {
-                JournalSnapshot(epoch: 2, records: saved, releasedCleanly: false)
-            }
-            func save(_ state: ResourceState, for resource: String) throws {
-                guard !fenced else { throw JournalFenced(resource: resource, cause: "412 ConditionNotMet") }
-                saved[resource] = state
-            }
-            func release(leaseID: String) {}
-        }
         let clock = ManualClock()
         let azure = FakeAzure()
         let file = FakeFile()
-        let journal = Journal()
+        let journal = FakeJournal()
         func rotator() async throws -> ResourceRotator {
             let store = JournalStateStore(snapshot: await journal.takeOver(leaseID: "l", node: "a", resources: ["r"]), journal: journal)
             return try ResourceRotator(

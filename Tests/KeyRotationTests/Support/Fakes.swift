@@ -132,6 +132,28 @@ final class MemoryStore: StateStore {
     }
 }
 
+/// A group's journal in memory, which a test can fence as a newer leader's takeover would.
+actor FakeJournal: GroupJournal {
+    private var fenced = false
+    private(set) var saved: [String: ResourceState] = [:]
+
+    init(saved: [String: ResourceState] = [:]) { self.saved = saved }
+
+    /// From now on every save is refused, as after a newer leader's takeover.
+    func fence() { fenced = true }
+
+    func takeOver(leaseID: String, node: String, resources: [String]) -> JournalSnapshot {
+        JournalSnapshot(epoch: 2, records: saved, releasedCleanly: false)
+    }
+
+    func save(_ state: ResourceState, for resource: String) throws {
+        guard !fenced else { throw JournalFenced(resource: resource, cause: "412 ConditionNotMet") }
+        saved[resource] = state
+    }
+
+    func release(leaseID: String) {}
+}
+
 /// Measures how many calls overlap.
 actor ConcurrencyProbe {
     private(set) var current = 0
