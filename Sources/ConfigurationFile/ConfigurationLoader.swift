@@ -135,15 +135,7 @@ public struct ConfigurationLoader: Sendable {
             document.warning("", "no [[resource]] or [[follow]] entries: keyrotd will run but rotate and follow nothing")
         }
         checkUniqueness(resources, follows, in: document)
-        if root["ha"] != nil {
-            // Consumers do not move with leadership: every node delivers from Key Vault.
-            for read in resources where read.resource.keyVaultOutputs.isEmpty {
-                document.error(
-                    read.keyPath,
-                    "'\(read.resource.name)' has no Key Vault output: in a high-availability group ([ha]) every node delivers each key from Key Vault, so each resource needs a [[resource.outputs]] with key_vault"
-                )
-            }
-        }
+        if root["ha"] != nil { checkGroupDelivery(resources, follows, in: document) }
         return Configuration(
             sourcePath: document.path,
             daemon: daemon,

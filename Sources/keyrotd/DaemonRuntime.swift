@@ -36,7 +36,7 @@ actor DaemonRuntime {
     /// The token source of credential `name`, as the last build made it.
     func credential(named name: String) -> (any TokenCredential)? { built.clients[name]?.1.credential }
     /// The followers, in configuration order.
-    var currentFollowers: [SecretFollower] { configuration.follows.compactMap { built.followers[$0.name]?.1 } }
+    var currentFollowers: [SecretFollower] { configuration.allFollows.compactMap { built.followers[$0.name]?.1 } }
 
     /// Builds everything for `configuration` (only the resources in `names`, when given); `progress` is called every 1,000 resources.
     init(

@@ -168,7 +168,7 @@ struct DaemonWiring: Sendable {
             if index % 1000 == 999 { progress(index + 1) }
         }
         var followers: [String: (FollowConfiguration, SecretFollower)] = [:]
-        for follow in configuration.follows {
+        for follow in configuration.allFollows {
             guard let (credential, client) = clients[follow.credential] else { continue }
             if let (old, follower) = previous?.followers[follow.name], old == follow, previous?.clients[follow.credential]?.0 == credential,
                 previousHook == daemon.onPublish
@@ -193,12 +193,17 @@ struct DaemonWiring: Sendable {
 
     /// The secret file writer of `resource`, then its Key Vault outputs (`vaults`), wrapped in hook
     /// delivery when it or `[daemon]` has an `on_publish`: hooks run once every output holds the key.
+    /// In a high-availability group, the Key Vault outputs only: each node's follower of the
+    /// resource writes the file and runs the hooks.
     private func publisher(
         _ resource: ResourceConfiguration,
         daemon: DaemonSettings,
         vaults: [KeyVaultPublisher.Target],
         epoch: Int?
     ) throws -> any SecretPublisher {
+        if daemon.highAvailability != nil {
+            return KeyVaultPublisher(inner: nil, targets: vaults, resource: resource.name, epoch: epoch, logger: logger)
+        }
         var outputs: any SecretPublisher = try SecretFilePublisher(resource: resource, directory: daemon.secretsDirectory)
         if !vaults.isEmpty {
             outputs = KeyVaultPublisher(inner: outputs, targets: vaults, resource: resource.name, epoch: epoch, logger: logger)

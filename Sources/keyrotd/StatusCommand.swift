@@ -51,7 +51,7 @@ struct StatusCommand: ParsableCommand {
                 }
             }
             let followerStore = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory, kind: "followers", create: false)
-            for follow in configuration.follows {
+            for follow in configuration.allFollows {
                 do {
                     followers.append(try SecretFollower.status(of: follow, store: followerStore))
                 } catch {

@@ -33,7 +33,7 @@ struct KeyVaultPublisherTests {
 
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func publisher(_ transport: ScriptedTransport, _ inner: CountingPublisher, epoch: Int? = nil) -> KeyVaultPublisher {
+    func publisher(_ transport: ScriptedTransport, _ inner: CountingPublisher?, epoch: Int? = nil) -> KeyVaultPublisher {
         let output = KeyVaultOutput(
             vault: URL(string: "https://kv.vault.azure.net")!,
             secret: "app",
@@ -135,5 +135,35 @@ struct KeyVaultPublisherTests {
         }
         #expect(refused?.code == "EpochBehind")
         #expect(await newer.requests.map(\.method) == ["GET", "GET"])
+    }
+
+    /// In a group there are no files: what is published is the key whose fingerprint the latest
+    /// version of this resource carries, unless it is disabled or a newer leadership wrote it.
+    @Test func withoutFilesTheVaultsLatestVersionIsWhatIsPublished() async throws {
+        let fingerprint = Self.material.fingerprint.value
+        let reads = ScriptedTransport([
+            .respond(401, [KeyVaultClientTests.challenge], KeyVaultClientTests.unauthorized),
+            .respond(200, [], Self.item("b", slot: "secondary", fingerprint: fingerprint, value: true, epoch: 2)),
+            .respond(200, [], Self.item("d", slot: "secondary", fingerprint: fingerprint, value: true, epoch: 4)),
+            .respond(200, [], Self.item("e", slot: "secondary", fingerprint: fingerprint, enabled: false, value: true, epoch: 3)),
+            .respond(500, [], "{}"),
+            .respond(500, [], "{}"),
+        ])
+        let vaultOnly = publisher(reads, nil, epoch: 3)
+        #expect(await vaultOnly.currentDigest() == Self.material.fingerprint, "an older leadership's version of this key still serves")
+        #expect(await vaultOnly.currentDigest() == nil, "a newer leadership wrote the latest version")
+        #expect(await vaultOnly.currentDigest() == nil, "the latest version is disabled")
+        #expect(await vaultOnly.currentDigest() == nil, "the vault cannot be read")
+
+        let writes = ScriptedTransport([
+            .respond(401, [KeyVaultClientTests.challenge], KeyVaultClientTests.unauthorized),
+            .respond(200, [], Self.item("b", slot: "secondary", fingerprint: "sha256:0000000000000000", value: true, epoch: 3)),
+            .respond(200, [], Self.item("c", slot: "secondary", fingerprint: fingerprint, value: true, epoch: 3)),
+            .respond(200, [], #"{"value":[]}"#),
+        ])
+        let step = RotationStep.rotating(Rotation(startedAt: Date(timeIntervalSince1970: 0), phase: .publishing(slot: .secondary, final: true)))
+        let digest = try await publisher(writes, nil, epoch: 3).publish(Self.material, step: step)
+        #expect(digest == Self.material.fingerprint)
+        #expect(await writes.requests.map(\.method) == ["GET", "GET", "PUT", "GET"])
     }
 }

@@ -44,6 +44,9 @@ struct ConfigurationLoaderTests {
         """
     }
 
+    /// A group's table, for the cases of group members.
+    static let group = "[ha]\njournal = \"https://acct.blob.core.windows.net/keyrotd\""
+
     static let cases: [Case] = [
         Case(
             name: "a group member without a Key Vault output",
@@ -51,6 +54,36 @@ struct ConfigurationLoaderTests {
             line: 13,
             key: "resource[0]",
             message: "'acs-001' has no Key Vault output: in a high-availability group"
+        ),
+        Case(
+            name: "a group member whose vault holds a layout its file cannot be made from",
+            toml: valid(
+                more:
+                    "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"30m\"\nformat = \"env\"\n\(group)"
+            ),
+            line: 17,
+            key: "resource[0].outputs[0].key_vault",
+            message: "each node writes 'acs-001.conn' from this Key Vault output, which holds another layout than the file"
+        ),
+        Case(
+            name: "a group member with a second file",
+            toml: valid(
+                more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"30m\"\n"
+                    + "[[resource.outputs]]\nfile = \"extra.conn\"\n\(group)"
+            ),
+            line: 21,
+            key: "resource[0].outputs[1].file",
+            message: "a resource delivers one file on each node"
+        ),
+        Case(
+            name: "a follower named like a resource in a group",
+            toml: valid(
+                more: "[[resource.outputs]]\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"app\"\nconsumer_refresh = \"30m\"\n"
+                    + "[[follow]]\nname = \"acs-001\"\nkey_vault = \"https://kv.vault.azure.net\"\nsecret = \"other\"\nfile = \"other.conn\"\n\(group)"
+            ),
+            line: 21,
+            key: "follow[0].name",
+            message: "'acs-001' is the name of a resource, whose own follower delivers its file on each node"
         ),
         Case(
             name: "a group journal without a container",
@@ -631,7 +664,7 @@ struct ConfigurationLoaderTests {
             ),
             line: 17,
             key: "follow[0].name",
-            message: "'web_1' must be 1-64 letters, digits and '-'"
+            message: "'web_1' must be 1-64 letters, digits, '-' and '.' (not first)"
         ),
         Case(
             name: "a followed vault of another cloud",
@@ -798,6 +831,23 @@ struct ConfigurationLoaderTests {
         let (defaulted, _) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(hostNamed, in: dir))
         #expect(defaulted.daemon.highAvailability?.node == ProcessInfo.processInfo.hostName)
         #expect(defaulted.daemon.highAvailability?.leaseDuration == .seconds(60))
+        // Every node writes the resource's file from the vault through a follower of its own, which
+        // confirms under the node's name only when the resource waits for that node.
+        let follower = try #require(loaded.allFollows.first)
+        #expect(loaded.allFollows.count == 1 && loaded.follows.isEmpty)
+        #expect(follower.name == "acs-001" && follower.secret == "app" && follower.output.file == "acs-001.conn" && follower.verbatim)
+        #expect(follower.interval == .seconds(300) && !follower.confirm && follower.confirmationTag == "keyrotd-confirmed-rotator-1.example")
+        let confirming = member.replacingOccurrences(
+            of: "id = \"\(Self.id)\"\n",
+            with: "id = \"\(Self.id)\"\nconfirm_followers = [\"rotator-1.example\"]\n"
+        )
+        let (waited, _) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(confirming, in: dir))
+        #expect(waited.allFollows.first?.confirm == true)
+        // A vault holding json is laid out anew with the file's own format.
+        let json = member.replacingOccurrences(of: "consumer_refresh = \"30m\"\n", with: "consumer_refresh = \"2m\"\nformat = \"json\"\n")
+        let (relaid, _) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(json, in: dir))
+        let relaidFollower = try #require(relaid.allFollows.first)
+        #expect(!relaidFollower.verbatim && relaidFollower.output.format == relaid.resources[0].format && relaidFollower.interval == .seconds(60))
         // The request timeout is lowered to what a 15-s lease can cover, and refused when set higher.
         #expect(loaded.daemon.requestTimeout == .milliseconds(6250))
         let slow = member.replacingOccurrences(of: "[daemon]\n", with: "[daemon]\nrequest_timeout = \"30s\"\n")

@@ -77,12 +77,23 @@ struct ConfigurationReloadTests {
         secret = "other"
         file = "app.conn"
         #follow
+        """
+
+    /// The `[ha]` table, for the changes of its keys.
+    static let group = """
         [ha]
         journal = "https://acct.blob.core.windows.net/keyrotd"
         credential = 'main'
         node = "node-1"
         #ha
         """
+
+    /// What a change of a key of `table` starts from: ``base``, and for the group's keys ``group``
+    /// with it, where a resource delivers one file on each node.
+    static func base(for table: ConfigurationKey.Table) -> String {
+        guard table == .ha else { return base }
+        return base.replacingOccurrences(of: "[[resource.outputs]]\nfile = \"extra.conn\"\n#file\n", with: "") + "\n" + group
+    }
 
     static let changes: [Change] = [
         Change("secrets_dir", .daemon, at: "", "secrets_dir = \"secrets-2\"", replacing: "secrets_dir = \"secrets\""),
@@ -177,8 +188,9 @@ struct ConfigurationReloadTests {
         let dir = try ConfigurationLoaderTests.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let loader = ConfigurationLoader(environment: [:])
-        let (running, _) = try loader.load(path: try Self.write(Self.base, in: dir))
-        var changed = Self.base
+        let base = Self.base(for: table)
+        let (running, _) = try loader.load(path: try Self.write(base, in: dir))
+        var changed = base
         if let old = change.replacing {
             #expect(changed.components(separatedBy: old).count == 2, "'\(old)' is not written exactly once")
             changed = changed.replacingOccurrences(of: old, with: change.line)

@@ -19,7 +19,7 @@ extension EndToEnd {
                 emulatorArguments: ["--no-throttle"],
                 resources: 2,
                 every: "3s",
-                grace: "1s",
+                grace: "2s",
                 requestTimeout: "5s"
             )
             let info = scenario.emulator.info
@@ -86,8 +86,14 @@ extension EndToEnd {
                 client: checker,
                 grace: 1
             )
-            let consuming = Task { await consumer.run() }
-            defer { consuming.cancel() }
+            // Every node's files come from the vault through its own followers, the leader's too:
+            // an application on each host reads them all along.
+            let filesB = scenario.configuration.resources.map {
+                Consumer.File(path: URL(fileURLWithPath: configB).deletingLastPathComponent().path + "/secrets/" + $0.output, id: $0.id)
+            }
+            let consumerB = Consumer(files: filesB, caFile: info.caFile, grace: .seconds(2))
+            let consuming = [Task { await consumer.run() }, Task { await scenario.consumer.run() }, Task { await consumerB.run() }]
+            defer { for task in consuming { task.cancel() } }
 
             let a = try scenario.startDaemon(label: "node-a")
             try await scenario.wait(for: .seconds(30), "node-a leads") { a.stderr.contains("this node leads the group") }
@@ -97,9 +103,10 @@ extension EndToEnd {
                 try await scenario.emulator.stats()["regenerations"] ?? 0 >= alone + 4
             }
             #expect(!b.stderr.contains("this node leads the group"), "two leaders: \(b.stderr.suffix(2000))")
-            // The leader went on from the single host's records: nothing was adopted again.
+            // The leader went on from the single host's records: nothing was adopted again. Each record
+            // held its file's digest and now holds the vault's fingerprint: one repair read each.
             #expect(a.stderr.contains("moved 2 records of this host's state directory into the group's journal"))
-            #expect(try await scenario.emulator.stats()["listKeys"] == 2)
+            #expect(try await scenario.emulator.stats()["listKeys"] == 4)
             // Each node says what it is; the standby names the leader and sends a `rotate` there.
             struct Report: Decodable { var group: GroupStatus? }
             let (_, leaderJSON, _) = try await scenario.keyrotd(["status", "--json"], label: "status-a")
@@ -119,19 +126,35 @@ extension EndToEnd {
             await a.wait()
             let killedAt = try await scenario.emulator.stats()["regenerations"] ?? 0
             try await scenario.wait(for: .seconds(45), "node-b leads") { b.stderr.contains("this node leads the group") }
+            // systemd restarts node a, which stands by and delivers the new leader's keys on its host.
+            let restarted = try scenario.startDaemon(label: "node-a-restarted")
             // Node a did not release cleanly: b waits out a's lease and request timeout (20 s) before acting.
             try await scenario.wait(for: .seconds(25), "node-b waits") { b.stderr.contains("waiting out its lease and request timeout") }
             #expect(try await scenario.emulator.stats()["regenerations"] ?? 0 == killedAt, "node-b acted before the quiet period ended")
             try await scenario.wait(for: .seconds(60), "rotations by node-b") {
                 try await scenario.emulator.stats()["regenerations"] ?? 0 >= killedAt + 4
             }
-            b.signal(SIGTERM)
-            #expect(await b.wait(timeout: .seconds(20)) == 0, "\(b.stderr.suffix(2000))")
-            #expect(b.stderr.contains("stopped leading the group (released)"))
+            #expect(!restarted.stderr.contains("this node leads the group"))
+            // The applications stop first and the files are checked while both nodes still run:
+            // a node that stops delivering leaves its host's files to go stale, as it should.
             await consumer.stop()
+            await scenario.consumer.stop()
+            await consumerB.stop()
             let violations = await consumer.violations
             #expect(violations.isEmpty, "\(violations)")
             #expect(await consumer.accepted > 0)
+            for (node, files) in [("node-a", scenario.consumer), ("node-b", consumerB)] {
+                #expect(await files.violations == [], "\(node)")
+                #expect(await files.malformed == [], "\(node)")
+                #expect(await files.accepted > 100, "\(node)")
+                #expect(await files.finalCheck().isEmpty, "\(node)")
+            }
+            restarted.signal(SIGTERM)
+            b.signal(SIGTERM)
+            #expect(await restarted.wait(timeout: .seconds(20)) == 0, "\(restarted.stderr.suffix(2000))")
+            #expect(await b.wait(timeout: .seconds(20)) == 0, "\(b.stderr.suffix(2000))")
+            #expect(b.stderr.contains("stopped leading the group (released)"))
+            await consumerB.close()
             // Versions written after the takeover carry the second leadership's epoch.
             for resource in scenario.configuration.resources {
                 let epochs = try await vault.versions("\(resource.name)-conn").compactMap { $0.tags[KeyVaultOutput.Tag.epoch].flatMap { Int($0) } }
@@ -140,7 +163,7 @@ extension EndToEnd {
             // Node b's secret files and the reader's secret are meant to hold secrets; nothing else may.
             let nodeB = URL(fileURLWithPath: configB).deletingLastPathComponent().path
             try await scenario.finish(
-                extraSecrets: await consumer.seen,
+                extraSecrets: (await consumer.seen).union(await consumerB.seenSecrets),
                 excluding: [nodeB + "/secrets", scenario.directory + "/reader-secret"]
             )
         }

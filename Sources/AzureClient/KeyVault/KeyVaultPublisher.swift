@@ -13,7 +13,10 @@ import Logging
 /// fingerprint is disabled: a published key is a regenerated one (or the same key again), so those
 /// hold a key that no longer works, and nothing should read it from the vault.
 ///
-/// In a high-availability group each version carries the leadership's epoch (`keyrotd-epoch`).
+/// In a high-availability group each version carries the leadership's epoch (`keyrotd-epoch`), and
+/// there are no files (`inner` is `nil`): every node writes them from the first target through a
+/// follower. What counts as published is then the key whose fingerprint the first target's latest
+/// version of this resource carries.
 /// A latest version of an older epoch is never taken as this publish done (a new version is
 /// written), and one of a newer epoch means a newer leader exists: nothing is written.
 public final class KeyVaultPublisher: SecretPublisher {
@@ -31,7 +34,7 @@ public final class KeyVaultPublisher: SecretPublisher {
         }
     }
 
-    private let inner: any SecretPublisher
+    private let inner: (any SecretPublisher)?
     private let targets: [Target]
     private let resource: String
     private let now: @Sendable () -> Date
@@ -39,9 +42,9 @@ public final class KeyVaultPublisher: SecretPublisher {
     private let logger: Logger
 
     /// Wraps `inner` for `resource`, writing to `targets` in order after it; `epoch` is the
-    /// leadership's in a high-availability group.
+    /// leadership's in a high-availability group, where `inner` is `nil`.
     public init(
-        inner: any SecretPublisher,
+        inner: (any SecretPublisher)?,
         targets: [Target],
         resource: String,
         epoch: Int? = nil,
@@ -58,12 +61,23 @@ public final class KeyVaultPublisher: SecretPublisher {
         self.logger = logger
     }
 
-    public func currentDigest() async -> KeyFingerprint? { await inner.currentDigest() }
+    /// The files' digest; without files, the fingerprint the first target's latest version of
+    /// this resource carries (`nil`, so the rotator publishes again, when the vault cannot be read,
+    /// the version is another resource's or disabled, or a newer leadership wrote it).
+    public func currentDigest() async -> KeyFingerprint? {
+        if let inner { return await inner.currentDigest() }
+        guard let target = targets.first, let latest = try? await target.client.latest(target.output.secret), latest.enabled,
+            latest.tags[KeyVaultOutput.Tag.resource] == resource
+        else { return nil }
+        let latestEpoch = latest.tags[KeyVaultOutput.Tag.epoch].flatMap { Int($0) }
+        if let epoch, let latestEpoch, latestEpoch > epoch { return nil }
+        return latest.tags[KeyVaultOutput.Tag.fingerprint].flatMap(KeyFingerprint.init(stored:))
+    }
 
     public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
-        let digest = try await inner.publish(material, step: step)
+        let digest = try await inner?.publish(material, step: step)
         for target in targets { try await publish(material, step: step, to: target) }
-        return digest
+        return digest ?? material.fingerprint
     }
 
     private func publish(_ material: KeyMaterial, step: RotationStep, to target: Target) async throws {

@@ -9,7 +9,7 @@ extension ConfigurationSchema {
         String.self,
         .string,
         default: .required,
-        "the follower's name in its confirmation tag (keyrotd-confirmed-NAME), the leader's confirm_followers, state and status: letters, digits and '-', at most 64"
+        "the follower's name in its confirmation tag (keyrotd-confirmed-NAME), the leader's confirm_followers, state and status: letters, digits, '-' and '.' (not first), at most 64"
     )
     /// `credential` of a follower.
     public static let followCredential = ConfigurationKey(
@@ -91,7 +91,7 @@ extension FollowConfiguration {
         let document = t.document
         var name = t.required(Key.followName, as: String.self)
         if let n = name, !isValidName(n) {
-            t.error(Key.followName, "'\(n)' must be 1-64 letters, digits and '-' (it becomes the tag keyrotd-confirmed-\(n))")
+            t.error(Key.followName, "'\(n)' must be 1-64 letters, digits, '-' and '.' (not first) (it becomes the tag keyrotd-confirmed-\(n))")
             name = nil
         }
         let credential = CredentialName.read(&t, Key.followCredential, nameIt: "name one")

@@ -22,6 +22,9 @@ public struct FollowConfiguration: Sendable, Equatable {
     public var interval: Duration
     /// Whether each delivered version is tagged as confirmed by this follower.
     public var confirm: Bool
+    /// The name its confirmation tag carries, when not its own: in a high-availability group the
+    /// node's, so that a resource's `confirm_followers` names the group's nodes.
+    public var confirmAs: String?
 
     /// Creates a follower's configuration.
     public init(
@@ -33,8 +36,10 @@ public struct FollowConfiguration: Sendable, Equatable {
         verbatim: Bool = true,
         onPublish: HookCommand? = nil,
         interval: Duration = Defaults.interval,
-        confirm: Bool = Defaults.confirm
+        confirm: Bool = Defaults.confirm,
+        confirmAs: String? = nil
     ) {
+        self.confirmAs = confirmAs
         self.name = name
         self.credential = credential
         self.vault = vault
@@ -47,7 +52,7 @@ public struct FollowConfiguration: Sendable, Equatable {
     }
 
     /// The tag this follower sets on each version it delivered: its value is the version's fingerprint.
-    public var confirmationTag: String { Self.confirmationTag(name) }
+    public var confirmationTag: String { Self.confirmationTag(confirmAs ?? name) }
 
     /// The confirmation tag of follower `name`.
     public static func confirmationTag(_ name: String) -> String { "keyrotd-confirmed-" + name }
@@ -56,8 +61,11 @@ public struct FollowConfiguration: Sendable, Equatable {
     public var source: String { "\(secret) in \(vault.absoluteString)" }
 
     /// Whether `name` is a follower name: it becomes part of a tag name and a file name.
+    /// Dots are allowed after the first character, so that a group's node names (host names) can
+    /// be named in `confirm_followers`.
     public static func isValidName(_ name: String) -> Bool {
-        (1...64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        guard let first = name.first, first.isASCII, first.isLetter || first.isNumber, name.count <= 64 else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }
     }
 }
 

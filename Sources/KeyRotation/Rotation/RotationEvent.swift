@@ -67,7 +67,7 @@ extension RotationEvent {
         case .driftDetected(let slot, _, _):
             "the published \(slot) key was regenerated outside keyrotd (portal, CLI or another tool); consumers holding it fail until the file is repaired, which keyrotd does now"
         case .fileRepairNeeded:
-            "secret file is missing or was changed on disk; rewriting it from the live keys"
+            "what was published (the secret file, or in a group the latest Key Vault version) is missing or was changed; rewriting it from the live keys"
         case .emergencyRequested:
             "EMERGENCY rotation requested by an operator: both keys are regenerated now, one after the other, without waiting for grace; consumers still holding the old key fail until they reload the secret file"
         case .regeneratingWithoutGrace(let slot):
