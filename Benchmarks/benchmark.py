@@ -215,13 +215,19 @@ def writes_per_type(bindir, n, seconds, rows):
         row(rows, f"ARM writes per regenerated key by type, {n} of each, full, {seconds} s", ", ".join(figures))
         stop(d, emu)
 
-def budget(bindir, n, seconds, rows, latency=None, subscriptions=1):
+def budget(bindir, n, seconds, rows, latency=None, subscriptions=1, group=False):
     """A wave under ARM's real budgets: n resources adopted and then all due at once, the daemon's
-    default configuration (concurrency included), ARM answering after `latency` (e.g. 800ms-1200ms)."""
+    default configuration (concurrency included), ARM answering after `latency` (e.g. 800ms-1200ms).
+    With `group`, the node leads a high-availability group: its journal in Blob Storage answering
+    in 20-50 ms, a Key Vault output per resource, and a 30-s grace (a vault's consumers, this
+    node's followers among them, read it every 30 s)."""
     with tempfile.TemporaryDirectory() as w:
         extra = ["--subscriptions", str(subscriptions)] + (["--latency", latency] if latency else [])
+        extra += ["--storage-latency", "20ms-50ms"] if group else []
         emu, info = start_emulator(bindir, w, n, extra)
-        config = set_schedule(w, "5s", "0s")
+        config = set_schedule(w, "5s", "30s" if group else "0s")
+        if group:
+            make_group(w, info, "30s")
         text = open(config).read()
         open(config, "w").write("\n".join(l for l in text.split("\n") if not l.startswith("concurrency =")))
         sock, path = notify_socket(w)
@@ -231,8 +237,67 @@ def budget(bindir, n, seconds, rows, latency=None, subscriptions=1):
         budget_tokens = subscriptions * (200 + 10 * elapsed)
         served = s["armWrites"]
         where = f"{n} resources" + (f" in {subscriptions} subscriptions" if subscriptions > 1 else "")
-        at = f"ARM answering in {latency}" if latency else "loopback"
+        at = (f"ARM answering in {latency}" if latency else "loopback") + (", HA with the journal in Blob Storage at 20-50 ms, grace 30 s" if group else "")
         row(rows, f"write budget used, {at}, {where}, default configuration, {elapsed:.0f} s", f"{served / budget_tokens * 100:.1f} % of the budget ({subscriptions} × (200 + 10/s)); {s['throttled']} of {served + s['throttled']} writes answered 429 ({s['throttled'] / max(served + s['throttled'], 1) * 100:.1f} %); {failures(w)} failed rotations")
+        stop(d, emu)
+
+def tls_context(info):
+    import ssl
+    return ssl.create_default_context(cafile=info["caFile"]) if info.get("caFile") else None
+
+def bearer(info, scope):
+    """A token of the emulator's writer principal, as an operator's tooling would get one."""
+    import urllib.parse, urllib.request
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": info["clientID"],
+                                   "client_secret": info["clientSecret"], "scope": scope}).encode()
+    url = f'{info["baseURL"]}/{info["tenant"]}/oauth2/v2.0/token'
+    return json.load(urllib.request.urlopen(urllib.request.Request(url, data=body), context=tls_context(info)))["access_token"]
+
+def make_group(workdir, info, consumer_refresh):
+    """Makes the emulator's configuration one node of a group: each resource gets a Key Vault output,
+    the file an [ha] table whose journal is the container `group`, created here as an operator would."""
+    import urllib.request
+    token = bearer(info, "https://storage.azure.com/.default")
+    request = urllib.request.Request(info["blobServiceURL"] + "/group?restype=container", method="PUT",
+                                     headers={"Authorization": "Bearer " + token, "x-ms-version": "2021-08-06"})
+    urllib.request.urlopen(request, context=tls_context(info))
+    path = os.path.join(workdir, "keyrotd.toml")
+    lines = []
+    for line in open(path).read().split("\n"):
+        lines.append(line)
+        if line.startswith('id = "/subscriptions/'):
+            name = line.rstrip('"').rsplit("/", 1)[1]
+            lines += ["", "[[resource.outputs]]", f'key_vault = "{info["keyVaultURL"]}"', f'secret = "{name}-conn"',
+                      f'consumer_refresh = "{consumer_refresh}"']
+    lines += ["", "[ha]", f'journal = "{info["blobServiceURL"]}/group"', 'credential = "emulator"', 'node = "bench"']
+    open(path, "w").write("\n".join(lines) + "\n")
+
+def journal_cost(bindir, n, seconds, rows):
+    """Blob Storage requests and bytes per regenerated key with the journal in Azure: one node
+    leading a group of n resources, throttling off, counted over `seconds` once all are adopted."""
+    with tempfile.TemporaryDirectory() as w:
+        emu, info = start_emulator(bindir, w, n, ["--no-throttle"])
+        config = set_schedule(w, "5s", "5s")
+        make_group(w, info, "5s")
+        sock, path = notify_socket(w)
+        d = run_daemon(bindir, config, w, path); wait_ready(sock)
+        # The first listKeys comes once the lease is taken and every record blob was written.
+        t = time.monotonic()
+        while stats(info)["listKeys"] == 0:
+            time.sleep(0.05)
+        takeover, written = time.monotonic() - t, stats(info)["storageWrites"]
+        deadline = time.monotonic() + 1800
+        while stats(info)["listKeys"] < n and time.monotonic() < deadline:
+            time.sleep(1)
+        before = stats(info)
+        time.sleep(seconds)
+        after = stats(info)
+        keys = after["regenerations"] - before["regenerations"]
+        per = lambda field: (after[field] - before[field]) / max(keys, 1)
+        row(rows, f"Blob Storage per regenerated key, journal in Azure, {n} resources, {keys} keys in {seconds} s",
+            f'{per("storageRequests"):.2f} requests, {per("storageWrites"):.2f} writes, {per("storageBytesWritten"):.0f} bytes written')
+        row(rows, f"first leadership of a group of {n} resources, loopback storage: READY to the first listKeys",
+            f"{takeover:.2f} s ({written} blob writes: the head and a record per resource)")
         stop(d, emu)
 
 def peak_mb(pid):
@@ -286,10 +351,13 @@ def main():
     p.add_argument("--idle-seconds", type=int, default=60)
     p.add_argument("--side-by-side", type=int, default=1000, help="rotations for the comparison with the Python SDK (0 skips it)")
     p.add_argument("--types", type=int, default=20, help="resources of each type for the writes-per-key figures (0 skips them)")
+    p.add_argument("--group-budget", action="store_true", help="also the budget waves of a group's leader (journal in Blob Storage)")
+    p.add_argument("--journal", type=int, nargs="*", default=[100, 10000], help="resource counts for the storage cost per regenerated key of a group (none skips it)")
     p.add_argument("--quick", action="store_true", help="a small run that finishes in about a minute (CI runs it so the script cannot rot)")
     a = p.parse_args()
     if a.quick:
         a.scale, a.throughput, a.budget, a.budget_seconds, a.idle_seconds, a.side_by_side, a.types = [50], 50, 30, 10, 3, 0, 2
+        a.journal, a.group_budget = [20], True
     rows = []
     for n in a.scale or []:
         scale(a.bin, n, a.idle_seconds, rows)
@@ -300,6 +368,11 @@ def main():
         budget(a.bin, a.budget, a.budget_seconds, rows)
         for latency, subscriptions in [("800ms-1200ms", 1), ("1800ms-2200ms", 1), ("800ms-1200ms", 5)]:
             budget(a.bin, a.budget, a.budget_seconds, rows, latency, subscriptions)
+        if a.group_budget:
+            for latency in [None, "800ms-1200ms"]:
+                budget(a.bin, a.budget, a.budget_seconds, rows, latency, group=True)
+    for n in a.journal or []:
+        journal_cost(a.bin, n, 10 if a.quick else 60, rows)
     if a.side_by_side: side_by_side(a.bin, a.side_by_side, rows)
     print("| figure | value |\n| --- | --- |")
     for name, value in rows:

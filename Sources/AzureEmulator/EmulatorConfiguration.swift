@@ -21,6 +21,9 @@ public struct EmulatorConfiguration: Sendable {
     public var redisPort = 0
     /// How long a long-running regeneration runs before its key changes.
     public var operationDuration: Duration = .milliseconds(500)
+    /// Whether every regeneration, secret version and blob write is kept for `GET /_emulator/audit`
+    /// (tests; it grows without bound).
+    public var audit = false
     /// The (first) subscription id.
     public var subscription = "00000000-0000-4000-8000-000000000001"
     /// How many subscriptions the resources are spread over, in turn (ids count up from ``subscription``).
@@ -90,6 +93,9 @@ public struct EmulatorConfiguration: Sendable {
     public struct Faults: Sendable {
         /// Added latency, uniform in this range.
         public var latency: ClosedRange<Duration> = .zero ... .zero
+        /// Added latency of Blob Storage requests, uniform in this range (a storage account in the
+        /// same region answers in 20–50 ms).
+        public var storageLatency: ClosedRange<Duration> = .zero ... .zero
         /// Probability of answering with each status code (500, 503, 429, 403 …) instead of serving.
         public var errorRates: [Int: Double] = [:]
         /// Probability of resetting the connection (before or after acting, at random).

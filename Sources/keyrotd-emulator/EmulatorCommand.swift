@@ -40,11 +40,14 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "For --write-config: the secret files' format (each type's default when absent).") var configFormat: String?
     @Option(help: "Lifetime of issued tokens, e.g. 1h or 30s.") var tokenLifetime = "1h"
     @Flag(help: "Turn ARM write throttling off.") var noThrottle = false
+    @Flag(help: "Keep every regeneration, secret version and blob write for GET /_emulator/audit (tests; grows without bound).")
+    var audit = false
     @Option(help: "ARM write bucket size per subscription.") var writeBurst: Double = 200
     @Option(help: "ARM write bucket refill per second.") var writeRefill: Double = 10
     @Flag(help: "Answer regenerateKey with both keys instead of the regenerated half.") var fullRegenerateResponse = false
     @Option(help: "Secret versions a Key Vault creates per 10 s before answering 429 (Key Vault's limit).") var keyVaultWriteLimit = 300
     @Option(help: "Added ARM latency: 50ms or a range 10ms-200ms.") var latency: String?
+    @Option(help: "Added Blob Storage latency: 30ms or a range 20ms-50ms.") var storageLatency: String?
     @Option(help: "Fault: answer STATUS with probability P, as STATUS=P (repeatable), e.g. 503=0.1.") var errorRate: [String] = []
     @Option(help: "Fault: probability of a connection reset.") var resetRate = 0.0
     @Option(help: "Fault: probability of never answering.") var timeoutRate = 0.0
@@ -84,6 +87,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             }
         configuration.synchronousRegeneration = synchronousRegeneration
         configuration.operationDuration = try Self.duration(operationDuration, "--operation-duration")
+        configuration.audit = audit
         guard (1...99).contains(subscriptions) else { throw ValidationError("--subscriptions takes 1 to 99") }
         configuration.subscriptions = subscriptions
         configuration.tls = !plainHttp
@@ -94,11 +98,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.fullRegenerateResponse = fullRegenerateResponse
         guard keyVaultWriteLimit > 0 else { throw ValidationError("--key-vault-write-limit must be positive") }
         configuration.keyVaultWriteLimit = keyVaultWriteLimit
-        if let latency {
-            let parts = latency.split(separator: "-").map(String.init)
-            let low = try Self.duration(parts[0], "--latency")
-            configuration.faults.latency = low...(parts.count > 1 ? try Self.duration(parts[1], "--latency") : low)
-        }
+        if let latency { configuration.faults.latency = try Self.range(latency, "--latency") }
+        if let storageLatency { configuration.faults.storageLatency = try Self.range(storageLatency, "--storage-latency") }
         for entry in errorRate {
             let kv = entry.split(separator: "=")
             guard kv.count == 2, let status = Int(kv[0]), let rate = Double(kv[1]) else {
@@ -178,5 +179,14 @@ struct EmulatorCommand: AsyncParsableCommand {
             if let n = Double(text.dropLast(suffix.count)), n >= 0 { return .milliseconds(Int64(n * factor * 1000)) }
         }
         throw ValidationError("\(option): '\(text)' is not a duration such as 500ms, 30s, 5m or 1h")
+    }
+
+    /// `50ms` or `10ms-200ms`.
+    static func range(_ text: String, _ option: String) throws -> ClosedRange<Duration> {
+        let parts = text.split(separator: "-").map(String.init)
+        let low = try duration(parts[0], option)
+        let high = parts.count > 1 ? try duration(parts[1], option) : low
+        guard low <= high else { throw ValidationError("\(option): '\(text)' goes from more to less") }
+        return low...high
     }
 }

@@ -105,7 +105,7 @@ struct DaemonGroup: Sendable {
                         )
                     }
                     let leadership = DaemonWiring.Leadership(
-                        store: store,
+                        store: TestPausePoint.wrap(store),
                         mutationGuard: coordinator,
                         epoch: snapshot.epoch
                     )

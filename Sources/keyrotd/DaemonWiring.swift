@@ -76,7 +76,8 @@ struct DaemonWiring: Sendable {
     ) async throws -> Built {
         let daemon = configuration.daemon
         let sameLeadership = previous?.epoch == leadership?.epoch
-        let transport: any HTTPTransport = leadership.map { GuardedTransport(transports.entra, guard: $0.mutationGuard) } ?? transports.entra
+        let transport: any HTTPTransport =
+            leadership.map { TestPausePoint.wrap(GuardedTransport(transports.entra, guard: $0.mutationGuard)) } ?? transports.entra
         var clients: [String: (CredentialConfiguration, ARMClient)] = [:]
         for (name, credential) in configuration.credentials {
             if let (old, client) = previous?.clients[name], old == credential, sameLeadership {

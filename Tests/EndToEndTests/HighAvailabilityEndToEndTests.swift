@@ -22,35 +22,16 @@ extension EndToEnd {
                 grace: "2s",
                 requestTimeout: "5s"
             )
-            let info = scenario.emulator.info
-            var config = try String(contentsOfFile: scenario.configPath, encoding: .utf8)
-            for resource in scenario.configuration.resources {
-                config = config.replacingOccurrences(
-                    of: "id = \"\(resource.id.path)\"\n",
-                    with:
-                        "id = \"\(resource.id.path)\"\n\n[[resource.outputs]]\nkey_vault = \"\(info.keyVaultURL)\"\nsecret = \"\(resource.name)-conn\"\n"
-                        + "consumer_refresh = \"1s\"\n"
-                )
-            }
-            try config.write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
+            try scenario.addVaultOutputs()
             // Node a ran on its own before the group existed: its records move into the journal.
             let single = try scenario.startDaemon(label: "single-host")
             try await scenario.wait(for: .seconds(30), "rotations on a single host") { scenario.totalRotations() >= 2 }
             single.signal(SIGTERM)
             #expect(await single.wait(timeout: .seconds(20)) == 0, "\(single.stderr.suffix(2000))")
-            config += "\n[ha]\njournal = \"\(info.blobServiceURL)/group\"\ncredential = \"emulator\"\nnode = \"node-a\"\nlease_duration = \"15s\"\n"
-            try config.write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
-            let b = scenario.directory + "/node-b"
-            let configB = b + "/keyrotd.toml"
-            try FileManager.default.createDirectory(atPath: b, withIntermediateDirectories: true)
-            try config.replacingOccurrences(of: "\"\(scenario.directory)/secrets\"", with: "\"\(b)/secrets\"")
-                .replacingOccurrences(of: "\"\(scenario.directory)/state\"", with: "\"\(b)/state\"")
-                .replacingOccurrences(of: "\"\(scenario.directory)/run\"", with: "\"\(b)/run\"")
-                .replacingOccurrences(of: "node = \"node-a\"", with: "node = \"node-b\"")
-                .write(toFile: configB, atomically: true, encoding: .utf8)
-            let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)
+            let nodes = try scenario.groupNodes(["node-a", "node-b"])
+            let transport = AsyncHTTPClientTransport(extraCAFile: scenario.emulator.info.caFile)
             do {
-                try await exercise(scenario, configB: configB, transport: transport)
+                try await exercise(scenario, nodeB: nodes[1], transport: transport)
             } catch {
                 try? await transport.shutdown()
                 throw error
@@ -58,25 +39,10 @@ extension EndToEnd {
             try await transport.shutdown()
         }
 
-        private func exercise(_ scenario: Scenario, configB: String, transport: AsyncHTTPClientTransport) async throws {
+        private func exercise(_ scenario: Scenario, nodeB: GroupNode, transport: AsyncHTTPClientTransport) async throws {
             let info = scenario.emulator.info
-            // The operator creates the container (keyrotd's role need not allow it).
-            let secretFile = scenario.directory + "/client-secret"
-            let endpoint = try EntraTokenEndpoint(
-                authorityHost: URL(string: info.baseURL)!,
-                tenant: info.tenant,
-                clientID: info.clientID,
-                transport: transport,
-                sleep: { try await Task.sleep(for: $0) }
-            )
-            let storage = try BlobStorageClient(
-                containerURL: URL(string: info.blobServiceURL + "/group")!,
-                credential: CachedCredential(source: ClientSecretSource(endpoint: endpoint, secretFile: secretFile)),
-                transport: transport,
-                sleep: { try await Task.sleep(for: $0) },
-                logger: Logger(label: "operator")
-            )
-            #expect(try await storage.createContainer())
+            let configB = nodeB.config
+            let storage = try await scenario.createGroupContainer(transport: transport)
 
             let vault = try KeyVaultEndToEndTests.reader(scenario, transport: transport)
             let checker = DataPlaneClient(transport: transport, extraCAFile: info.caFile, sleep: { try await Task.sleep(for: $0) })
@@ -88,10 +54,7 @@ extension EndToEnd {
             )
             // Every node's files come from the vault through its own followers, the leader's too:
             // an application on each host reads them all along.
-            let filesB = scenario.configuration.resources.map {
-                Consumer.File(path: URL(fileURLWithPath: configB).deletingLastPathComponent().path + "/secrets/" + $0.output, id: $0.id)
-            }
-            let consumerB = Consumer(files: filesB, caFile: info.caFile, grace: .seconds(2))
+            let consumerB = Consumer(files: nodeB.files, caFile: info.caFile, grace: .seconds(2))
             let consuming = [Task { await consumer.run() }, Task { await scenario.consumer.run() }, Task { await consumerB.run() }]
             defer { for task in consuming { task.cancel() } }
 

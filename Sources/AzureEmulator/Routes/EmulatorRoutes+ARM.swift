@@ -149,11 +149,7 @@ extension EmulatorRoutes {
 
         // Faults that answer instead of serving.
         let faults = configuration.faults
-        if faults.latency.upperBound > .zero {
-            let low = faults.latency.lowerBound.seconds, high = faults.latency.upperBound.seconds
-            let delay = low + (high - low) * (await state.roll())
-            try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
-        }
+        await delay(within: faults.latency)
         for (status, rate) in faults.errorRates.sorted(by: { $0.key < $1.key }) where rate > 0 {
             if await state.roll() < rate {
                 await state.count { $0.injectedErrors += 1 }

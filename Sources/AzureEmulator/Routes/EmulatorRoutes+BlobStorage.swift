@@ -17,6 +17,7 @@ extension EmulatorRoutes {
     /// `/{account}/…`: one Blob Storage request.
     func blobStorage(_ request: EmulatorRequest, _ segments: [String]) async -> EmulatorResponse {
         await state.count { $0.storageRequests += 1 }
+        await delay(within: configuration.faults.storageLatency)
         let isLease = request.query["comp"] == "lease"
         if let fault = await state.storageFault(for: isLease ? .lease : .blob) {
             switch fault {
@@ -160,6 +161,7 @@ extension EmulatorRoutes {
                 $0.storageWrites += 1
                 $0.storageBytesWritten += data.count
             }
+            await state.record(AuditEvent(at: 0, kind: .blobWritten, blob: container + "/" + blob, epoch: AuditEvent.epoch(ofJSON: data)))
             let md5 = Data(Insecure.MD5.hash(data: data)).base64EncodedString()
             return storageAnswer(
                 201,

@@ -143,6 +143,7 @@ extension EmulatorRoutes {
         )
         let stored = await state.withVault { $0.add(name, version) }
         await state.count { $0.keyVaultWrites += 1 }
+        await state.record(AuditEvent(at: 0, kind: .versionCreated, secret: name, tags: stored.tags))
         return Self.json(200, Self.bundle(url, name: name, stored, value: true))
     }
 

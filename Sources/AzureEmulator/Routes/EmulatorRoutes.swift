@@ -46,6 +46,13 @@ struct EmulatorRoutes: Sendable {
             let stats = await state.stats
             return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array((try? JSONEncoder().encode(stats)) ?? Data()))
         }
+        // GET /_emulator/audit: every change carried out, in order (with --audit).
+        if segments.count == 2, segments[1] == "audit" {
+            guard let audit = await state.audit else {
+                return Self.json(409, ["error": ["code": "NoAudit", "message": "start the emulator with --audit"]])
+            }
+            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array((try? JSONEncoder().encode(audit)) ?? Data()))
+        }
         // POST /_emulator/revoke-tokens: a continuous access evaluation event; tokens issued so far get a claims challenge.
         if segments.count == 2, segments[1] == "revoke-tokens", request.method == "POST" {
             await state.revokeTokens()
@@ -109,6 +116,14 @@ struct EmulatorRoutes: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Waits a time drawn uniformly from `range` (an added latency).
+    func delay(within range: ClosedRange<Duration>) async {
+        guard range.upperBound > .zero else { return }
+        let low = range.lowerBound.seconds, high = range.upperBound.seconds
+        let delay = low + (high - low) * (await state.roll())
+        try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+    }
 
     /// `date` as ARM and Entra ID write it in messages: ISO 8601, UTC, whole seconds.
     static func timestamp(_ date: Date) -> String { date.formatted(.iso8601) }

@@ -104,6 +104,8 @@ actor EmulatorState {
     /// Where requests go unanswered now.
     private var hangPoints: Set<HangPoint> = []
     private var blobs = BlobStore()
+    /// Every change carried out, when the emulator keeps an audit (`--audit`).
+    private(set) var audit: [AuditEvent]?
     private var storageFault: StorageFault?
     /// The Shared Key of the emulator's Blob Storage account (base64 of 64 random bytes).
     let blobAccountKey = EmulatedResource.newKey()
@@ -125,6 +127,7 @@ actor EmulatorState {
         }
         self.principals = principals
         self.random = FaultRandom(seed: configuration.seed)
+        self.audit = configuration.audit ? [] : nil
         self.hostileValues = (configuration.faults.hostileValues, configuration.faults.hostileValueCount)
         var index = 0
         for type in configuration.types {
@@ -157,6 +160,14 @@ actor EmulatorState {
     /// Updates the counters.
     func count(_ update: (inout Stats) -> Void) { update(&stats) }
 
+    /// Appends to the audit, when there is one; `event` gets the time.
+    func record(_ event: AuditEvent) {
+        guard audit != nil else { return }
+        var event = event
+        event.at = now
+        audit?.append(event)
+    }
+
     /// Whether `s` is an emulated subscription.
     func hasSubscription(_ s: String) -> Bool {
         (0..<max(1, configuration.subscriptions)).contains { configuration.subscriptionID($0).lowercased() == s.lowercased() }
@@ -183,7 +194,18 @@ actor EmulatorState {
     /// Regenerates one key of the resource with id `id` and returns the updated resource.
     @discardableResult
     func regenerate(_ id: String, slot: EmulatedResource.Slot) -> EmulatedResource? {
-        guard var r = resources[id.lowercased()], r.keys[slot] != nil else { return nil }
+        guard var r = resources[id.lowercased()], let replaced = r.keys[slot] else { return nil }
+        if audit != nil {
+            record(
+                AuditEvent(
+                    at: 0,
+                    kind: .regenerated,
+                    resource: r.name,
+                    slot: slot == .primary ? "primary" : "secondary",
+                    replaced: AuditEvent.fingerprint(replaced.value)
+                )
+            )
+        }
         r.keys[slot] = EmulatedResource.Key(
             value: r.type.newKey(),
             id: EmulatedResource.newKeyID(),

@@ -97,6 +97,13 @@ final class ChildProcess: Sendable {
 
     func signal(_ signal: Int32) { kill(pid, signal) }
 
+    /// Whether the process is stopped (`SIGSTOP`): state `T` in `/proc/PID/stat`, after the
+    /// command name in parentheses.
+    var isStopped: Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: end)...].trimmingCharacters(in: .whitespaces).first == "T"
+    }
+
     /// The names of the process's threads (the kernel keeps the last 15 characters of each).
     func threadNames() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").map {

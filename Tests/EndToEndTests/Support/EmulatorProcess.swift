@@ -75,6 +75,15 @@ struct EmulatorProcess {
         return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }
 
+    /// Every change the emulator carried out, in order (it must run with `--audit`).
+    func audit() async throws -> [AuditEvent] {
+        let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)
+        defer { Task { try? await transport.shutdown() } }
+        let response = try await transport.send(.init(method: "GET", url: URL(string: info.baseURL + "/_emulator/audit")!), timeout: .seconds(10))
+        guard response.status == 200 else { throw TestFailure("/_emulator/audit answered \(response.status)") }
+        return try JSONDecoder().decode([AuditEvent].self, from: Data(response.body))
+    }
+
     /// POSTs to one of the emulator's control routes (`/_emulator/…`), which answer 204.
     func control(_ pathAndQuery: String) async throws {
         let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)

@@ -113,12 +113,14 @@ final class Scenario: Sendable {
     }
 
     /// Polls until `condition` holds or `timeout` passes; a timeout's error carries what `progress`
-    /// says about where things stood, so that a failure in CI can be read without a rerun.
+    /// says about where things stood, so that a failure in CI can be read without a rerun. It runs
+    /// on the caller's actor, so the condition may read the caller's state.
     func wait(
         for timeout: Duration,
         _ what: String,
         _ condition: () async throws -> Bool,
-        progress: () -> String = { "" }
+        progress: () -> String = { "" },
+        isolation: isolated (any Actor)? = #isolation
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
