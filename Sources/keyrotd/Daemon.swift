@@ -87,6 +87,11 @@ enum Daemon {
             }
         }
         let coordinator = highAvailability?.coordinator
+        if let settings = configuration.daemon.highAvailability, let watchdogInterval, watchdogInterval >= settings.leaseDuration {
+            logger.warning(
+                "WatchdogSec= (\(DurationFormat.format(watchdogInterval))) is not shorter than the group's lease_duration (\(DurationFormat.format(settings.leaseDuration))): a leader whose renewals stall would outlive its lease before systemd ends it; keep WatchdogSec= plus TimeoutAbortSec= below the lease"
+            )
+        }
         let following = highAvailability.map { group in
             Task { await group.follow(runtime: runtime, scheduler: scheduler, logger: logger) }
         }
@@ -96,7 +101,15 @@ enum Daemon {
 
         if let watchdogInterval {
             services.append(
-                .init(service: Watchdog(notifier: notifier, interval: watchdogInterval, sleep: DaemonExecutor.sleep(for:), logger: logger))
+                .init(
+                    service: Watchdog(
+                        notifier: notifier,
+                        interval: watchdogInterval,
+                        sleep: DaemonExecutor.sleep(for:),
+                        logger: logger,
+                        renewalsOnTime: { coordinator?.renewalsOnTime() ?? true }
+                    )
+                )
             )
         }
         services.append(.init(service: reload))

@@ -32,6 +32,8 @@ struct BlobGroupJournalTests {
         let journalA = BlobGroupJournal(client: client)
         let first = try await journalA.takeOver(leaseID: leaseA, node: "node-a", resources: ["r1", "r2"])
         #expect(first == JournalSnapshot(epoch: 1, records: [:], releasedCleanly: false))
+        // A brand-new journal has no older leader to fence: no record blob is written at takeover.
+        #expect(try await client.list(prefix: "records/").isEmpty)
         try await journalA.save(Self.record("r1", at: 1), for: "r1")
         try await journalA.save(Self.record("r1", at: 2), for: "r1")
         try await journalA.save(Self.record("r2", at: 3), for: "r2")

@@ -298,6 +298,40 @@ struct LeaderCoordinatorTests {
         #expect(messages.dropFirst(6).filter { !$0.hasPrefix("b: b: no leader") } == ["b: leader b, taking the journal over"])
     }
 
+    /// A leader whose coordinator cannot run (here: its timer never fires, as in a hung process)
+    /// is seen, without waiting for the actor, to be past its trust: the watchdog stops its pings.
+    @Test func renewalsOnTimeIsReadWithoutTheActorAndEndsWithTheTrust() async throws {
+        /// Time the test sets; a sleep that only a stop ends.
+        final class HeldClock: BootClock {
+            let time = Mutex(BootInstant(seconds: 0))
+            func now() -> BootInstant { time.withLock { $0 } }
+            func sleep(until deadline: BootInstant) async throws { try await Task.sleep(for: .seconds(3600)) }
+        }
+        let clock = HeldClock()
+        let lease = FakeLease(clock: ManualBootClock())
+        let a = LeaderCoordinator(
+            group: "test-group",
+            node: "a",
+            election: LeaderElection(timing: Self.timing, now: clock.now(), random: SplitMix64(seed: 1)),
+            backend: FakeLease.Node(lease: lease, name: "a", duration: Self.timing.duration),
+            clock: clock,
+            logger: Logger(label: "test")
+        )
+        #expect(a.renewalsOnTime(), "a standby has nothing to renew")
+        let run = Task { try await a.run() }
+        try await Self.eventually("a leads and sleeps") {
+            guard await a.holds(for: .zero) else { return false }
+            return await a.isWaiting(inFlight: 0)
+        }
+        #expect(a.renewalsOnTime())
+        // The trust ends 10 s after the acquisition's send; the loop, asleep, never sees it.
+        clock.time.withLock { $0 = BootInstant(seconds: 10) }
+        #expect(!a.renewalsOnTime())
+        await a.stop()
+        try await run.value
+        #expect(a.renewalsOnTime(), "stepped down, nothing to renew")
+    }
+
     @Test func unreachableStorageMeansNoLeaderAndOneAlarm() async throws {
         let clock = ManualBootClock()
         let lease = FakeLease(clock: clock)

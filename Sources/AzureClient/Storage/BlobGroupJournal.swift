@@ -11,7 +11,8 @@ import KeyRotation
 /// A new leadership rewrites every record blob when it takes over — and creates one for each
 /// configured resource that has none — so each ETag an older leader holds is stale and each of
 /// its writes is refused with 412. Takeover costs two requests per resource; a step, one small
-/// write, whatever the number of resources.
+/// write, whatever the number of resources. A brand-new journal (no head, no record) has no older
+/// leader to fence: its first leadership takes it over in three requests.
 public actor BlobGroupJournal: GroupJournal {
     private let client: BlobStorageClient
     /// The lease's blob, whose data is the head.
@@ -57,7 +58,9 @@ public actor BlobGroupJournal: GroupJournal {
         self.epoch = epoch
         etags = [:]
         let existing = Set(try await client.list(prefix: "records/").map { String($0.dropFirst("records/".count)) })
-        let names = existing.union(resources).sorted()
+        // Without an epoch in the head or a record no leadership ever wrote here: there is nothing to fence, and
+        // each record is created by its first save (`If-None-Match: *`).
+        let names = previous?.epoch == nil && existing.isEmpty ? [] : existing.union(resources).sorted()
         var records: [String: ResourceState] = [:]
         let client = self.client
         try await withThrowingTaskGroup(of: (String, String, ResourceState?).self) { group in

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Runs this node's ``LeaderElection`` against a ``LeaseBackend``: reads, acquisitions, renewals
 /// and the release at shutdown, on ``BootClock`` time, and tells the rest of the daemon whether it
@@ -37,6 +38,9 @@ public actor LeaderCoordinator: Service {
     /// Told each new ``status()`` text (the daemon's `STATUS=`).
     private let onStatus: @Sendable (GroupStatus) -> Void
     private var statusText: String?
+    /// The end of this node's trust while it leads (boot-time nanoseconds), `Int64.max` otherwise:
+    /// read without waiting for the actor, which a hung coordinator would never give.
+    private nonisolated let trustEndsAt = Atomic<Int64>(.max)
 
     /// A change of this node's role.
     public enum Change: Sendable, Equatable {
@@ -81,6 +85,14 @@ public actor LeaderCoordinator: Service {
     /// (tests settle on it before moving their clock).
     func isWaiting(inFlight: Int) -> Bool {
         waiter != nil && !woken && calls.count <= inFlight && (sleepingUntil.map { $0 > clock.now() } ?? false)
+    }
+
+    /// Whether this node's renewals are on time: it does not lead, or its trust has not ended. A
+    /// coordinator that cannot run (hung, starved) keeps leading past its trust without stepping
+    /// down; the watchdog then stops its pings, so systemd ends the process — defence in depth
+    /// behind the journal's fence. Never waits for the actor.
+    public nonisolated func renewalsOnTime() -> Bool {
+        clock.now().nanoseconds < trustEndsAt.load(ordering: .relaxed)
     }
 
     /// The role now.
@@ -240,6 +252,7 @@ public actor LeaderCoordinator: Service {
 
     /// Logs the machine's transitions, and a group without a leader for longer than a lease (once).
     private func report() {
+        trustEndsAt.store(election.trustEnds?.nanoseconds ?? .max, ordering: .relaxed)
         for transition in election.drainTransitions() {
             switch transition {
             case .elected:
@@ -319,7 +332,9 @@ public actor LeaderCoordinator: Service {
         sleepingUntil = deadline
         defer { sleepingUntil = nil }
         let timer = Task {
-            try? await clock.sleep(until: deadline)
+            // A timer cancelled because something else woke the loop must not wake it again: that
+            // wake would end the next sleep early, whose cancelled timer would end the one after.
+            guard (try? await clock.sleep(until: deadline)) != nil, !Task.isCancelled else { return }
             self.wake()
         }
         await withTaskCancellationHandler {

@@ -142,6 +142,13 @@ public struct LeaderElection: Sendable {
         }
     }
 
+    /// While this node leads, the end of its trust: the send time of its last good renewal plus
+    /// ``LeaseTiming/trust``.
+    public var trustEnds: BootInstant? {
+        guard case .leading(let leadership) = state else { return nil }
+        return leadership.lastGoodSend + timing.trust
+    }
+
     /// Whether this node leads at `now` and its lease will still hold `horizon` later (the
     /// longest a request it is about to send can take): the check before every mutation.
     public func holds(at now: BootInstant, for horizon: Duration) -> Bool {
