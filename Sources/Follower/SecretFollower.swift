@@ -92,10 +92,13 @@ public actor SecretFollower {
     }
 
     /// Polls until cancelled, every `interval` less up to 10 % (so followers of one secret do not
-    /// tag in step); `onPoll` hears each status.
-    public func run(onPoll: @Sendable (FollowerStatus) async -> Void) async {
+    /// tag in step), each poll through `gate` when there is one; `onPoll` hears each status.
+    public func run(gate: PollGate? = nil, onPoll: @Sendable (FollowerStatus) async -> Void) async {
         while !Task.isCancelled {
-            await onPoll(await poll())
+            if let gate, await !gate.enter() { return }
+            let status = await poll()
+            await gate?.leave()
+            await onPoll(status)
             let delay = configuration.interval.seconds * Double.random(in: 0.9...1.0)
             do {
                 try await clock.sleep(until: clock.now().addingTimeInterval(delay))
@@ -118,6 +121,9 @@ public actor SecretFollower {
             lastError = nil
         } catch  where Task.isCancelled {
             // A stop (or a reload) cut the poll short: not a failure.
+        } catch FollowError.noSecret where configuration.deliversForGroup && record == nil {
+            // A new group's leader has not published this resource yet: nothing to deliver, no alarm.
+            logger.debug("\(configuration.source) does not exist yet; the group's leader creates it with its first publish")
         } catch {
             consecutiveFailures += 1
             let message = "\(error)"

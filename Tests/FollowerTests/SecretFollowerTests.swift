@@ -196,6 +196,22 @@ struct SecretFollowerTests {
         #expect(recovered.fingerprint == Secret(Self.connection.replacing("played-key", with: "second-key")).fingerprint.value)
     }
 
+    /// A resource's own follower in a new group waits for the leader's first publish without an
+    /// alarm; a `[[follow]]` whose secret is missing fails (its names may be wrong).
+    @Test func aGroupsFollowerWaitsForTheFirstPublishWithoutFailing() async throws {
+        let directories = try Directories()
+        defer { directories.remove() }
+        let vault = PlayedVault()
+        var grouped = Self.configuration()
+        grouped.confirmAs = "node-a"
+        let waiting = await try follower(vault, directories, configuration: grouped).poll()
+        #expect(waiting.consecutiveFailures == 0 && waiting.version == nil && waiting.lastError == nil)
+        let missing = await try follower(vault, directories).poll()
+        #expect(missing.consecutiveFailures == 1 && missing.lastError?.contains("does not exist") == true)
+        await vault.add("v1", value: Self.connection, created: 100, tags: Self.leaderTags)
+        #expect(await try follower(vault, directories, configuration: grouped).poll().version == "v1")
+    }
+
     @Test func anOlderVersionIsNeverWritten() async throws {
         let directories = try Directories()
         defer { directories.remove() }

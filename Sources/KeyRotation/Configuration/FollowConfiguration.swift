@@ -51,6 +51,11 @@ public struct FollowConfiguration: Sendable, Equatable {
         self.confirm = confirm
     }
 
+    /// Whether this is a resource's own follower in a high-availability group (its tag carries
+    /// the node's name): the secret is the group leader's to create, so until it has, the
+    /// follower waits rather than fails.
+    public var deliversForGroup: Bool { confirmAs != nil }
+
     /// The tag this follower sets on each version it delivered: its value is the version's fingerprint.
     public var confirmationTag: String { Self.confirmationTag(confirmAs ?? name) }
 

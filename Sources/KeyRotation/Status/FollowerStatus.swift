@@ -54,12 +54,19 @@ public struct FollowerStatus: Sendable, Codable, Equatable {
 
     /// The part of `STATUS=` about followers: `2 followers current`, `1 of 2 followers failing`; `nil` without any.
     public static func summary(_ statuses: [FollowerStatus]) -> String? {
-        guard !statuses.isEmpty else { return nil }
-        let plural = statuses.count == 1 ? "follower" : "followers"
-        let failing = statuses.filter { $0.consecutiveFailures > 0 }.count
-        if failing > 0 { return "\(failing) of \(statuses.count) \(plural) failing" }
-        let waiting = statuses.filter { $0.version == nil }.count
-        if waiting > 0 { return "\(waiting) of \(statuses.count) \(plural) without a version yet" }
-        return "\(statuses.count) \(plural) current"
+        summary(
+            count: statuses.count,
+            failing: statuses.filter { $0.consecutiveFailures > 0 }.count,
+            withoutVersion: statuses.filter { $0.version == nil }.count
+        )
+    }
+
+    /// The same from the counts, which a service of thousands of followers keeps as they poll.
+    public static func summary(count: Int, failing: Int, withoutVersion: Int) -> String? {
+        guard count > 0 else { return nil }
+        let plural = count == 1 ? "follower" : "followers"
+        if failing > 0 { return "\(failing) of \(count) \(plural) failing" }
+        if withoutVersion > 0 { return "\(withoutVersion) of \(count) \(plural) without a version yet" }
+        return "\(count) \(plural) current"
     }
 }
