@@ -117,6 +117,27 @@ struct BlobStorageClientTests {
         try await BlobHarness.run { h in try await roundTrip(writer: try h.client("keyrotd"), reader: try h.client("keyrotd", reader: true)) }
     }
 
+    /// A listing longer than a page comes in pages of 500 that the client follows to the end
+    /// (one page of Azure's default 5,000 outgrows the 1 MiB a response may have).
+    @Test func aLongListingIsReadPageByPage() async throws {
+        try await BlobHarness.run { h in
+            let client = try h.client("many")
+            _ = try await client.createContainer()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<1_100 {
+                    group.addTask { _ = try await client.put("records/r\(i)", data: Array("{}".utf8), condition: .none) }
+                    if i % 32 == 31 { try await group.waitForAll() }
+                }
+                try await group.waitForAll()
+            }
+            let before = try await h.storageCounters()
+            let names = try await client.list(prefix: "records/")
+            let pages = try await h.storageCounters().requests - before.requests
+            #expect(names.count == 1_100 && Set(names).count == 1_100 && names.allSatisfy { $0.hasPrefix("records/r") })
+            #expect(pages == 3)
+        }
+    }
+
     private func roundTrip(writer: BlobStorageClient, reader: BlobStorageClient) async throws {
         #expect(try await writer.createContainer())
         #expect(try await !writer.createContainer())

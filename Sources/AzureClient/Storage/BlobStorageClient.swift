@@ -214,8 +214,10 @@ public struct BlobStorageClient: Sendable {
         var names: [String] = []
         var marker = ""
         repeat {
+            // Pages of 500: each entry's properties take about a kilobyte of XML, and an answer
+            // must stay below the transport's 1 MiB (Azure's default page is 5,000).
             let query =
-                "?restype=container&comp=list&prefix=" + Self.encoded(Substring(prefix))
+                "?restype=container&comp=list&maxresults=500&prefix=" + Self.encoded(Substring(prefix))
                 + (marker.isEmpty ? "" : "&marker=" + Self.encoded(Substring(marker)))
             let response = try await send("listBlobs", method: "GET", url: containerURL.absoluteString + query)
             let xml = String(decoding: response.body, as: UTF8.self)

@@ -86,14 +86,22 @@ extension EmulatorRoutes {
             return storageAnswer(202, request, [])
         case ("GET", "list"):
             let prefix = request.query["prefix"] ?? ""
-            let blobs = try await state.withBlobs { (store) throws(StorageError) in
+            // Azure answers at most `maxresults` (5,000 when absent or larger) and a NextMarker to
+            // go on from; the marker here is the name the next page starts at.
+            guard let maxResults = Int(request.query["maxresults"] ?? "5000"), maxResults > 0 else {
+                throw StorageError(status: 400, code: "OutOfRangeQueryParameterValue")
+            }
+            let marker = request.query["marker"] ?? ""
+            let all = try await state.withBlobs { (store) throws(StorageError) in
                 try store.list(container, prefix: prefix, now: now)
             }
+            let page = all.drop { $0.name < marker }.prefix(min(maxResults, 5000))
+            let next = all.drop { $0.name < marker }.dropFirst(page.count).first?.name
             return storageAnswer(
                 200,
                 request,
                 [("Content-Type", "application/xml")],
-                body: listing(request, container, prefix: prefix, blobs, now: now)
+                body: listing(request, container, prefix: prefix, Array(page), next: next, now: now)
             )
         default:
             throw StorageError(status: 405, code: "UnsupportedHttpVerb")
@@ -106,6 +114,7 @@ extension EmulatorRoutes {
         _ container: String,
         prefix: String,
         _ blobs: [(name: String, blob: BlobStore.Blob)],
+        next: String?,
         now: Date
     ) -> [UInt8] {
         var xml =
@@ -123,7 +132,7 @@ extension EmulatorRoutes {
             if let duration = lease["x-ms-lease-duration"] { xml += "<LeaseDuration>\(duration)</LeaseDuration>" }
             xml += "</Properties></Blob>"
         }
-        xml += "</Blobs><NextMarker /></EnumerationResults>"
+        xml += "</Blobs>" + (next.map { "<NextMarker>\(Self.escaped($0))</NextMarker>" } ?? "<NextMarker />") + "</EnumerationResults>"
         return Array(xml.utf8)
     }
 
