@@ -91,7 +91,10 @@ public actor ResourceRotator {
 
     private func steps(rotateNow: Bool, emergency: Bool) async -> Date {
         let clock = environment.clock
-        let intact = await publisher.currentDigest() == machine.record.publishedFile && machine.record.publishedFile != nil
+        // Nothing published yet (an adoption) needs no look at the outputs: in a group that look is
+        // a Key Vault read, and a new leader's first wave of adoptions would wait on hundreds.
+        var intact = false
+        if let published = machine.record.publishedFile { intact = await publisher.currentDigest() == published }
         var action = machine.resume(now: clock.now(), fileIntact: intact, rotateNow: rotateNow, emergency: emergency)
         /// When the last regenerate answer arrived: the publish event carries how long the key took
         /// to be durably published (the benchmark reports its percentiles).
