@@ -108,6 +108,9 @@ public struct EmulatorConfiguration: Sendable {
         public var outOfBandRegenerationEvery: Duration?
         /// How long a newly generated key is refused by the data plane (propagation delay).
         public var keyValidityDelay: Duration = .zero
+        /// How long an application's new password takes to reach every replica of the token
+        /// endpoint: within it, a request with the password succeeds with a probability growing from 0 to 1.
+        public var credentialReplicationDelay: Duration = .zero
         /// Hostile values put into `listKeys` and `regenerateKey` answers, one kind after the other
         /// (after the operation took effect, as a tampering proxy would).
         public var hostileValues: [HostileValue] = []

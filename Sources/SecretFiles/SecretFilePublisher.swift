@@ -44,6 +44,15 @@ public final class SecretFilePublisher: SecretPublisher {
         return Self.digest(contents)
     }
 
+    /// The secret from the first file that holds it.
+    public func recover(_ fingerprint: KeyFingerprint) async -> Secret? {
+        for target in targets {
+            guard let bytes = AtomicFileWriter.read(target.output.file, in: directory) else { continue }
+            if let found = Secret.find(fingerprint, in: String(decoding: bytes, as: UTF8.self)) { return found }
+        }
+        return nil
+    }
+
     /// Writes every file in turn, each durably; a crash in between leaves the step to be repeated.
     public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         let at = now()

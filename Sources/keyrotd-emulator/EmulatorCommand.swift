@@ -54,6 +54,8 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Fault: probability of a truncated JSON body.") var malformedRate = 0.0
     @Option(help: "Fault: regenerate a random key out of band this often, e.g. 30s.") var oobRegenerateEvery: String?
     @Option(help: "Fault: a new key is refused by the data plane for this long.") var keyValidityDelay: String?
+    @Option(help: "An application's new password reaches every token replica only after this long (accepted ever more often within it).")
+    var credentialReplicationDelay: String?
     @Option(
         help: ArgumentHelp(
             "Fault: put hostile values into listKeys and regenerateKey answers, these kinds in turn (comma-separated).",
@@ -112,6 +114,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.faults.malformedRate = malformedRate
         if let oob = oobRegenerateEvery { configuration.faults.outOfBandRegenerationEvery = try Self.duration(oob, "--oob-regenerate-every") }
         if let delay = keyValidityDelay { configuration.faults.keyValidityDelay = try Self.duration(delay, "--key-validity-delay") }
+        if let delay = credentialReplicationDelay {
+            configuration.faults.credentialReplicationDelay = try Self.duration(delay, "--credential-replication-delay")
+        }
         if let injectValues {
             let names = injectValues.split(separator: ",").map(String.init)
             configuration.faults.hostileValues = try names.map { name in

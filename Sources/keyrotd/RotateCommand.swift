@@ -156,6 +156,8 @@ struct RotateCommand: AsyncParsableCommand {
                     line = "publish the \(slot) key to \(outputs)"
                 case .grace(let grace):
                     line = "wait \(DurationFormat.format(grace)) for consumers to move to it"
+                case .retire(let slot):
+                    line = "remove the replaced \(slot) credential (only one keyrotd made)"
                 }
                 Terminal.out("  " + line)
             }

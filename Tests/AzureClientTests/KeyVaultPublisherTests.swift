@@ -11,6 +11,7 @@ struct KeyVaultPublisherTests {
     actor CountingPublisher: SecretPublisher {
         private(set) var publishes = 0
         func currentDigest() async -> KeyFingerprint? { nil }
+        func recover(_ fingerprint: KeyFingerprint) async -> Secret? { nil }
         func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
             publishes += 1
             return KeyFingerprint(of: "file")

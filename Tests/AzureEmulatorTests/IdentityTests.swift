@@ -75,7 +75,7 @@ struct EmulatorIdentityTests {
         let once = try assertion(h, jti: "same-jti")
         #expect(try await postAssertion(h, once).status == 200)
         let replayed = try await postAssertion(h, once)
-        #expect(replayed.status == 401 && description(replayed).hasPrefix("AADSTS7000222"))
+        #expect(replayed.status == 401 && description(replayed).hasPrefix("AADSTS5002741"))
         var parts = try assertion(h).split(separator: ".").map(String.init)
         parts[2] = String(parts[2].reversed())
         let forged = try await postAssertion(h, parts.joined(separator: "."))

@@ -74,6 +74,16 @@ public final class KeyVaultPublisher: SecretPublisher {
         return latest.tags[KeyVaultOutput.Tag.fingerprint].flatMap(KeyFingerprint.init(stored:))
     }
 
+    /// The files' copy, else the latest version of a target that holds it.
+    public func recover(_ fingerprint: KeyFingerprint) async -> Secret? {
+        if let found = await inner?.recover(fingerprint) { return found }
+        for target in targets {
+            guard let latest = try? await target.client.latest(target.output.secret), let value = latest.value else { continue }
+            if let found = Secret.find(fingerprint, in: value.exposedValue) { return found }
+        }
+        return nil
+    }
+
     public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         let digest = try await inner?.publish(material, step: step)
         for target in targets { try await publish(material, step: step, to: target) }

@@ -4,8 +4,9 @@ import FoundationEssentials
 
 /// The Entra ID v2 token endpoint: the client-credentials grant with a client secret, a
 /// certificate-signed client assertion, or a federated (workload identity) assertion. AADSTS codes
-/// 7000215, 700016, 90002, 700024, 700027, 50013, 50027 and 70021 are Microsoft's; 700211, 700023,
-/// 5002730 and 7000222 (replayed `jti`) are stand-ins where no public code was found.
+/// 7000215, 7000222 (an expired client secret), 700016, 90002, 700024, 700027, 50013, 50027 and
+/// 70021 are Microsoft's; 700211, 700023, 5002730 and 5002741 (a replayed `jti`) are stand-ins where
+/// no public code was found.
 extension EmulatorRoutes {
     /// `POST /{tenant}/oauth2/v2.0/token`.
     func token(_ request: EmulatorRequest, tenant: String) async -> EmulatorResponse {
@@ -53,11 +54,23 @@ extension EmulatorRoutes {
             if let refusal = await checkAssertion(assertion, clientID: clientID, tokenURL: tokenURL) { return refusal }
             kind = clientID == state.identities.federatedClientID ? "federated" : "certificate"
         } else {
-            guard let secret = form["client_secret"], !principal.secret.isEmpty, secret == principal.secret else {
+            let secret = form["client_secret"] ?? ""
+            var verdict: EmulatorState.SecretVerdict = !principal.secret.isEmpty && secret == principal.secret ? .accepted : .wrong
+            if principal.secret.isEmpty, !secret.isEmpty { verdict = await state.checkSecret(secret, clientID: clientID) }
+            switch verdict {
+            case .accepted:
+                break
+            case .wrong, .replicating:
                 return Self.entraError(
                     401,
                     "invalid_client",
                     "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(clientID)'."
+                )
+            case .expired(let end):
+                return Self.entraError(
+                    401,
+                    "invalid_client",
+                    "AADSTS7000222: The provided client secret keys for app '\(clientID)' are expired (it ended at \(EmulatorRoutes.timestamp(end))). Visit the Azure portal to create new keys for your app."
                 )
             }
             kind = "secret"
@@ -65,7 +78,7 @@ extension EmulatorRoutes {
         let scope = form["scope"] ?? ""
         let accepted = [
             "https://management.azure.com/.default", "https://management.core.windows.net/.default", baseURL(request) + "/.default",
-            Self.vaultAudience + "/.default", Self.storageAudience + "/.default",
+            Self.vaultAudience + "/.default", Self.storageAudience + "/.default", Self.graphAudience + "/.default",
         ]
         guard accepted.contains(scope) else {
             return Self.entraError(
@@ -169,7 +182,7 @@ extension EmulatorRoutes {
             return Self.entraError(401, "invalid_client", "AADSTS700023: The client assertion's iss and sub claims must both be the client id.")
         }
         guard let jti = claims["jti"]?.string, !jti.isEmpty, await state.useAssertionID(jti) else {
-            return Self.entraError(401, "invalid_client", "AADSTS7000222: The client assertion was already used (its jti is replayed).")
+            return Self.entraError(401, "invalid_client", "AADSTS5002741: The client assertion was already used (its jti is replayed).")
         }
         return nil
     }

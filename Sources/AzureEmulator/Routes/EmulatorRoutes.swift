@@ -33,6 +33,7 @@ struct EmulatorRoutes: Sendable {
         }
         if segments.first?.lowercased() == "subscriptions" { return await state.hangs(.arm) ? .hang : await arm(request, segments) }
         if segments.first == "acs" { return await dataPlane(request, segments) }
+        if segments.first == "v1.0" { return await graph(request, segments) }
         if segments.first == "secrets" { return await keyVault(request, segments) }
         if segments.first == configuration.storageAccount { return await blobStorage(request, segments) }
         if let answer = await typeDataPlane(request, segments) { return answer }
@@ -104,6 +105,7 @@ struct EmulatorRoutes: Sendable {
             return acted
                 ? .respond(status: 204, headers: [], body: []) : Self.json(409, ["error": ["code": "NoLease", "message": "no lease to act on"]])
         }
+        if segments.count >= 2, segments[1] == "applications" { return await applicationControl(request, segments) }
         // POST /_emulator/regenerate/{name}/{primary|secondary}: an out-of-band regeneration, as from the portal.
         if segments.count == 4, segments[1] == "regenerate", request.method == "POST",
             let resource = await state.resource(named: segments[2])

@@ -58,6 +58,11 @@ enum JSONValue: Codable, Sendable, Equatable {
         if case .string(let value) = self { value } else { nil }
     }
 
+    /// The value when it is a boolean.
+    var bool: Bool? {
+        if case .bool(let value) = self { value } else { nil }
+    }
+
     /// The value when it is a number.
     var number: Double? {
         switch self {

@@ -72,6 +72,13 @@ actor EmulatorState {
         var storageRefusals = 0
         /// Blob Storage requests answered with an injected fault.
         var storageFaults = 0
+        /// Microsoft Graph requests (all answers).
+        var graphRequests = 0
+        /// Password credentials added and removed through Graph.
+        var passwordsAdded = 0
+        var passwordsRemoved = 0
+        /// Token requests with an application's password refused while it was still replicating.
+        var replicationRefusals = 0
     }
 
     /// How the emulator was set up.
@@ -107,6 +114,8 @@ actor EmulatorState {
     /// Every change carried out, when the emulator keeps an audit (`--audit`).
     private(set) var audit: [AuditEvent]?
     private var storageFault: StorageFault?
+    /// The tenant's app registrations by object id (lower-cased), managed through Microsoft Graph.
+    var applications: [String: EmulatedApplication] = [:]
     /// The Shared Key of the emulator's Blob Storage account (base64 of 64 random bytes).
     let blobAccountKey = EmulatedResource.newKey()
     private let signingKey = SymmetricKey(size: .bits256)
@@ -318,8 +327,10 @@ actor EmulatorState {
 
     // MARK: - Tokens
 
-    /// The principal with `clientID`.
-    func principal(clientID: String) -> Principal? { principals[clientID] }
+    /// The principal with `clientID`: a built-in one, or an app registration's (which may write).
+    func principal(clientID: String) -> Principal? {
+        principals[clientID] ?? application(clientID: clientID).map { Principal(clientID: $0.appID, secret: "", canWrite: true) }
+    }
 
     /// Records an assertion id; `false` when it was used before.
     func useAssertionID(_ jti: String) -> Bool { usedAssertionIDs.insert(jti).inserted }
@@ -378,7 +389,7 @@ actor EmulatorState {
         guard fields.count == 6, let expiry = Double(fields[2]), let issued = Double(fields[4]) else { return .invalid }
         if Date().timeIntervalSince1970 >= expiry { return .expired(Date(timeIntervalSince1970: expiry)) }
         if let revokedBefore, issued < revokedBefore { return .revoked(notBefore: revokedBefore) }
-        return principals[fields[0]].map { .valid($0, audience: fields[3]) } ?? .invalid
+        return principal(clientID: fields[0]).map { .valid($0, audience: fields[3]) } ?? .invalid
     }
 
     /// Base64url without padding.

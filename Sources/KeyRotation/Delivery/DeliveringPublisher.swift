@@ -27,6 +27,8 @@ public final class DeliveringPublisher: SecretPublisher {
 
     public func currentDigest() async -> KeyFingerprint? { await inner.currentDigest() }
 
+    public func recover(_ fingerprint: KeyFingerprint) async -> Secret? { await inner.recover(fingerprint) }
+
     public func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         let digest = try await inner.publish(material, step: step)
         let environment = Self.environment(resource: resource, file: file, material: material, step: step)

@@ -69,6 +69,10 @@ public enum JournalEvent: String, CaseIterable, Sendable {
     case leaderSteppedDown = "leader-stepped-down"
     /// No node of the group is seen leading for longer than a lease: nothing is rotated.
     case groupLeaderless = "group-leaderless"
+    /// The replaced credential of an application was removed after grace.
+    case keyRetired = "key-retired"
+    /// A credential of an application expired or expires soon.
+    case credentialExpiring = "credential-expiring"
 
     /// The 128-bit `MESSAGE_ID`, lower-case hex as journald prints it.
     public var messageID: String {
@@ -105,6 +109,8 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .leaderElected: "aa17dd2ec1b5414ba21548982a207c9b"
         case .leaderSteppedDown: "dea0f78edc9d4974909f88ef0dc1c37a"
         case .groupLeaderless: "47c7d558fe8c4f7d8bfdead988e03f69"
+        case .keyRetired: "3d722b3c400e4356a2000ae796fbb8ca"
+        case .credentialExpiring: "bb8768ed7e8a438e8a3b3c5004023541"
         }
     }
 
@@ -143,6 +149,8 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .leaderElected: .notice
         case .leaderSteppedDown: .warning
         case .groupLeaderless: .error
+        case .keyRetired: .info
+        case .credentialExpiring: .warning
         }
     }
 
@@ -181,6 +189,8 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .leaderElected: "Node @KEYROTD_NODE@ leads group @KEYROTD_GROUP@"
         case .leaderSteppedDown: "Node @KEYROTD_NODE@ stopped leading group @KEYROTD_GROUP@"
         case .groupLeaderless: "Group @KEYROTD_GROUP@ has no reachable leader"
+        case .keyRetired: "The replaced @KEYROTD_KEY@ credential of @KEYROTD_RESOURCE@ was removed"
+        case .credentialExpiring: "A credential of application @KEYROTD_RESOURCE@ expires soon or has expired"
         }
     }
 }

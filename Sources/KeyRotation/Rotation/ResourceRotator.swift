@@ -124,7 +124,12 @@ public actor ResourceRotator {
                     action = machine.consumersAnswered(unconfirmed: missing, now: clock.now())
                 case .regenerate(let slot):
                     try await environment.mutationGuard?.permit(within: environment.mutationHorizon)
-                    let keys = try await provider.regenerateKey(slot) { operation in try await self.journal(operation) }
+                    let keys: AccessKeys
+                    if let added = provider as? any AddedCredentialProvider, let startedAt = machine.record.rotationStartedAt {
+                        keys = try await added.addKey(slot, rotationStartedAt: startedAt)
+                    } else {
+                        keys = try await provider.regenerateKey(slot) { operation in try await self.journal(operation) }
+                    }
                     regeneratedAt = .now
                     action = machine.regenerated(slot, keys: keys, now: clock.now())
                 case .resumeRegeneration(let operation):
@@ -139,6 +144,15 @@ public actor ResourceRotator {
                     action = machine.published(material, fileDigest: digest, now: clock.now())
                     flushEvents(publishLatency: regeneratedAt.map { .now - $0 })
                     regeneratedAt = nil
+                case .retire(let slot):
+                    guard let added = provider as? any AddedCredentialProvider else { throw CredentialModelMismatch(action: "a removal") }
+                    try await environment.mutationGuard?.permit(within: environment.mutationHorizon)
+                    try await added.retireKey(slot)
+                    action = machine.retired(slot, now: clock.now())
+                case .recover(let fingerprint, let slot):
+                    guard let added = provider as? any AddedCredentialProvider else { throw CredentialModelMismatch(action: "a recovery") }
+                    let secret = await publisher.recover(fingerprint)
+                    action = machine.recovered(secret.map { added.material(slot, secret: $0) }, now: clock.now())
                 }
             } catch {
                 // Shutting down: the recorded step is resumed by the next run. What a cancelled call

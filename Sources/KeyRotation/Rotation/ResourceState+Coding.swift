@@ -99,7 +99,7 @@ extension RotationStep: Codable {
 }
 
 extension Rotation.Phase: Codable {
-    private enum CodingKeys: String, CodingKey { case regenerating, publishing, grace }
+    private enum CodingKeys: String, CodingKey { case regenerating, publishing, grace, retiring }
     private enum PublishingKeys: String, CodingKey { case slot, final }
     private enum GraceKeys: String, CodingKey { case until, then }
 
@@ -107,6 +107,8 @@ extension Rotation.Phase: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if container.contains(.regenerating) {
             self = .regenerating(try container.decode(Regeneration.self, forKey: .regenerating))
+        } else if container.contains(.retiring) {
+            self = .retiring(try container.decode(KeySlot.self, forKey: .retiring))
         } else if container.contains(.publishing) {
             let publishing = try container.nestedContainer(keyedBy: PublishingKeys.self, forKey: .publishing)
             self = .publishing(slot: try publishing.decode(KeySlot.self, forKey: .slot), final: try publishing.decode(Bool.self, forKey: .final))
@@ -125,6 +127,8 @@ extension Rotation.Phase: Codable {
             var publishing = container.nestedContainer(keyedBy: PublishingKeys.self, forKey: .publishing)
             try publishing.encode(slot, forKey: .slot)
             try publishing.encode(final, forKey: .final)
+        case .retiring(let slot):
+            try container.encode(slot, forKey: .retiring)
         case .grace(let until, let then):
             var grace = container.nestedContainer(keyedBy: GraceKeys.self, forKey: .grace)
             try grace.encode(until, forKey: .until)

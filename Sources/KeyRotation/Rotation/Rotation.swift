@@ -12,8 +12,11 @@ public struct Rotation: Sendable, Equatable, Codable {
         /// `final` is true when publishing `slot` ends the rotation.
         case publishing(slot: KeySlot, final: Bool)
         /// `full` strategy: consumers are moving to the newly published key; the other key, `then`,
-        /// is regenerated at `until`.
+        /// is regenerated at `until` (removed, for a ``CredentialModel/addAndRemove`` credential).
         case grace(until: Date, then: KeySlot)
+        /// A ``CredentialModel/addAndRemove`` credential: removing `slot`'s credential, which
+        /// consumers had `grace` to leave. Its removal ends the rotation.
+        case retiring(KeySlot)
 
         /// `regenerating secondary`, `publishing primary`, `grace (then regenerating primary)`.
         public var description: String {
@@ -21,6 +24,7 @@ public struct Rotation: Sendable, Equatable, Codable {
             case .regenerating(let regeneration): "regenerating \(regeneration.slot)"
             case .publishing(let slot, _): "publishing \(slot)"
             case .grace(_, let slot): "grace (then regenerating \(slot))"
+            case .retiring(let slot): "retiring \(slot)"
             }
         }
 
@@ -30,6 +34,7 @@ public struct Rotation: Sendable, Equatable, Codable {
             case .regenerating: "regenerating"
             case .publishing: "publishing"
             case .grace: "grace"
+            case .retiring: "retiring"
             }
         }
     }
@@ -43,6 +48,10 @@ public struct Rotation: Sendable, Equatable, Codable {
     public var emergencySince: Date?
     /// Where the rotation is.
     public var phase: Phase
+    /// The fingerprint of the credential being published, for a ``CredentialModel/addAndRemove``
+    /// credential whose secret only memory and the outputs hold: after a restart mid-publish, the
+    /// outputs are searched for it.
+    public var pending: KeyFingerprint?
 
     /// Creates a rotation at `phase`.
     public init(startedAt: Date, emergencySince: Date? = nil, phase: Phase) {

@@ -27,6 +27,9 @@ public enum RotationEvent: Sendable, Equatable {
     /// A regeneration ARM accepted before a restart can no longer be followed; `slot` (not
     /// published) is regenerated again.
     case operationLost(KeySlot)
+    /// The credential of `slot`, which consumers had `grace` to leave, was removed
+    /// (``CredentialModel/addAndRemove``).
+    case keyRetired(KeySlot)
     /// A step failed; it is retried as `retry` says.
     case failed(Retry)
 }
@@ -45,6 +48,7 @@ extension RotationEvent {
         case .fileRepairNeeded: .fileRepair
         case .emergencyRequested, .regeneratingWithoutGrace: .emergencyRotation
         case .operationLost: .operationLost
+        case .keyRetired: .keyRetired
         case .failed: .rotationFailed
         }
     }
@@ -74,6 +78,8 @@ extension RotationEvent {
             "EMERGENCY: regenerating the \(slot) key without waiting for grace; consumers that have not reloaded the secret file fail from now on"
         case .operationLost(let slot):
             "the regeneration of the \(slot) key ARM accepted can no longer be followed; asking again (the key is not published)"
+        case .keyRetired(let slot):
+            "the replaced \(slot) credential was removed"
         case .failed(let retry):
             "rotation step failed, will retry: \(retry.lastError.message)"
         }
@@ -82,7 +88,8 @@ extension RotationEvent {
     /// The event's own fields, beside the resource and step every rotation event carries.
     public var fields: LogFields {
         switch self {
-        case .rotationStarted(let slot), .consumersConfirmed(let slot), .regeneratingWithoutGrace(let slot), .operationLost(let slot):
+        case .rotationStarted(let slot), .consumersConfirmed(let slot), .regeneratingWithoutGrace(let slot), .operationLost(let slot),
+            .keyRetired(let slot):
             return [.key: .string(slot.rawValue)]
         case .awaitingConsumers(let consumers, let published, _):
             return [.key: .string(published.rawValue), .consumers: .string(consumers.joined(separator: ", "))]

@@ -21,6 +21,12 @@ public struct RotationMachine: Sendable {
         case resumeRegeneration(LongRunningOperation)
         /// Write the secret file and call ``RotationMachine/published(_:fileDigest:now:)``.
         case publish(KeyMaterial)
+        /// Remove `slot`'s credential (``CredentialModel/addAndRemove``) and call
+        /// ``RotationMachine/retired(_:now:)``.
+        case retire(KeySlot)
+        /// Look in the outputs for `slot`'s secret with this fingerprint (``CredentialModel/addAndRemove``:
+        /// its upstream cannot show it again) and call ``RotationMachine/recovered(_:now:)``.
+        case recover(KeyFingerprint, slot: KeySlot)
         /// Nothing to do before `until`.
         case sleep(until: Date)
     }
@@ -97,9 +103,12 @@ public struct RotationMachine: Sendable {
         if let retry = record.retry, now < retry.at, !rotateNow { return .sleep(until: retry.at) }
         switch record.step {
         case .adopting:
-            return .listKeys
+            guard policy.model == .addAndRemove else { return .listKeys }
+            // Nothing of keyrotd's is published yet: the first rotation adds the primary credential.
+            record.published = .secondary
+            return beginRotation(now: now, emergency: nil)
         case .idle:
-            if !fileIntact { return repair() }
+            if !fileIntact { return repair(now: now) }
             if rotateNow || now >= record.nextDue { return beginRotation(now: now, emergency: nil) }
             return .sleep(until: record.nextDue)
         case .rotating(let rotation):
@@ -109,12 +118,22 @@ public struct RotationMachine: Sendable {
                 return regenerate(now: now)
             case .publishing(let slot, _):
                 if case .holding(let keys) = state, let material = keys.material(slot) { return .publish(material) }
-                return .listKeys
-            case .grace(let until, let slot):
-                if !fileIntact { return repair() }
-                if now < until, rotation.emergencySince == nil { return .sleep(until: until) }
-                setPhase(.regenerating(Regeneration(slot: slot, final: true)))
+                guard policy.model == .addAndRemove else { return .listKeys }
+                if let pending = rotation.pending { return .recover(pending, slot: slot) }
+                setPhase(.regenerating(Regeneration(slot: slot, final: false)))
                 return regenerate(now: now)
+            case .grace(let until, let slot):
+                if !fileIntact { return repair(now: now) }
+                if now < until, rotation.emergencySince == nil { return .sleep(until: until) }
+                guard policy.model == .addAndRemove else {
+                    setPhase(.regenerating(Regeneration(slot: slot, final: true)))
+                    return regenerate(now: now)
+                }
+                setPhase(.retiring(slot))
+                return retire(now: now)
+            case .retiring:
+                if !fileIntact { return repair(now: now) }
+                return retire(now: now)
             }
         }
     }
@@ -126,6 +145,12 @@ public struct RotationMachine: Sendable {
         switch rotation.phase {
         case .grace(let until, let slot) where until > now:
             return .grace(until: until, then: slot)
+        case .retiring(let slot):
+            if case .awaitingConsumers(let consumers) = state { return .consumersUnconfirmed(consumers, slot: slot) }
+            if let earliest = record.earliestRegeneration(of: slot, grace: policy.grace), earliest > now {
+                return .invariant(slot: slot, until: earliest)
+            }
+            return nil
         case .regenerating(let regeneration):
             if let opensAt = regeneration.windowOpensAt, opensAt > now { return .window(opensAt: opensAt) }
             if case .awaitingConsumers(let consumers) = state { return .consumersUnconfirmed(consumers, slot: regeneration.slot) }
@@ -141,6 +166,7 @@ public struct RotationMachine: Sendable {
     /// What a rotation asked for at `now` would do (an `emergency` one: both keys without grace),
     /// by the rules ``resume(now:fileIntact:rotateNow:emergency:)`` applies.
     public func plan(now: Date, emergency: Bool = false) -> RotationPlan {
+        if policy.model == .addAndRemove { return additionPlan(now: now, emergency: emergency) }
         switch record.step {
         case .adopting:
             return RotationPlan(steps: [.adopt(publish: policy.strategy == .full ? .primary : record.published)])
@@ -168,6 +194,22 @@ public struct RotationMachine: Sendable {
         return RotationPlan(steps: steps)
     }
 
+    /// The plan of an ``CredentialModel/addAndRemove`` credential: add to the free slot, publish,
+    /// grace, then remove the replaced credential.
+    private func additionPlan(now: Date, emergency: Bool) -> RotationPlan {
+        if case .rotating = record.step { return RotationPlan(steps: [.resume(record.step)]) }
+        let adopting = record.step == .adopting
+        let published = adopting ? KeySlot.secondary : record.published
+        let standby = published.other
+        var steps: [RotationPlan.Step] = []
+        if !emergency, let windows = policy.windows, !windows.contains(now), let opening = windows.nextOpening(atOrAfter: now) {
+            steps.append(.wait(.window(opensAt: opening)))
+        }
+        steps += [.regenerate(standby), .publish(standby)]
+        steps += emergency ? [] : [.grace(policy.grace)] + consumerWait(before: published)
+        return RotationPlan(steps: steps + [.retire(published)])
+    }
+
     private func consumerWait(before slot: KeySlot) -> [RotationPlan.Step] {
         guard let consumers = policy.consumers else { return [] }
         return [.wait(.consumersUnconfirmed(consumers.names, slot: slot))]
@@ -184,7 +226,7 @@ public struct RotationMachine: Sendable {
             slot = s
         case (_, .regenerating?):
             return regenerate(now: now)
-        case (.idle, _), (_, .grace?), (.rotating, nil):
+        case (.idle, _), (_, .grace?), (_, .retiring?), (.rotating, nil):
             slot = record.published
             if let live = keys.key(slot)?.fingerprint, let expected = record.publishedKey, live != expected {
                 events.append(.driftDetected(slot, expected: expected, actual: live))
@@ -201,7 +243,7 @@ public struct RotationMachine: Sendable {
     /// the key was published they are asked again every few seconds; after it the step fails with the
     /// alarm and is retried with backoff, and the key they may still use stays alive.
     public mutating func consumersAnswered(unconfirmed missing: [String], now: Date) -> Action {
-        guard let regeneration = record.rotation?.regeneration, let consumers = policy.consumers, let fingerprint = record.publishedKey else {
+        guard let removing = removalSlot, let consumers = policy.consumers, let fingerprint = record.publishedKey else {
             return failed(Failure(description: "internal: a consumer answer in step \(record.step)", code: "internal"), now: now)
         }
         let waiting: Bool
@@ -209,10 +251,10 @@ public struct RotationMachine: Sendable {
         guard !missing.isEmpty else {
             state = .resting
             if waiting { events.append(.consumersConfirmed(record.published)) }
-            return .regenerate(regeneration.slot)
+            return policy.model == .addAndRemove ? .retire(removing) : .regenerate(removing)
         }
         state = .awaitingConsumers(missing)
-        let publishedAt = record.unpublishedAt(regeneration.slot) ?? now
+        let publishedAt = record.unpublishedAt(removing) ?? now
         let deadline = publishedAt.addingTimeInterval(consumers.timeout.seconds)
         if now >= deadline {
             let overdue = ConfirmationOverdue(
@@ -223,7 +265,7 @@ public struct RotationMachine: Sendable {
             )
             return failed(overdue, now: now)
         }
-        if !waiting { events.append(.awaitingConsumers(missing, published: record.published, regenerating: regeneration.slot)) }
+        if !waiting { events.append(.awaitingConsumers(missing, published: record.published, regenerating: removing)) }
         return .sleep(until: min(now.addingTimeInterval(RotationPolicy.ConsumerWait.pollInterval.seconds), deadline))
     }
 
@@ -269,7 +311,14 @@ public struct RotationMachine: Sendable {
             events.append(.driftDetected(published, expected: known, actual: live))
         }
         // A half answer without the regenerated half: the new value must come from listKeys.
-        guard let material = keys.material(slot) else { return .listKeys }
+        guard let material = keys.material(slot) else {
+            guard policy.model == .addAndRemove else { return .listKeys }
+            return failed(Failure(description: "the answer of the addition holds no secret", code: "incomplete-answer"), now: now)
+        }
+        if policy.model == .addAndRemove, case .rotating(var rotation) = record.step {
+            rotation.pending = material.fingerprint
+            record.step = .rotating(rotation)
+        }
         events.append(.keyRegenerated(slot, fingerprint: material.fingerprint))
         return .publish(material)
     }
@@ -303,19 +352,46 @@ public struct RotationMachine: Sendable {
                 setPhase(.grace(until: until, then: previous))
                 return resume(now: now, fileIntact: true)
             }
-            record.step = .idle
-            record.lastRotation = now
-            record.rotations += 1
-            scheduleNext(after: now)
-            events.append(.rotationCompleted(published: slot, nextDue: record.nextDue))
-            // An emergency declared during this rotation leaked the keys it started from: it ends
-            // only with a rotation begun after it, which starts right away.
-            if let since = rotation.emergencySince, rotation.startedAt < since { return beginRotation(now: now, emergency: since) }
-            return .sleep(until: record.nextDue)
+            return completeRotation(rotation, published: slot, now: now)
         case .idle:
             break
         }
         // A repair of the published file.
+        return resume(now: now, fileIntact: true)
+    }
+
+    /// Reports that `slot`'s credential was removed (or was gone already), which ends the rotation.
+    public mutating func retired(_ slot: KeySlot, now: Date) -> Action {
+        guard let rotation = record.rotation, case .retiring(let retiring) = rotation.phase, retiring == slot else {
+            return failed(Failure(description: "internal: a removal of \(slot) in step \(record.step)", code: "internal"), now: now)
+        }
+        record.retry = nil
+        events.append(.keyRetired(slot))
+        return completeRotation(rotation, published: record.published, now: now)
+    }
+
+    /// Feeds what the outputs hold of the secret ``Action/recover(_:)`` asked for (`nil`: no output
+    /// holds it). Found, it is published (again); else the secret is gone: a mid-publish one is
+    /// replaced by a new addition (no output holds it, so no consumer does), and a published one
+    /// by a rotation.
+    public mutating func recovered(_ material: KeyMaterial?, now: Date) -> Action {
+        if let material { return .publish(material) }
+        switch (record.step, record.rotation?.phase) {
+        case (.rotating, .publishing(let slot, _)?):
+            guard case .rotating(var rotation) = record.step else { break }
+            rotation.pending = nil
+            rotation.phase = .regenerating(Regeneration(slot: slot, final: false))
+            record.step = .rotating(rotation)
+            events.append(.operationLost(slot))
+            return regenerate(now: now)
+        case (.idle, _):
+            return beginRotation(now: now, emergency: nil)
+        default:
+            break
+        }
+        // A rotation in grace or retiring whose published secret no output holds any more: the
+        // rotation finishes, then another starts as the next one due.
+        record.nextDue = now
         return resume(now: now, fileIntact: true)
     }
 
@@ -341,16 +417,61 @@ public struct RotationMachine: Sendable {
         record.nextDue = Schedule.nextDue(after: now, every: policy.every, jitter: policy.jitter, sample: random.next())
     }
 
-    private mutating func repair() -> Action {
+    private mutating func repair(now: Date) -> Action {
         events.append(.fileRepairNeeded)
-        return .listKeys
+        guard policy.model == .addAndRemove else { return .listKeys }
+        guard let published = record.publishedKey else { return beginRotation(now: now, emergency: nil) }
+        return .recover(published, slot: record.published)
+    }
+
+    /// The rotation ends with `slot` published.
+    private mutating func completeRotation(_ rotation: Rotation, published slot: KeySlot, now: Date) -> Action {
+        record.step = .idle
+        record.lastRotation = now
+        record.rotations += 1
+        scheduleNext(after: now)
+        events.append(.rotationCompleted(published: slot, nextDue: record.nextDue))
+        // An emergency declared during this rotation leaked the keys it started from: it ends
+        // only with a rotation begun after it, which starts right away.
+        if let since = rotation.emergencySince, rotation.startedAt < since { return beginRotation(now: now, emergency: since) }
+        return .sleep(until: record.nextDue)
+    }
+
+    /// The slot a consumer confirmation gates: the one a regeneration replaces, or an
+    /// ``CredentialModel/addAndRemove`` credential's one being removed.
+    private var removalSlot: KeySlot? {
+        guard let rotation = record.rotation else { return nil }
+        if case .retiring(let slot) = rotation.phase { return slot }
+        return rotation.regeneration?.slot
+    }
+
+    /// The guard a removal passes through: the invariant, then (emergencies aside) the consumers'
+    /// confirmation of the published secret.
+    private mutating func retire(now: Date) -> Action {
+        guard let rotation = record.rotation, case .retiring(let slot) = rotation.phase else {
+            return failed(Failure(description: "internal: a removal in step \(record.step)", code: "internal"), now: now)
+        }
+        guard let earliest = record.earliestRegeneration(of: slot, grace: policy.grace) else {
+            let description = "refusing to remove the \(slot) credential: it is the published one (state record inconsistent; run `keyrotd status`)"
+            return failed(Failure(description: description, code: "internal"), now: now)
+        }
+        if rotation.emergencySince != nil {
+            if now < earliest { events.append(.regeneratingWithoutGrace(slot)) }
+            return .retire(slot)
+        }
+        if now < earliest { return .sleep(until: earliest) }
+        if policy.consumers != nil, let fingerprint = record.publishedKey {
+            return .confirmConsumers(published: record.published, fingerprint: fingerprint)
+        }
+        return .retire(slot)
     }
 
     /// Starts a rotation by regenerating the standby key; an `emergency` (declared at that instant)
     /// replaces both keys, whatever the strategy, and waits for no window.
     private mutating func beginRotation(now: Date, emergency: Date?) -> Action {
         let standby = record.published.other
-        var regeneration = Regeneration(slot: standby, final: policy.strategy == .alternate && emergency == nil)
+        let final = policy.model == .keyPair && policy.strategy == .alternate && emergency == nil
+        var regeneration = Regeneration(slot: standby, final: final)
         if emergency == nil { regeneration.windowOpensAt = windowStart(now: now, jitter: true, waiting: nil) }
         events.append(.rotationStarted(standby: standby))
         record.step = .rotating(Rotation(startedAt: now, emergencySince: emergency, phase: .regenerating(regeneration)))
@@ -377,6 +498,17 @@ public struct RotationMachine: Sendable {
             return failed(Failure(description: "internal: a regeneration in step \(record.step)", code: "internal"), now: now)
         }
         let slot = regeneration.slot
+        // An addition replaces nothing a consumer may hold: the invariant guards the removal.
+        if policy.model == .addAndRemove {
+            guard slot != record.published || record.publishedKey == nil else {
+                return failed(Failure(description: "internal: an addition to the published \(slot) slot", code: "internal"), now: now)
+            }
+            guard rotation.emergencySince == nil else { return .regenerate(slot) }
+            regeneration.windowOpensAt = windowStart(now: now, jitter: false, waiting: regeneration.windowOpensAt)
+            setPhase(.regenerating(regeneration))
+            if let opening = regeneration.windowOpensAt { return .sleep(until: opening) }
+            return .regenerate(slot)
+        }
         guard let earliest = record.earliestRegeneration(of: slot, grace: policy.grace) else {
             let description = "refusing to regenerate the \(slot) key: it is the published key (state record inconsistent; run `keyrotd status`)"
             return failed(Failure(description: description, code: "internal"), now: now)

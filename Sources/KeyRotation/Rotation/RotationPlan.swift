@@ -20,6 +20,8 @@ public struct RotationPlan: Sendable, Equatable {
         case publish(KeySlot)
         /// Give consumers `grace` to move to the key just published.
         case grace(Duration)
+        /// Remove `slot`'s credential, which consumers have left (``CredentialModel/addAndRemove``).
+        case retire(KeySlot)
     }
 
     /// The steps, in order.

@@ -12,6 +12,7 @@ public struct RotationPolicy: Sendable, Hashable {
         var retryMax: Duration
         var windows: MaintenanceWindows?
         var consumers: ConsumerWait?
+        var model: CredentialModel = .keyPair
     }
 
     private final class Storage: Sendable {
@@ -40,6 +41,11 @@ public struct RotationPolicy: Sendable, Hashable {
     public var grace: Duration {
         get { values.grace }
         set { values.grace = newValue }
+    }
+    /// How the upstream holds credentials: ARM's pair of keys, or an application's passwords.
+    public var model: CredentialModel {
+        get { values.model }
+        set { values.model = newValue }
     }
     /// The random delay added to each scheduled rotation, at most.
     public var jitter: Duration {

@@ -1,5 +1,6 @@
 import Foundation
 import KeyRotation
+import Testing
 
 /// A state record as the release before format 2 wrote it (the step beside the rotation's start,
 /// emergency, long-running operation, window and failure), for the package-upgrade test to leave
@@ -42,6 +43,9 @@ enum FormatOneRecord {
                 object["step"] = ["publishing": ["slot": slot.rawValue, "final": final]]
             case .grace(let until, let then):
                 object["step"] = ["grace": ["until": until.timeIntervalSince1970, "regenerate": then.rawValue]]
+            case .retiring:
+                // Format 1 predates applications: none of its records is ever at this step.
+                Issue.record("a format-1 record cannot hold an application's removal")
             }
         }
         return object

@@ -112,6 +112,10 @@ actor FakeFile: SecretPublisher {
         material.map { KeyFingerprint(bytes: Array($0.value.exposedValue.utf8)) }
     }
 
+    func recover(_ fingerprint: KeyFingerprint) async -> Secret? {
+        material.flatMap { Secret.find(fingerprint, in: $0.value.exposedValue) }
+    }
+
     func publish(_ material: KeyMaterial, step: RotationStep) async throws -> KeyFingerprint {
         self.material = material
         writes += 1
