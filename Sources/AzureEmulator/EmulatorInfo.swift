@@ -117,6 +117,7 @@ public struct EmulatorInfo: Sendable, Codable {
             \(credential ?? "tenant = \"\(tenant)\"\nclient_id = \"\(clientID)\"\nclient_secret_file = \"\(secretFile)\"")
             authority = "\(baseURL)"
             arm_endpoint = "\(baseURL)"
+            graph_endpoint = "\(baseURL)"
             scope = "\(baseURL)/.default"
 
             [defaults]

@@ -40,11 +40,19 @@ extension ConfigurationLoader {
                     vaultSecrets[secret] = "\(read.vaultKeyPaths[i]).secret"
                 }
             }
-            let id = resource.id.path.lowercased()
+            let id = resource.target.recordID.lowercased()
             if let first = ids[id] {
+                let field: String
+                switch resource.application?.reference {
+                case nil: field = "id"
+                case .clientID?: field = "client_id"
+                case .objectID?: field = "object_id"
+                }
                 document.error(
-                    "\(key).id",
-                    "resource id is already configured at line \(document.line(of: first)): two rotations of one resource would regenerate each other's published key"
+                    "\(key).\(field)",
+                    resource.armID != nil
+                        ? "resource id is already configured at line \(document.line(of: first)): two rotations of one resource would regenerate each other's published key"
+                        : "application is already configured at line \(document.line(of: first)): one entry rotates and watches it"
                 )
             } else {
                 ids[id] = key

@@ -78,7 +78,12 @@ public struct ConfigurationLoader: Sendable {
     /// then the checks across tables.
     private static func read(_ document: ConfigurationDocument) -> Configuration {
         let root = document.root
-        TableReader.rejectUnknown(root, at: "", allowed: ["daemon", "credential", "defaults", "resource", "follow", "ha"], in: document)
+        TableReader.rejectUnknown(
+            root,
+            at: "",
+            allowed: ["daemon", "credential", "defaults", "resource", "application", "follow", "ha"],
+            in: document
+        )
         var daemon = DaemonSettings.read(document.table("daemon", as: .daemon), in: document)
         if let credentials = root["credential"]?.table {
             document.credentialNames = credentials.keys.sorted()
@@ -119,6 +124,17 @@ public struct ConfigurationLoader: Sendable {
         ) {
             if let resource = ResourceConfiguration.read(&reader, defaults: defaults) { resources.append(resource) }
         }
+        for var reader in TableReader.tables(
+            in: root,
+            at: "",
+            "application",
+            as: .application,
+            notArray: "must be an array of tables; write each as [[application]]",
+            notTable: "must be a table; write [[application]]",
+            document: document
+        ) {
+            if let application = ResourceConfiguration.read(&reader, defaults: defaults) { resources.append(application) }
+        }
         var follows: [(keyPath: String, follow: FollowConfiguration)] = []
         for var reader in TableReader.tables(
             in: root,
@@ -131,8 +147,8 @@ public struct ConfigurationLoader: Sendable {
         ) {
             if let follow = FollowConfiguration.read(&reader) { follows.append((reader.keyPath, follow)) }
         }
-        if root["resource"] == nil, root["follow"] == nil {
-            document.warning("", "no [[resource]] or [[follow]] entries: keyrotd will run but rotate and follow nothing")
+        if root["resource"] == nil, root["application"] == nil, root["follow"] == nil {
+            document.warning("", "no [[resource]], [[application]] or [[follow]] entries: keyrotd will run but rotate and follow nothing")
         }
         checkUniqueness(resources, follows, in: document)
         if root["ha"] != nil { checkGroupDelivery(resources, follows, in: document) }

@@ -10,7 +10,7 @@ extension DaemonRuntime {
         resources.reserveCapacity(configuration.resources.count)
         for resource in configuration.resources {
             guard let rotator = await scheduler.rotator(named: resource.name) else { continue }
-            resources.append(await rotator.metrics(type: resource.id.type.name))
+            resources.append(await rotator.metrics(type: resource.target.typeName))
         }
         let requests = await tally.requests
         return MetricsSnapshot(

@@ -146,22 +146,40 @@ struct DaemonWiring: Sendable {
                 rotators.append(rotator)
                 continue
             }
-            let vaults = resource.keyVaultOutputs.map { KeyVaultPublisher.Target(output: $0, client: vaultClient($0.vault, client)) }
-            let rotator = try ResourceRotator(
-                name: resource.name,
-                resourceID: resource.id,
-                policy: policy,
-                provider: ARMKeyProvider(
+            let provider: any KeyProvider
+            let verifier: (any KeyVerifier)?
+            switch resource.target {
+            case .arm(let id):
+                provider = ARMKeyProvider(
                     client: client,
-                    id: resource.id,
+                    id: id,
                     pair: resource.keyPair,
                     apiVersion: resource.apiVersion,
                     cloud: credential.cloud,
                     endpoint: resource.endpoint,
                     endpoints: endpoints
-                ),
+                )
+                verifier = dataPlaneVerifier(resource, id: id, tlsCAFile: daemon.tlsCAFile)
+            case .application(let application):
+                // A watched application has no rotator: the expiry watch reads it.
+                guard application.rotate else { continue }
+                (provider, verifier) = try applicationParts(
+                    resource.name,
+                    application,
+                    credential: credential,
+                    client: client,
+                    transport: transport,
+                    timeout: daemon.requestTimeout
+                )
+            }
+            let vaults = resource.keyVaultOutputs.map { KeyVaultPublisher.Target(output: $0, client: vaultClient($0.vault, client)) }
+            let rotator = try ResourceRotator(
+                name: resource.name,
+                recordID: resource.target.recordID,
+                policy: policy,
+                provider: provider,
                 publisher: try publisher(resource, daemon: daemon, vaults: vaults, epoch: leadership?.epoch),
-                verifier: verifier(resource, tlsCAFile: daemon.tlsCAFile),
+                verifier: verifier,
                 confirmations: confirmations(resource, vaults: vaults),
                 environment: environment
             )
@@ -222,16 +240,55 @@ struct DaemonWiring: Sendable {
     }
 
     /// The data-plane check of new keys, when the resource asks for one (`verify = true`).
-    private func verifier(_ resource: ResourceConfiguration, tlsCAFile: String?) -> DataPlaneKeyVerifier? {
+    private func dataPlaneVerifier(_ resource: ResourceConfiguration, id: ResourceID, tlsCAFile: String?) -> DataPlaneKeyVerifier? {
         guard resource.verify else { return nil }
         var logger = logger
         logger[field: .resource] = .string(resource.name)
         return DataPlaneKeyVerifier(
             client: DataPlaneClient(transport: transports.entra, extraCAFile: tlsCAFile, sleep: sleep),
-            id: resource.id,
+            id: id,
             sleep: sleep,
             logger: logger
         )
+    }
+
+    /// An application's Graph provider and the token endpoint's check of its new secrets, as
+    /// `credential` (whose tenant the configuration check made sure of, or the application's own).
+    private func applicationParts(
+        _ name: String,
+        _ application: ApplicationTarget,
+        credential: CredentialConfiguration,
+        client: ARMClient,
+        transport: any HTTPTransport,
+        timeout: Duration
+    ) throws -> (any KeyProvider, any KeyVerifier) {
+        guard let tenant = application.tenant ?? credential.tenant else {
+            throw CredentialError(source: "application \(name)", problem: "neither it nor credential \(credential.name) names a tenant; set tenant")
+        }
+        var authority = credential.authorityHost.absoluteString
+        while authority.hasSuffix("/") { authority.removeLast() }
+        var logger = logger
+        logger[field: .resource] = .string(name)
+        let graph = GraphClient(
+            endpoint: credential.graphEndpoint,
+            scope: credential.graphScope,
+            credential: client.credential,
+            transport: transport,
+            timeout: timeout,
+            sleep: sleep,
+            logger: logger
+        )
+        let provider = ApplicationSecretProvider(name: name, target: application, graph: graph, authority: authority + "/" + tenant, logger: logger)
+        let verifier = ClientSecretVerifier(
+            authorityHost: credential.authorityHost,
+            tenant: tenant,
+            scope: credential.graphScope,
+            settle: application.settle,
+            transport: transports.entra,
+            sleep: sleep,
+            logger: logger
+        )
+        return (provider, verifier)
     }
 
     /// The consumers that must confirm a published key, when the resource lists any; followers

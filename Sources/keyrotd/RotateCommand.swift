@@ -133,7 +133,7 @@ struct RotateCommand: AsyncParsableCommand {
         for resource in resources {
             let machine = RotationMachine(
                 record: try store.load(resource.name),
-                resourceID: resource.id.path,
+                resourceID: resource.target.recordID,
                 policy: RotationPolicy(resource, daemon: configuration.daemon),
                 now: now
             )

@@ -27,6 +27,7 @@ actor SecretWatcher {
         let store = try? JSONStateStore(stateDirectory: configuration.daemon.stateDirectory)
         while !Task.isCancelled {
             for resource in configuration.resources {
+                guard let id = resource.armID else { continue }
                 guard let bytes = AtomicFileWriter.read(resource.output, in: configuration.daemon.secretsDirectory) else { continue }
                 let text = String(decoding: bytes, as: UTF8.self)
                 let acs = ACSDataPlaneClient.parse(Secret(text)).map {
@@ -38,7 +39,7 @@ actor SecretWatcher {
                 seen[resource.name] = fingerprint
                 changes += 1
                 let slot = (try? store?.load(resource.name))?.map(\.published.rawValue) ?? "?"
-                let outcome = await consumer.check(material, id: resource.id)
+                let outcome = await consumer.check(material, id: id)
                 let verdict: String =
                     switch outcome {
                     case .accepted: "consumer check: accepted"

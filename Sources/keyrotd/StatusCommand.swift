@@ -89,7 +89,7 @@ struct StatusCommand: ParsableCommand {
         Terminal.out(
             "keyrotd \(daemon.map { "running (pid \($0))" } ?? "not running"), \(source); \(ResourceSummary(statuses).text(now: Date()))\(FollowerStatus.summary(followers).map { "; " + $0 } ?? "")"
         )
-        let types = Dictionary(configuration.resources.map { ($0.name, $0.id.type.name) }, uniquingKeysWith: { first, _ in first })
+        let types = Dictionary(configuration.resources.map { ($0.name, $0.target.typeName) }, uniquingKeysWith: { first, _ in first })
         let table = StatusTable(statuses.map { StatusTable.Row(status: $0, type: types[$0.name] ?? "-") })
         // Colour only for a person at a terminal, and never against NO_COLOR (no-color.org).
         let colour = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty

@@ -49,6 +49,54 @@ struct ConfigurationLoaderTests {
 
     static let cases: [Case] = [
         Case(
+            name: "an application named twice",
+            toml: valid(
+                more:
+                    "[[application]]\nname = \"billing\"\nclient_id = \"00000000-0000-4000-8000-0000000000a1\"\nobject_id = \"00000000-0000-4000-8000-0000000000b1\""
+            ),
+            line: 19,
+            key: "application[0].object_id",
+            message: "name the application once: client_id or object_id"
+        ),
+        Case(
+            name: "an application named by neither id",
+            toml: valid(more: "[[application]]\nname = \"billing\""),
+            line: 16,
+            key: "application[0]",
+            message: "names no application: set client_id"
+        ),
+        Case(
+            name: "an application id that is no GUID",
+            toml: valid(more: "[[application]]\nname = \"billing\"\nclient_id = \"billing-api\""),
+            line: 18,
+            key: "application[0].client_id",
+            message: "is not a GUID"
+        ),
+        Case(
+            name: "a secret lifetime its rotation does not fit in",
+            toml: valid(more: "[[application]]\nname = \"billing\"\nclient_id = \"00000000-0000-4000-8000-0000000000a1\"\nlifetime = \"20d\""),
+            line: 19,
+            key: "application[0].lifetime",
+            message: "must be at least every + grace + 7 days (37d1h)"
+        ),
+        Case(
+            name: "an ARM key in an application",
+            toml: valid(more: "[[application]]\nname = \"billing\"\nclient_id = \"00000000-0000-4000-8000-0000000000a1\"\nkey_pair = \"read-only\""),
+            line: 19,
+            key: "application[0].key_pair",
+            message: "unknown key 'key_pair'"
+        ),
+        Case(
+            name: "an application whose credential names no tenant",
+            toml: valid(
+                credential: "[credential.vm]\nkind = \"managed-identity\"",
+                more: "[[application]]\nname = \"billing\"\ncredential = \"vm\"\nclient_id = \"00000000-0000-4000-8000-0000000000a1\""
+            ),
+            line: 17,
+            key: "application[0]",
+            message: "credential vm names no tenant: set tenant"
+        ),
+        Case(
             name: "a group member without a Key Vault output",
             toml: valid(more: "[ha]\njournal = \"https://acct.blob.core.windows.net/keyrotd\""),
             line: 13,
@@ -804,6 +852,40 @@ struct ConfigurationLoaderTests {
         let resource = try #require(minimal.resources.first)
         #expect(minimal.resources.count == 1 && resource.name == "chat-prod" && resource.output == "chat-prod.conn")
         #expect(resource.every == .seconds(30 * 86_400) && resource.grace == .seconds(3600) && resource.mode == 0o640)
+    }
+
+    /// An application rotated and one only watched: their targets, and the resource keys they share.
+    @Test func applicationsLoad() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let document = Self.valid(
+            more: """
+                [[application]]
+                name = "billing"
+                client_id = "00000000-0000-4000-8000-0000000000A1"
+                grace = "2h"
+                settle = "1m"
+                format = "env"
+                [[application]]
+                name = "partner"
+                object_id = "00000000-0000-4000-8000-0000000000b1"
+                rotate = false
+                """
+        )
+        let (loaded, warnings) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(document, in: dir))
+        #expect(warnings.isEmpty, "\(warnings)")
+        let billing = try #require(loaded.resources.first { $0.name == "billing" })
+        let target = try #require(billing.application)
+        #expect(target.reference == .clientID("00000000-0000-4000-8000-0000000000a1") && target.rotate && target.settle == .seconds(60))
+        #expect(target.lifetime == ApplicationTarget.Defaults.lifetime && target.tenant == nil && !target.makeRoom)
+        #expect(billing.output == "billing.env" && billing.envName == "AZURE_CLIENT_SECRET" && billing.grace == .seconds(7200))
+        #expect(
+            billing.every == .seconds(30 * 86_400) && billing.armID == nil
+                && billing.target.recordID == "application:appId=00000000-0000-4000-8000-0000000000a1"
+        )
+        #expect(RotationPolicy(billing, daemon: loaded.daemon).model == .addAndRemove)
+        let partner = try #require(loaded.resources.first { $0.name == "partner" }?.application)
+        #expect(partner.reference == .objectID("00000000-0000-4000-8000-0000000000b1") && !partner.rotate)
     }
 
     /// A node of a high-availability group: its container, credential, name and lease.

@@ -70,6 +70,10 @@ struct ConfigurationReloadTests {
         key_vault = "https://kv.vault.azure.net"
         secret = "app"
         #vault
+        [[application]]
+        name = "billing-app"
+        client_id = "00000000-0000-4000-8000-0000000000a1"
+        #application
         [[follow]]
         name = "web-1"
         credential="main"
@@ -92,7 +96,10 @@ struct ConfigurationReloadTests {
     /// with it, where a resource delivers one file on each node.
     static func base(for table: ConfigurationKey.Table) -> String {
         guard table == .ha else { return base }
-        return base.replacingOccurrences(of: "[[resource.outputs]]\nfile = \"extra.conn\"\n#file\n", with: "") + "\n" + group
+        // An application too would need a Key Vault output to be delivered in a group.
+        let application = "[[application]]\nname = \"billing-app\"\nclient_id = \"00000000-0000-4000-8000-0000000000a1\"\n#application\n"
+        return base.replacingOccurrences(of: "[[resource.outputs]]\nfile = \"extra.conn\"\n#file\n", with: "")
+            .replacingOccurrences(of: application, with: "") + "\n" + group
     }
 
     static let changes: [Change] = [
@@ -115,6 +122,7 @@ struct ConfigurationReloadTests {
         Change("authority", .credential, at: "#main", "authority = \"https://login.example.com\""),
         Change("arm_endpoint", .credential, at: "#main", "arm_endpoint = \"https://arm.example.com\""),
         Change("scope", .credential, at: "#main", "scope = \"https://arm.example.com/.default\""),
+        Change("graph_endpoint", .credential, at: "#main", "graph_endpoint = \"https://graph.example.com\""),
         Change("tenant", .credential, at: "#wi", "tenant = \"t2\""),
         Change("client_id", .credential, at: "#wi", "client_id = \"c2\""),
         Change("client_secret_file", .credential, at: "", "client_secret_file = \"SECRET2\"", replacing: "client_secret_file = \"SECRET\""),
@@ -155,6 +163,26 @@ struct ConfigurationReloadTests {
         Change("tags", .output, at: "#vault", "tags = { team = \"payments\" }"),
         Change("expires_after", .output, at: "#vault", "expires_after = \"40d\""),
         Change("consumer_refresh", .output, at: "#vault", "consumer_refresh = \"12h\""),
+        Change(
+            "client_id",
+            .application,
+            at: "",
+            "client_id = \"00000000-0000-4000-8000-0000000000a2\"",
+            replacing: "client_id = \"00000000-0000-4000-8000-0000000000a1\""
+        ),
+        Change(
+            "object_id",
+            .application,
+            at: "",
+            "object_id = \"00000000-0000-4000-8000-0000000000b1\"",
+            replacing: "client_id = \"00000000-0000-4000-8000-0000000000a1\""
+        ),
+        Change("tenant", .application, at: "#application", "tenant = \"contoso.onmicrosoft.com\""),
+        Change("rotate", .application, at: "#application", "rotate = false"),
+        Change("lifetime", .application, at: "#application", "lifetime = \"120d\""),
+        Change("expiry_warning", .application, at: "#application", "expiry_warning = \"20d\""),
+        Change("settle", .application, at: "#application", "settle = \"1m\""),
+        Change("make_room", .application, at: "#application", "make_room = true"),
         Change("name", .follow, at: "", "name = \"web-2\"", replacing: "name = \"web-1\""),
         Change("credential", .follow, at: "", "credential=\"cert\"", replacing: "credential=\"main\""),
         Change(

@@ -108,6 +108,8 @@ struct ConfigurationSchemaTests {
                 shown.append((.resource, "outputs", number + 1))
             } else if line.hasPrefix("[[follow]]") {
                 table = .follow
+            } else if line.hasPrefix("[[application]]") {
+                table = .application
             } else if line.hasPrefix("[[resource]]") {
                 table = .resource
             } else if line.hasPrefix("[ha]") {

@@ -42,7 +42,7 @@ struct DeliveringPublisherTests {
         )
         return try ResourceRotator(
             name: "r",
-            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r"),
+            recordID: ResourceID(subscription: "s", resourceGroup: "g", name: "r").path,
             policy: policy,
             provider: azure,
             publisher: hooked,

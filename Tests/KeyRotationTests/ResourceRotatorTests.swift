@@ -15,7 +15,7 @@ struct ResourceRotatorTests {
     private func rotator(_ azure: FakeAzure, _ file: FakeFile, _ store: MemoryStore, _ clock: ManualClock) throws -> ResourceRotator {
         try ResourceRotator(
             name: "r",
-            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR),
+            recordID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR).path,
             policy: policy,
             provider: azure,
             publisher: file,
@@ -42,7 +42,7 @@ struct ResourceRotatorTests {
         let permits = Permits()
         let rotator = try ResourceRotator(
             name: "r",
-            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR),
+            recordID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR).path,
             policy: policy,
             provider: azure,
             publisher: file,
@@ -75,7 +75,7 @@ struct ResourceRotatorTests {
             let store = JournalStateStore(snapshot: await journal.takeOver(leaseID: "l", node: "a", resources: ["r"]), journal: journal)
             return try ResourceRotator(
                 name: "r",
-                resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR),
+                recordID: ResourceID(subscription: "s", resourceGroup: "g", name: "r", type: .signalR).path,
                 policy: policy,
                 provider: azure,
                 publisher: file,
@@ -152,7 +152,7 @@ struct ResourceRotatorTests {
         policy.consumers = .init(names: ["/usr/bin/check-app"], timeout: .seconds(86_400))
         let rotator = try ResourceRotator(
             name: "r",
-            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r"),
+            recordID: ResourceID(subscription: "s", resourceGroup: "g", name: "r").path,
             policy: policy,
             provider: azure,
             publisher: FakeFile(),

@@ -30,7 +30,7 @@ struct RotationSchedulerTests {
                 rotators.append(
                     try ResourceRotator(
                         name: "r\(i)",
-                        resourceID: id,
+                        recordID: id.path,
                         policy: policy,
                         provider: azure,
                         publisher: file,
@@ -192,7 +192,7 @@ struct RotationSchedulerTests {
         let hanging = HangingAzure()
         let stuck = try ResourceRotator(
             name: "r0",
-            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r0"),
+            recordID: ResourceID(subscription: "s", resourceGroup: "g", name: "r0").path,
             policy: fixture.policy,
             provider: hanging,
             publisher: fixture.files[0],
@@ -206,7 +206,7 @@ struct RotationSchedulerTests {
         // built from the stored record as the daemon builds it, resumes the recorded step.
         let resumed = try ResourceRotator(
             name: "r0",
-            resourceID: ResourceID(subscription: "s", resourceGroup: "g", name: "r0"),
+            recordID: ResourceID(subscription: "s", resourceGroup: "g", name: "r0").path,
             policy: fixture.policy,
             provider: fixture.azures[0],
             publisher: fixture.files[0],

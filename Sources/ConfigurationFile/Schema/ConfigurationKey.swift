@@ -21,6 +21,8 @@ public final class ConfigurationKey: Sendable, Equatable {
         case defaults = "[defaults]"
         /// `[[resource]]`: one resource to rotate.
         case resource = "[[resource]]"
+        /// `[[application]]`: one app registration whose client secret is rotated or watched.
+        case application = "[[application]]"
         /// `[[resource.outputs]]`: a further file of a resource's key.
         case output = "[[resource.outputs]]"
         /// `[[follow]]`: a Key Vault secret another host's keyrotd writes, followed into a local file.

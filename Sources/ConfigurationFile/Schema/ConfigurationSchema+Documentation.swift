@@ -98,6 +98,8 @@ extension ConfigurationKey.Table {
         case .credential: "One Azure identity per table; NAME is what resources name in their credential key. Which keys apply depends on kind."
         case .defaults: "Settings every [[resource]] inherits unless it sets its own."
         case .resource: "One table per resource to rotate."
+        case .application:
+            "One table per app registration whose client secret keyrotd rotates (add, verify at the token endpoint, publish, remove the replaced one after grace) or, with rotate = false, only watches; it inherits [defaults] and takes the resource keys that are not ARM's, and [[application.outputs]] as a resource's."
         case .output:
             "Further files of a resource's key, written in the same step as its output; the layout and permission keys default to the resource's."
         case .follow:

@@ -6,7 +6,7 @@ import KeyRotation
 public enum ConfigurationSchema {
     /// Every key, in the order the documentation lists them.
     public static let keys: [ConfigurationKey] =
-        daemonKeys + credentialKeys + resourceKeys + fileOutputKeys + vaultOutputKeys + followKeys + haKeys
+        daemonKeys + credentialKeys + resourceKeys + applicationKeys + fileOutputKeys + vaultOutputKeys + followKeys + haKeys
 
     /// The names `table` allows, computed once: the reading asks for every table of the file.
     public static let names: [ConfigurationKey.Table: Set<String>] = byTable.mapValues { Set($0.keys) }

@@ -38,6 +38,15 @@ extension ConfigurationSchema {
         default: .described("the cloud's (`https://management.azure.com`)"),
         "the ARM host"
     )
+    /// `graph_endpoint`.
+    public static let graphEndpoint = ConfigurationKey(
+        "graph_endpoint",
+        in: [.credential],
+        URL.self,
+        .url,
+        default: .described("the cloud's (`https://graph.microsoft.com`)"),
+        "the Microsoft Graph host, for [[application]] entries; Graph tokens are asked for <graph_endpoint>/.default"
+    )
     /// `scope`.
     public static let scope = ConfigurationKey(
         "scope",
@@ -140,7 +149,7 @@ extension ConfigurationSchema {
 
     /// The keys of `[credential.NAME]`, in the documentation's order.
     static let credentialKeys = [
-        credentialKind, cloud, authority, armEndpoint, scope, tenant, clientID, clientSecretFile, certificateFile, privateKeyFile,
+        credentialKind, cloud, authority, armEndpoint, graphEndpoint, scope, tenant, clientID, clientSecretFile, certificateFile, privateKeyFile,
         assertionAlgorithm, objectID, managedIdentityResourceID, tokenFile,
     ]
 }
@@ -168,6 +177,7 @@ extension CredentialConfiguration {
         let cloud = t.read(Key.cloud, as: AzureCloud.self) ?? .azureCloud
         let authority = t.read(Key.authority, as: URL.self)
         let arm = t.read(Key.armEndpoint, as: URL.self)
+        let graph = t.read(Key.graphEndpoint, as: URL.self)
         var scope = t.read(Key.scope, as: String.self)
         if scope?.isEmpty ?? false { scope = nil }
         if scope == nil, let arm {
@@ -210,6 +220,7 @@ extension CredentialConfiguration {
             cloud: cloud,
             authorityHost: authority,
             armEndpoint: arm,
+            graphEndpoint: graph,
             scope: scope
         )
     }

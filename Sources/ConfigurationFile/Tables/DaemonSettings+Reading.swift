@@ -123,7 +123,7 @@ extension ConfigurationSchema {
     /// `on_publish`, in `[daemon]`, per resource and per follower.
     public static let onPublish = ConfigurationKey(
         "on_publish",
-        in: [.daemon, .resource, .follow],
+        in: [.daemon, .resource, .application, .follow],
         HookArguments.self,
         .command,
         default: .none,
@@ -132,7 +132,7 @@ extension ConfigurationSchema {
     /// `hook_timeout`.
     public static let hookTimeout = ConfigurationKey(
         "hook_timeout",
-        in: [.daemon, .resource, .follow],
+        in: [.daemon, .resource, .application, .follow],
         Duration.self,
         .duration(.milliseconds(100) ... .seconds(3600)),
         default: .duration(HookCommand.defaultTimeout),

@@ -14,7 +14,7 @@ extension ConfigurationSchema {
     /// `name`.
     public static let name = ConfigurationKey(
         "name",
-        in: [.resource],
+        in: [.resource, .application],
         String.self,
         .string,
         default: .described("the ARM name; a child's names joined with '-' (`NS-queue-RULE`)"),
@@ -23,7 +23,7 @@ extension ConfigurationSchema {
     /// `credential`.
     public static let credential = ConfigurationKey(
         "credential",
-        in: [.defaults, .resource],
+        in: [.defaults, .resource, .application],
         CredentialName.self,
         .string,
         default: .described("the only one"),
@@ -68,7 +68,7 @@ extension ConfigurationSchema {
     /// `every`.
     public static let every = ConfigurationKey(
         "every",
-        in: [.defaults, .resource],
+        in: [.defaults, .resource, .application],
         Duration.self,
         .duration(nil),
         default: .duration(ResourceConfiguration.Defaults.every),
@@ -77,7 +77,7 @@ extension ConfigurationSchema {
     /// `grace`.
     public static let grace = ConfigurationKey(
         "grace",
-        in: [.defaults, .resource],
+        in: [.defaults, .resource, .application],
         Duration.self,
         .duration(nil),
         default: .duration(ResourceConfiguration.Defaults.grace),
@@ -86,7 +86,7 @@ extension ConfigurationSchema {
     /// `jitter`.
     public static let jitter = ConfigurationKey(
         "jitter",
-        in: [.defaults, .resource],
+        in: [.defaults, .resource, .application],
         Duration.self,
         .duration(nil),
         default: .duration(ResourceConfiguration.Defaults.jitter),
@@ -95,7 +95,7 @@ extension ConfigurationSchema {
     /// `output`.
     public static let output = ConfigurationKey(
         "output",
-        in: [.resource],
+        in: [.resource, .application],
         OutputFileName.self,
         .string,
         default: .described("`NAME.conn` (`.key`, `.env`, `.json` by format, `.txt` with a template)"),
@@ -104,7 +104,7 @@ extension ConfigurationSchema {
     /// `format`.
     public static let format = ConfigurationKey(
         "format",
-        in: [.defaults, .resource, .output],
+        in: [.defaults, .resource, .application, .output],
         SecretFormat.self,
         .choice(SecretFormat.self),
         default: .described("connection-string where the type has one, key otherwise"),
@@ -113,7 +113,7 @@ extension ConfigurationSchema {
     /// `env_name`.
     public static let envName = ConfigurationKey(
         "env_name",
-        in: [.defaults, .resource, .output, .follow],
+        in: [.defaults, .resource, .application, .output, .follow],
         EnvironmentName.self,
         .string,
         default: .described("by type: ACS_CONNECTION_STRING, AZURE_STORAGE_CONNECTION_STRING … (the types table)"),
@@ -122,7 +122,7 @@ extension ConfigurationSchema {
     /// `template`.
     public static let template = ConfigurationKey(
         "template",
-        in: [.resource, .output, .follow],
+        in: [.resource, .application, .output, .follow],
         SecretTemplate.self,
         .string,
         default: .none,
@@ -131,7 +131,7 @@ extension ConfigurationSchema {
     /// `mode`.
     public static let mode = ConfigurationKey(
         "mode",
-        in: [.defaults, .resource, .output, .follow],
+        in: [.defaults, .resource, .application, .output, .follow],
         only: [SecretOutput.fileVariant],
         FileMode.self,
         .mode,
@@ -141,7 +141,7 @@ extension ConfigurationSchema {
     /// `group`.
     public static let group = ConfigurationKey(
         "group",
-        in: [.defaults, .resource, .output, .follow],
+        in: [.defaults, .resource, .application, .output, .follow],
         only: [SecretOutput.fileVariant],
         GroupName.self,
         .string,
@@ -160,7 +160,7 @@ extension ConfigurationSchema {
     /// `window`.
     public static let window = ConfigurationKey(
         "window",
-        in: [.defaults, .resource],
+        in: [.defaults, .resource, .application],
         WindowEntries.self,
         .strings,
         default: .described("always"),
@@ -169,7 +169,7 @@ extension ConfigurationSchema {
     /// `timezone`.
     public static let timezone = ConfigurationKey(
         "timezone",
-        in: [.defaults, .resource],
+        in: [.defaults, .resource, .application],
         TimeZoneRules.self,
         .string,
         default: .described("the host's (/etc/localtime)"),
@@ -178,7 +178,7 @@ extension ConfigurationSchema {
     /// `confirm_ack_files`.
     public static let confirmAckFiles = ConfigurationKey(
         "confirm_ack_files",
-        in: [.resource],
+        in: [.resource, .application],
         PathList.self,
         .paths,
         default: .none,
@@ -187,7 +187,7 @@ extension ConfigurationSchema {
     /// `confirm_command`.
     public static let confirmCommand = ConfigurationKey(
         "confirm_command",
-        in: [.resource],
+        in: [.resource, .application],
         HookArguments.self,
         .command,
         default: .none,
@@ -196,7 +196,7 @@ extension ConfigurationSchema {
     /// `confirm_timeout`.
     public static let confirmTimeout = ConfigurationKey(
         "confirm_timeout",
-        in: [.resource],
+        in: [.resource, .application],
         Duration.self,
         .duration(.seconds(1) ... .seconds(365 * 86_400)),
         default: .duration(ResourceConfiguration.Defaults.confirmTimeout),
@@ -205,7 +205,7 @@ extension ConfigurationSchema {
     /// `confirm_followers`.
     public static let confirmFollowers = ConfigurationKey(
         "confirm_followers",
-        in: [.resource],
+        in: [.resource, .application],
         FollowerNames.self,
         .strings,
         default: .none,
@@ -214,7 +214,7 @@ extension ConfigurationSchema {
     /// `outputs`.
     public static let outputs = ConfigurationKey(
         "outputs",
-        in: [.resource],
+        in: [.resource, .application],
         nil,
         .tables,
         default: .none,
@@ -260,27 +260,35 @@ extension ResourceConfiguration {
         t.inherit(from: defaults)
         defer { t.finish() }
         let document = t.document
-        let id = t.required(Key.id, as: ResourceID.self)
-        var name = t.read(Key.name, as: String.self) ?? id?.defaultName
+        let isApplication = t.kind == .application
+        let id = isApplication ? nil : t.required(Key.id, as: ResourceID.self)
+        var name = isApplication ? t.required(Key.name, as: String.self) : t.read(Key.name, as: String.self) ?? id?.defaultName
         if let n = name, !ResourceID.isValidName(n) {
             document.error(
-                t.path(t.contains(Key.name) ? Key.name : Key.id),
+                t.path(t.contains(Key.name) || isApplication ? Key.name : Key.id),
                 "'\(n)' must be 1-63 letters, digits, '-' or '_' (it names files and log fields)" + (t.contains(Key.name) ? "" : ": set name = …")
             )
             name = nil
         }
         let credential = CredentialName.read(&t, Key.credential, nameIt: "name one here or in [defaults]")
-        let strategy = t.read(Key.strategy, as: RotationStrategy.self) ?? Defaults.strategy
+        let strategy = isApplication ? .alternate : t.read(Key.strategy, as: RotationStrategy.self) ?? Defaults.strategy
         let every = t.read(Key.every, as: Duration.self) ?? Defaults.every
         let grace = t.read(Key.grace, as: Duration.self) ?? Defaults.grace
         let jitter = t.read(Key.jitter, as: Duration.self) ?? Defaults.jitter
-        let format = t.read(Key.format, as: SecretFormat.self) ?? id?.type.defaultFormat ?? .key
+        let application = isApplication ? ApplicationTarget.read(&t, every: every, grace: grace) : nil
+        if let application, application.rotate, application.tenant == nil, let credential, let known = document.credentials[credential],
+            known.tenant == nil
+        {
+            t.error("credential \(credential) names no tenant: set tenant = \"…\" (the application's directory, where its new secrets are proved)")
+        }
+        let target: RotationTarget? = application.map { .application($0) } ?? id.map { .arm($0) }
+        let format = t.read(Key.format, as: SecretFormat.self) ?? target.map(ResourceConfiguration.defaultFormat) ?? .key
         let envName = t.read(Key.envName, as: EnvironmentName.self)?.name
         let mode = t.read(Key.mode, as: FileMode.self)?.bits ?? Defaults.mode
         let group = t.read(Key.group, as: GroupName.self)?.name
-        let apiVersion = t.read(Key.apiVersion, as: APIVersion.self)?.version
-        let keyPair = t.read(Key.keyPair, as: ResourceType.KeyPair.self) ?? .readWrite
-        let endpoint = t.read(Key.endpoint, as: URL.self)
+        let apiVersion = isApplication ? nil : t.read(Key.apiVersion, as: APIVersion.self)?.version
+        let keyPair = isApplication ? .readWrite : t.read(Key.keyPair, as: ResourceType.KeyPair.self) ?? .readWrite
+        let endpoint = isApplication ? nil : t.read(Key.endpoint, as: URL.self)
         if every <= .zero {
             t.error(Key.every, "must be longer than zero")
         }
@@ -305,13 +313,13 @@ extension ResourceConfiguration {
                 t.error(Key.output, error.message)
             }
         }
-        let origin = "resource \(name ?? t.keyPath)"
+        let origin = "\(isApplication ? "application" : "resource") \(name ?? t.keyPath)"
         let onPublish = HookCommand.read(&t, origin: origin)
         let confirmCommand = t.read(Key.confirmCommand, as: HookArguments.self).map { HookCommand(argv: $0.argv, origin: origin) }
         let confirmAckFiles = t.read(Key.confirmAckFiles, as: PathList.self)?.paths ?? []
         let confirmTimeout = t.read(Key.confirmTimeout, as: Duration.self)
         let confirmFollowers = t.read(Key.confirmFollowers, as: FollowerNames.self)?.names ?? []
-        let verify = t.read(Key.verify, as: Bool.self) ?? Defaults.verify
+        let verify = isApplication ? false : t.read(Key.verify, as: Bool.self) ?? Defaults.verify
         var windows: MaintenanceWindows?
         if let entries = t.read(Key.window, as: WindowEntries.self) {
             let zone = t.read(Key.timezone, as: TimeZoneRules.self)
@@ -325,10 +333,10 @@ extension ResourceConfiguration {
             _ = t.read(Key.timezone, as: TimeZoneRules.self)
         }
         t.accept(Key.outputs.name)
-        guard let id, let name, let credential, let output else { return nil }
+        guard let target, let name, let credential, let output else { return nil }
         var resource = ResourceConfiguration(
             name: name,
-            id: id,
+            target: target,
             credential: credential,
             apiVersion: apiVersion,
             strategy: strategy,
@@ -390,7 +398,7 @@ extension ResourceConfiguration {
     /// or a template to carry.
     private static func checkType(_ read: ReadResource, _ t: inout TableReader) {
         let resource = read.resource
-        let type = resource.id.type
+        guard let type = resource.armID?.type else { return }
         if type.pairs[resource.keyPair] == nil {
             let pairs = type.pairs.keys.map(\.rawValue).sorted().joined(separator: ", ")
             t.error(ConfigurationSchema.keyPair, "\(type.title) has no \(resource.keyPair) key pair; it has \(pairs)")

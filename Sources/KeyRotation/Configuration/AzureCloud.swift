@@ -28,6 +28,15 @@ public enum AzureCloud: String, Sendable, Equatable, CaseIterable {
         }
     }
 
+    /// Microsoft Graph's endpoint (its national deployments for the sovereign clouds).
+    public var graphEndpoint: URL {
+        switch self {
+        case .azureCloud: URL(string: "https://graph.microsoft.com")!
+        case .azureUSGovernment: URL(string: "https://graph.microsoft.us")!
+        case .azureChinaCloud: URL(string: "https://microsoftgraph.chinacloudapi.cn")!
+        }
+    }
+
     /// What every vault's host ends with in this cloud (`NAME.vault.azure.net`).
     public var keyVaultHostSuffix: String {
         switch self {

@@ -164,8 +164,16 @@ public struct CredentialConfiguration: Sendable, Equatable {
     public var authorityHost: URL
     /// The ARM endpoint, e.g. `https://management.azure.com`.
     public var armEndpoint: URL
+    /// The Microsoft Graph endpoint, e.g. `https://graph.microsoft.com`.
+    public var graphEndpoint: URL
     /// The OAuth scope requested for ARM, e.g. `https://management.azure.com/.default`.
     public var scope: String
+    /// The OAuth scope of Graph tokens: the Graph endpoint's `.default`.
+    public var graphScope: String {
+        var base = graphEndpoint.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/.default"
+    }
 
     /// Creates a credential configuration; endpoints default to those of `cloud`.
     public init(
@@ -176,6 +184,7 @@ public struct CredentialConfiguration: Sendable, Equatable {
         cloud: AzureCloud = .azureCloud,
         authorityHost: URL? = nil,
         armEndpoint: URL? = nil,
+        graphEndpoint: URL? = nil,
         scope: String? = nil
     ) {
         self.name = name
@@ -185,6 +194,7 @@ public struct CredentialConfiguration: Sendable, Equatable {
         self.cloud = cloud
         self.authorityHost = authorityHost ?? cloud.authorityHost
         self.armEndpoint = armEndpoint ?? cloud.armEndpoint
+        self.graphEndpoint = graphEndpoint ?? cloud.graphEndpoint
         self.scope = scope ?? cloud.armScope
     }
 }
@@ -193,9 +203,9 @@ public struct CredentialConfiguration: Sendable, Equatable {
 public struct ResourceConfiguration: Sendable, Equatable {
     /// The name used in logs, state and the CLI; defaults to the ARM resource name.
     public var name: String
-    /// The ARM resource id, which names the type.
-    public var id: ResourceID
-    // The one-byte settings and the mode sit right after `id`, in the padding its two type indexes
+    /// What it rotates: an Azure resource (its ARM id names the type) or an app registration.
+    public var target: RotationTarget
+    // The one-byte settings and the mode sit right after `target`, in the padding its two type indexes
     // leave (the fields are laid out in declaration order): scattered, each took eight bytes of
     // every one of thousands of resources.
     /// Which pair of keys is rotated.
@@ -245,15 +255,39 @@ public struct ResourceConfiguration: Sendable, Equatable {
         set { extrasStorage = newValue == Extras() ? nil : .value(newValue) }
     }
 
-    /// The ARM api-version: the type's unless the configuration names another.
-    public var apiVersion: String {
-        get { extras.apiVersion ?? id.type.apiVersion }
-        set { extras.apiVersion = newValue == id.type.apiVersion ? nil : newValue }
+    /// The ARM id, for an Azure resource.
+    public var armID: ResourceID? {
+        if case .arm(let id) = target { id } else { nil }
     }
-    /// The variable name of the `env` format: the type's unless the configuration names another.
+    /// The app registration, for an `[[application]]`.
+    public var application: ApplicationTarget? {
+        if case .application(let application) = target { application } else { nil }
+    }
+    /// The ARM api-version: the type's unless the configuration names another (empty for an application).
+    public var apiVersion: String {
+        get { extras.apiVersion ?? armID?.type.apiVersion ?? "" }
+        set { extras.apiVersion = newValue == (armID?.type.apiVersion ?? "") ? nil : newValue }
+    }
+    /// The variable name of the `env` format: the type's unless the configuration names another
+    /// (azure-identity's `AZURE_CLIENT_SECRET` for an application).
     public var envName: String {
-        get { extras.envName ?? id.type.envName }
-        set { extras.envName = newValue == id.type.envName ? nil : newValue }
+        get { extras.envName ?? Self.defaultEnvName(target) }
+        set { extras.envName = newValue == Self.defaultEnvName(target) ? nil : newValue }
+    }
+
+    private static func defaultEnvName(_ target: RotationTarget) -> String {
+        switch target {
+        case .arm(let id): id.type.envName
+        case .application: "AZURE_CLIENT_SECRET"
+        }
+    }
+
+    /// The layout of a file that names none: the type's, the secret alone for an application.
+    public static func defaultFormat(_ target: RotationTarget) -> SecretFormat {
+        switch target {
+        case .arm(let id): id.type.defaultFormat
+        case .application: .key
+        }
     }
     /// The data-plane endpoint, where the configuration names one.
     public var endpoint: URL? {
@@ -329,15 +363,52 @@ public struct ResourceConfiguration: Sendable, Equatable {
         onPublish: HookCommand? = nil,
         verify: Bool = Defaults.verify
     ) {
+        self.init(
+            name: name,
+            target: .arm(id),
+            credential: credential,
+            apiVersion: apiVersion,
+            strategy: strategy,
+            every: every,
+            grace: grace,
+            jitter: jitter,
+            output: output,
+            format: format,
+            envName: envName,
+            mode: mode,
+            group: group,
+            onPublish: onPublish,
+            verify: verify
+        )
+    }
+
+    /// Creates the configuration of a resource or an application (`target`).
+    public init(
+        name: String,
+        target: RotationTarget,
+        credential: String,
+        apiVersion: String? = nil,
+        strategy: RotationStrategy = Defaults.strategy,
+        every: Duration = Defaults.every,
+        grace: Duration = Defaults.grace,
+        jitter: Duration = Defaults.jitter,
+        output: String,
+        format: SecretFormat? = nil,
+        envName: String? = nil,
+        mode: UInt32 = Defaults.mode,
+        group: String? = nil,
+        onPublish: HookCommand? = nil,
+        verify: Bool = Defaults.verify
+    ) {
         self.name = name
-        self.id = id
+        self.target = target
         self.credential = credential
         self.strategy = strategy
         self.every = every
         self.grace = grace
         self.jitter = jitter
         self.output = output
-        self.format = format ?? id.type.defaultFormat
+        self.format = format ?? Self.defaultFormat(target)
         self.mode = mode
         self.verify = verify
         self.group = group

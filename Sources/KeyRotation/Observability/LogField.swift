@@ -12,6 +12,14 @@ public enum LogField: String, CaseIterable, Sendable {
     case step = "keyrotd_step"
     /// A key slot (`primary`, `secondary`).
     case key = "keyrotd_key"
+    /// Graph's `keyId` of an application's credential.
+    case keyID = "keyrotd_key_id"
+    /// Graph's `displayName` of an application's credential.
+    case displayName = "keyrotd_display_name"
+    /// `password` or `certificate`: which kind of application credential.
+    case credentialKind = "keyrotd_credential_kind"
+    /// When an application's credential ends.
+    case expiresAt = "keyrotd_expires_at"
     /// A key's fingerprint (``KeyFingerprint``), never the key.
     case fingerprint = "keyrotd_fingerprint"
     /// The fingerprint keyrotd expected where another was found.

@@ -14,7 +14,7 @@ public protocol AddedCredentialProvider: KeyProvider {
     /// Removes every credential keyrotd made in `slot` (none there is done).
     func retireKey(_ slot: KeySlot) async throws
     /// The material of `slot` around a `secret` the outputs gave back after a restart.
-    func material(_ slot: KeySlot, secret: Secret) -> KeyMaterial
+    func material(_ slot: KeySlot, secret: Secret) async throws -> KeyMaterial
 }
 
 /// The upstream was asked for something its credentials do not have: a wiring mistake.

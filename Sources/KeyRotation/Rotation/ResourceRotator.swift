@@ -31,7 +31,7 @@ public actor ResourceRotator {
     /// Loads the resource's stored record (or prepares adoption) and wires the dependencies.
     public init(
         name: String,
-        resourceID: ResourceID,
+        recordID: String,
         policy: RotationPolicy,
         provider: any KeyProvider,
         publisher: any SecretPublisher,
@@ -42,7 +42,7 @@ public actor ResourceRotator {
     ) throws {
         let logger = environment.logger
         var record = try environment.store.load(name)
-        if let stored = record, stored.resourceID.lowercased() != resourceID.path.lowercased() {
+        if let stored = record, stored.resourceID.lowercased() != recordID.lowercased() {
             logger.warning(
                 "stored state belongs to another resource id; adopting this resource afresh (no key is regenerated)",
                 metadata: .fields([.resource: .string(name), .storedID: .string(stored.resourceID)])
@@ -50,7 +50,7 @@ public actor ResourceRotator {
             record = nil
         }
         self.name = name
-        self.machine = RotationMachine(record: record, resourceID: resourceID.path, policy: policy, now: environment.clock.now(), random: random)
+        self.machine = RotationMachine(record: record, resourceID: recordID, policy: policy, now: environment.clock.now(), random: random)
         self.provider = provider
         self.publisher = publisher
         self.verifier = verifier
@@ -151,8 +151,9 @@ public actor ResourceRotator {
                     action = machine.retired(slot, now: clock.now())
                 case .recover(let fingerprint, let slot):
                     guard let added = provider as? any AddedCredentialProvider else { throw CredentialModelMismatch(action: "a recovery") }
-                    let secret = await publisher.recover(fingerprint)
-                    action = machine.recovered(secret.map { added.material(slot, secret: $0) }, now: clock.now())
+                    var material: KeyMaterial?
+                    if let secret = await publisher.recover(fingerprint) { material = try await added.material(slot, secret: secret) }
+                    action = machine.recovered(material, now: clock.now())
                 }
             } catch {
                 // Shutting down: the recorded step is resumed by the next run. What a cancelled call

@@ -128,6 +128,7 @@ public struct RotationPolicy: Sendable, Hashable {
             windows: resource.windows,
             consumers: ConsumerWait(resource)
         )
+        if resource.application != nil { model = .addAndRemove }
     }
 
     /// This policy, sharing its storage with an equal one already in `policies` (or added to it).

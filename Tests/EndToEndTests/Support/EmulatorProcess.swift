@@ -92,6 +92,21 @@ struct EmulatorProcess {
         guard response.status == 204 else { throw TestFailure("\(pathAndQuery) answered \(response.status)") }
     }
 
+    /// Sends `body` to a control route and returns the JSON object it answered with `status`.
+    func control(_ method: String, _ path: String, body: String = "", expecting status: Int) async throws -> [String: Any] {
+        let transport = AsyncHTTPClientTransport(extraCAFile: info.caFile)
+        defer { Task { try? await transport.shutdown() } }
+        let request = HTTPRequestData(
+            method: method,
+            url: URL(string: info.baseURL + path)!,
+            headers: [("Content-Type", "application/json")],
+            body: Array(body.utf8)
+        )
+        let response = try await transport.send(request, timeout: .seconds(5))
+        guard response.status == status else { throw TestFailure("\(method) \(path) answered \(response.status)") }
+        return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
+    }
+
     func stop() async {
         child.signal(SIGTERM)
         await child.wait(timeout: .seconds(10))

@@ -58,7 +58,7 @@ final class Scenario: Sendable {
         }
         let loaded = configuration
         let files = loaded.resources.map { Consumer.File(path: loaded.daemon.secretsDirectory + "/" + $0.output, id: $0.id) }
-        consumer = Consumer(files: files, caFile: emulator.info.caFile, grace: configuration.resources[0].grace)
+        consumer = Consumer(files: files, caFile: emulator.info.caFile, grace: configuration.resources.first?.grace ?? .zero)
     }
 
     /// Starts `keyrotd run` on the scenario's configuration (or on `config`, another host's).

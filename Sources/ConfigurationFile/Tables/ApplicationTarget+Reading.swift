@@ -1,0 +1,134 @@
+import FoundationEssentials
+import KeyRotation
+
+extension ConfigurationSchema {
+    /// `client_id` of `[[application]]`.
+    public static let applicationClientID = ConfigurationKey(
+        "client_id",
+        in: [.application],
+        String.self,
+        .string,
+        default: .described("object_id names it instead"),
+        "the application (client) id of the app registration; this or object_id"
+    )
+    /// `object_id` of `[[application]]`.
+    public static let applicationObjectID = ConfigurationKey(
+        "object_id",
+        in: [.application],
+        String.self,
+        .string,
+        default: .described("client_id names it instead"),
+        "the app registration's object id (not its service principal's); this or client_id"
+    )
+    /// `tenant` of `[[application]]`.
+    public static let applicationTenant = ConfigurationKey(
+        "tenant",
+        in: [.application],
+        String.self,
+        .string,
+        default: .described("the credential's tenant"),
+        "the directory the application is in: where keyrotd proves a new secret and consumers ask tokens ({{endpoint}} is its authority)"
+    )
+    /// `rotate` of `[[application]]`.
+    public static let applicationRotate = ConfigurationKey(
+        "rotate",
+        in: [.application],
+        Bool.self,
+        .boolean,
+        default: .boolean(true),
+        "false: only watch the expiry of every credential of the application (no secret is added, no output written; Application.Read.All is enough)"
+    )
+    /// `lifetime` of `[[application]]`.
+    public static let applicationLifetime = ConfigurationKey(
+        "lifetime",
+        in: [.application],
+        Duration.self,
+        .duration(.seconds(3600) ... .seconds(2 * 366 * 86_400)),
+        default: .duration(ApplicationTarget.Defaults.lifetime),
+        "each new secret's lifetime (its endDateTime); at least every + grace + 7 days, so a failing rotation has a week of retries before the published secret ends"
+    )
+    /// `expiry_warning` of `[[application]]`.
+    public static let applicationExpiryWarning = ConfigurationKey(
+        "expiry_warning",
+        in: [.application],
+        Duration.self,
+        .duration(.seconds(60) ... .seconds(366 * 86_400)),
+        default: .duration(ApplicationTarget.Defaults.expiryWarning),
+        "a credential ending within this is a credential-expiring warning; a rotation starts when keyrotd's published secret does, whatever every says"
+    )
+    /// `settle` of `[[application]]`.
+    public static let applicationSettle = ConfigurationKey(
+        "settle",
+        in: [.application],
+        Duration.self,
+        .duration(.zero ... .seconds(3600)),
+        default: .duration(ApplicationTarget.Defaults.settle),
+        "a new secret is published only after three token requests in a row with it succeeded over at least this long (Entra replicates a new secret for seconds to minutes)"
+    )
+    /// `make_room` of `[[application]]`.
+    public static let applicationMakeRoom = ConfigurationKey(
+        "make_room",
+        in: [.application],
+        Bool.self,
+        .boolean,
+        default: .boolean(false),
+        "when the application holds as many passwords as Entra allows (two, with personal accounts), remove the one ending first that keyrotd did not make; off: the rotation fails and says so"
+    )
+
+    /// The keys of `[[application]]` only, in the documentation's order.
+    static let applicationKeys = [
+        applicationClientID, applicationObjectID, applicationTenant, applicationRotate, applicationLifetime, applicationExpiryWarning,
+        applicationSettle, applicationMakeRoom,
+    ]
+}
+
+extension ApplicationTarget {
+    /// Reads the application's own keys of an `[[application]]` whose `every` and `grace` are
+    /// read; nil when it cannot be built.
+    static func read(_ t: inout TableReader, every: Duration, grace: Duration) -> ApplicationTarget? {
+        typealias Key = ConfigurationSchema
+        let clientID = t.read(Key.applicationClientID, as: String.self)
+        let objectID = t.read(Key.applicationObjectID, as: String.self)
+        let tenant = t.read(Key.applicationTenant, as: String.self)
+        let rotate = t.read(Key.applicationRotate, as: Bool.self) ?? true
+        let lifetime = t.read(Key.applicationLifetime, as: Duration.self) ?? Defaults.lifetime
+        let warning = t.read(Key.applicationExpiryWarning, as: Duration.self) ?? Defaults.expiryWarning
+        let settle = t.read(Key.applicationSettle, as: Duration.self) ?? Defaults.settle
+        let makeRoom = t.read(Key.applicationMakeRoom, as: Bool.self) ?? false
+        for (key, value) in [(Key.applicationClientID, clientID), (Key.applicationObjectID, objectID)] {
+            if let value, UUID(uuidString: value) == nil { t.error(key, "'\(value)' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)") }
+        }
+        let reference: ApplicationReference
+        switch (clientID, objectID) {
+        case (let id?, nil): reference = .clientID(id.lowercased())
+        case (nil, let id?): reference = .objectID(id.lowercased())
+        case (_?, _?):
+            t.error(Key.applicationObjectID, "name the application once: client_id or object_id, not both")
+            return nil
+        case (nil, nil):
+            t.error("names no application: set client_id = \"…\" (or object_id)")
+            return nil
+        }
+        if rotate, lifetime < every + grace + Defaults.lifetimeMargin {
+            t.error(
+                t.contains(Key.applicationLifetime) ? Key.applicationLifetime : Key.every,
+                "lifetime (\(DurationFormat.format(lifetime))) must be at least every + grace + 7 days (\(DurationFormat.format(every + grace + Defaults.lifetimeMargin))): the published secret must outlive its rotation, with time for retries"
+            )
+        }
+        if rotate, warning >= lifetime {
+            t.error(
+                Key.applicationExpiryWarning,
+                "must be shorter than lifetime (\(DurationFormat.format(lifetime))): every new secret would be due at once"
+            )
+        }
+        return ApplicationTarget(
+            reference: reference,
+            tenant: tenant,
+            rotate: rotate,
+            lifetime: lifetime,
+            expiryWarning: warning,
+            settle: settle,
+            makeRoom: makeRoom
+        )
+    }
+}
