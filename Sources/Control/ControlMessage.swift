@@ -47,6 +47,8 @@ public struct ControlReply: Sendable, Codable, Equatable {
     public var summary: String?
     /// This node's place in its high-availability group (`status`), when it is in one.
     public var group: GroupStatus?
+    /// What the expiry watch last read of each `[[application]]` (`status`), when there are any.
+    public var applications: [ApplicationExpiry]?
     /// The last line of a `rotate`.
     public var done: Bool?
     /// How many resources failed (`rotate`).
@@ -64,6 +66,7 @@ public struct ControlReply: Sendable, Codable, Equatable {
         followers: [FollowerStatus]? = nil,
         summary: String? = nil,
         group: GroupStatus? = nil,
+        applications: [ApplicationExpiry]? = nil,
         done: Bool? = nil,
         failed: Int? = nil,
         error: String? = nil
@@ -76,6 +79,7 @@ public struct ControlReply: Sendable, Codable, Equatable {
         self.followers = followers
         self.summary = summary
         self.group = group
+        self.applications = applications
         self.done = done
         self.failed = failed
         self.error = error

@@ -23,6 +23,8 @@ public struct ControlServer: Service {
     private let summary: @Sendable () async -> String
     /// This node's place in its group; `nil` outside one.
     let group: @Sendable () async -> GroupStatus?
+    /// What the expiry watch last read of each application.
+    private let applications: @Sendable () async -> [ApplicationExpiry]
     /// Paces the checks of a `rotate` that may have to wait.
     let sleep: @Sendable (Duration) async throws -> Void
 
@@ -35,7 +37,7 @@ public struct ControlServer: Service {
     /// already), with `false` when it could not be created. The daemon sends `READY=1` then, so a
     /// `keyrotd status` right after `systemctl start` reaches the daemon instead of racing its bind.
     /// `followers` gives the followers' live statuses for `status`, `summary` the line
-    /// `systemctl status` shows, `group` this node's place in its high-availability group (a
+    /// `systemctl status` shows, `applications` what the expiry watch read, `group` this node's place in its high-availability group (a
     /// `rotate` sent to a node that does not rotate is refused, naming the leader). `sleep` is the
     /// daemon's timer.
     public init(
@@ -46,9 +48,11 @@ public struct ControlServer: Service {
         started: @escaping @Sendable (_ listening: Bool) async -> Void = { _ in },
         followers: @escaping @Sendable () async -> [FollowerStatus] = { [] },
         group: @escaping @Sendable () async -> GroupStatus? = { nil },
+        applications: @escaping @Sendable () async -> [ApplicationExpiry] = { [] },
         summary: @escaping @Sendable () async -> String
     ) {
         self.group = group
+        self.applications = applications
         self.summary = summary
         self.path = path
         self.scheduler = scheduler
@@ -170,11 +174,13 @@ public struct ControlServer: Service {
             resources.append(ResourceStatus(name: name, record: await rotator.record))
         }
         let followers = await followers()
+        let applications = await applications()
         return ControlReply(
             resources: resources,
             followers: followers.isEmpty ? nil : followers,
             summary: await summary(),
-            group: await group()
+            group: await group(),
+            applications: applications.isEmpty ? nil : applications
         )
     }
 

@@ -51,14 +51,19 @@ public struct MetricsSnapshot: Sendable {
         }
     }
 
+    /// What the expiry watch last read of each `[[application]]`.
+    public var applications: [ApplicationExpiry]
+
     /// Creates a snapshot.
     public init(
         resources: [ResourceMetrics],
         armRequests: [ARMRequests],
         writeBudgetRemaining: [String: Double],
         followers: [FollowerStatus] = [],
-        group: Group? = nil
+        group: Group? = nil,
+        applications: [ApplicationExpiry] = []
     ) {
+        self.applications = applications
         self.resources = resources
         self.armRequests = armRequests
         self.writeBudgetRemaining = writeBudgetRemaining
@@ -152,6 +157,34 @@ public struct MetricsSnapshot: Sendable {
             .gauge,
             help: "1 when the version the follower delivered carries its confirmation tag for the leader.",
             eachFollower { $0.confirmed.map { $0 ? 1 : 0 } }
+        )
+        text.family(
+            "keyrotd_application_credential_end_timestamp_seconds",
+            .gauge,
+            help:
+                "When each password and certificate of a configured application ends (its endDateTime), in seconds since the Unix epoch; whoever made it.",
+            applications.flatMap { application in
+                application.credentials.map {
+                    PrometheusText.Sample(
+                        [("application", application.application), ("kind", $0.kind), ("key_id", $0.keyID), ("display_name", $0.displayName)],
+                        $0.end.timeIntervalSince1970.rounded()
+                    )
+                }
+            }
+        )
+        text.family(
+            "keyrotd_application_read_timestamp_seconds",
+            .gauge,
+            help: "When the application's credentials were last read successfully, in seconds since the Unix epoch.",
+            applications.compactMap { a in
+                a.readAt.map { PrometheusText.Sample([("application", a.application)], Self.milliseconds($0.timeIntervalSince1970)) }
+            }
+        )
+        text.family(
+            "keyrotd_application_read_failing",
+            .gauge,
+            help: "1 when the last read of the application's credentials failed (see the journal), else 0.",
+            applications.map { PrometheusText.Sample([("application", $0.application)], $0.error == nil ? 0 : 1) }
         )
         let node = group.map { [PrometheusText.Sample([("node", $0.node)], 0)] } ?? []
         text.family(

@@ -54,6 +54,15 @@ enum Daemon {
             notifier.statusLine.update { $0.followers = followers }
             metricsChanged.yield()
         }
+        // Always made, so a reload may add the first [[application]]; with none it reads nothing.
+        let watch = CredentialWatch(
+            applications: await runtime.currentApplications,
+            clock: clock,
+            interval: configuration.daemon.applicationWatchInterval,
+            logger: logger,
+            rotateNow: { name in _ = await scheduler.requestRotation(of: [name]) },
+            onChange: { metricsChanged.yield() }
+        )
         // Trapped before readiness is announced, so an early stop or reload finds them handled.
         let signals = try await SignalPipe.signals([SIGTERM, SIGINT, SIGHUP])
         let (hangups, hangup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -68,6 +77,7 @@ enum Daemon {
                 MissingCredentials.report(next, environment: ProcessInfo.processInfo.environment, logger: logger)
                 await scheduler.replace(rotators: rotators)
                 await followers.replace(await runtime.currentFollowers)
+                await watch.replace(await runtime.currentApplications)
                 notifier.statusLine.update { $0.note = nil }
                 return "configuration reloaded; " + notifier.statusLine.markSent()
             },
@@ -98,6 +108,7 @@ enum Daemon {
         defer { following?.cancel() }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let coordinator { services.append(.init(service: coordinator)) }
+        services.append(.init(service: watch))
 
         if let watchdogInterval {
             services.append(
@@ -123,6 +134,7 @@ enum Daemon {
                     started: { _ in notifier.ready() },
                     followers: { await followers.currentStatuses },
                     group: { await coordinator?.status() },
+                    applications: { await watch.current },
                     summary: { notifier.statusLine.text }
                 )
             )
@@ -133,7 +145,12 @@ enum Daemon {
             services.append(
                 .init(
                     service: MetricsFileService(path: path, clock: clock, changes: metricsChanges, logger: logger) {
-                        await runtime.metricsSnapshot(scheduler: scheduler, followers: await followers.currentStatuses, group: coordinator)
+                        await runtime.metricsSnapshot(
+                            scheduler: scheduler,
+                            followers: await followers.currentStatuses,
+                            group: coordinator,
+                            applications: await watch.current
+                        )
                     }
                 )
             )

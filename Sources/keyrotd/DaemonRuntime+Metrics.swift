@@ -5,7 +5,12 @@ extension DaemonRuntime {
     /// What the metrics file shows now: each configured resource's figures from its running
     /// rotator, the followers' statuses, the ARM traffic of every credential, and this node's role
     /// in its group.
-    func metricsSnapshot(scheduler: RotationScheduler, followers: [FollowerStatus], group: LeaderCoordinator?) async -> MetricsSnapshot {
+    func metricsSnapshot(
+        scheduler: RotationScheduler,
+        followers: [FollowerStatus],
+        group: LeaderCoordinator?,
+        applications: [ApplicationExpiry]
+    ) async -> MetricsSnapshot {
         var resources: [ResourceMetrics] = []
         resources.reserveCapacity(configuration.resources.count)
         for resource in configuration.resources {
@@ -18,7 +23,8 @@ extension DaemonRuntime {
             armRequests: requests.keys.sorted().map { .init(operation: $0.operation, code: $0.code, count: requests[$0]!) },
             writeBudgetRemaining: await writeBudgetRemaining(),
             followers: followers,
-            group: group == nil ? nil : await groupFigures(group!)
+            group: group == nil ? nil : await groupFigures(group!),
+            applications: applications
         )
     }
 

@@ -35,6 +35,8 @@ actor DaemonRuntime {
     var httpTransport: AsyncHTTPClientTransport { transport }
     /// The token source of credential `name`, as the last build made it.
     func credential(named name: String) -> (any TokenCredential)? { built.clients[name]?.1.credential }
+    /// Every `[[application]]`, for the expiry watch.
+    var currentApplications: [WatchedApplication] { built.applications }
     /// The followers, in configuration order.
     var currentFollowers: [SecretFollower] { configuration.allFollows.compactMap { built.followers[$0.name]?.1 } }
 

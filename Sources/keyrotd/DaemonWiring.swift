@@ -60,6 +60,8 @@ struct DaemonWiring: Sendable {
         let followers: [String: (FollowConfiguration, SecretFollower)]
         /// The leadership the clients and rotators act for, if any.
         let epoch: Int?
+        /// Every `[[application]]`, rotated or only watched, for the expiry watch.
+        let applications: [WatchedApplication]
     }
 
     /// Builds `configuration`'s rotators and followers; a credential, resource or follower whose
@@ -207,7 +209,34 @@ struct DaemonWiring: Sendable {
             )
             followers[follow.name] = (follow, follower)
         }
-        return Built(configuration: configuration, clients: clients, rotators: rotators, followers: followers, epoch: leadership?.epoch)
+        // Every node watches, leader or standby: reading an application changes nothing.
+        var applications: [WatchedApplication] = []
+        for resource in configuration.resources {
+            guard let application = resource.application, let (credential, client) = clients[resource.credential] else { continue }
+            let graph = graphClient(
+                resource.name,
+                credential: credential,
+                client: client,
+                transport: transports.entra,
+                timeout: daemon.requestTimeout
+            )
+            applications.append(
+                WatchedApplication(
+                    name: resource.name,
+                    warning: application.expiryWarning,
+                    ownPrefix: application.rotate ? ApplicationSecretProvider.ownPrefix(name: resource.name) : nil,
+                    source: GraphApplicationCredentials(graph: graph, reference: application.reference)
+                )
+            )
+        }
+        return Built(
+            configuration: configuration,
+            clients: clients,
+            rotators: rotators,
+            followers: followers,
+            epoch: leadership?.epoch,
+            applications: applications
+        )
     }
 
     /// The secret file writer of `resource`, then its Key Vault outputs (`vaults`), wrapped in hook
@@ -269,15 +298,7 @@ struct DaemonWiring: Sendable {
         while authority.hasSuffix("/") { authority.removeLast() }
         var logger = logger
         logger[field: .resource] = .string(name)
-        let graph = GraphClient(
-            endpoint: credential.graphEndpoint,
-            scope: credential.graphScope,
-            credential: client.credential,
-            transport: transport,
-            timeout: timeout,
-            sleep: sleep,
-            logger: logger
-        )
+        let graph = graphClient(name, credential: credential, client: client, transport: transport, timeout: timeout)
         let provider = ApplicationSecretProvider(name: name, target: application, graph: graph, authority: authority + "/" + tenant, logger: logger)
         let verifier = ClientSecretVerifier(
             authorityHost: credential.authorityHost,
@@ -289,6 +310,27 @@ struct DaemonWiring: Sendable {
             logger: logger
         )
         return (provider, verifier)
+    }
+
+    /// A Microsoft Graph client of `credential` for the entry `name`.
+    private func graphClient(
+        _ name: String,
+        credential: CredentialConfiguration,
+        client: ARMClient,
+        transport: any HTTPTransport,
+        timeout: Duration
+    ) -> GraphClient {
+        var logger = logger
+        logger[field: .resource] = .string(name)
+        return GraphClient(
+            endpoint: credential.graphEndpoint,
+            scope: credential.graphScope,
+            credential: client.credential,
+            transport: transport,
+            timeout: timeout,
+            sleep: sleep,
+            logger: logger
+        )
     }
 
     /// The consumers that must confirm a published key, when the resource lists any; followers

@@ -24,6 +24,7 @@ struct StatusCommand: ParsableCommand {
         var followers: [FollowerStatus] = []
         var unreadable: [String] = []
         var group: GroupStatus?
+        var applications: [ApplicationExpiry] = []
         var live = false
         if daemon != nil {
             do {
@@ -33,6 +34,7 @@ struct StatusCommand: ParsableCommand {
                         statuses = resources
                         followers = reply.followers ?? []
                         group = reply.group
+                        applications = reply.applications ?? []
                         live = true
                     }
                 }
@@ -42,7 +44,8 @@ struct StatusCommand: ParsableCommand {
         }
         if !live {
             let store = try JSONStateStore(stateDirectory: configuration.daemon.stateDirectory, create: false)
-            for resource in configuration.resources {
+            // A watched application has no record: only the running daemon reads it.
+            for resource in configuration.resources where resource.application?.rotate ?? true {
                 do {
                     statuses.append(ResourceStatus(name: resource.name, record: try store.load(resource.name)))
                 } catch {
@@ -68,11 +71,13 @@ struct StatusCommand: ParsableCommand {
                 var followers: [FollowerStatus]
                 /// This node's place in its high-availability group, from the running daemon.
                 var group: GroupStatus?
+                /// Every application's credentials and their ends, from the running daemon.
+                var applications: [ApplicationExpiry]
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            let report = Report(daemonPID: daemon, live: live, resources: statuses, followers: followers, group: group)
+            let report = Report(daemonPID: daemon, live: live, resources: statuses, followers: followers, group: group, applications: applications)
             Terminal.out(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
@@ -99,6 +104,11 @@ struct StatusCommand: ParsableCommand {
         if !followers.isEmpty {
             if !statuses.isEmpty { Terminal.out("") }
             for line in StatusTable.followerLines(followers, now: Date(), colour: colour) { Terminal.out(line) }
+        }
+        if !applications.isEmpty { Terminal.out("") }
+        for application in applications { Terminal.out(application.text(now: Date())) }
+        if !live, configuration.resources.contains(where: { $0.application != nil }) {
+            Terminal.out("applications' credentials: the running daemon reads them (`keyrotd status` while it runs)")
         }
         for line in unreadable { Terminal.error("unreadable state: \(line)") }
     }

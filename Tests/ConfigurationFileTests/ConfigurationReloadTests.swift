@@ -115,6 +115,7 @@ struct ConfigurationReloadTests {
         Change("arm_writes_per_second", .daemon, at: "#daemon", "arm_writes_per_second = 2.5"),
         Change("runtime_dir", .daemon, at: "#daemon", "runtime_dir = \"run-2\""),
         Change("metrics_file", .daemon, at: "#daemon", "metrics_file = \"keyrotd.prom\""),
+        Change("application_watch_interval", .daemon, at: "#daemon", "application_watch_interval = \"10m\""),
         Change("on_publish", .daemon, at: "", "on_publish = [\"/usr/bin/true\", \"again\"]", replacing: "on_publish = [\"/usr/bin/true\"]"),
         Change("hook_timeout", .daemon, at: "#daemon", "hook_timeout = \"10s\""),
         Change("kind", .credential, at: "", "kind = \"auto\"", replacing: "kind = \"managed-identity\""),

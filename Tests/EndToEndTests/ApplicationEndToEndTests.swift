@@ -82,6 +82,72 @@ extension EndToEnd {
             try await scenario.finish(extraSecrets: (await consumer.seenSecrets).union([foreignSecret]))
         }
 
+        /// A watched application with a password ending tomorrow and a rotated one: every credential's
+        /// end in the metrics file (parsed by prometheus_client), `status`, and a `credential-expiring`
+        /// warning for the one ending within its warning.
+        @Test func theWatchShowsEveryCredentialsEnd() async throws {
+            let venv = try await OfficialSDKTests.virtualenv("python-prometheus", packages: ["prometheus-client==0.26.0"])
+            let scenario = try await Scenario("application-watch", emulatorArguments: ["--no-throttle"], resources: 0, every: "1h", grace: "1s")
+            let partner = try await scenario.emulator.control(
+                "POST",
+                "/_emulator/applications",
+                body: #"{"displayName": "partner", "owners": [], "passwords": [{"displayName": "sso secret", "days": 0.5}]}"#,
+                expecting: 201
+            )
+            let billing = try await scenario.emulator.control("POST", "/_emulator/applications", body: "{}", expecting: 201)
+            let partnerObject = try #require(partner["id"] as? String)
+            let billingClient = try #require(billing["appId"] as? String)
+            let metrics = scenario.directory + "/keyrotd.prom"
+            let config = try String(contentsOfFile: scenario.configPath, encoding: .utf8)
+            try config.replacingOccurrences(of: "[daemon]\n", with: "[daemon]\nmetrics_file = \"\(metrics)\"\napplication_watch_interval = \"1s\"\n")
+                .write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
+            try appendApplication(
+                to: scenario.configPath,
+                "[[application]]\nname = \"partner\"\nobject_id = \"\(partnerObject)\"\nrotate = false\nexpiry_warning = \"1d\"\n\n"
+                    + "[[application]]\nname = \"billing\"\nclient_id = \"\(billingClient)\"\nlifetime = \"8d\"\nsettle = \"0s\"\nexpiry_warning = \"1d\"\n"
+            )
+            let daemon = try scenario.startDaemon()
+            try await scenario.wait(for: .seconds(60), "both applications in the metrics file, billing's secret published") {
+                guard daemon.isRunning else { throw TestFailure("the daemon exited: \(daemon.stderr.suffix(2000))") }
+                let text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+                return text.contains(#"application="partner""#) && text.contains("display_name=\"keyrotd billing primary ")
+            } progress: {
+                String(daemon.stderr.suffix(3000))
+            }
+            let families = try await MetricsEndToEndTests().parse(metrics, venv: venv, scenario: scenario)
+            let ends = try #require(families.first { $0.name == "keyrotd_application_credential_end_timestamp_seconds" })
+            #expect(ends.type == "gauge" && !ends.help.isEmpty)
+            let sso = try #require(ends.samples.first { $0.labels["application"] == "partner" })
+            #expect(sso.labels["display_name"] == "sso secret" && sso.labels["kind"] == "password")
+            #expect(abs(sso.value - Date().addingTimeInterval(43_200).timeIntervalSince1970) < 120)
+            #expect(
+                ends.samples.contains {
+                    $0.labels["application"] == "billing" && $0.labels["display_name"]?.hasPrefix("keyrotd billing primary ") == true
+                }
+            )
+            #expect(families.first { $0.name == "keyrotd_application_read_failing" }?.samples.allSatisfy { $0.value == 0 } == true)
+            let (code, json, errors) = try await scenario.keyrotd(["status", "--json"], label: "status")
+            try #require(code == 0, "\(errors)")
+            struct Report: Decodable {
+                struct Application: Decodable {
+                    struct Credential: Decodable { var displayName: String }
+                    var application: String
+                    var credentials: [Credential]
+                }
+                var applications: [Application]
+            }
+            let report = try JSONDecoder().decode(Report.self, from: Data(json.utf8))
+            #expect(report.applications.map(\.application) == ["partner", "billing"])
+            #expect(report.applications.first?.credentials.first?.displayName == "sso secret")
+            let (_, text, _) = try await scenario.keyrotd(["status"], label: "status-text")
+            #expect(text.contains("application partner: nearest password \"sso secret\" ends in 11h"), "\(text)")
+            #expect(daemon.stderr.contains("keyrotd_event=credential-expiring") && daemon.stderr.contains("\"sso secret\""))
+            #expect(!daemon.stderr.contains("keyrotd_event=credential-expiring keyrotd_resource=billing"))
+            daemon.signal(SIGTERM)
+            #expect(await daemon.wait(timeout: .seconds(20)) == 0)
+            try await scenario.finish()
+        }
+
         /// Adds `table` to the configuration at `path`.
         private func appendApplication(to path: String, _ table: String) throws {
             let text = try String(contentsOfFile: path, encoding: .utf8)

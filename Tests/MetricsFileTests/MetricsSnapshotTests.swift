@@ -39,6 +39,43 @@ struct MetricsSnapshotTests {
         ).exposition(now: now)
     }
 
+    /// Every credential of every application with its end; a failing read is flagged, and keeps
+    /// the figures of the last read that worked.
+    @Test func applicationsShowEveryCredentialsEnd() {
+        let text = MetricsSnapshot(
+            resources: [],
+            armRequests: [],
+            writeBudgetRemaining: [:],
+            applications: [
+                ApplicationExpiry(
+                    application: "billing",
+                    credentials: [
+                        .init(
+                            kind: "password",
+                            keyID: "k1",
+                            displayName: "keyrotd billing primary 2026-12-08T00:00:00Z",
+                            end: now.addingTimeInterval(86_400)
+                        ),
+                        .init(kind: "certificate", keyID: "k2", displayName: "CN=\"sso\"", end: now.addingTimeInterval(172_800)),
+                    ],
+                    readAt: now,
+                    error: "Graph answered 403"
+                ),
+                ApplicationExpiry(application: "partner"),
+            ]
+        ).exposition(now: now)
+        #expect(
+            text.contains(
+                #"keyrotd_application_credential_end_timestamp_seconds{application="billing",kind="password",key_id="k1",display_name="keyrotd billing primary 2026-12-08T00:00:00Z"} 1800086400"#
+            )
+        )
+        #expect(text.contains(#"key_id="k2",display_name="CN=\"sso\""} 1800172800"#))
+        #expect(text.contains(#"keyrotd_application_read_timestamp_seconds{application="billing"} 1800000000"#))
+        #expect(text.contains(#"keyrotd_application_read_failing{application="billing"} 1"#))
+        #expect(text.contains(#"keyrotd_application_read_failing{application="partner"} 0"#))
+        #expect(!text.contains(#"keyrotd_application_read_timestamp_seconds{application="partner"}"#), "never read")
+    }
+
     @Test func theKeyAgeIsTheTimeSinceThePublishedKeyTookOver() {
         let text = exposition()
         #expect(text.contains(#"keyrotd_key_age_seconds{resource="orders",type="storage"} 3600"#))

@@ -45,9 +45,14 @@ public actor ApplicationSecretProvider: AddedCredentialProvider {
         self.logger = logger
     }
 
+    /// What the display name of every secret of entry `name` (of `node`'s own credential) starts with.
+    public static func ownPrefix(name: String, node: String? = nil) -> String {
+        "keyrotd \(name)\(node.map { "@" + $0 } ?? "") "
+    }
+
     /// What every display name of `slot` starts with.
     func prefix(_ slot: KeySlot) -> String {
-        "keyrotd \(name)\(node.map { "@" + $0 } ?? "") \(slot.rawValue) "
+        Self.ownPrefix(name: name, node: node) + slot.rawValue + " "
     }
 
     /// The display name of `slot`'s secret of the rotation that started at `start`.
@@ -121,7 +126,7 @@ public actor ApplicationSecretProvider: AddedCredentialProvider {
     /// Removes another party's password, the one that ends first, when the operator allowed it;
     /// else says what blocks the addition.
     private func makeRoom(_ application: GraphApplication, passwords: [ApplicationCredential], limit: Int) async throws {
-        let others = passwords.filter { !$0.displayName.hasPrefix("keyrotd \(name)") }
+        let others = passwords.filter { !$0.displayName.hasPrefix(Self.ownPrefix(name: name, node: node)) }
         guard target.makeRoom, let victim = others.min(by: { $0.end < $1.end }) else {
             throw PasswordLimitReached(application: name, limit: limit, others: others.count, makeRoom: target.makeRoom)
         }

@@ -140,9 +140,19 @@ extension ConfigurationSchema {
     )
 
     /// The keys of `[daemon]`, in the documentation's order.
+    /// `application_watch_interval`.
+    public static let applicationWatchInterval = ConfigurationKey(
+        "application_watch_interval",
+        in: [.daemon],
+        Duration.self,
+        .duration(.seconds(1) ... .seconds(86_400)),
+        default: .duration(DaemonSettings.Defaults.applicationWatchInterval),
+        reload: .restart(\DaemonSettings.applicationWatchInterval),
+        "how often every [[application]]'s credentials are read through Microsoft Graph for their end times (metrics, status, credential-expiring warnings)"
+    )
     static let daemonKeys = [
         secretsDir, stateDir, concurrency, tlsCAFile, retryInitial, retryMax, requestTimeout, logLevel, armWriteBurst, armWritesPerSecond,
-        runtimeDir, metricsFile, onPublish, hookTimeout,
+        runtimeDir, metricsFile, applicationWatchInterval, onPublish, hookTimeout,
     ]
 }
 
@@ -176,6 +186,7 @@ extension DaemonSettings {
                 t.error(Key.metricsFile, "'\(metrics)' does not end in NAME.prom: node_exporter's textfile collector reads only *.prom files")
             }
         }
+        if let value = t.read(Key.applicationWatchInterval, as: Duration.self) { settings.applicationWatchInterval = value }
         settings.onPublish = HookCommand.read(&t, origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             t.error(Key.retryMax, "must not be shorter than retry_initial")

@@ -61,6 +61,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var runtimeDirectory = Defaults.runtimeDirectory
     /// The Prometheus text file for node_exporter's textfile collector, if one is wanted.
     public var metricsFile: String?
+    /// How often every `[[application]]`'s credentials are read for the expiry watch.
+    public var applicationWatchInterval = Defaults.applicationWatchInterval
     /// The `[ha]` table: this node's high-availability group, if it is in one.
     public var highAvailability: HighAvailability?
 
@@ -112,6 +114,8 @@ extension DaemonSettings {
         public static let armWritesPerSecond = 10.0
         /// The control socket's directory (the unit's `RuntimeDirectory=`).
         public static let runtimeDirectory = "/run/keyrotd"
+        /// How often applications' credentials are read.
+        public static let applicationWatchInterval: Duration = .seconds(3600)
     }
 }
 

@@ -112,7 +112,7 @@ final class Scenario: Sendable {
         ((try? records()) ?? [:]).values.map(\.rotations).reduce(0, +)
     }
 
-    /// Polls until `condition` holds or `timeout` passes; a timeout's error carries what `progress`
+    /// Polls until `condition` holds, throws a ``TestFailure`` or `timeout` passes; a timeout's error carries what `progress`
     /// says about where things stood, so that a failure in CI can be read without a rerun. It runs
     /// on the caller's actor, so the condition may read the caller's state.
     func wait(
@@ -124,7 +124,12 @@ final class Scenario: Sendable {
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
+            // A passing failure (a record read mid-write) is asked again; a TestFailure ends the wait.
+            do {
+                if try await condition() { return }
+            } catch let failure as TestFailure {
+                throw failure
+            } catch {}
             try await Task.sleep(for: .milliseconds(100))
         }
         let state = progress()
