@@ -134,6 +134,19 @@ extension EndToEnd {
             try await expectChecksPass("key_vault_secrets.py", venv: venv, count: 11)
         }
 
+        /// Microsoft's Graph SDK and azure-identity against the emulator's Graph and Entra ID: an
+        /// application read, a password added, signed in with, removed and then refused, a caller
+        /// that does not own the application denied, a Graph token on every call, and none sent
+        /// (and the call refused) unless `allowed_hosts` names the emulator.
+        @Test func theGraphSDKAndAzureIdentityRotateAnApplicationsPassword() async throws {
+            let venv = try await Self.virtualenv("python-graph", packages: Self.graphSDKs)
+            print("graph: " + Self.graphSDKs.joined(separator: ", "))
+            try await expectChecksPass("graph_applications.py", venv: venv, count: 11)
+        }
+
+        /// The Graph and identity packages, pinned (upgraded on purpose).
+        static let graphSDKs = ["msgraph-sdk==1.65.0", "azure-identity==1.27.0", "msal==1.39.0", "httpx==0.29.0"]
+
         /// Microsoft's Blob Storage SDK against the emulator's Blob Storage, path-style: every lease
         /// state with every action and Azure's code for each refusal (`BlobLeaseClient`), uploads
         /// with a lease and an ETag, ranged and leased downloads, metadata, listing, Shared Key and

@@ -147,7 +147,7 @@ extension EmulatorRoutes {
         let padding: _RSA.Signing.Padding
         switch alg {
         case "PS256":
-            guard header["x5t#S256"]?.string == app.thumbprintSHA256 else {
+            guard Self.unpadded(header["x5t#S256"]) == app.thumbprintSHA256 else {
                 return Self.entraError(
                     401,
                     "invalid_client",
@@ -156,7 +156,7 @@ extension EmulatorRoutes {
             }
             padding = .PSS
         case "RS256":
-            guard header["x5t"]?.string == app.thumbprintSHA1 || header["x5t#S256"]?.string == app.thumbprintSHA256 else {
+            guard Self.unpadded(header["x5t"]) == app.thumbprintSHA1 || Self.unpadded(header["x5t#S256"]) == app.thumbprintSHA256 else {
                 return Self.entraError(
                     401,
                     "invalid_client",
@@ -187,6 +187,26 @@ extension EmulatorRoutes {
         return nil
     }
 
+    /// `GET /{tenant}/v2.0/.well-known/openid-configuration`: the document MSAL (under azure-identity)
+    /// reads before its first token request, naming the token endpoint.
+    func openIDConfiguration(_ request: EmulatorRequest, tenant: String) -> EmulatorResponse {
+        guard tenant.lowercased() == state.tenant.lowercased() || ["common", "organizations"].contains(tenant.lowercased()) else {
+            return Self.entraError(400, "invalid_tenant", "AADSTS90002: Tenant '\(tenant)' not found.")
+        }
+        let base = baseURL(request) + "/" + state.tenant
+        return Self.json(
+            200,
+            [
+                "issuer": .string(base + "/v2.0"), "token_endpoint": .string(base + "/oauth2/v2.0/token"),
+                "authorization_endpoint": .string(base + "/oauth2/v2.0/authorize"), "jwks_uri": .string(base + "/discovery/v2.0/keys"),
+                "device_authorization_endpoint": .string(base + "/oauth2/v2.0/devicecode"), "tenant_region_scope": "EU",
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"], "scopes_supported": ["openid", "profile"],
+                "subject_types_supported": ["pairwise"], "id_token_signing_alg_values_supported": ["RS256"],
+            ] as JSONValue
+        )
+    }
+
     /// AADSTS700024 unless now is within the assertion's nbf…exp (five minutes of skew allowed).
     private static func outsideValidity(_ claims: JSONValue) -> EmulatorResponse? {
         let now = Date().timeIntervalSince1970
@@ -202,6 +222,12 @@ extension EmulatorRoutes {
             )
         }
         return nil
+    }
+
+    /// A thumbprint header without base64 padding: MSAL (under azure-identity) pads its `x5t`, and
+    /// Entra takes it either way.
+    private static func unpadded(_ header: JSONValue?) -> String? {
+        header?.string.map { String($0.prefix { $0 != "=" }) }
     }
 
     /// The `aud` claim: one audience or a list of them.

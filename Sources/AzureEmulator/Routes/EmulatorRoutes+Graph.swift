@@ -19,7 +19,9 @@ extension EmulatorRoutes {
         await state.count { $0.graphRequests += 1 }
         let caller: EmulatorState.Principal
         switch await graphCaller(request) {
-        case .success(let principal): caller = principal
+        case .success(let principal):
+            caller = principal
+            await state.count { $0.graphAuthorized += 1 }
         case .failure(let refusal): return refusal.response
         }
         guard segments.count >= 2, let (id, action) = Self.applicationTarget(Array(segments.dropFirst())) else {

@@ -31,6 +31,9 @@ struct EmulatorRoutes: Sendable {
         if segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
             return await state.hangs(.token) ? .hang : await token(request, tenant: segments[0])
         }
+        if segments.count == 4, segments[1] == "v2.0", segments[2] == ".well-known", segments[3] == "openid-configuration" {
+            return openIDConfiguration(request, tenant: segments[0])
+        }
         if segments.first?.lowercased() == "subscriptions" { return await state.hangs(.arm) ? .hang : await arm(request, segments) }
         if segments.first == "acs" { return await dataPlane(request, segments) }
         if segments.first == "v1.0" { return await graph(request, segments) }

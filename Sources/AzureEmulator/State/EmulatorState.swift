@@ -74,6 +74,8 @@ actor EmulatorState {
         var storageFaults = 0
         /// Microsoft Graph requests (all answers).
         var graphRequests = 0
+        /// Graph requests that carried a valid token for Graph.
+        var graphAuthorized = 0
         /// Password credentials added and removed through Graph.
         var passwordsAdded = 0
         var passwordsRemoved = 0
