@@ -103,6 +103,7 @@ public struct EmulatorInfo: Sendable, Codable {
             secrets_dir = "\(directory)/secrets"
             state_dir = "\(directory)/state"
             runtime_dir = "\(directory)/run"
+            credentials_dir = "\(directory)/credentials"
             concurrency = 8
             retry_initial = "\(retryInitial)"
             retry_max = "\(retryMax)"

@@ -10,7 +10,8 @@ extension ConfigurationLoader {
         _ follows: [(keyPath: String, follow: FollowConfiguration)],
         in document: ConfigurationDocument
     ) {
-        for read in resources {
+        // keyrotd's own secret is each node's own: rotated locally, delivered to no one.
+        for read in resources where read.resource.application?.ownCredential == nil {
             let resource = read.resource
             guard !resource.keyVaultOutputs.isEmpty else {
                 document.error(

@@ -94,7 +94,10 @@ public struct ConfigurationLoader: Sendable {
                     continue
                 }
                 var reader = TableReader(document: document, keyPath: keyPath, table: table, kind: .credential)
-                if let credential = CredentialConfiguration.read(&reader, name: name) { document.credentials[name] = credential }
+                let rotated = FilePath(daemon.credentialsDirectory).appending(name + ".secret").string
+                if let credential = CredentialConfiguration.read(&reader, name: name, rotatedSecret: rotated) {
+                    document.credentials[name] = credential
+                }
             }
         }
         if var reader = document.table("ha", as: .ha), let group = HighAvailability.read(&reader) {
@@ -152,10 +155,18 @@ public struct ConfigurationLoader: Sendable {
         }
         checkUniqueness(resources, follows, in: document)
         if root["ha"] != nil { checkGroupDelivery(resources, follows, in: document) }
+        var credentials = document.credentials
+        for read in resources {
+            guard let own = read.resource.application?.ownCredential else { continue }
+            if credentials[own]?.rotatedSecretFile != nil {
+                document.error(read.keyPath, "credential \(own)'s secret is rotated by another own_secret entry")
+            }
+            credentials[own]?.rotatedSecretFile = FilePath(daemon.credentialsDirectory).appending(own + ".secret").string
+        }
         return Configuration(
             sourcePath: document.path,
             daemon: daemon,
-            credentials: document.credentials,
+            credentials: credentials,
             resources: resources.map(\.resource),
             follows: follows.map(\.follow)
         )

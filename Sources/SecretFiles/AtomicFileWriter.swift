@@ -109,6 +109,12 @@ public struct AtomicFileWriter: Sendable {
         if chmod(directory, mode) != 0 { throw FileSystemError("chmod", path: directory, errno: errno) }
     }
 
+    /// Makes `directory` (never a symbolic link) for keyrotd alone: mode 0700, whatever it had.
+    public static func ensurePrivateDirectory(_ directory: String) throws {
+        try ensureDirectory(directory, mode: 0o700)
+        if chmod(directory, 0o700) != 0 { throw FileSystemError("chmod", path: directory, errno: errno) }
+    }
+
     private func step(_ name: String) throws {
         try faultHook?(name)
     }

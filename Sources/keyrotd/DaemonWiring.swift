@@ -136,13 +136,16 @@ struct DaemonWiring: Sendable {
             mutationGuard: leadership?.mutationGuard,
             mutationHorizon: daemon.requestTimeout
         )
+        // keyrotd's own secret is rotated outside leadership: every node, with its local records.
+        let ownEnvironment = RotatorEnvironment(store: store, clock: clock, logger: logger, mutationHorizon: daemon.requestTimeout)
         var policies: Set<RotationPolicy> = []
         let endpoints = ResourceEndpointCache()
-        for (index, resource) in configuration.resources.enumerated() where rotating {
+        for (index, resource) in configuration.resources.enumerated() where rotating || resource.application?.ownCredential != nil {
             guard let (credential, client) = clients[resource.credential] else { continue }
+            let own = resource.application?.ownCredential != nil
             let policy = RotationPolicy(resource, daemon: daemon).interned(in: &policies)
             if let rotator = previousRotators[resource.name], previousResources[resource.name] == resource,
-                previous?.clients[resource.credential]?.0 == credential, previousHook == daemon.onPublish, sameLeadership
+                previous?.clients[resource.credential]?.0 == credential, previousHook == daemon.onPublish, sameLeadership || own
             {
                 await rotator.update(policy: policy)
                 rotators.append(rotator)
@@ -170,9 +173,25 @@ struct DaemonWiring: Sendable {
                     application,
                     credential: credential,
                     client: client,
-                    transport: transport,
+                    transport: own ? transports.entra : transport,
+                    node: own ? daemon.highAvailability?.node : nil,
                     timeout: daemon.requestTimeout
                 )
+            }
+            if own {
+                // The credentials directory is the one output; no hook or confirmation sees the secret.
+                try AtomicFileWriter.ensurePrivateDirectory(daemon.credentialsDirectory)
+                let rotator = try ResourceRotator(
+                    name: resource.name,
+                    recordID: resource.target.recordID,
+                    policy: policy,
+                    provider: provider,
+                    publisher: try SecretFilePublisher(resource: resource, directory: daemon.credentialsDirectory),
+                    verifier: verifier,
+                    environment: ownEnvironment
+                )
+                rotators.append(rotator)
+                continue
             }
             let vaults = resource.keyVaultOutputs.map { KeyVaultPublisher.Target(output: $0, client: vaultClient($0.vault, client)) }
             let rotator = try ResourceRotator(
@@ -224,7 +243,11 @@ struct DaemonWiring: Sendable {
                 WatchedApplication(
                     name: resource.name,
                     warning: application.expiryWarning,
-                    ownPrefix: application.rotate ? ApplicationSecretProvider.ownPrefix(name: resource.name) : nil,
+                    ownPrefix: application.rotate
+                        ? ApplicationSecretProvider.ownPrefix(
+                            name: resource.name,
+                            node: application.ownCredential == nil ? nil : daemon.highAvailability?.node
+                        ) : nil,
                     source: GraphApplicationCredentials(graph: graph, reference: application.reference)
                 )
             )
@@ -289,6 +312,7 @@ struct DaemonWiring: Sendable {
         credential: CredentialConfiguration,
         client: ARMClient,
         transport: any HTTPTransport,
+        node: String?,
         timeout: Duration
     ) throws -> (any KeyProvider, any KeyVerifier) {
         guard let tenant = application.tenant ?? credential.tenant else {
@@ -299,7 +323,14 @@ struct DaemonWiring: Sendable {
         var logger = logger
         logger[field: .resource] = .string(name)
         let graph = graphClient(name, credential: credential, client: client, transport: transport, timeout: timeout)
-        let provider = ApplicationSecretProvider(name: name, target: application, graph: graph, authority: authority + "/" + tenant, logger: logger)
+        let provider = ApplicationSecretProvider(
+            name: name,
+            node: node,
+            target: application,
+            graph: graph,
+            authority: authority + "/" + tenant,
+            logger: logger
+        )
         let verifier = ClientSecretVerifier(
             authorityHost: credential.authorityHost,
             tenant: tenant,

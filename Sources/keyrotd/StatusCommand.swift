@@ -105,6 +105,14 @@ struct StatusCommand: ParsableCommand {
             if !statuses.isEmpty { Terminal.out("") }
             for line in StatusTable.followerLines(followers, now: Date(), colour: colour) { Terminal.out(line) }
         }
+        for credential in configuration.credentials.values.sorted(by: { $0.name < $1.name }) {
+            guard let rotated = credential.rotatedSecretFile, case .clientSecret(let bootstrap) = credential.kind else { continue }
+            Terminal.out(
+                access(rotated, F_OK) == 0
+                    ? "credential \(credential.name): signs in with the secret keyrotd rotated (\(rotated)); \(bootstrap) is the bootstrap"
+                    : "credential \(credential.name): signs in with the bootstrap secret (\(bootstrap)); keyrotd has not published one of its own yet"
+            )
+        }
         if !applications.isEmpty { Terminal.out("") }
         for application in applications { Terminal.out(application.text(now: Date())) }
         if !live, configuration.resources.contains(where: { $0.application != nil }) {

@@ -97,6 +97,24 @@ struct EntraTokenEndpointTests {
         #expect(formFields(sent[1])["scope"] == "https://management.azure.com/.default")
     }
 
+    /// keyrotd's own rotated secret is preferred to the bootstrap file once it exists; when Entra
+    /// refuses it (an old copy restored from a backup), the bootstrap is tried.
+    @Test func theRotatedSecretIsPreferredAndTheBootstrapIsTheFallback() async throws {
+        let directory = try scratchDirectory()
+        try "bootstrap-secret".write(toFile: directory + "/bootstrap", atomically: true, encoding: .utf8)
+        let refused = #"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}"#
+        let transport = ScriptedTransport([
+            .respond(200, [], tokenJSON), .respond(200, [], tokenJSON), .respond(401, [], refused), .respond(200, [], tokenJSON),
+        ])
+        let source = ClientSecretSource(endpoint: try endpoint(transport), secretFile: directory + "/bootstrap", rotatedFile: directory + "/rotated")
+        _ = try await source.fetchToken(scope: "s", claims: nil)
+        try "rotated-secret\n".write(toFile: directory + "/rotated", atomically: true, encoding: .utf8)
+        _ = try await source.fetchToken(scope: "s", claims: nil)
+        _ = try await source.fetchToken(scope: "s", claims: nil)
+        let sent = await transport.requests.map { formFields($0)["client_secret"] }
+        #expect(sent == ["bootstrap-secret", "rotated-secret", "rotated-secret", "bootstrap-secret"])
+    }
+
     @Test func anEntraRefusalNamesTheCodeAndNeverTheSecret() async throws {
         let directory = try scratchDirectory()
         try "hunter2-secret".write(toFile: directory + "/secret", atomically: true, encoding: .utf8)

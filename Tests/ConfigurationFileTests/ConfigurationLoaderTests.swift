@@ -49,6 +49,23 @@ struct ConfigurationLoaderTests {
 
     static let cases: [Case] = [
         Case(
+            name: "an own secret with outputs",
+            toml: valid(more: "[[application]]\nname = \"self\"\nown_secret = true\nformat = \"env\""),
+            line: 19,
+            key: "application[0].format",
+            message: "own_secret writes credentials_dir/main.secret (mode 0600) and nothing else"
+        ),
+        Case(
+            name: "an own secret of a credential without a secret",
+            toml: valid(
+                credential: "[credential.vm]\nkind = \"managed-identity\"",
+                more: "[[application]]\nname = \"self\"\ncredential = \"vm\"\nown_secret = true"
+            ),
+            line: 20,
+            key: "application[0].own_secret",
+            message: "credential vm signs in without a client secret file"
+        ),
+        Case(
             name: "an application named twice",
             toml: valid(
                 more:
@@ -885,6 +902,13 @@ struct ConfigurationLoaderTests {
         )
         #expect(RotationPolicy(billing, daemon: loaded.daemon).model == .addAndRemove)
         let partner = try #require(loaded.resources.first { $0.name == "partner" }?.application)
+        // keyrotd's own secret: the credential's application, written to the credentials directory.
+        let own = Self.valid(more: "[[application]]\nname = \"self\"\nown_secret = true\nlifetime = \"60d\"")
+        let (ownLoaded, _) = try ConfigurationLoader(environment: [:]).load(path: try Self.write(own, in: dir))
+        let ownEntry = try #require(ownLoaded.resources.first { $0.name == "self" })
+        #expect(ownEntry.application?.reference == .clientID("c") && ownEntry.application?.ownCredential == "main")
+        #expect(ownEntry.output == "main.secret" && ownEntry.mode == 0o600 && ownEntry.application?.tenant == "t")
+        #expect(ownLoaded.credentials["main"]?.rotatedSecretFile == "/var/lib/keyrotd/credentials/main.secret")
         #expect(partner.reference == .objectID("00000000-0000-4000-8000-0000000000b1") && !partner.rotate)
     }
 

@@ -116,6 +116,7 @@ struct ConfigurationReloadTests {
         Change("runtime_dir", .daemon, at: "#daemon", "runtime_dir = \"run-2\""),
         Change("metrics_file", .daemon, at: "#daemon", "metrics_file = \"keyrotd.prom\""),
         Change("application_watch_interval", .daemon, at: "#daemon", "application_watch_interval = \"10m\""),
+        Change("credentials_dir", .daemon, at: "#daemon", "credentials_dir = \"credentials-2\""),
         Change("on_publish", .daemon, at: "", "on_publish = [\"/usr/bin/true\", \"again\"]", replacing: "on_publish = [\"/usr/bin/true\"]"),
         Change("hook_timeout", .daemon, at: "#daemon", "hook_timeout = \"10s\""),
         Change("kind", .credential, at: "", "kind = \"auto\"", replacing: "kind = \"managed-identity\""),
@@ -184,6 +185,7 @@ struct ConfigurationReloadTests {
         Change("expiry_warning", .application, at: "#application", "expiry_warning = \"20d\""),
         Change("settle", .application, at: "#application", "settle = \"1m\""),
         Change("make_room", .application, at: "#application", "make_room = true"),
+        Change("own_secret", .application, at: "", "own_secret = true", replacing: "client_id = \"00000000-0000-4000-8000-0000000000a1\""),
         Change("name", .follow, at: "", "name = \"web-2\"", replacing: "name = \"web-1\""),
         Change("credential", .follow, at: "", "credential=\"cert\"", replacing: "credential=\"main\""),
         Change(

@@ -148,6 +148,84 @@ extension EndToEnd {
             try await scenario.finish()
         }
 
+        /// keyrotd signs in as an application and rotates that application's own secret (own_secret)
+        /// through SIGKILLs, while it rotates an ACS resource as the same application: the new secret
+        /// goes to the credentials directory (0700/0600), keyrotd signs in with it after a restart,
+        /// the ACS rotations go on, the bootstrap password is left alone, and `check` reports a
+        /// missing bootstrap file as superseded.
+        @Test func keyrotdRotatesItsOwnSecretAndKeepsWorking() async throws {
+            let scenario = try await Scenario(
+                "own-secret",
+                emulatorArguments: ["--no-throttle", "--credential-replication-delay", "2s"],
+                resources: 1,
+                every: "3s",
+                grace: "1s"
+            )
+            let app = try await scenario.emulator.control(
+                "POST",
+                "/_emulator/applications",
+                body: #"{"displayName": "keyrotd", "owners": ["self"], "passwords": [{"displayName": "bootstrap", "days": 7}]}"#,
+                expecting: 201
+            )
+            let clientID = try #require(app["appId"] as? String)
+            let objectID = try #require(app["id"] as? String)
+            let bootstrap = try #require((app["passwords"] as? [[String: Any]])?.first)
+            let bootstrapSecret = try #require(bootstrap["secretText"] as? String)
+            let bootstrapFile = scenario.directory + "/bootstrap-secret"
+            _ = FileManager.default.createFile(atPath: bootstrapFile, contents: Data(bootstrapSecret.utf8), attributes: [.posixPermissions: 0o600])
+            var config = try String(contentsOfFile: scenario.configPath, encoding: .utf8)
+            config = config.replacingOccurrences(of: "client_id = \"\(scenario.emulator.info.clientID)\"", with: "client_id = \"\(clientID)\"")
+                .replacingOccurrences(
+                    of: "client_secret_file = \"\(scenario.directory)/client-secret\"",
+                    with: "client_secret_file = \"\(bootstrapFile)\""
+                )
+            try config.write(toFile: scenario.configPath, atomically: true, encoding: .utf8)
+            try appendApplication(
+                to: scenario.configPath,
+                "[[application]]\nname = \"keyrotd-self\"\nown_secret = true\nevery = \"4s\"\ngrace = \"2s\"\nlifetime = \"8d\"\nsettle = \"2s\"\nexpiry_warning = \"1d\"\n"
+            )
+            let store = try JSONStateStoreReader(scenario.directory + "/state")
+            var generator = SystemRandomNumberGenerator()
+            for i in 0..<6 {
+                let daemon = try scenario.startDaemon(label: "daemon-\(i)")
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1500...6000, using: &generator)))
+                daemon.signal(SIGKILL)
+                await daemon.wait()
+            }
+            let rotated = scenario.directory + "/credentials/emulator.secret"
+            let before = store.record("keyrotd-self")?.rotations ?? 0
+            let acsBefore = store.record("acs-001")?.rotations ?? 0
+            let last = try scenario.startDaemon(label: "daemon-final")
+            try await scenario.wait(for: .seconds(90), "two more own rotations, idle, and the resource rotating on") {
+                guard last.isRunning else { throw TestFailure("the daemon exited: \(last.stderr.suffix(2000))") }
+                guard let own = store.record("keyrotd-self"), let acs = store.record("acs-001") else { return false }
+                return own.rotations >= before + 2 && own.step == .idle && acs.rotations >= acsBefore + 3
+            } progress: {
+                "own: \(store.record("keyrotd-self").map { "\($0.step), \($0.rotations), \($0.lastError ?? "-")" } ?? "none"); acs: \(store.record("acs-001").map { "\($0.rotations), \($0.lastError ?? "-")" } ?? "none")\n"
+                    + String(last.stderr.suffix(3000))
+            }
+            let (_, status, _) = try await scenario.keyrotd(["status"], label: "status")
+            #expect(status.contains("credential emulator: signs in with the secret keyrotd rotated"), "\(status)")
+            last.signal(SIGTERM)
+            #expect(await last.wait(timeout: .seconds(20)) == 0, "\(last.stderr.suffix(2000))")
+            let fileMode = try #require(try FileManager.default.attributesOfItem(atPath: rotated)[.posixPermissions] as? Int)
+            let directoryMode = try #require(
+                try FileManager.default.attributesOfItem(atPath: scenario.directory + "/credentials")[.posixPermissions] as? Int
+            )
+            #expect(fileMode == 0o600 && directoryMode == 0o700)
+            let listed = try await scenario.emulator.control("GET", "/_emulator/applications/\(objectID)", expecting: 200)
+            let passwords = try #require(listed["passwordCredentials"] as? [[String: Any]])
+            #expect(passwords.filter { ($0["displayName"] as? String)?.hasPrefix("keyrotd keyrotd-self ") == true }.count == 1)
+            #expect(passwords.contains { $0["displayName"] as? String == "bootstrap" }, "the bootstrap password is the operator's")
+            #expect(last.stderr.contains("keyrotd_event=key-retired"))
+            // Without its bootstrap file the configuration still checks: the rotated secret supersedes it.
+            try FileManager.default.removeItem(atPath: bootstrapFile)
+            let (code, _, checked) = try await scenario.keyrotd(["check"], label: "check")
+            #expect(code == 0 && checked.contains("superseded"), "\(checked)")
+            let ownSecret = try String(contentsOfFile: rotated, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            try await scenario.finish(extraSecrets: [bootstrapSecret, ownSecret], excluding: [bootstrapFile])
+        }
+
         /// Adds `table` to the configuration at `path`.
         private func appendApplication(to path: String, _ table: String) throws {
             let text = try String(contentsOfFile: path, encoding: .utf8)

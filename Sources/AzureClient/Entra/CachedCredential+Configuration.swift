@@ -80,7 +80,8 @@ extension CachedCredential {
             let tenant = configuration.tenant ?? "", clientID = configuration.clientID ?? ""
             source = ClientSecretSource(
                 endpoint: try endpoint(tenant: tenant, clientID: clientID, authorityHost: configuration.authorityHost),
-                secretFile: file
+                secretFile: file,
+                rotatedFile: configuration.rotatedSecretFile
             )
         case .clientCertificate(let certificateFile, let privateKeyFile, let algorithm):
             let tenant = configuration.tenant ?? "", clientID = configuration.clientID ?? ""

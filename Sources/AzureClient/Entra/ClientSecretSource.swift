@@ -5,16 +5,22 @@ import SystemPackage
 
 /// A service principal with a client secret, read from a file (normally a systemd credential) for
 /// every token request, so a replaced secret takes effect without a restart.
+///
+/// Where keyrotd rotates this secret itself (`own_secret`), the file it keeps the current one in is
+/// read first; the configured file is then the bootstrap, used while there is no rotated secret
+/// yet or when Entra refuses the rotated one (a restore from an old backup).
 public struct ClientSecretSource: TokenSource {
     private let endpoint: EntraTokenEndpoint
     private let secretFile: String?
     private let secret: Secret?
+    private let rotatedFile: String?
 
-    /// A secret kept in a file.
-    public init(endpoint: EntraTokenEndpoint, secretFile: String) {
+    /// A secret kept in a file, preferring the rotated one in `rotatedFile` when it exists.
+    public init(endpoint: EntraTokenEndpoint, secretFile: String, rotatedFile: String? = nil) {
         self.endpoint = endpoint
         self.secretFile = secretFile
         self.secret = nil
+        self.rotatedFile = rotatedFile
     }
 
     /// A secret handed over in memory (`AZURE_CLIENT_SECRET` for `kind = "auto"`).
@@ -22,11 +28,25 @@ public struct ClientSecretSource: TokenSource {
         self.endpoint = endpoint
         self.secretFile = nil
         self.secret = secret
+        self.rotatedFile = nil
     }
 
     public var name: String { "service principal \(endpoint.clientID) (client secret)" }
 
     public func fetchToken(scope: String, claims: String?) async throws -> AccessToken {
+        if let rotatedFile, access(rotatedFile, F_OK) == 0 {
+            do {
+                let rotated = try SecretFileReader.read(rotatedFile, what: "rotated client secret", source: name)
+                return try await endpoint.requestToken(
+                    scope: scope,
+                    claims: claims,
+                    proof: [("client_secret", rotated.exposedValue)],
+                    proofKind: "client secret"
+                )
+            } catch let error as EntraError where error.error == "invalid_client" && secretFile != nil {
+                // Refused (a restore of an old copy): the bootstrap may still work.
+            }
+        }
         let secret = try secret ?? SecretFileReader.read(secretFile ?? "", what: "client secret", source: name)
         return try await endpoint.requestToken(
             scope: scope,

@@ -75,29 +75,53 @@ extension ConfigurationSchema {
         "when the application holds as many passwords as Entra allows (two, with personal accounts), remove the one ending first that keyrotd did not make; off: the rotation fails and says so"
     )
 
+    /// `own_secret` of `[[application]]`.
+    public static let applicationOwnSecret = ConfigurationKey(
+        "own_secret",
+        in: [.application],
+        Bool.self,
+        .boolean,
+        default: .boolean(false),
+        "rotate the client secret keyrotd itself signs in with (its credential's, client_id by default): the new one goes to credentials_dir, and keyrotd signs in with it once proved; the credential's client_secret_file stays the bootstrap. No outputs"
+    )
+
     /// The keys of `[[application]]` only, in the documentation's order.
     static let applicationKeys = [
         applicationClientID, applicationObjectID, applicationTenant, applicationRotate, applicationLifetime, applicationExpiryWarning,
-        applicationSettle, applicationMakeRoom,
+        applicationSettle, applicationMakeRoom, applicationOwnSecret,
     ]
 }
 
 extension ApplicationTarget {
     /// Reads the application's own keys of an `[[application]]` whose `every` and `grace` are
     /// read; nil when it cannot be built.
-    static func read(_ t: inout TableReader, every: Duration, grace: Duration) -> ApplicationTarget? {
+    static func read(_ t: inout TableReader, every: Duration, grace: Duration, credential: String?) -> ApplicationTarget? {
         typealias Key = ConfigurationSchema
-        let clientID = t.read(Key.applicationClientID, as: String.self)
+        let own = t.read(Key.applicationOwnSecret, as: Bool.self) ?? false
+        var ownCredential: CredentialConfiguration?
+        if own, let credential, let configured = t.document.credentials[credential] {
+            guard case .clientSecret = configured.kind, configured.clientID != nil else {
+                t.error(
+                    Key.applicationOwnSecret,
+                    "credential \(credential) signs in without a client secret file: only a client secret can be rotated by keyrotd itself"
+                )
+                return nil
+            }
+            ownCredential = configured
+        }
+        let givenClientID = t.read(Key.applicationClientID, as: String.self)
         let objectID = t.read(Key.applicationObjectID, as: String.self)
-        let tenant = t.read(Key.applicationTenant, as: String.self)
+        let tenant = t.read(Key.applicationTenant, as: String.self) ?? ownCredential?.tenant
         let rotate = t.read(Key.applicationRotate, as: Bool.self) ?? true
         let lifetime = t.read(Key.applicationLifetime, as: Duration.self) ?? Defaults.lifetime
         let warning = t.read(Key.applicationExpiryWarning, as: Duration.self) ?? Defaults.expiryWarning
         let settle = t.read(Key.applicationSettle, as: Duration.self) ?? Defaults.settle
         let makeRoom = t.read(Key.applicationMakeRoom, as: Bool.self) ?? false
-        for (key, value) in [(Key.applicationClientID, clientID), (Key.applicationObjectID, objectID)] {
+        for (key, value) in [(Key.applicationClientID, givenClientID), (Key.applicationObjectID, objectID)] {
             if let value, UUID(uuidString: value) == nil { t.error(key, "'\(value)' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)") }
         }
+        // keyrotd's own secret is its credential's application unless the table names it.
+        let clientID = givenClientID ?? (objectID == nil ? ownCredential?.clientID : nil)
         let reference: ApplicationReference
         switch (clientID, objectID) {
         case (let id?, nil): reference = .clientID(id.lowercased())
@@ -115,6 +139,10 @@ extension ApplicationTarget {
                 "lifetime (\(DurationFormat.format(lifetime))) must be at least every + grace + 7 days (\(DurationFormat.format(every + grace + Defaults.lifetimeMargin))): the published secret must outlive its rotation, with time for retries"
             )
         }
+        if own, !rotate { t.error(Key.applicationRotate, "own_secret rotates keyrotd's secret: it cannot be only watched") }
+        if let clientID, let ownCredential, let own = ownCredential.clientID, clientID.lowercased() != own.lowercased() {
+            t.error(Key.applicationClientID, "own_secret rotates credential \(ownCredential.name)'s secret, whose client_id is \(own)")
+        }
         if rotate, warning >= lifetime {
             t.error(
                 Key.applicationExpiryWarning,
@@ -128,7 +156,8 @@ extension ApplicationTarget {
             lifetime: lifetime,
             expiryWarning: warning,
             settle: settle,
-            makeRoom: makeRoom
+            makeRoom: makeRoom,
+            ownCredential: ownCredential?.name
         )
     }
 }

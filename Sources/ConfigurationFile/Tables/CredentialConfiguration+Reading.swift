@@ -155,8 +155,10 @@ extension ConfigurationSchema {
 }
 
 extension CredentialConfiguration {
-    /// Reads `[credential.NAME]`; nil when it has errors.
-    static func read(_ t: inout TableReader, name: String) -> CredentialConfiguration? {
+    /// Reads `[credential.NAME]`; nil when it has errors. `rotatedSecret` is where keyrotd keeps
+    /// the secret it rotated for this credential, if it does: while that file exists, the
+    /// configured secret file is only the bootstrap, and need not be there.
+    static func read(_ t: inout TableReader, name: String, rotatedSecret: String) -> CredentialConfiguration? {
         typealias Key = ConfigurationSchema
         defer {
             t.finish { key in
@@ -192,7 +194,7 @@ extension CredentialConfiguration {
         case .servicePrincipal:
             tenant = readTenant(&t, required: true)
             clientID = t.required(Key.clientID, as: String.self)
-            guard let material = readServicePrincipal(&t) else { return nil }
+            guard let material = readServicePrincipal(&t, rotatedSecret: rotatedSecret) else { return nil }
             kind = material
         case .managedIdentity:
             let chosen: [UserAssignedIdentity] = [
@@ -237,7 +239,7 @@ extension CredentialConfiguration {
     }
 
     /// A service principal's secret file, or its certificate and key: one of the two, checked on this host.
-    private static func readServicePrincipal(_ t: inout TableReader) -> Kind? {
+    private static func readServicePrincipal(_ t: inout TableReader, rotatedSecret: String) -> Kind? {
         typealias Key = ConfigurationSchema
         let secretFile = t.read(Key.clientSecretFile, as: ConfigurationPath.self)?.string
         let certificateFile = t.read(Key.certificateFile, as: ConfigurationPath.self)?.string
@@ -247,7 +249,14 @@ extension CredentialConfiguration {
         case (let secretFile?, nil):
             if t.contains(Key.assertionAlgorithm) { t.error(Key.assertionAlgorithm, "applies only with certificate_file") }
             if t.contains(Key.privateKeyFile) { t.error(Key.privateKeyFile, "applies only with certificate_file") }
-            checkSecretFile(secretFile, &t, Key.clientSecretFile)
+            if t.document.fileSystem.status(of: rotatedSecret, followingLinks: false)?.kind == .regular {
+                t.warning(
+                    Key.clientSecretFile,
+                    "superseded: keyrotd signs in with the secret it rotated, in \(rotatedSecret); this bootstrap file is used only if that one is refused"
+                )
+            } else {
+                checkSecretFile(secretFile, &t, Key.clientSecretFile)
+            }
             return .clientSecret(file: secretFile)
         case (nil, let certificateFile?):
             let keyFile = keyFile ?? certificateFile

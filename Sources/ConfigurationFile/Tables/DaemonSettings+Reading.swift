@@ -140,6 +140,16 @@ extension ConfigurationSchema {
     )
 
     /// The keys of `[daemon]`, in the documentation's order.
+    /// `credentials_dir`.
+    public static let credentialsDir = ConfigurationKey(
+        "credentials_dir",
+        in: [.daemon],
+        ConfigurationPath.self,
+        .path,
+        default: .string(DaemonSettings.Defaults.credentialsDirectory),
+        reload: .restart(\DaemonSettings.credentialsDirectory),
+        "where keyrotd keeps the client secrets it rotates for its own credentials (own_secret), NAME.secret, mode 0600 in a directory of mode 0700"
+    )
     /// `application_watch_interval`.
     public static let applicationWatchInterval = ConfigurationKey(
         "application_watch_interval",
@@ -152,7 +162,7 @@ extension ConfigurationSchema {
     )
     static let daemonKeys = [
         secretsDir, stateDir, concurrency, tlsCAFile, retryInitial, retryMax, requestTimeout, logLevel, armWriteBurst, armWritesPerSecond,
-        runtimeDir, metricsFile, applicationWatchInterval, onPublish, hookTimeout,
+        runtimeDir, credentialsDir, metricsFile, applicationWatchInterval, onPublish, hookTimeout,
     ]
 }
 
@@ -187,6 +197,7 @@ extension DaemonSettings {
             }
         }
         if let value = t.read(Key.applicationWatchInterval, as: Duration.self) { settings.applicationWatchInterval = value }
+        if let path = t.read(Key.credentialsDir, as: ConfigurationPath.self) { settings.credentialsDirectory = path.string }
         settings.onPublish = HookCommand.read(&t, origin: "[daemon]")
         if settings.retryMax < settings.retryInitial {
             t.error(Key.retryMax, "must not be shorter than retry_initial")

@@ -275,7 +275,7 @@ extension ResourceConfiguration {
         let every = t.read(Key.every, as: Duration.self) ?? Defaults.every
         let grace = t.read(Key.grace, as: Duration.self) ?? Defaults.grace
         let jitter = t.read(Key.jitter, as: Duration.self) ?? Defaults.jitter
-        let application = isApplication ? ApplicationTarget.read(&t, every: every, grace: grace) : nil
+        let application = isApplication ? ApplicationTarget.read(&t, every: every, grace: grace, credential: credential) : nil
         if let application, application.rotate, application.tenant == nil, let credential, let known = document.credentials[credential],
             known.tenant == nil
         {
@@ -284,7 +284,7 @@ extension ResourceConfiguration {
         let target: RotationTarget? = application.map { .application($0) } ?? id.map { .arm($0) }
         let format = t.read(Key.format, as: SecretFormat.self) ?? target.map(ResourceConfiguration.defaultFormat) ?? .key
         let envName = t.read(Key.envName, as: EnvironmentName.self)?.name
-        let mode = t.read(Key.mode, as: FileMode.self)?.bits ?? Defaults.mode
+        var mode = t.read(Key.mode, as: FileMode.self)?.bits ?? Defaults.mode
         let group = t.read(Key.group, as: GroupName.self)?.name
         let apiVersion = isApplication ? nil : t.read(Key.apiVersion, as: APIVersion.self)?.version
         let keyPair = isApplication ? .readWrite : t.read(Key.keyPair, as: ResourceType.KeyPair.self) ?? .readWrite
@@ -312,6 +312,14 @@ extension ResourceConfiguration {
             } catch {
                 t.error(Key.output, error.message)
             }
+        }
+        if let own = application?.ownCredential {
+            // keyrotd's own secret goes to its credentials directory only, for keyrotd alone.
+            for key in [Key.output, Key.format, Key.template, Key.envName, Key.group, Key.mode, Key.outputs] where t.contains(key) {
+                t.error(key, "own_secret writes credentials_dir/\(own).secret (mode 0600) and nothing else")
+            }
+            output = own + ".secret"
+            mode = 0o600
         }
         let origin = "\(isApplication ? "application" : "resource") \(name ?? t.keyPath)"
         let onPublish = HookCommand.read(&t, origin: origin)

@@ -15,6 +15,9 @@ public struct ApplicationTarget: Sendable, Equatable {
     public var expiryWarning: Duration
     /// How long a new secret must keep being accepted by the token endpoint before it is published.
     public var settle: Duration
+    /// The `[credential.NAME]` whose own client secret this is (`own_secret`): the credentials
+    /// directory is its output, and keyrotd signs in with it once it is proved.
+    public var ownCredential: String?
     /// Whether keyrotd may remove another party's password, the one ending first, when the
     /// application holds as many as Entra allows (two, with personal accounts).
     public var makeRoom: Bool
@@ -27,8 +30,10 @@ public struct ApplicationTarget: Sendable, Equatable {
         lifetime: Duration = Defaults.lifetime,
         expiryWarning: Duration = Defaults.expiryWarning,
         settle: Duration = Defaults.settle,
-        makeRoom: Bool = false
+        makeRoom: Bool = false,
+        ownCredential: String? = nil
     ) {
+        self.ownCredential = ownCredential
         self.reference = reference
         self.tenant = tenant
         self.rotate = rotate

@@ -61,6 +61,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var runtimeDirectory = Defaults.runtimeDirectory
     /// The Prometheus text file for node_exporter's textfile collector, if one is wanted.
     public var metricsFile: String?
+    /// Where keyrotd keeps the client secrets it rotated for its own credentials (`own_secret`).
+    public var credentialsDirectory = Defaults.credentialsDirectory
     /// How often every `[[application]]`'s credentials are read for the expiry watch.
     public var applicationWatchInterval = Defaults.applicationWatchInterval
     /// The `[ha]` table: this node's high-availability group, if it is in one.
@@ -114,6 +116,8 @@ extension DaemonSettings {
         public static let armWritesPerSecond = 10.0
         /// The control socket's directory (the unit's `RuntimeDirectory=`).
         public static let runtimeDirectory = "/run/keyrotd"
+        /// keyrotd's own rotated client secrets.
+        public static let credentialsDirectory = "/var/lib/keyrotd/credentials"
         /// How often applications' credentials are read.
         public static let applicationWatchInterval: Duration = .seconds(3600)
     }
@@ -172,6 +176,9 @@ public struct CredentialConfiguration: Sendable, Equatable {
     public var graphEndpoint: URL
     /// The OAuth scope requested for ARM, e.g. `https://management.azure.com/.default`.
     public var scope: String
+    /// For a client secret keyrotd rotates itself (an `[[application]]` with `own_secret`), the
+    /// file in the credentials directory holding the current one, preferred to the bootstrap file.
+    public var rotatedSecretFile: String?
     /// The OAuth scope of Graph tokens: the Graph endpoint's `.default`.
     public var graphScope: String {
         var base = graphEndpoint.absoluteString

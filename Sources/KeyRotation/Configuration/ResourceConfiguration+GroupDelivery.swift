@@ -48,6 +48,6 @@ extension Configuration {
     /// the one of each resource (``ResourceConfiguration/groupFollower(node:)``).
     public var allFollows: [FollowConfiguration] {
         guard let node = daemon.highAvailability?.node else { return follows }
-        return follows + resources.compactMap { $0.groupFollower(node: node) }
+        return follows + resources.filter { $0.application?.ownCredential == nil }.compactMap { $0.groupFollower(node: node) }
     }
 }

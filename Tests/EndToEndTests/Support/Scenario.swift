@@ -137,7 +137,7 @@ final class Scenario: Sendable {
     }
 
     /// Stops the emulator and asserts that no secret the scenario knows appears in any output, log or
-    /// state file (the secret files themselves and the emulator's own info line excepted).
+    /// state file (the secret files themselves, keyrotd's own credentials directory and the emulator's own info line excepted).
     func finish(extraSecrets: Set<String> = [], excluding extraExcluded: Set<String> = []) async throws {
         await consumer.close()
         await emulator.stop()
@@ -147,7 +147,10 @@ final class Scenario: Sendable {
         let leaks = LeakScan.leaks(
             in: directory,
             secrets: secrets,
-            excluding: Set([configuration.daemon.secretsDirectory, emulator.child.stdoutPath, directory + "/client-secret"]).union(extraExcluded)
+            excluding: Set([
+                configuration.daemon.secretsDirectory, configuration.daemon.credentialsDirectory, emulator.child.stdoutPath,
+                directory + "/client-secret",
+            ]).union(extraExcluded)
         )
         #expect(leaks.isEmpty, "\(leaks)")
     }
