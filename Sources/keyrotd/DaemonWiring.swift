@@ -175,6 +175,8 @@ struct DaemonWiring: Sendable {
                     client: client,
                     transport: own ? transports.entra : transport,
                     node: own ? daemon.highAvailability?.node : nil,
+                    // The published certificate signs the next proof; the bootstrap, the first.
+                    proofFiles: [FilePath(daemon.secretsDirectory).appending(resource.output).string] + [application.proofFile].compactMap { $0 },
                     timeout: daemon.requestTimeout
                 )
             }
@@ -244,7 +246,7 @@ struct DaemonWiring: Sendable {
                     name: resource.name,
                     warning: application.expiryWarning,
                     ownPrefix: application.rotate
-                        ? ApplicationSecretProvider.ownPrefix(
+                        ? ApplicationCredentialProvider.ownPrefix(
                             name: resource.name,
                             node: application.ownCredential == nil ? nil : daemon.highAvailability?.node
                         ) : nil,
@@ -313,6 +315,7 @@ struct DaemonWiring: Sendable {
         client: ARMClient,
         transport: any HTTPTransport,
         node: String?,
+        proofFiles: [String],
         timeout: Duration
     ) throws -> (any KeyProvider, any KeyVerifier) {
         guard let tenant = application.tenant ?? credential.tenant else {
@@ -323,19 +326,21 @@ struct DaemonWiring: Sendable {
         var logger = logger
         logger[field: .resource] = .string(name)
         let graph = graphClient(name, credential: credential, client: client, transport: transport, timeout: timeout)
-        let provider = ApplicationSecretProvider(
+        let provider = ApplicationCredentialProvider(
             name: name,
             node: node,
             target: application,
             graph: graph,
             authority: authority + "/" + tenant,
+            proofFiles: proofFiles,
             logger: logger
         )
-        let verifier = ClientSecretVerifier(
+        let verifier = TokenGrantVerifier(
             authorityHost: credential.authorityHost,
             tenant: tenant,
             scope: credential.graphScope,
             settle: application.settle,
+            certificate: application.certificate,
             transport: transports.entra,
             sleep: sleep,
             logger: logger

@@ -123,6 +123,58 @@ struct EmulatorGraphTests {
         }
     }
 
+    /// Certificates are rolled with a proof of possession: signed by a certificate the application
+    /// has now, for its object id, briefly valid. The new certificate signs in at once (no
+    /// replication delay here), and after its removal no longer.
+    @Test func certificatesAreRolledWithAProofOfPossession() async throws {
+        try await EmulatorHarness.with { h in
+            let answer = try await h.raw(
+                "POST",
+                "/_emulator/applications",
+                headers: [("Content-Type", "application/json")],
+                body: #"{"certificateDays": 30}"#
+            )
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])
+            let objectID = try #require(json["id"] as? String)
+            let clientID = try #require(json["appId"] as? String)
+            let bootstrapPEM = try #require(json["privateKeyPEM"] as? String) + "\n" + (try #require(json["certificatePEM"] as? String))
+            let bootstrap = try #require(ApplicationCertificate(pem: bootstrapPEM))
+            let graph = graph(h)
+            let stranger = try ApplicationCertificate.make(subject: "stranger", lifetime: .seconds(86_400))
+            let new = try ApplicationCertificate.make(subject: "keyrotd signing primary", lifetime: .seconds(86_400))
+            let unknown = try await #require(throws: GraphError.self) {
+                try await graph.addKey(to: objectID, certificate: new.certificateDER, displayName: "x", proof: try stranger.proof(objectID: objectID))
+            }
+            #expect(unknown.status == 400 && unknown.message.contains("not registered"))
+            let elsewhere = try await #require(throws: GraphError.self) {
+                try await graph.addKey(
+                    to: objectID,
+                    certificate: new.certificateDER,
+                    displayName: "x",
+                    proof: try bootstrap.proof(objectID: UUID().uuidString)
+                )
+            }
+            #expect(elsewhere.message.contains("issuer"))
+            let stale = try await #require(throws: GraphError.self) {
+                let proof = try bootstrap.proof(objectID: objectID, now: Date().addingTimeInterval(-3600))
+                return try await graph.addKey(to: objectID, certificate: new.certificateDER, displayName: "x", proof: proof)
+            }
+            #expect(stale.message.contains("lifetime"))
+            let added = try await graph.addKey(
+                to: objectID,
+                certificate: new.certificateDER,
+                displayName: "keyrotd signing primary",
+                proof: try bootstrap.proof(objectID: objectID)
+            )
+            #expect(added.kind == .certificate && added.thumbprint == new.thumbprint)
+            let source = ClientCertificateSource(endpoint: h.entra(clientID: clientID), pem: new.pem, algorithm: .ps256)
+            _ = try await source.fetchToken(scope: h.emulator.info.baseURL + "/.default", claims: nil)
+            #expect(try await graph.removeKey(from: objectID, keyID: added.keyID, proof: try bootstrap.proof(objectID: objectID)))
+            await #expect(throws: EntraError.self) { try await source.fetchToken(scope: h.emulator.info.baseURL + "/.default", claims: nil) }
+            #expect(try await graph.removeKey(from: objectID, keyID: added.keyID, proof: try bootstrap.proof(objectID: objectID)) == false)
+        }
+    }
+
     @Test func graphWantsAGraphTokenFromEveryCaller() async throws {
         try await EmulatorHarness.with { h in
             let app = try await register(h, "{}")

@@ -185,6 +185,8 @@ struct ConfigurationReloadTests {
         Change("expiry_warning", .application, at: "#application", "expiry_warning = \"20d\""),
         Change("settle", .application, at: "#application", "settle = \"1m\""),
         Change("make_room", .application, at: "#application", "make_room = true"),
+        Change("certificate", .application, at: "#application", "certificate = true"),
+        Change("proof_file", .application, at: "#application", "certificate = true\nproof_file = \"SECRET\""),
         Change("own_secret", .application, at: "", "own_secret = true", replacing: "client_id = \"00000000-0000-4000-8000-0000000000a1\""),
         Change("name", .follow, at: "", "name = \"web-2\"", replacing: "name = \"web-1\""),
         Change("credential", .follow, at: "", "credential=\"cert\"", replacing: "credential=\"main\""),

@@ -226,6 +226,81 @@ extension EndToEnd {
             try await scenario.finish(extraSecrets: [bootstrapSecret, ownSecret], excluding: [bootstrapFile])
         }
 
+        /// A certificate credential rotated through SIGKILLs with a 3-s replication window, while an
+        /// application signs in with the key and certificate in the published file every 100 ms: no
+        /// refused sign-in, one certificate of keyrotd's at the end, the bootstrap certificate (which
+        /// signed the first proof of possession) untouched.
+        @Test func aCertificateRotatesThroughSIGKILLsWithoutARefusedSignIn() async throws {
+            let scenario = try await Scenario(
+                "application-certificate",
+                emulatorArguments: ["--no-throttle", "--credential-replication-delay", "3s"],
+                resources: 0,
+                every: "4s",
+                grace: "2s"
+            )
+            let app = try await scenario.emulator.control(
+                "POST",
+                "/_emulator/applications",
+                body: #"{"displayName": "signing", "certificateDays": 30}"#,
+                expecting: 201
+            )
+            let clientID = try #require(app["appId"] as? String)
+            let objectID = try #require(app["id"] as? String)
+            let bootstrap = try #require(app["privateKeyPEM"] as? String) + "\n" + (try #require(app["certificatePEM"] as? String))
+            let proofFile = scenario.directory + "/bootstrap.pem"
+            _ = FileManager.default.createFile(atPath: proofFile, contents: Data(bootstrap.utf8), attributes: [.posixPermissions: 0o600])
+            try appendApplication(
+                to: scenario.configPath,
+                "[[application]]\nname = \"signing\"\nclient_id = \"\(clientID)\"\ncertificate = true\nproof_file = \"\(proofFile)\"\n"
+                    + "lifetime = \"8d\"\nsettle = \"1s\"\nexpiry_warning = \"1d\"\n"
+            )
+            let consumer = try TokenConsumer(
+                file: scenario.directory + "/secrets/signing.key",
+                clientID: clientID,
+                tenant: scenario.emulator.info.tenant,
+                baseURL: scenario.emulator.info.baseURL,
+                caFile: scenario.emulator.info.caFile,
+                certificate: true
+            )
+            let consumerTask = Task { await consumer.run() }
+            var generator = SystemRandomNumberGenerator()
+            for i in 0..<10 {
+                let daemon = try scenario.startDaemon(label: "daemon-\(i)")
+                try await Task.sleep(for: .milliseconds(Int.random(in: 500...5000, using: &generator)))
+                daemon.signal(SIGKILL)
+                await daemon.wait()
+            }
+            let store = try JSONStateStoreReader(scenario.directory + "/state")
+            let before = store.record("signing")?.rotations ?? 0
+            let last = try scenario.startDaemon(label: "daemon-final")
+            try await scenario.wait(for: .seconds(90), "two more rotations, ending idle after the removal") {
+                guard let record = store.record("signing") else { return false }
+                return record.rotations >= before + 2 && record.step == .idle
+            } progress: {
+                "\(store.record("signing").map { "\($0.step), \($0.rotations) rotations, \($0.lastError ?? "no error")" } ?? "no record")\n"
+                    + String(last.stderr.suffix(3000))
+            }
+            last.signal(SIGTERM)
+            #expect(await last.wait(timeout: .seconds(20)) == 0, "\(last.stderr.suffix(2000))")
+            await consumer.stop()
+            consumerTask.cancel()
+            let refusals = await consumer.refusals
+            #expect(refusals.isEmpty, "\(refusals.count) refused sign-ins: \(refusals.prefix(5))")
+            #expect(await consumer.accepted > 50)
+            let listed = try await scenario.emulator.control("GET", "/_emulator/applications/\(objectID)", expecting: 200)
+            let keys = try #require(listed["keyCredentials"] as? [[String: Any]])
+            #expect(
+                keys.filter { ($0["displayName"] as? String)?.hasPrefix("keyrotd signing ") == true }.count == 1,
+                "\(keys.map { $0["displayName"] ?? "" })"
+            )
+            #expect(keys.contains { $0["displayName"] as? String == "bootstrap" })
+            let ours = try String(contentsOfFile: scenario.directory + "/secrets/signing.key", encoding: .utf8)
+            try await scenario.finish(
+                extraSecrets: Set([bootstrap, ours.trimmingCharacters(in: .whitespacesAndNewlines)]),
+                excluding: [proofFile]
+            )
+        }
+
         /// Adds `table` to the configuration at `path`.
         private func appendApplication(to path: String, _ table: String) throws {
             let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -9,6 +9,7 @@ public struct ClientCertificateSource: TokenSource {
     private let endpoint: EntraTokenEndpoint
     private let certificateFile: String
     private let privateKeyFile: String
+    private let pem: Secret?
     private let algorithm: CredentialConfiguration.AssertionAlgorithm
 
     /// Creates the source; `privateKeyFile` may be the certificate file when it holds both.
@@ -22,6 +23,17 @@ public struct ClientCertificateSource: TokenSource {
         self.certificateFile = certificateFile
         self.privateKeyFile = privateKeyFile
         self.algorithm = algorithm
+        self.pem = nil
+    }
+
+    /// A key and certificate held in memory, in one PEM text (a certificate keyrotd made, proved
+    /// before it is published).
+    public init(endpoint: EntraTokenEndpoint, pem: Secret, algorithm: CredentialConfiguration.AssertionAlgorithm) {
+        self.endpoint = endpoint
+        self.certificateFile = "(in memory)"
+        self.privateKeyFile = "(in memory)"
+        self.algorithm = algorithm
+        self.pem = pem
     }
 
     public var name: String { "service principal \(endpoint.clientID) (certificate, \(algorithm.rawValue))" }
@@ -38,6 +50,16 @@ public struct ClientCertificateSource: TokenSource {
 
     /// Reads and checks the certificate and key.
     func loadAssertion() throws -> ClientAssertion {
+        if let pem {
+            guard let certificate = ApplicationCertificate(pem: pem.exposedValue) else {
+                throw CredentialError(
+                    source: name,
+                    problem: "the PEM holds no RSA key and certificate",
+                    advice: "this is keyrotd's own certificate: file an issue"
+                )
+            }
+            return ClientAssertion(certificateDER: certificate.certificateDER, privateKey: certificate.privateKey, algorithm: algorithm)
+        }
         let certificatePEM = try SecretFileReader.read(certificateFile, what: "certificate", source: name, limit: 256 * 1024)
         guard let der = PEMBlock.first(labelled: ["CERTIFICATE"], in: certificatePEM.exposedValue)?.der else {
             throw CredentialError(

@@ -93,6 +93,44 @@ public struct GraphClient: Sendable {
         }
     }
 
+    /// Adds the DER certificate `certificate` as a key credential named `displayName`, proved by
+    /// `proof` (signed by a certificate of the application valid now).
+    public func addKey(to objectID: String, certificate: [UInt8], displayName: String, proof: Secret) async throws -> ApplicationCredential {
+        let request = AddKeyBody(
+            keyCredential: .init(type: "AsymmetricX509Cert", usage: "Verify", key: Data(certificate).base64EncodedString(), displayName: displayName),
+            proof: proof.exposedValue
+        )
+        let body = try await send(
+            "addKey",
+            application: "object id \(objectID)",
+            method: "POST",
+            path: "/v1.0/applications/\(objectID)/addKey",
+            body: Array(try JSONEncoder().encode(request)),
+            idempotent: false
+        )
+        guard let read = try? JSONDecoder().decode(CredentialBody.self, from: Data(body)), let credential = read.credential(.certificate) else {
+            throw malformed("addKey", "object id \(objectID)", "the answer holds no usable key credential")
+        }
+        return credential
+    }
+
+    /// Removes the key credential `keyID`, proved by `proof`; `false` when Graph has no such key.
+    @discardableResult
+    public func removeKey(from objectID: String, keyID: String, proof: Secret) async throws -> Bool {
+        do {
+            _ = try await send(
+                "removeKey",
+                application: "object id \(objectID)",
+                method: "POST",
+                path: "/v1.0/applications/\(objectID)/removeKey",
+                body: Array(try JSONEncoder().encode(["keyId": keyID, "proof": proof.exposedValue]))
+            )
+            return true
+        } catch let error as GraphError where error.status == 400 && error.message.contains("No key credential found") {
+            return false
+        }
+    }
+
     private func send(_ operation: String, application: String, method: String, path: String, body: [UInt8] = [], idempotent: Bool = true)
         async throws -> [UInt8]
     {
@@ -171,10 +209,34 @@ private struct ApplicationBody: Decodable {
     }
 }
 
+/// `addKey`'s body.
+private struct AddKeyBody: Encodable {
+    struct KeyCredential: Encodable {
+        var type: String
+        var usage: String
+        var key: String
+        var displayName: String
+    }
+
+    var keyCredential: KeyCredential
+    var passwordCredential: String? = nil
+    var proof: String
+
+    enum CodingKeys: String, CodingKey { case keyCredential, passwordCredential, proof }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keyCredential, forKey: .keyCredential)
+        try container.encodeNil(forKey: .passwordCredential)
+        try container.encode(proof, forKey: .proof)
+    }
+}
+
 /// A `passwordCredential` or `keyCredential`.
 private struct CredentialBody: Decodable {
     var keyId: String?
     var displayName: String?
+    var customKeyIdentifier: String?
     var startDateTime: String?
     var endDateTime: String?
     var secretText: String?
@@ -186,7 +248,8 @@ private struct CredentialBody: Decodable {
             keyID: keyId,
             displayName: displayName ?? "",
             start: startDateTime.flatMap(GraphDate.parse),
-            end: end
+            end: end,
+            thumbprint: kind == .certificate ? customKeyIdentifier : nil
         )
     }
 }

@@ -10,8 +10,9 @@ extension EmulatorRoutes {
     /// writer) or `self` (the application's own service principal), default `["writer"]`;
     /// `personal` (a sign-in audience with personal accounts: two passwords at most);
     /// `maxPasswordLifetimeDays` (an app-management policy); `passwords`, each with `displayName`
-    /// and `days` of lifetime (negative: already expired). The answer holds `id`, `appId` and the
-    /// `passwords` made, with `keyId` and `secretText`.
+    /// and `days` of lifetime (negative: already expired); `certificateDays`, a certificate of that
+    /// lifetime. The answer holds `id`, `appId`, the `passwords` made, with `keyId` and `secretText`,
+    /// and the certificate's `certificatePEM` and `privateKeyPEM`.
     func applicationControl(_ request: EmulatorRequest, _ segments: [String]) async -> EmulatorResponse {
         if request.method == "GET", segments.count == 3 {
             guard let application = await state.application(id: segments[2]) else {
@@ -50,7 +51,24 @@ extension EmulatorRoutes {
             application.passwords.append(added)
             made.append(["keyId": .string(added.keyID), "secretText": .string(added.secret)])
         }
+        var answer: [String: JSONValue] = ["passwords": .array(made)]
+        if let days = body["certificateDays"]?.number {
+            do {
+                let (certificate, certificatePEM, keyPEM) = try EmulatedApplication.Certificate.make(
+                    displayName: "bootstrap",
+                    days: days,
+                    addedAt: -.infinity
+                )
+                application.certificates.append(certificate)
+                answer["certificatePEM"] = .string(certificatePEM)
+                answer["privateKeyPEM"] = .string(keyPEM)
+            } catch {
+                return Self.json(500, ["error": ["code": "CertificateFailed", "message": .string("\(error)")]] as JSONValue)
+            }
+        }
         let registered = await state.register(application)
-        return Self.json(201, ["id": .string(registered.objectID), "appId": .string(registered.appID), "passwords": .array(made)] as JSONValue)
+        answer["id"] = .string(registered.objectID)
+        answer["appId"] = .string(registered.appID)
+        return Self.json(201, JSONValue.object(answer))
     }
 }

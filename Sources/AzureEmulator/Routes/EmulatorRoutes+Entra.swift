@@ -136,6 +136,13 @@ extension EmulatorRoutes {
             }
             return nil
         }
+        if let application = await state.application(clientID: clientID), !application.certificates.isEmpty {
+            let (claims, refusal) = await state.checkAssertion(assertion, clientID: clientID)
+            if let refusal {
+                return Self.entraError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation. [Reason - \(refusal).]")
+            }
+            return await checkClaims(claims ?? .null, clientID: clientID, tokenURL: tokenURL)
+        }
         guard clientID == identities.certificateApp.clientID else {
             return Self.entraError(
                 401,
@@ -170,6 +177,12 @@ extension EmulatorRoutes {
         guard app.publicKey.isValidSignature(signature, for: digest, padding: padding) else {
             return Self.entraError(401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.")
         }
+        return await checkClaims(claims, clientID: clientID, tokenURL: tokenURL)
+    }
+
+    /// The claims of a certificate's client assertion: its time range, `aud` the token URL,
+    /// `iss` = `sub` = the client id, and a `jti` never seen before.
+    private func checkClaims(_ claims: JSONValue, clientID: String, tokenURL: String) async -> EmulatorResponse? {
         if let refusal = Self.outsideValidity(claims) { return refusal }
         guard claims["aud"]?.string == tokenURL else {
             return Self.entraError(

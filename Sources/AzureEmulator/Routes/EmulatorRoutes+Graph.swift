@@ -63,6 +63,11 @@ extension EmulatorRoutes {
         case ("POST", "removePassword"):
             guard owner else { return denied(request) }
             return await removePassword(request, from: application)
+        case ("POST", "addKey"), ("POST", "removeKey"):
+            // An application rolls its own keys with a proof of possession and no permission; an
+            // owner may too.
+            guard owner || caller.clientID.lowercased() == application.appID.lowercased() else { return denied(request) }
+            return await rollKey(request, action == "addKey", on: application)
         default:
             return graphError(405, "Request_BadRequest", "Unsupported \(request.method) on \(request.path).", request)
         }
@@ -132,6 +137,63 @@ extension EmulatorRoutes {
         }
         await state.count { $0.passwordsRemoved += 1 }
         return .respond(status: 204, headers: graphHeaders(request), body: [])
+    }
+
+    /// `addKey` (`keyCredential` with the DER certificate in `key`, and `proof`) and `removeKey`
+    /// (`keyId` and `proof`). The proof is a JWT signed by a certificate of the application valid
+    /// now: `aud` 00000002-0000-0000-c000-000000000000, `iss` the application's object id, `nbf` and
+    /// `exp` at most 10 minutes apart around now.
+    private func rollKey(_ request: EmulatorRequest, _ adding: Bool, on application: EmulatedApplication) async -> EmulatorResponse {
+        guard let body = JSONValue(parsing: request.body), let proof = body["proof"]?.string else {
+            return graphError(400, "Request_BadRequest", "The request body must hold a proof.", request)
+        }
+        let (claims, refusal) = application.checkSignature(of: proof)
+        let now = Date().timeIntervalSince1970
+        if let refusal { return graphError(400, "Request_BadRequest", "Invalid proof: \(refusal).", request) }
+        guard let claims, claims["aud"]?.string == "00000002-0000-0000-c000-000000000000",
+            claims["iss"]?.string?.lowercased() == application.objectID,
+            let nbf = claims["nbf"]?.number, let exp = claims["exp"]?.number, nbf - 300 <= now, now < exp + 300, exp - nbf <= 600
+        else {
+            return graphError(
+                400,
+                "Request_BadRequest",
+                "Invalid proof: its audience, issuer (the application's object id) or lifetime (nbf to exp, 10 minutes at most) is wrong.",
+                request
+            )
+        }
+        if !adding {
+            guard let keyID = body["keyId"]?.string else {
+                return graphError(400, "Request_BadRequest", "The request body must name the keyId.", request)
+            }
+            let removed = await state.withApplication(application.objectID) { app in
+                let before = app.certificates.count
+                app.certificates.removeAll { $0.keyID.lowercased() == keyID.lowercased() }
+                return app.certificates.count < before
+            }
+            guard removed == true else { return graphError(400, "Request_BadRequest", "No key credential found with keyId \(keyID).", request) }
+            return .respond(status: 204, headers: graphHeaders(request), body: [])
+        }
+        let fields = body["keyCredential"] ?? .null
+        guard fields["type"]?.string == "AsymmetricX509Cert", fields["usage"]?.string == "Verify", let key = fields["key"]?.string,
+            let der = Data(base64Encoded: key).map(Array.init),
+            let certificate = EmulatedApplication.Certificate(
+                der: der,
+                keyID: UUID().uuidString.lowercased(),
+                displayName: fields["displayName"]?.string ?? "",
+                addedAt: await state.now
+            )
+        else {
+            return graphError(
+                400,
+                "Request_BadRequest",
+                "keyCredential must be an AsymmetricX509Cert for Verify with the base64 DER certificate in key.",
+                request
+            )
+        }
+        await state.withApplication(application.objectID) { $0.certificates.append(certificate) }
+        guard case .object(var answer) = certificate.json else { return graphError(500, "InternalServerError", "internal", request) }
+        answer["@odata.context"] = .string("\(Self.graphAudience)/v1.0/$metadata#microsoft.graph.keyCredential")
+        return graphJSON(200, .object(answer), request)
     }
 
     /// The service principal behind the bearer token, or the refusal.

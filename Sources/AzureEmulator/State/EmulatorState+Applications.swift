@@ -35,6 +35,30 @@ extension EmulatorState {
         case replicating
     }
 
+    /// Why a client assertion of the application `clientID` is refused (its signature, a
+    /// certificate added within the replication delay as for passwords), or `nil`.
+    func checkAssertion(_ jwt: String, clientID: String) -> (claims: JSONValue?, refusal: String?) {
+        guard let application = application(clientID: clientID) else { return (nil, "application '\(clientID)' has no certificate") }
+        let checked = application.checkSignature(of: jwt)
+        guard checked.refusal == nil, let header = jwt.split(separator: ".").first.flatMap({ EmulatorState.base64URLDecode(String($0)) }),
+            let parsed = JSONValue(parsing: header), let certificate = application.certificates.first(where: { $0.isNamed(by: parsed) })
+        else { return checked }
+        if replicating(since: certificate.addedAt) {
+            return (checked.claims, "the certificate named by the token is not registered on application '\(application.appID)'")
+        }
+        return checked
+    }
+
+    /// Whether a credential added at `addedAt` is still unknown to the replica at hand: within the
+    /// replication delay, with a probability falling from 1 to 0 over it.
+    private func replicating(since addedAt: Double) -> Bool {
+        let delay = configuration.faults.credentialReplicationDelay.seconds
+        let age = now - addedAt
+        guard delay > 0, age < delay, roll() >= age / delay else { return false }
+        count { $0.replicationRefusals += 1 }
+        return true
+    }
+
     /// Checks `secret` against the passwords of the application `clientID`. A password added less
     /// than the replication delay ago is accepted only by some replicas: with a probability that grows
     /// from 0 to 1 over the delay, so a client that stops at its first success is caught out.
@@ -43,12 +67,6 @@ extension EmulatorState {
             let password = application.passwords.first(where: { !$0.secret.isEmpty && $0.secret == secret })
         else { return .wrong }
         if password.end <= Date() { return .expired(password.end) }
-        let delay = configuration.faults.credentialReplicationDelay.seconds
-        let age = now - password.addedAt
-        if delay > 0, age < delay, roll() >= age / delay {
-            count { $0.replicationRefusals += 1 }
-            return .replicating
-        }
-        return .accepted
+        return replicating(since: password.addedAt) ? .replicating : .accepted
     }
 }

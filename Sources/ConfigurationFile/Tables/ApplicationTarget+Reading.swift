@@ -85,10 +85,29 @@ extension ConfigurationSchema {
         "rotate the client secret keyrotd itself signs in with (its credential's, client_id by default): the new one goes to credentials_dir, and keyrotd signs in with it once proved; the credential's client_secret_file stays the bootstrap. No outputs"
     )
 
+    /// `certificate` of `[[application]]`.
+    public static let applicationCertificate = ConfigurationKey(
+        "certificate",
+        in: [.application],
+        Bool.self,
+        .boolean,
+        default: .boolean(false),
+        "rotate a certificate credential instead of a client secret: a new RSA key and self-signed certificate (lifetime long), added with a proof of possession; the file holds the key and the certificate (PEM)"
+    )
+    /// `proof_file` of `[[application]]`.
+    public static let applicationProofFile = ConfigurationKey(
+        "proof_file",
+        in: [.application],
+        ConfigurationPath.self,
+        .path,
+        default: .none,
+        "with certificate: a PEM file with the key and certificate of a certificate the application has now, which signs the first proof of possession (later ones are signed by the certificate keyrotd published)"
+    )
+
     /// The keys of `[[application]]` only, in the documentation's order.
     static let applicationKeys = [
         applicationClientID, applicationObjectID, applicationTenant, applicationRotate, applicationLifetime, applicationExpiryWarning,
-        applicationSettle, applicationMakeRoom, applicationOwnSecret,
+        applicationSettle, applicationMakeRoom, applicationOwnSecret, applicationCertificate, applicationProofFile,
     ]
 }
 
@@ -117,6 +136,12 @@ extension ApplicationTarget {
         let warning = t.read(Key.applicationExpiryWarning, as: Duration.self) ?? Defaults.expiryWarning
         let settle = t.read(Key.applicationSettle, as: Duration.self) ?? Defaults.settle
         let makeRoom = t.read(Key.applicationMakeRoom, as: Bool.self) ?? false
+        let certificate = t.read(Key.applicationCertificate, as: Bool.self) ?? false
+        let proofFile = t.read(Key.applicationProofFile, as: ConfigurationPath.self)?.string
+        if certificate, own {
+            t.error(Key.applicationCertificate, "own_secret rotates a client secret; keyrotd's own certificate is not rotated yet")
+        }
+        if proofFile != nil, !certificate { t.error(Key.applicationProofFile, "applies only with certificate = true") }
         for (key, value) in [(Key.applicationClientID, givenClientID), (Key.applicationObjectID, objectID)] {
             if let value, UUID(uuidString: value) == nil { t.error(key, "'\(value)' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)") }
         }
@@ -157,7 +182,9 @@ extension ApplicationTarget {
             expiryWarning: warning,
             settle: settle,
             makeRoom: makeRoom,
-            ownCredential: ownCredential?.name
+            ownCredential: ownCredential?.name,
+            certificate: certificate,
+            proofFile: proofFile
         )
     }
 }

@@ -313,6 +313,12 @@ extension ResourceConfiguration {
                 t.error(Key.output, error.message)
             }
         }
+        if application?.certificate == true, template != nil || !(format == .key || format == .json) {
+            t.error(
+                t.contains(Key.template) ? Key.template : Key.format,
+                "a certificate is published as PEM text, which only format = \"key\" (the PEM alone) or \"json\" carry"
+            )
+        }
         if let own = application?.ownCredential {
             // keyrotd's own secret goes to its credentials directory only, for keyrotd alone.
             for key in [Key.output, Key.format, Key.template, Key.envName, Key.group, Key.mode, Key.outputs] where t.contains(key) {

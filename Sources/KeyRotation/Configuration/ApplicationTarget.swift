@@ -15,6 +15,12 @@ public struct ApplicationTarget: Sendable, Equatable {
     public var expiryWarning: Duration
     /// How long a new secret must keep being accepted by the token endpoint before it is published.
     public var settle: Duration
+    /// Whether keyrotd rotates a certificate credential (a key and self-signed certificate, added
+    /// with a proof of possession) instead of a client secret.
+    public var certificate: Bool
+    /// A PEM file with the key and certificate of a certificate currently valid on the application,
+    /// to sign the first proof of possession; later ones are signed by the certificate keyrotd published.
+    public var proofFile: String?
     /// The `[credential.NAME]` whose own client secret this is (`own_secret`): the credentials
     /// directory is its output, and keyrotd signs in with it once it is proved.
     public var ownCredential: String?
@@ -31,9 +37,13 @@ public struct ApplicationTarget: Sendable, Equatable {
         expiryWarning: Duration = Defaults.expiryWarning,
         settle: Duration = Defaults.settle,
         makeRoom: Bool = false,
-        ownCredential: String? = nil
+        ownCredential: String? = nil,
+        certificate: Bool = false,
+        proofFile: String? = nil
     ) {
         self.ownCredential = ownCredential
+        self.certificate = certificate
+        self.proofFile = proofFile
         self.reference = reference
         self.tenant = tenant
         self.rotate = rotate

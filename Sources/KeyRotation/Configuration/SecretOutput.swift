@@ -33,6 +33,8 @@ public struct SecretOutput: Sendable, Equatable {
     public func render(_ material: KeyMaterial, now: Date) throws(KeyValueRules.Violation) -> [UInt8] {
         let values = [("key", material.key), ("connectionString", material.connectionString), ("endpoint", Secret(material.endpoint))]
         for case (let field, let value?) in values {
+            // A key and certificate (PEM) go where line feeds are safe: the file alone, or JSON, which escapes them.
+            if field == "key", template == nil, format == .key || format == .json, KeyValueRules.isPEM(value.exposedValue) { continue }
             if let problem = KeyValueRules.unsafeCharacterProblem(value.exposedValue) {
                 throw KeyValueRules.Violation(field: field, problem: problem + "; not written to \(file)")
             }

@@ -21,9 +21,12 @@ public struct ApplicationCredential: Sendable, Equatable {
     public var start: Date?
     /// `endDateTime`: after it the token endpoint refuses the credential (AADSTS7000222).
     public var end: Date
+    /// A certificate's `customKeyIdentifier`: its SHA-1 thumbprint in hex.
+    public var thumbprint: String?
 
     /// Creates a credential.
-    public init(kind: Kind, keyID: String, displayName: String, start: Date?, end: Date) {
+    public init(kind: Kind, keyID: String, displayName: String, start: Date?, end: Date, thumbprint: String? = nil) {
+        self.thumbprint = thumbprint
         self.kind = kind
         self.keyID = keyID
         self.displayName = displayName

@@ -138,6 +138,23 @@ public struct KeyValueRules: Sendable, Hashable {
 
     private static let forbidden: Set<UInt8> = Set("\"'\\`$#{}".utf8)
 
+    /// Whether `value` is PEM text and nothing else: `-----BEGIN …-----` and `-----END …-----` lines
+    /// of upper-case labels, base64 lines between them, joined by line feeds. An application's key
+    /// and certificate are published as one, in the formats that carry line feeds safely.
+    public static func isPEM(_ value: String) -> Bool {
+        let lines = value.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.first?.hasPrefix("-----BEGIN ") == true, lines.last?.hasPrefix("-----END ") == true else { return false }
+        let base64 = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".utf8)
+        let label = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ ".utf8)
+        return lines.allSatisfy { line in
+            for marker in ["-----BEGIN ", "-----END "] where line.hasPrefix(marker) {
+                return line.hasSuffix("-----") && line.count > marker.count + 5
+                    && line.dropFirst(marker.count).dropLast(5).utf8.allSatisfy { label.contains($0) }
+            }
+            return !line.isEmpty && line.utf8.allSatisfy { base64.contains($0) }
+        }
+    }
+
     private static func isEndpoint(_ text: String, of resourceName: String, schemes: [String], suffixes: [String]) -> Bool {
         // scheme://host[:port]/path, parsed by hand: only the shapes ARM and the emulator produce pass.
         guard let schemeEnd = text.firstRange(of: "://") else { return false }

@@ -2,7 +2,7 @@ import FoundationEssentials
 
 /// The upstream of a ``CredentialModel/addAndRemove`` credential (an application's client secrets):
 /// a rotation adds a credential to a slot, and later removes the one it replaced. A protocol so
-/// rotation tests can script Graph; the daemon's is `ApplicationSecretProvider`.
+/// rotation tests can script Graph; the daemon's is `ApplicationCredentialProvider`.
 ///
 /// The ``KeyProvider`` requirements it inherits: `listKeys` answers without secrets (the upstream
 /// shows a secret only once), and `regenerateKey` is not asked; the machine never needs either.

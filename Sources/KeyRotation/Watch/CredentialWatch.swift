@@ -110,7 +110,7 @@ public actor CredentialWatch: Service {
             warn(application.name, credential, now: now)
         }
         guard let prefix = application.ownPrefix else { return }
-        let own = credentials.filter { $0.kind == .password && $0.displayName.hasPrefix(prefix) }
+        let own = credentials.filter { $0.displayName.hasPrefix(prefix) }
         if let newest = own.max(by: { $0.end < $1.end }), newest.end.timeIntervalSince(now) >= application.warning.seconds { return }
         logger.notice(
             own.isEmpty

@@ -12,6 +12,8 @@ actor TokenConsumer {
     private let clientID: String
     private let endpoint: EntraTokenEndpoint
     private let scope: String
+    /// Whether the file holds a key and certificate (PEM) rather than a secret.
+    private let certificate: Bool
     private(set) var accepted = 0
     private(set) var refusals: [String] = []
     /// Every secret read, for the leak scan.
@@ -22,7 +24,8 @@ actor TokenConsumer {
     private static let transports = Mutex<[AsyncHTTPClientTransport]>([])
 
     /// Signs in as `clientID` of `tenant` at the emulator `baseURL` with the secret in `file`.
-    init(file: String, clientID: String, tenant: String, baseURL: String, caFile: String?) throws {
+    init(file: String, clientID: String, tenant: String, baseURL: String, caFile: String?, certificate: Bool = false) throws {
+        self.certificate = certificate
         let transport = AsyncHTTPClientTransport(extraCAFile: caFile)
         Self.transports.withLock { $0.append(transport) }
         self.file = file
@@ -54,8 +57,12 @@ actor TokenConsumer {
         let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !secret.isEmpty else { return }
         seenSecrets.insert(secret)
+        let source: any TokenSource =
+            certificate
+            ? ClientCertificateSource(endpoint: endpoint, certificateFile: file, privateKeyFile: file, algorithm: .ps256)
+            : ClientSecretSource(endpoint: endpoint, secret: Secret(secret))
         do {
-            _ = try await ClientSecretSource(endpoint: endpoint, secret: Secret(secret)).fetchToken(scope: scope, claims: nil)
+            _ = try await source.fetchToken(scope: scope, claims: nil)
             accepted += 1
         } catch let error as EntraError {
             refusals.append("\(Date()): \(error.errorDescription.prefix(60))")

@@ -2,16 +2,19 @@ import FoundationEssentials
 import KeyRotation
 import Logging
 
-/// Proves an application's new client secret at the token endpoint before it is published.
+/// Proves an application's new client secret, or certificate, at the token endpoint before it is
+/// published.
 ///
 /// Entra replicates a new secret for seconds to minutes and documents no bound: a first token
 /// proves only that one replica knows it. The secret passes once ``successes`` token requests in a
 /// row succeeded and their span reached `settle`; a refusal starts the count again. It fails when
 /// that has not happened within `patience`: the publish step then fails and is retried, and the
 /// outputs keep the secret that works.
-public final class ClientSecretVerifier: KeyVerifier {
+public final class TokenGrantVerifier: KeyVerifier {
     /// Token grants in a row a secret needs.
     public let successes: Int
+    /// Whether the material is a key and certificate (PEM), signing client assertions, rather than a secret.
+    private let certificate: Bool
     private let authorityHost: URL
     private let tenant: String
     private let scope: String
@@ -30,6 +33,7 @@ public final class ClientSecretVerifier: KeyVerifier {
         tenant: String,
         scope: String,
         settle: Duration,
+        certificate: Bool = false,
         successes: Int = 3,
         interval: Duration = .seconds(1),
         patience: Duration = .seconds(900),
@@ -42,6 +46,7 @@ public final class ClientSecretVerifier: KeyVerifier {
         self.tenant = tenant
         self.scope = scope
         self.settle = settle
+        self.certificate = certificate
         self.successes = max(1, successes)
         self.interval = interval
         self.patience = patience
@@ -61,7 +66,10 @@ public final class ClientSecretVerifier: KeyVerifier {
             retry: RetryPolicy(maxAttempts: 1),
             sleep: sleep
         )
-        let source = ClientSecretSource(endpoint: endpoint, secret: material.key)
+        let source: any TokenSource =
+            certificate
+            ? ClientCertificateSource(endpoint: endpoint, pem: material.key, algorithm: .ps256)
+            : ClientSecretSource(endpoint: endpoint, secret: material.key)
         let started = now()
         var streak = 0
         var streakStart = started

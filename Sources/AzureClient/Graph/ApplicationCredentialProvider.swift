@@ -2,20 +2,25 @@ import FoundationEssentials
 import KeyRotation
 import Logging
 
-/// The client secrets of one app registration as an ``AddedCredentialProvider``, through Microsoft
-/// Graph.
+/// The client secrets, or the certificates, of one app registration as an ``AddedCredentialProvider``,
+/// through Microsoft Graph.
 ///
 /// keyrotd's secrets carry a display name that says whose they are: `keyrotd NAME[@NODE] SLOT
-/// ROTATION-START`. Only passwords whose name starts with this entry's `keyrotd NAME[@NODE] SLOT `
+/// ROTATION-START`. Only credentials whose name starts with this entry's `keyrotd NAME[@NODE] SLOT `
 /// are ever removed: the slot's secret a rotation replaced, and the orphans an addition whose
 /// answer was lost left behind (found by the rotation's own name, never added twice blindly).
 /// Other parties' passwords are touched only to make room, and only when the operator allowed it.
-public actor ApplicationSecretProvider: AddedCredentialProvider {
+///
+/// A certificate is a new RSA key and self-signed certificate, added (`addKey`) and removed
+/// (`removeKey`) with a proof of possession signed by a certificate valid on the application: the
+/// one the first of `proofFiles` holds that is (the published certificate, then the bootstrap).
+public actor ApplicationCredentialProvider: AddedCredentialProvider {
     private let name: String
     private let node: String?
     private let target: ApplicationTarget
     private let graph: GraphClient
     private let authority: String
+    private let proofFiles: [String]
     private let now: @Sendable () -> Date
     private let logger: Logger
     /// The object id and client id, once read: Graph's actions address the object id, consumers
@@ -31,10 +36,12 @@ public actor ApplicationSecretProvider: AddedCredentialProvider {
         target: ApplicationTarget,
         graph: GraphClient,
         authority: String,
+        proofFiles: [String] = [],
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
     ) {
         self.name = name
+        self.proofFiles = proofFiles
         self.node = node
         self.target = target
         self.graph = graph
@@ -60,41 +67,71 @@ public actor ApplicationSecretProvider: AddedCredentialProvider {
         prefix(slot) + start.formatted(.iso8601)
     }
 
+    /// The kind of credential this entry rotates.
+    private var kind: ApplicationCredential.Kind { target.certificate ? .certificate : .password }
+
     public func addKey(_ slot: KeySlot, rotationStartedAt start: Date) async throws -> AccessKeys {
         let application = try await read()
         let displayName = displayName(slot, rotationStartedAt: start)
-        var passwords = application.passwords
-        for orphan in passwords where orphan.displayName == displayName {
+        for orphan in application.credentials where orphan.kind == kind && orphan.displayName == displayName {
             // An addition of this rotation whose answer was lost: its secret is nowhere, so it goes.
-            try await graph.removePassword(from: application.objectID, keyID: orphan.keyID)
+            try await remove(orphan, of: application)
             logger.notice(
-                "removed the secret an earlier attempt of this rotation added without keyrotd receiving it",
+                "removed the credential an earlier attempt of this rotation added without keyrotd receiving it",
                 metadata: .fields([.key: .string(slot.rawValue), .keyID: .string(orphan.keyID)])
             )
         }
-        passwords.removeAll { $0.displayName == displayName }
-        if let limit = application.passwordLimit, passwords.count >= limit {
-            try await makeRoom(application, passwords: passwords, limit: limit)
+        let secret: Secret
+        if target.certificate {
+            let signer = try proofSigner(application)
+            let certificate = try ApplicationCertificate.make(subject: displayName, lifetime: target.lifetime, now: now())
+            let proof = try signer.proof(objectID: application.objectID, now: now())
+            _ = try await graph.addKey(to: application.objectID, certificate: certificate.certificateDER, displayName: displayName, proof: proof)
+            secret = certificate.pem
+        } else {
+            let passwords = application.passwords.filter { $0.displayName != displayName }
+            if let limit = application.passwordLimit, passwords.count >= limit {
+                try await makeRoom(application, passwords: passwords, limit: limit)
+            }
+            let end = now().addingTimeInterval(target.lifetime.seconds)
+            secret = try await graph.addPassword(to: application.objectID, displayName: displayName, end: end).secret
         }
-        let added = try await graph.addPassword(
-            to: application.objectID,
-            displayName: displayName,
-            end: now().addingTimeInterval(target.lifetime.seconds)
-        )
         var keys = AccessKeys()
-        keys[slot] = AccessKey(value: added.secret, endpoint: authority, name: application.clientID)
+        keys[slot] = AccessKey(value: secret, endpoint: authority, name: application.clientID)
         return keys
     }
 
     public func retireKey(_ slot: KeySlot) async throws {
         let application = try await read()
-        for password in application.passwords where password.displayName.hasPrefix(prefix(slot)) {
-            let removed = try await graph.removePassword(from: application.objectID, keyID: password.keyID)
+        for credential in application.credentials where credential.kind == kind && credential.displayName.hasPrefix(prefix(slot)) {
+            let removed = try await remove(credential, of: application)
             logger.debug(
-                removed ? "removed the replaced secret" : "the replaced secret was gone already",
-                metadata: .fields([.key: .string(slot.rawValue), .keyID: .string(password.keyID)])
+                removed ? "removed the replaced credential" : "the replaced credential was gone already",
+                metadata: .fields([.key: .string(slot.rawValue), .keyID: .string(credential.keyID)])
             )
         }
+    }
+
+    /// Removes `credential` (a certificate with a proof of possession); `false` when it was gone.
+    @discardableResult
+    private func remove(_ credential: ApplicationCredential, of application: GraphApplication) async throws -> Bool {
+        guard credential.kind == .certificate else {
+            return try await graph.removePassword(from: application.objectID, keyID: credential.keyID)
+        }
+        let proof = try proofSigner(application).proof(objectID: application.objectID, now: now())
+        return try await graph.removeKey(from: application.objectID, keyID: credential.keyID, proof: proof)
+    }
+
+    /// The first certificate of `proofFiles` that is valid on `application` now.
+    private func proofSigner(_ application: GraphApplication) throws -> ApplicationCertificate {
+        let valid = Set(application.credentials.filter { $0.kind == .certificate && $0.end > now() }.compactMap { $0.thumbprint?.uppercased() })
+        for file in proofFiles {
+            guard let data = FileManager.default.contents(atPath: file),
+                let certificate = ApplicationCertificate(pem: String(decoding: data, as: UTF8.self)), valid.contains(certificate.thumbprint)
+            else { continue }
+            return certificate
+        }
+        throw NoProofCertificate(application: name, files: proofFiles)
     }
 
     public func material(_ slot: KeySlot, secret: Secret) async throws -> KeyMaterial {
@@ -158,5 +195,21 @@ public struct PasswordLimitReached: CodedError, CustomStringConvertible {
             + (makeRoom
                 ? "keyrotd's own two leave no room; wait for the replaced one's removal after grace"
                 : "remove one that nothing uses, or let keyrotd remove the one ending first with make_room = true on this application")
+    }
+}
+
+/// No file at hand holds a certificate currently valid on the application, which a proof of
+/// possession must be signed with.
+public struct NoProofCertificate: CodedError, CustomStringConvertible {
+    /// The configured entry.
+    public var application: String
+    /// The files looked in.
+    public var files: [String]
+
+    public var code: String { "no-proof-certificate" }
+
+    public var description: String {
+        "no certificate valid on application \(application) is at hand to sign the proof of possession (looked in \(files.joined(separator: ", "))): "
+            + "give proof_file = a PEM file with the key and certificate of one the application has now"
     }
 }
