@@ -148,6 +148,8 @@ struct RotateCommand: AsyncParsableCommand {
                     line = "a rotation is in progress (\(step)); it is resumed, not restarted"
                 case .wait(let reason):
                     line = "wait: \(reason)"
+                case .regenerate(let slot) where resource.application != nil:
+                    line = "add a new \(slot) \(resource.application?.certificate == true ? "certificate" : "secret") (nothing is removed)"
                 case .regenerate(let slot):
                     line = "regenerate the \(slot) key (not published)"
                 case .regenerateWithoutGrace(let slot):

@@ -43,31 +43,7 @@ extension EndToEnd {
                 baseURL: scenario.emulator.info.baseURL,
                 caFile: scenario.emulator.info.caFile
             )
-            let consumerTask = Task { await consumer.run() }
-            var generator = SystemRandomNumberGenerator()
-            for i in 0..<15 {
-                let daemon = try scenario.startDaemon(label: "daemon-\(i)")
-                try await Task.sleep(for: .milliseconds(Int.random(in: 500...5000, using: &generator)))
-                daemon.signal(SIGKILL)
-                await daemon.wait()
-            }
-            let store = try JSONStateStoreReader(scenario.directory + "/state")
-            let before = store.record("billing")?.rotations ?? 0
-            let last = try scenario.startDaemon(label: "daemon-final")
-            try await scenario.wait(for: .seconds(90), "two more rotations, ending idle after the removal") {
-                guard let record = store.record("billing") else { return false }
-                return record.rotations >= before + 2 && record.step == .idle
-            } progress: {
-                "\(store.record("billing").map { "\($0.step), \($0.rotations) rotations, \($0.lastError ?? "no error")" } ?? "no record")\n"
-                    + String(last.stderr.suffix(3000))
-            }
-            last.signal(SIGTERM)
-            #expect(await last.wait(timeout: .seconds(20)) == 0, "\(last.stderr.suffix(2000))")
-            await consumer.stop()
-            consumerTask.cancel()
-            let refusals = await consumer.refusals
-            #expect(refusals.isEmpty, "\(refusals.count) refused sign-ins: \(refusals.prefix(5))")
-            #expect(await consumer.accepted > 100)
+            try await rotateThroughKills(scenario, entry: "billing", kills: 15, consumer: consumer, signIns: 100)
             // Only the published secret of keyrotd's remains, and the hand-made one is untouched.
             let listed = try await scenario.emulator.control("GET", "/_emulator/applications/\(objectID)", expecting: 200)
             let passwords = try #require(listed["passwordCredentials"] as? [[String: Any]])
@@ -262,31 +238,7 @@ extension EndToEnd {
                 caFile: scenario.emulator.info.caFile,
                 certificate: true
             )
-            let consumerTask = Task { await consumer.run() }
-            var generator = SystemRandomNumberGenerator()
-            for i in 0..<10 {
-                let daemon = try scenario.startDaemon(label: "daemon-\(i)")
-                try await Task.sleep(for: .milliseconds(Int.random(in: 500...5000, using: &generator)))
-                daemon.signal(SIGKILL)
-                await daemon.wait()
-            }
-            let store = try JSONStateStoreReader(scenario.directory + "/state")
-            let before = store.record("signing")?.rotations ?? 0
-            let last = try scenario.startDaemon(label: "daemon-final")
-            try await scenario.wait(for: .seconds(90), "two more rotations, ending idle after the removal") {
-                guard let record = store.record("signing") else { return false }
-                return record.rotations >= before + 2 && record.step == .idle
-            } progress: {
-                "\(store.record("signing").map { "\($0.step), \($0.rotations) rotations, \($0.lastError ?? "no error")" } ?? "no record")\n"
-                    + String(last.stderr.suffix(3000))
-            }
-            last.signal(SIGTERM)
-            #expect(await last.wait(timeout: .seconds(20)) == 0, "\(last.stderr.suffix(2000))")
-            await consumer.stop()
-            consumerTask.cancel()
-            let refusals = await consumer.refusals
-            #expect(refusals.isEmpty, "\(refusals.count) refused sign-ins: \(refusals.prefix(5))")
-            #expect(await consumer.accepted > 50)
+            try await rotateThroughKills(scenario, entry: "signing", kills: 10, consumer: consumer, signIns: 50)
             let listed = try await scenario.emulator.control("GET", "/_emulator/applications/\(objectID)", expecting: 200)
             let keys = try #require(listed["keyCredentials"] as? [[String: Any]])
             #expect(
@@ -299,6 +251,38 @@ extension EndToEnd {
                 extraSecrets: Set([bootstrap, ours.trimmingCharacters(in: .whitespacesAndNewlines)]),
                 excluding: [proofFile]
             )
+        }
+
+        /// With `consumer` signing in all along: starts the daemon and SIGKILLs it `kills` times, each
+        /// after 0.5 to 5 s, then runs it until `entry` completed two more rotations and rests idle
+        /// after its removal, and stops it; no sign-in may have been refused, and more than `signIns`
+        /// must have succeeded.
+        private func rotateThroughKills(_ scenario: Scenario, entry: String, kills: Int, consumer: TokenConsumer, signIns: Int) async throws {
+            let consumerTask = Task { await consumer.run() }
+            var generator = SystemRandomNumberGenerator()
+            for i in 0..<kills {
+                let daemon = try scenario.startDaemon(label: "daemon-\(i)")
+                try await Task.sleep(for: .milliseconds(Int.random(in: 500...5000, using: &generator)))
+                daemon.signal(SIGKILL)
+                await daemon.wait()
+            }
+            let store = try JSONStateStoreReader(scenario.directory + "/state")
+            let before = store.record(entry)?.rotations ?? 0
+            let last = try scenario.startDaemon(label: "daemon-final")
+            try await scenario.wait(for: .seconds(90), "two more rotations, ending idle after the removal") {
+                guard let record = store.record(entry) else { return false }
+                return record.rotations >= before + 2 && record.step == .idle
+            } progress: {
+                "\(store.record(entry).map { "\($0.step), \($0.rotations) rotations, \($0.lastError ?? "no error")" } ?? "no record")\n"
+                    + String(last.stderr.suffix(3000))
+            }
+            last.signal(SIGTERM)
+            #expect(await last.wait(timeout: .seconds(20)) == 0, "\(last.stderr.suffix(2000))")
+            await consumer.stop()
+            consumerTask.cancel()
+            let refusals = await consumer.refusals
+            #expect(refusals.isEmpty, "\(refusals.count) refused sign-ins: \(refusals.prefix(5))")
+            #expect(await consumer.accepted > signIns)
         }
 
         /// Adds `table` to the configuration at `path`.

@@ -25,6 +25,8 @@ extension EndToEnd {
                 "arm_write_burst": "50",
                 "arm_writes_per_second": "2.5",
                 "metrics_file": "\"\(directory)/keyrotd.prom\"",
+                "application_watch_interval": "\"10m\"",
+                "credentials_dir": "\"\(directory)/credentials-moved\"",
             ]
         }
 

@@ -123,6 +123,29 @@ struct AddAndRemoveRotationTests {
         #expect(lost.record.rotation?.pending == nil)
     }
 
+    /// Every output lost the published secret during grace: the rotation still waits grace before
+    /// it removes the replaced secret, then a new rotation is due at once.
+    @Test func aPublishedSecretLostInGraceIsReplacedOnceTheRotationEnds() throws {
+        var app = Application()
+        var machine = RotationMachine(record: nil, resourceID: "app", policy: policy(), now: app.now)
+        _ = machine.resume(now: app.now, fileIntact: false)
+        let secret = app.add(.primary, rotation: try #require(machine.record.rotationStartedAt))
+        _ = machine.regenerated(.primary, keys: AccessKeys(primary: AccessKey(value: Secret(secret), endpoint: "e", name: "n")), now: app.now)
+        _ = machine.published(app.material(.primary, secret), fileDigest: KeyFingerprint(of: secret), now: app.now)
+        app.now = app.now.addingTimeInterval(100)
+        #expect(machine.resume(now: app.now, fileIntact: false) == .recover(KeyFingerprint(of: secret), slot: .primary))
+        #expect(machine.recovered(nil, now: app.now) == .sleep(until: app.now.addingTimeInterval(200)), "grace still holds")
+        app.now = app.now.addingTimeInterval(200)
+        #expect(machine.resume(now: app.now, fileIntact: true) == .retire(.secondary))
+        #expect(machine.retired(.secondary, now: app.now) == .sleep(until: app.now))
+        #expect(machine.record.nextDue == app.now)
+        #expect(machine.resume(now: app.now, fileIntact: false) == .recover(KeyFingerprint(of: secret), slot: .primary))
+        guard case .regenerate(.secondary) = machine.recovered(nil, now: app.now) else {
+            Issue.record("the lost secret must be replaced by a new rotation")
+            return
+        }
+    }
+
     @Test func anEmergencyRemovesTheReplacedSecretWithoutGrace() throws {
         var app = Application()
         var machine = try adopted(&app)

@@ -63,6 +63,11 @@ public struct RotationMachine: Sendable {
     /// Events since the caller last drained them.
     public private(set) var events: [RotationEvent] = []
     private var state: State = .resting
+    /// The published secret of an ``CredentialModel/addAndRemove`` credential was lost from every
+    /// output during grace: the rotation under way ends as planned (its replaced secret may still be
+    /// in use), and a new one is due the moment it does. In memory only: after a restart the
+    /// outputs are found wanting again.
+    private var replaceWhenDone = false
     private var random: SplitMix64
 
     /// Creates the machine from a stored record, or for a new resource when `record` is `nil`.
@@ -390,8 +395,8 @@ public struct RotationMachine: Sendable {
             break
         }
         // A rotation in grace or retiring whose published secret no output holds any more: the
-        // rotation finishes, then another starts as the next one due.
-        record.nextDue = now
+        // rotation finishes, then another starts at once.
+        replaceWhenDone = true
         return resume(now: now, fileIntact: true)
     }
 
@@ -430,6 +435,10 @@ public struct RotationMachine: Sendable {
         record.lastRotation = now
         record.rotations += 1
         scheduleNext(after: now)
+        if replaceWhenDone {
+            replaceWhenDone = false
+            record.nextDue = now
+        }
         events.append(.rotationCompleted(published: slot, nextDue: record.nextDue))
         // An emergency declared during this rotation leaked the keys it started from: it ends
         // only with a rotation begun after it, which starts right away.
